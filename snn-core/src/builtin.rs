@@ -1,0 +1,412 @@
+//! Built-in models, written with the same macros a user would use.
+//!
+//! Units are those of the parameters: with `c` in nF and currents in nA (GeNN's
+//! convention) or `c` in pF and currents in pA (NEST's), membrane potentials
+//! come out in mV either way. Time is in ms.
+
+use crate::{current_source_model, neuron_model, postsynaptic_model, weight_update_model};
+
+/// Leaky integrate-and-fire neuron with exact integration of the membrane for
+/// input held constant over a step, and an absolute refractory period
+/// (GeNN's `LIF`; with [`ExpCurr`] the usual `iaf_psc_exp` set-up).
+///
+/// `V <- a - exp(-dt/tau_m) (a - V)` with `a = (Isyn + i_offset) tau_m / c + v_rest`,
+/// while not refractory; spikes when `V >= v_thresh` outside the refractory
+/// period, then `V = v_reset` for `tau_refrac` ms.
+#[neuron_model]
+pub struct Lif {
+    /// Membrane capacitance.
+    #[param(positive)]
+    pub c: Scalar,
+    /// Membrane time constant (ms).
+    #[param(positive)]
+    pub tau_m: Scalar,
+    /// Resting potential (mV).
+    #[param]
+    pub v_rest: Scalar,
+    /// Reset potential (mV).
+    #[param]
+    pub v_reset: Scalar,
+    /// Threshold (mV).
+    #[param]
+    pub v_thresh: Scalar,
+    /// Constant offset current.
+    #[param]
+    pub i_offset: Scalar,
+    /// Refractory period (ms).
+    #[param(non_negative)]
+    pub tau_refrac: Scalar,
+    #[derived((-dt / tau_m).exp())]
+    exp_tc: Scalar,
+    #[derived(tau_m / c)]
+    r_mem: Scalar,
+    /// Membrane potential (mV).
+    #[var]
+    v: Scalar,
+    /// Remaining refractory time (ms).
+    #[var]
+    refrac_time: Scalar,
+}
+
+#[neuron_model]
+impl Lif {
+    fn sim(&mut self, env: &mut NeuronEnv) {
+        if self.refrac_time <= 0.0 {
+            let alpha = (env.isyn() + self.i_offset) * self.r_mem + self.v_rest;
+            self.v = alpha - self.exp_tc * (alpha - self.v);
+        } else {
+            self.refrac_time -= env.dt();
+        }
+    }
+    fn threshold(&self, env: &NeuronEnv) -> bool {
+        self.refrac_time <= 0.0 && self.v >= self.v_thresh
+    }
+    fn reset(&mut self, env: &mut NeuronEnv) {
+        self.v = self.v_reset;
+        self.refrac_time = self.tau_refrac;
+    }
+}
+
+/// Izhikevich (2003) neuron with population-wide `a, b, c, d` (GeNN's
+/// `Izhikevich`): two half-steps for `v`, `v` capped at 30 mV, reset at the
+/// start of the step after the spike. Regular spiking: `a=0.02, b=0.2,
+/// c=-65, d=8`; fast spiking: `a=0.1, b=0.2, c=-65, d=2`.
+#[neuron_model]
+pub struct Izhikevich {
+    /// Time scale of the recovery variable.
+    #[param]
+    pub a: Scalar,
+    /// Sensitivity of the recovery variable.
+    #[param]
+    pub b: Scalar,
+    /// After-spike reset of `v` (mV).
+    #[param]
+    pub c: Scalar,
+    /// After-spike increment of `u`.
+    #[param]
+    pub d: Scalar,
+    /// Membrane potential (mV).
+    #[var]
+    v: Scalar,
+    /// Recovery variable.
+    #[var]
+    u: Scalar,
+}
+
+#[neuron_model]
+impl Izhikevich {
+    fn sim(&mut self, env: &mut NeuronEnv) {
+        if self.v >= 30.0 {
+            self.v = self.c;
+            self.u += self.d;
+        }
+        self.v += 0.5 * (0.04 * self.v * self.v + 5.0 * self.v + 140.0 - self.u + env.isyn()) * env.dt();
+        self.v += 0.5 * (0.04 * self.v * self.v + 5.0 * self.v + 140.0 - self.u + env.isyn()) * env.dt();
+        self.u += self.a * (self.b * self.v - self.u) * env.dt();
+        if self.v > 30.0 {
+            self.v = 30.0;
+        }
+    }
+    fn threshold(&self, env: &NeuronEnv) -> bool {
+        self.v >= 29.99
+    }
+}
+
+/// Izhikevich neuron with per-neuron `a, b, c, d` state variables (GeNN's
+/// `IzhikevichVariable`), for heterogeneous populations.
+#[neuron_model]
+pub struct IzhikevichVariable {
+    /// Membrane potential (mV).
+    #[var]
+    v: Scalar,
+    /// Recovery variable.
+    #[var]
+    u: Scalar,
+    /// Time scale of the recovery variable.
+    #[var]
+    a: Scalar,
+    /// Sensitivity of the recovery variable.
+    #[var]
+    b: Scalar,
+    /// After-spike reset of `v` (mV).
+    #[var]
+    c: Scalar,
+    /// After-spike increment of `u`.
+    #[var]
+    d: Scalar,
+}
+
+#[neuron_model]
+impl IzhikevichVariable {
+    fn sim(&mut self, env: &mut NeuronEnv) {
+        if self.v >= 30.0 {
+            self.v = self.c;
+            self.u += self.d;
+        }
+        self.v += 0.5 * (0.04 * self.v * self.v + 5.0 * self.v + 140.0 - self.u + env.isyn()) * env.dt();
+        self.v += 0.5 * (0.04 * self.v * self.v + 5.0 * self.v + 140.0 - self.u + env.isyn()) * env.dt();
+        self.u += self.a * (self.b * self.v - self.u) * env.dt();
+        if self.v > 30.0 {
+            self.v = 30.0;
+        }
+    }
+    fn threshold(&self, env: &NeuronEnv) -> bool {
+        self.v >= 29.99
+    }
+}
+
+/// Poisson spike source (GeNN's `PoissonNew`): exponentially distributed
+/// inter-spike intervals of mean `1000 / rate` ms, counted in timesteps.
+/// Initialise `time_step_to_spike` to 0.
+#[neuron_model]
+pub struct Poisson {
+    /// Firing rate (Hz); 0 means silent.
+    #[param(non_negative)]
+    pub rate: Scalar,
+    #[derived(if rate > 0.0 { 1000.0 / (rate * dt) } else { 1e30 })]
+    isi_steps: Scalar,
+    /// Timesteps until the next spike.
+    #[var]
+    time_step_to_spike: Scalar,
+}
+
+#[neuron_model]
+impl Poisson {
+    fn sim(&mut self, env: &mut NeuronEnv) {
+        if self.time_step_to_spike <= 0.0 {
+            self.time_step_to_spike += self.isi_steps * env.rand_exponential();
+        }
+        self.time_step_to_spike -= 1.0;
+    }
+    fn threshold(&self, env: &NeuronEnv) -> bool {
+        self.time_step_to_spike <= 0.0
+    }
+}
+
+/// Spike source emitting given spike times (GeNN's `SpikeSourceArray`):
+/// neuron `i` emits `spike_times[start_spike[i]..end_spike[i]]` (sorted, ms),
+/// one spike per step at most. Build the initial values with [`spike_times`].
+#[neuron_model(auto_refractory = false)]
+pub struct SpikeSourceArray {
+    /// Index of the neuron's next spike in `spike_times`.
+    #[var]
+    start_spike: u32,
+    /// One past the neuron's last spike in `spike_times`.
+    #[var]
+    end_spike: u32,
+    /// All spike times, neuron by neuron.
+    #[egp]
+    spike_times: Scalar,
+}
+
+#[neuron_model]
+impl SpikeSourceArray {
+    fn threshold(&self, env: &NeuronEnv) -> bool {
+        self.start_spike != self.end_spike && env.t() >= self.spike_times[self.start_spike as usize]
+    }
+    fn reset(&mut self, env: &mut NeuronEnv) {
+        self.start_spike += 1;
+    }
+}
+
+/// Initial values for a [`SpikeSourceArray`] population.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SpikeTimes {
+    /// Initial `start_spike` per neuron.
+    pub start_spike: Vec<f64>,
+    /// Initial `end_spike` per neuron.
+    pub end_spike: Vec<f64>,
+    /// The `spike_times` extra global parameter.
+    pub spike_times: Vec<f64>,
+}
+
+/// Lays out per-neuron spike times (each list sorted here) for a [`SpikeSourceArray`].
+///
+/// ```
+/// let st = snn_core::builtin::spike_times(&[vec![5.0, 1.0], vec![], vec![2.0]]);
+/// assert_eq!(st.spike_times, vec![1.0, 5.0, 2.0]);
+/// assert_eq!(st.start_spike, vec![0.0, 2.0, 2.0]);
+/// assert_eq!(st.end_spike, vec![2.0, 2.0, 3.0]);
+/// ```
+pub fn spike_times(per_neuron: &[Vec<f64>]) -> SpikeTimes {
+    let mut out = SpikeTimes::default();
+    for times in per_neuron {
+        let mut t = times.clone();
+        t.sort_by(f64::total_cmp);
+        out.start_spike.push(out.spike_times.len() as f64);
+        out.spike_times.extend(t);
+        out.end_spike.push(out.spike_times.len() as f64);
+    }
+    out
+}
+
+/// Exponentially decaying current (GeNN's `ExpCurr`): the input is scaled by
+/// `tau (1 - exp(-dt/tau)) / dt`, so a weight `w` delivers a total charge of
+/// `w tau`, and decays by `exp(-dt/tau)` per step.
+#[postsynaptic_model]
+pub struct ExpCurr {
+    /// Decay time constant (ms).
+    #[param(positive)]
+    pub tau: Scalar,
+    #[derived((-dt / tau).exp())]
+    exp_decay: Scalar,
+    #[derived(tau * (1.0 - (-dt / tau).exp()) / dt)]
+    init: Scalar,
+}
+
+#[postsynaptic_model]
+impl ExpCurr {
+    fn apply_input(&mut self, env: &mut PostsynapticEnv) {
+        env.inject_current(self.init * self.in_syn);
+    }
+    fn decay(&mut self, env: &mut PostsynapticEnv) {
+        self.in_syn *= self.exp_decay;
+    }
+}
+
+/// Delta current (GeNN's `DeltaCurr`): the input is injected for one step.
+#[postsynaptic_model]
+pub struct DeltaCurr {}
+
+#[postsynaptic_model]
+impl DeltaCurr {
+    fn apply_input(&mut self, env: &mut PostsynapticEnv) {
+        env.inject_current(self.in_syn);
+    }
+    fn decay(&mut self, env: &mut PostsynapticEnv) {
+        self.in_syn = 0.0;
+    }
+}
+
+/// Exponentially decaying conductance with reversal potential (GeNN's
+/// `ExpCond`): current `g (e_rev - v)` with `g` decaying by `exp(-dt/tau)`.
+/// Needs a neuron variable `v`.
+#[postsynaptic_model]
+pub struct ExpCond {
+    /// Decay time constant (ms).
+    #[param(positive)]
+    pub tau: Scalar,
+    /// Reversal potential (mV).
+    #[param]
+    pub e_rev: Scalar,
+    #[derived((-dt / tau).exp())]
+    exp_decay: Scalar,
+    /// Membrane potential of the target neuron.
+    #[neuron_var]
+    v: Scalar,
+}
+
+#[postsynaptic_model]
+impl ExpCond {
+    fn apply_input(&mut self, env: &mut PostsynapticEnv) {
+        env.inject_current(self.in_syn * (self.e_rev - self.v));
+    }
+    fn decay(&mut self, env: &mut PostsynapticEnv) {
+        self.in_syn *= self.exp_decay;
+    }
+}
+
+/// Constant current injection.
+#[current_source_model]
+pub struct DC {
+    /// The current.
+    #[param]
+    pub amp: Scalar,
+}
+
+#[current_source_model]
+impl DC {
+    fn inject(&mut self, env: &mut CurrentSourceEnv) {
+        env.inject_current(self.amp);
+    }
+}
+
+/// Gaussian noise current, drawn independently per neuron and step.
+#[current_source_model]
+pub struct GaussianNoise {
+    /// Mean current.
+    #[param]
+    pub mean: Scalar,
+    /// Standard deviation.
+    #[param(non_negative)]
+    pub sd: Scalar,
+}
+
+#[current_source_model]
+impl GaussianNoise {
+    fn inject(&mut self, env: &mut CurrentSourceEnv) {
+        let z = env.rand_normal();
+        env.inject_current(self.mean + self.sd * z);
+    }
+}
+
+/// Poisson input through exponential current synapses (GeNN's `PoissonExp`):
+/// each step `Poisson(rate dt / 1000)` input spikes of weight `weight` are
+/// added to a current that decays with `tau_syn`, scaled like [`ExpCurr`].
+/// Initialise `current` to 0. Models the microcircuit's background input.
+#[current_source_model]
+pub struct PoissonExp {
+    /// Weight of one input spike.
+    #[param]
+    pub weight: Scalar,
+    /// Synaptic time constant (ms).
+    #[param(positive)]
+    pub tau_syn: Scalar,
+    /// Total input rate (Hz).
+    #[param(non_negative)]
+    pub rate: Scalar,
+    #[derived((-dt / tau_syn).exp())]
+    exp_decay: Scalar,
+    #[derived(weight * (1.0 - (-dt / tau_syn).exp()) * (tau_syn / dt))]
+    init: Scalar,
+    #[derived(rate * dt / 1000.0)]
+    lambda: Scalar,
+    /// The filtered input current.
+    #[var]
+    current: Scalar,
+}
+
+#[current_source_model]
+impl PoissonExp {
+    fn inject(&mut self, env: &mut CurrentSourceEnv) {
+        let n = env.rand_poisson(self.lambda);
+        self.current += self.init * n as Scalar;
+        env.inject_current(self.current);
+        self.current *= self.exp_decay;
+    }
+}
+
+/// Static synapse: adds weight `g` to the target's input on every presynaptic spike.
+#[weight_update_model]
+pub struct StaticPulse {
+    /// Weight.
+    #[var]
+    g: Scalar,
+}
+
+#[weight_update_model]
+impl StaticPulse {
+    fn on_pre_spike(&mut self, env: &mut WeightUpdateEnv) {
+        env.add_to_post(self.g);
+    }
+}
+
+/// Static synapse with a per-synapse dendritic delay `d` (timesteps): the
+/// weight reaches the target `d` steps after the synapse is processed. The
+/// group needs `.max_dendritic_delay(max)` with `max >= d`.
+#[weight_update_model]
+pub struct StaticPulseDendriticDelay {
+    /// Weight.
+    #[var]
+    g: Scalar,
+    /// Dendritic delay (timesteps).
+    #[var]
+    d: u8,
+}
+
+#[weight_update_model]
+impl StaticPulseDendriticDelay {
+    fn on_pre_spike(&mut self, env: &mut WeightUpdateEnv) {
+        env.add_to_post_delay(self.g, self.d);
+    }
+}

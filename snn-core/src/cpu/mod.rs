@@ -1,0 +1,918 @@
+//! The CPU backend: the reference semantics, parallel with rayon.
+//!
+//! Every population is cut into fixed-size *blocks* of neurons
+//! ([`BLOCK_SIZE`], independent of the thread count). A block owns everything
+//! written while updating its neurons: their variables, and for every
+//! incoming synapse group the postsynaptic input, the dendritic-delay ring,
+//! the postsynaptic-model variables and the sub-matrix of synapses that end
+//! in the block (rows sorted by target) with their variables; plus the
+//! current-source variables. One step is then one parallel pass over blocks
+//! (synapse update, postsynaptic input, current sources, neuron update,
+//! postsynaptic decay, in the order of docs/ARCHITECTURE.md), followed by a
+//! sequential commit of the new spikes into the spike queues and recorders.
+//! Each block sums its inputs in a fixed order, so results are bit-identical
+//! for any number of threads.
+
+pub(crate) mod runners;
+
+use crate::connectivity::{Connectivity, SparseConnectivity};
+use crate::error::{Error, Result};
+use crate::init::VarInit;
+use crate::ir::IrType;
+use crate::model::{EgpRef, FieldKind};
+use crate::network::{ModelPart, Network, PopulationRef, VarRecordingId};
+use crate::real::{Precision, Real};
+use crate::recording::{SpikeRecord, SpikeRecorder};
+use crate::rng::{stream_id, StreamPurpose};
+use crate::sim::{RecordedVar, Simulation};
+use crate::var::{VarArray, VarSlice, VarSliceMut};
+use rayon::prelude::*;
+use runners::{CpuReal, ElementArgs, StepInfo, SynapseArgs};
+
+/// Neurons per block (a multiple of 32, at most 65,536 so block-relative
+/// synapse targets fit in `u16`).
+pub const BLOCK_SIZE: u32 = 4096;
+
+/// Offsets of the variable-initialisation stream `sub` ids per part kind.
+const SUB_NEURON: u32 = 0;
+const SUB_WU: u32 = 64;
+const SUB_PSM: u32 = 128;
+const SUB_CS: u32 = 192;
+
+/// A network instantiated on the CPU.
+///
+/// ```
+/// use snn_core::prelude::*;
+/// let mut net = Network::new(0.1).unwrap();
+/// let p = net.add_population("P", 1, Izhikevich { a: 0.02, b: 0.2, c: -65.0, d: 8.0 })
+///     .init("v", -65.0).init("u", -13.0).record_spikes(true).build().unwrap();
+/// net.add_current_source("I", p, DC { amp: 10.0 }).build().unwrap();
+/// let mut sim = CpuSimulation::new(&net).unwrap();
+/// sim.run_for(100.0).unwrap();
+/// assert!(sim.spikes(p.into()).unwrap().len() > 0);
+/// ```
+pub struct CpuSimulation {
+    inner: Inner,
+}
+
+enum Inner {
+    F32(CpuState<f32>),
+    F64(CpuState<f64>),
+}
+
+macro_rules! dispatch {
+    ($self:expr, $s:ident => $e:expr) => {
+        match $self {
+            Inner::F32($s) => $e,
+            Inner::F64($s) => $e,
+        }
+    };
+}
+
+impl CpuSimulation {
+    /// Builds and initialises the network (connectivity and variables) on the CPU.
+    pub fn new(net: &Network) -> Result<CpuSimulation> {
+        let inner = match net.precision() {
+            Precision::F32 => Inner::F32(CpuState::new(net)?),
+            Precision::F64 => Inner::F64(CpuState::new(net)?),
+        };
+        Ok(CpuSimulation { inner })
+    }
+}
+
+/// The spike queue of a population: `slots` lists of spiking neuron ids,
+/// the spikes of step `s` in slot `s % slots`.
+struct SpikeQueue {
+    slots: Vec<Vec<u32>>,
+}
+
+impl SpikeQueue {
+    /// Spikes emitted in step `step - 1 - delay` (none before the first step).
+    fn delayed(&self, step: u64, delay: u32) -> &[u32] {
+        match step.checked_sub(1 + delay as u64) {
+            Some(s) => &self.slots[(s % self.slots.len() as u64) as usize],
+            None => &[],
+        }
+    }
+}
+
+/// Per-population constants.
+struct PopConsts<S> {
+    consts: Vec<S>,
+    egps: Vec<Vec<S>>,
+    stream: u32,
+}
+
+/// Per-synapse-group constants.
+struct GroupConsts<S> {
+    pre: usize,
+    axonal_delay: u32,
+    wu_consts: Vec<S>,
+    wu_egps: Vec<Vec<S>>,
+    psm_consts: Vec<S>,
+    psm_refs: Vec<usize>,
+    wu_stores: bool,
+    wu_stream: u32,
+    psm_stream: u32,
+}
+
+/// Per-current-source constants.
+struct SourceConsts<S> {
+    consts: Vec<S>,
+    egps: Vec<Vec<S>>,
+    refs: Vec<usize>,
+    stream: u32,
+}
+
+/// What a block holds of one incoming synapse group.
+struct IncomingBlock<S> {
+    group: usize,
+    /// `in_syn` then the postsynaptic model's variables.
+    psm_vars: Vec<VarArray>,
+    /// Post-major dendritic-delay ring (`post * ring_slots + slot`).
+    ring: Vec<S>,
+    ring_slots: u32,
+    row_ptr: Vec<u32>,
+    ind: Vec<u16>,
+    wu_vars: Vec<VarArray>,
+}
+
+/// What a block holds of one current source.
+struct SourceBlock {
+    source: usize,
+    vars: Vec<VarArray>,
+}
+
+/// A block of neurons of one population and everything its update writes.
+struct Block<S> {
+    pop: usize,
+    start: u32,
+    len: u32,
+    vars: Vec<VarArray>,
+    incoming: Vec<IncomingBlock<S>>,
+    sources: Vec<SourceBlock>,
+    isyn: Vec<S>,
+    spikes: Vec<u32>,
+}
+
+/// Read-only context of one step.
+struct StepCtx<'a, S: CpuReal> {
+    net: &'a Network,
+    pops: &'a [PopConsts<S>],
+    groups: &'a [GroupConsts<S>],
+    sources: &'a [SourceConsts<S>],
+    queues: &'a [SpikeQueue],
+    step: u64,
+    t: S,
+    dt: S,
+}
+
+fn egp_refs<S>(egps: &[Vec<S>]) -> Vec<EgpRef<S>> {
+    // SAFETY: the references are used only during the current block update,
+    // while `egps` is borrowed immutably by the caller.
+    egps.iter().map(|e| unsafe { EgpRef::new(e) }).collect()
+}
+
+fn slices_mut(vars: &mut [VarArray]) -> Vec<VarSliceMut<'_>> {
+    vars.iter_mut().map(|v| {
+        let n = v.len();
+        v.slice_mut(0..n)
+    }).collect()
+}
+
+impl<S: CpuReal> Block<S> {
+    fn update(&mut self, c: &StepCtx<'_, S>) -> Result<()> {
+        let pop_desc = &c.net.populations()[self.pop];
+        let pop = &c.pops[self.pop];
+        let len = self.len as usize;
+        self.isyn.iter_mut().for_each(|x| *x = S::ZERO);
+        self.spikes.clear();
+        let info = |stream| StepInfo {
+            step: c.step,
+            t: c.t,
+            dt: c.dt,
+            seed: c.net.seed(),
+            stream,
+        };
+        let neuron_refs: Vec<VarSlice<'_>> = self.vars.iter().map(|v| v.slice()).collect();
+
+        // 1. Synapse update, then postsynaptic input.
+        for inc in &mut self.incoming {
+            let gd = &c.net.synapse_groups()[inc.group];
+            let g = &c.groups[inc.group];
+            let spikes = c.queues[g.pre].delayed(c.step, g.axonal_delay);
+            let (in_syn_arr, psm_rest) = inc.psm_vars.split_first_mut().expect("in_syn");
+            if !spikes.is_empty() {
+                let egps = egp_refs(&g.wu_egps);
+                let mut wu_vars = slices_mut(&mut inc.wu_vars);
+                let overflow = S::weight_update(&gd.cpu_wu).on_pre_spikes(SynapseArgs {
+                    consts: &g.wu_consts,
+                    egps: &egps,
+                    vars: &mut wu_vars,
+                    spikes,
+                    row_ptr: &inc.row_ptr,
+                    ind: &inc.ind,
+                    post_offset: self.start,
+                    in_syn: S::slice_mut(in_syn_arr),
+                    ring: &mut inc.ring,
+                    ring_slots: inc.ring_slots,
+                    info: info(g.wu_stream),
+                    store: g.wu_stores,
+                });
+                if let Some(delay) = overflow {
+                    return Err(Error::DelayTooLarge {
+                        group: gd.name.clone(),
+                        delay: delay as u64,
+                        max: gd.max_dendritic_delay as u64,
+                    });
+                }
+            }
+            if inc.ring_slots > 0 {
+                let slots = inc.ring_slots as usize;
+                let head = (c.step % slots as u64) as usize;
+                let in_syn = S::slice_mut(in_syn_arr);
+                for (j, x) in in_syn.iter_mut().enumerate() {
+                    let r = &mut inc.ring[j * slots + head];
+                    *x += *r;
+                    *r = S::ZERO;
+                }
+            }
+            let _ = psm_rest;
+            let mut psm_vars = slices_mut(&mut inc.psm_vars);
+            let refs: Vec<VarSlice<'_>> = g.psm_refs.iter().map(|&k| neuron_refs[k]).collect();
+            S::postsynaptic(&gd.cpu_psm).apply_input(
+                ElementArgs {
+                    consts: &g.psm_consts,
+                    egps: &[],
+                    vars: &mut psm_vars,
+                    refs: &refs,
+                    first_id: self.start,
+                    len,
+                    info: info(g.psm_stream),
+                },
+                &mut self.isyn,
+            );
+        }
+
+        // 2. Current sources.
+        for sb in &mut self.sources {
+            let sd = &c.net.current_sources()[sb.source];
+            let s = &c.sources[sb.source];
+            let egps = egp_refs(&s.egps);
+            let refs: Vec<VarSlice<'_>> = s.refs.iter().map(|&k| neuron_refs[k]).collect();
+            let mut vars = slices_mut(&mut sb.vars);
+            S::current_source(&sd.cpu).inject(
+                ElementArgs {
+                    consts: &s.consts,
+                    egps: &egps,
+                    vars: &mut vars,
+                    refs: &refs,
+                    first_id: self.start,
+                    len,
+                    info: info(s.stream),
+                },
+                &mut self.isyn,
+            );
+        }
+        drop(neuron_refs);
+
+        // 3. Neuron update.
+        {
+            let egps = egp_refs(&pop.egps);
+            let mut vars = slices_mut(&mut self.vars);
+            S::neuron(&pop_desc.cpu).update(
+                ElementArgs {
+                    consts: &pop.consts,
+                    egps: &egps,
+                    vars: &mut vars,
+                    refs: &[],
+                    first_id: self.start,
+                    len,
+                    info: info(pop.stream),
+                },
+                &self.isyn,
+                pop_desc.part.model.auto_refractory,
+                &mut self.spikes,
+            );
+        }
+
+        // 4. Postsynaptic decay (reads neuron variables after the update, like GeNN).
+        let neuron_refs: Vec<VarSlice<'_>> = self.vars.iter().map(|v| v.slice()).collect();
+        for inc in &mut self.incoming {
+            let gd = &c.net.synapse_groups()[inc.group];
+            let g = &c.groups[inc.group];
+            let refs: Vec<VarSlice<'_>> = g.psm_refs.iter().map(|&k| neuron_refs[k]).collect();
+            let mut psm_vars = slices_mut(&mut inc.psm_vars);
+            S::postsynaptic(&gd.cpu_psm).decay(ElementArgs {
+                consts: &g.psm_consts,
+                egps: &[],
+                vars: &mut psm_vars,
+                refs: &refs,
+                first_id: self.start,
+                len,
+                info: info(g.psm_stream),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A variable recording's samples.
+struct VarRecordingData {
+    times: Vec<f64>,
+    values: Vec<f64>,
+}
+
+/// The CPU state of a network in precision `S`.
+struct CpuState<S: CpuReal> {
+    net: Network,
+    step: u64,
+    pops: Vec<PopConsts<S>>,
+    groups: Vec<GroupConsts<S>>,
+    sources: Vec<SourceConsts<S>>,
+    queues: Vec<SpikeQueue>,
+    blocks: Vec<Block<S>>,
+    /// Index of the first block of each population (plus one past the end).
+    pop_blocks: Vec<usize>,
+    recorders: Vec<Option<SpikeRecorder>>,
+    var_recordings: Vec<VarRecordingData>,
+}
+
+fn to_scalars<S: Real>(v: &[f64]) -> Vec<S> {
+    v.iter().map(|&x| S::from_f64(x)).collect()
+}
+
+/// Initial values of one variable over `n` elements: `Scalar` variables are
+/// drawn in the network precision, other types in `f64`, then stored in the
+/// variable's type.
+fn init_var<S: Real>(
+    init: &VarInit,
+    ty: IrType,
+    precision: Precision,
+    n: usize,
+    seed: u64,
+    stream: u32,
+) -> VarArray {
+    let mut arr = VarArray::zeros(ty, precision, n);
+    if ty == IrType::Scalar {
+        let mut vals = vec![S::ZERO; n];
+        init.fill::<S>(&mut vals, seed, stream);
+        arr.fill_from(&vals);
+    } else {
+        let mut vals = vec![0f64; n];
+        init.fill::<f64>(&mut vals, seed, stream);
+        arr.fill_from(&vals);
+    }
+    arr
+}
+
+fn init_part_vars<S: Real>(part: &ModelPart, net: &Network, n: usize, group: u32, sub: u32) -> Vec<VarArray> {
+    part.model
+        .fields_of(FieldKind::Var)
+        .zip(&part.var_inits)
+        .enumerate()
+        .map(|(k, (f, init))| {
+            let stream = stream_id(StreamPurpose::VarInit, group, sub + k as u32);
+            init_var::<S>(init, f.ty, net.precision(), n, net.seed(), stream)
+        })
+        .collect()
+}
+
+/// Gathers `idx` elements of `arr` into a new array.
+fn gather(arr: &VarArray, idx: &[usize], precision: Precision) -> VarArray {
+    let src = arr.to_f64();
+    let ty = match arr {
+        VarArray::F32(_) => IrType::F32,
+        VarArray::F64(_) => IrType::F64,
+        VarArray::I32(_) => IrType::I32,
+        VarArray::U32(_) => IrType::U32,
+        VarArray::I64(_) => IrType::I64,
+        VarArray::U64(_) => IrType::U64,
+        VarArray::U8(_) => IrType::U8,
+        VarArray::U16(_) => IrType::U16,
+        VarArray::Bool(_) => IrType::Bool,
+    };
+    let mut out = VarArray::zeros(ty, precision, idx.len());
+    for (o, &i) in idx.iter().enumerate() {
+        out.set_f64(o, src[i]);
+    }
+    out
+}
+
+impl<S: CpuReal> CpuState<S> {
+    fn new(net: &Network) -> Result<Self> {
+        let seed = net.seed();
+        let precision = net.precision();
+        let pops: Vec<PopConsts<S>> = net
+            .populations()
+            .iter()
+            .enumerate()
+            .map(|(i, p)| PopConsts {
+                consts: to_scalars(&p.part.constants()),
+                egps: p.part.egps.iter().map(|e| to_scalars(e)).collect(),
+                stream: stream_id(StreamPurpose::NeuronSim, i as u32, 0),
+            })
+            .collect();
+        let ref_indices = |part: &ModelPart, target: usize| -> Vec<usize> {
+            let nm = net.populations()[target].part.model;
+            part.model
+                .fields_of(FieldKind::NeuronVar)
+                .map(|f| nm.index_of(FieldKind::Var, f.name).expect("checked by the network builder"))
+                .collect()
+        };
+        let groups: Vec<GroupConsts<S>> = net
+            .synapse_groups()
+            .iter()
+            .enumerate()
+            .map(|(i, g)| GroupConsts {
+                pre: g.pre.0 as usize,
+                axonal_delay: g.axonal_delay,
+                wu_consts: to_scalars(&g.wu.constants()),
+                wu_egps: g.wu.egps.iter().map(|e| to_scalars(e)).collect(),
+                psm_consts: to_scalars(&g.psm.constants()),
+                psm_refs: ref_indices(&g.psm, g.post.0 as usize),
+                wu_stores: g.wu.model.methods.iter().any(|m| !m.writes.is_empty()),
+                wu_stream: stream_id(StreamPurpose::SynapseSim, i as u32, 0),
+                psm_stream: stream_id(StreamPurpose::PostsynapticSim, i as u32, 0),
+            })
+            .collect();
+        let sources: Vec<SourceConsts<S>> = net
+            .current_sources()
+            .iter()
+            .enumerate()
+            .map(|(i, s)| SourceConsts {
+                consts: to_scalars(&s.part.constants()),
+                egps: s.part.egps.iter().map(|e| to_scalars(e)).collect(),
+                refs: ref_indices(&s.part, s.target.0 as usize),
+                stream: stream_id(StreamPurpose::CurrentSourceSim, i as u32, 0),
+            })
+            .collect();
+
+        // Spike queues: one slot more than the largest outgoing axonal delay.
+        let queues = net
+            .populations()
+            .iter()
+            .enumerate()
+            .map(|(i, _)| {
+                let d = net
+                    .synapse_groups()
+                    .iter()
+                    .filter(|g| g.pre.0 as usize == i)
+                    .map(|g| g.axonal_delay)
+                    .max()
+                    .unwrap_or(0);
+                SpikeQueue {
+                    slots: vec![Vec::new(); d as usize + 1],
+                }
+            })
+            .collect();
+
+        // Neuron variables and blocks.
+        let mut blocks = Vec::new();
+        let mut pop_blocks = Vec::new();
+        for (pi, p) in net.populations().iter().enumerate() {
+            pop_blocks.push(blocks.len());
+            let vars = init_part_vars::<S>(&p.part, net, p.size as usize, pi as u32, SUB_NEURON);
+            let mut start = 0u32;
+            while start < p.size {
+                let len = BLOCK_SIZE.min(p.size - start);
+                let idx: Vec<usize> = (start as usize..(start + len) as usize).collect();
+                blocks.push(Block {
+                    pop: pi,
+                    start,
+                    len,
+                    vars: vars.iter().map(|v| gather(v, &idx, precision)).collect(),
+                    incoming: Vec::new(),
+                    sources: Vec::new(),
+                    isyn: vec![S::ZERO; len as usize],
+                    spikes: Vec::new(),
+                });
+                start += len;
+            }
+        }
+        pop_blocks.push(blocks.len());
+
+        // Synapse groups: build connectivity, initialise, split by target block.
+        for (gi, g) in net.synapse_groups().iter().enumerate() {
+            let (n_pre, n_post) = (net.population(g.pre).size, net.population(g.post).size);
+            let bad = |reason: String| Error::InvalidConnectivity {
+                group: g.name.clone(),
+                reason,
+            };
+            let conn = g
+                .connectivity
+                .build(
+                    n_pre,
+                    n_post,
+                    g.pre == g.post,
+                    seed,
+                    stream_id(StreamPurpose::ConnectivityInit, gi as u32, 0),
+                )
+                .map_err(bad)?;
+            let n_syn = conn.ind.len();
+            // Explicit lists: values are given in list order; CSR position -> list index.
+            let list_order: Option<Vec<usize>> = match &g.connectivity {
+                Connectivity::Explicit { pre, post } => {
+                    let mut order: Vec<usize> = (0..pre.len()).collect();
+                    order.sort_by_key(|&k| (pre[k], post[k]));
+                    Some(order)
+                }
+                _ => None,
+            };
+            let owner = format!("synapse group `{}` (weight update)", g.name);
+            let mut wu_vars = Vec::new();
+            for (k, (f, init)) in g.wu.model.fields_of(FieldKind::Var).zip(&g.wu.var_inits).enumerate() {
+                init.validate(n_syn).map_err(|reason| Error::InvalidVarInit {
+                    owner: owner.clone(),
+                    var: f.name.to_string(),
+                    reason,
+                })?;
+                let stream = stream_id(StreamPurpose::VarInit, gi as u32, SUB_WU + k as u32);
+                let arr = init_var::<S>(init, f.ty, precision, n_syn, seed, stream);
+                wu_vars.push(match (&list_order, init) {
+                    (Some(order), VarInit::Values(_)) => gather(&arr, order, precision),
+                    _ => arr,
+                });
+            }
+            if let Some(v) = g.delay_var {
+                if let Some(&d) = wu_vars[v].to_f64().iter().max_by(|a, b| a.total_cmp(b)) {
+                    if d > g.max_dendritic_delay as f64 {
+                        return Err(Error::DelayTooLarge {
+                            group: g.name.clone(),
+                            delay: d as u64,
+                            max: g.max_dendritic_delay as u64,
+                        });
+                    }
+                }
+            }
+            let psm_vars = {
+                let mut v = vec![VarArray::zeros(IrType::Scalar, precision, n_post as usize)];
+                v.extend(init_part_vars::<S>(&g.psm, net, n_post as usize, gi as u32, SUB_PSM));
+                v
+            };
+            let ring_slots = if g.max_dendritic_delay > 0 || g.delay_var.is_some() {
+                g.max_dendritic_delay + 1
+            } else {
+                0
+            };
+            let post = g.post.0 as usize;
+            for b in &mut blocks[pop_blocks[post]..pop_blocks[post + 1]] {
+                let (lo, hi) = (b.start, b.start + b.len);
+                let mut row_ptr = Vec::with_capacity(n_pre as usize + 1);
+                let mut ind = Vec::new();
+                let mut positions = Vec::new();
+                row_ptr.push(0u32);
+                for i in 0..n_pre as usize {
+                    let (r0, r1) = (conn.row_ptr[i] as usize, conn.row_ptr[i + 1] as usize);
+                    let row = &conn.ind[r0..r1];
+                    let a = row.partition_point(|&j| j < lo);
+                    let z = row.partition_point(|&j| j < hi);
+                    for (k, &j) in row[a..z].iter().enumerate() {
+                        ind.push((j - lo) as u16);
+                        positions.push(r0 + a + k);
+                    }
+                    row_ptr.push(ind.len() as u32);
+                }
+                let idx: Vec<usize> = (lo as usize..hi as usize).collect();
+                b.incoming.push(IncomingBlock {
+                    group: gi,
+                    psm_vars: psm_vars.iter().map(|v| gather(v, &idx, precision)).collect(),
+                    ring: vec![S::ZERO; b.len as usize * ring_slots as usize],
+                    ring_slots,
+                    row_ptr,
+                    ind,
+                    wu_vars: wu_vars.iter().map(|v| gather(v, &positions, precision)).collect(),
+                });
+            }
+        }
+
+        // Current sources.
+        for (si, s) in net.current_sources().iter().enumerate() {
+            let target = s.target.0 as usize;
+            let n = net.population(s.target).size as usize;
+            let vars = init_part_vars::<S>(&s.part, net, n, si as u32, SUB_CS);
+            for b in &mut blocks[pop_blocks[target]..pop_blocks[target + 1]] {
+                let idx: Vec<usize> = (b.start as usize..(b.start + b.len) as usize).collect();
+                b.sources.push(SourceBlock {
+                    source: si,
+                    vars: vars.iter().map(|v| gather(v, &idx, precision)).collect(),
+                });
+            }
+        }
+
+        let recorders = net
+            .populations()
+            .iter()
+            .map(|p| {
+                p.record_spikes
+                    .then(|| SpikeRecorder::new(p.size, net.recording_chunk_steps as usize))
+            })
+            .collect();
+        let var_recordings = net
+            .var_recordings()
+            .iter()
+            .map(|_| VarRecordingData {
+                times: Vec::new(),
+                values: Vec::new(),
+            })
+            .collect();
+        Ok(CpuState {
+            net: net.clone(),
+            step: 0,
+            pops,
+            groups,
+            sources,
+            queues,
+            blocks,
+            pop_blocks,
+            recorders,
+            var_recordings,
+        })
+    }
+
+    fn step(&mut self) -> Result<()> {
+        let dt = self.net.dt();
+        let ctx = StepCtx {
+            net: &self.net,
+            pops: &self.pops,
+            groups: &self.groups,
+            sources: &self.sources,
+            queues: &self.queues,
+            step: self.step,
+            t: S::from_f64(self.step as f64 * dt),
+            dt: S::from_f64(dt),
+        };
+        if self.blocks.len() == 1 {
+            self.blocks[0].update(&ctx)?;
+        } else {
+            self.blocks.par_iter_mut().try_for_each(|b| b.update(&ctx))?;
+        }
+        // Commit spikes (blocks are ordered by population, then start).
+        for (pi, q) in self.queues.iter_mut().enumerate() {
+            let slot = (self.step % q.slots.len() as u64) as usize;
+            let out = &mut q.slots[slot];
+            out.clear();
+            for b in &self.blocks[self.pop_blocks[pi]..self.pop_blocks[pi + 1]] {
+                out.extend_from_slice(&b.spikes);
+            }
+            if let Some(r) = &mut self.recorders[pi] {
+                r.record_step(self.step, out);
+            }
+        }
+        for (rec, data) in self.net.var_recordings().iter().zip(&mut self.var_recordings) {
+            if (self.step + 1) % rec.every as u64 == 0 {
+                data.times.push((self.step + 1) as f64 * dt);
+                let pi = rec.population.0 as usize;
+                for &n in &rec.neurons {
+                    let b = &self.blocks[self.pop_blocks[pi] + (n / BLOCK_SIZE) as usize];
+                    let i = (n - b.start) as usize;
+                    data.values.push(value_at(&b.vars[rec.var], i));
+                }
+            }
+        }
+        self.step += 1;
+        Ok(())
+    }
+
+    fn pop_index(&self, r: PopulationRef) -> Result<usize> {
+        Ok(self.net.population_id(r)?.0 as usize)
+    }
+
+    fn group_index(&self, name: &str) -> Result<usize> {
+        Ok(self.net.synapse_group_id(name)?.0 as usize)
+    }
+
+    fn pop_blocks(&self, pi: usize) -> &[Block<S>] {
+        &self.blocks[self.pop_blocks[pi]..self.pop_blocks[pi + 1]]
+    }
+
+    /// Visits a group's synapses in row-major order as (block, position in block).
+    fn for_each_synapse(&self, gi: usize, mut f: impl FnMut(&IncomingBlock<S>, usize)) {
+        let g = &self.net.synapse_groups()[gi];
+        let post = g.post.0 as usize;
+        let n_pre = self.net.population(g.pre).size as usize;
+        let incs: Vec<&IncomingBlock<S>> = self
+            .pop_blocks(post)
+            .iter()
+            .map(|b| b.incoming.iter().find(|inc| inc.group == gi).expect("group in block"))
+            .collect();
+        for i in 0..n_pre {
+            for inc in &incs {
+                for k in inc.row_ptr[i] as usize..inc.row_ptr[i + 1] as usize {
+                    f(inc, k);
+                }
+            }
+        }
+    }
+}
+
+fn var_index(part: &ModelPart, owner: String, var: &str) -> Result<usize> {
+    part.model.index_of(FieldKind::Var, var).ok_or_else(|| Error::UnknownVariable {
+        owner,
+        model: format!("{} `{}`", part.model.kind.describe(), part.model.name),
+        var: var.to_string(),
+        known: part.model.var_names().join(", "),
+    })
+}
+
+fn value_at(arr: &VarArray, i: usize) -> f64 {
+    match arr.slice() {
+        VarSlice::F32(a) => a[i] as f64,
+        VarSlice::F64(a) => a[i],
+        VarSlice::I32(a) => a[i] as f64,
+        VarSlice::U32(a) => a[i] as f64,
+        VarSlice::I64(a) => a[i] as f64,
+        VarSlice::U64(a) => a[i] as f64,
+        VarSlice::U8(a) => a[i] as f64,
+        VarSlice::U16(a) => a[i] as f64,
+        VarSlice::Bool(a) => a[i] as u8 as f64,
+    }
+}
+
+fn check_len(owner: String, what: String, expected: usize, got: usize) -> Result<()> {
+    if expected != got {
+        return Err(Error::SizeMismatch {
+            owner,
+            what,
+            expected,
+            got,
+        });
+    }
+    Ok(())
+}
+
+impl Simulation for CpuSimulation {
+    fn backend_name(&self) -> String {
+        format!("CPU (rayon, {} threads)", rayon::current_num_threads())
+    }
+    fn network(&self) -> &Network {
+        dispatch!(&self.inner, s => &s.net)
+    }
+    fn step(&mut self) -> Result<()> {
+        dispatch!(&mut self.inner, s => s.step())
+    }
+    fn step_count(&self) -> u64 {
+        dispatch!(&self.inner, s => s.step)
+    }
+    fn spikes(&mut self, population: PopulationRef) -> Result<SpikeRecord> {
+        dispatch!(&mut self.inner, s => {
+            let pi = s.pop_index(population)?;
+            let dt = s.net.dt();
+            match &mut s.recorders[pi] {
+                Some(r) => Ok(r.spikes(dt).clone()),
+                None => Err(Error::InvalidRecording(format!(
+                    "spikes of population `{}` are not recorded (enable .record_spikes(true))",
+                    s.net.populations()[pi].name
+                ))),
+            }
+        })
+    }
+    fn recorded_var(&mut self, id: VarRecordingId) -> Result<RecordedVar> {
+        dispatch!(&self.inner, s => {
+            let rec = s.net.var_recordings().get(id.0 as usize).ok_or_else(|| {
+                Error::InvalidRecording(format!("no variable recording #{}", id.0))
+            })?;
+            let data = &s.var_recordings[id.0 as usize];
+            Ok(RecordedVar {
+                times: data.times.clone(),
+                neurons: rec.neurons.clone(),
+                values: data.values.clone(),
+            })
+        })
+    }
+    fn var_values(&self, population: PopulationRef, var: &str) -> Result<Vec<f64>> {
+        dispatch!(&self.inner, s => {
+            let pi = s.pop_index(population)?;
+            let p = &s.net.populations()[pi];
+            let k = var_index(&p.part, format!("population `{}`", p.name), var)?;
+            Ok(s.pop_blocks(pi).iter().flat_map(|b| b.vars[k].to_f64()).collect())
+        })
+    }
+    fn set_var_values(&mut self, population: PopulationRef, var: &str, values: &[f64]) -> Result<()> {
+        dispatch!(&mut self.inner, s => {
+            let pi = s.pop_index(population)?;
+            let p = &s.net.populations()[pi];
+            let owner = format!("population `{}`", p.name);
+            let k = var_index(&p.part, owner.clone(), var)?;
+            check_len(owner, format!("the values of variable `{var}`"), p.size as usize, values.len())?;
+            let range = s.pop_blocks[pi]..s.pop_blocks[pi + 1];
+            for b in &mut s.blocks[range] {
+                for i in 0..b.len as usize {
+                    b.vars[k].set_f64(i, values[b.start as usize + i]);
+                }
+            }
+            Ok(())
+        })
+    }
+    fn synapse_var_values(&self, group: &str, var: &str) -> Result<Vec<f64>> {
+        dispatch!(&self.inner, s => {
+            let gi = s.group_index(group)?;
+            let g = &s.net.synapse_groups()[gi];
+            let k = var_index(&g.wu, format!("synapse group `{group}` (weight update)"), var)?;
+            let mut out = Vec::new();
+            s.for_each_synapse(gi, |inc, pos| out.push(value_at(&inc.wu_vars[k], pos)));
+            Ok(out)
+        })
+    }
+    fn set_synapse_var_values(&mut self, group: &str, var: &str, values: &[f64]) -> Result<()> {
+        dispatch!(&mut self.inner, s => {
+            let gi = s.group_index(group)?;
+            let g = &s.net.synapse_groups()[gi];
+            let owner = format!("synapse group `{group}` (weight update)");
+            let k = var_index(&g.wu, owner.clone(), var)?;
+            if g.delay_var == Some(k) {
+                if let Some(&d) = values.iter().find(|&&d| d > g.max_dendritic_delay as f64) {
+                    return Err(Error::DelayTooLarge {
+                        group: group.to_string(),
+                        delay: d as u64,
+                        max: g.max_dendritic_delay as u64,
+                    });
+                }
+            }
+            // Collect (block, incoming index, position) in row-major order, then write.
+            let post = g.post.0 as usize;
+            let n_pre = s.net.population(g.pre).size as usize;
+            let blocks_of_post: Vec<(usize, usize)> = (s.pop_blocks[post]..s.pop_blocks[post + 1])
+                .map(|bi| {
+                    let ii = s.blocks[bi].incoming.iter().position(|inc| inc.group == gi);
+                    (bi, ii.expect("group in block"))
+                })
+                .collect();
+            let mut targets: Vec<(usize, usize, usize)> = Vec::new();
+            for i in 0..n_pre {
+                for &(bi, ii) in &blocks_of_post {
+                    let inc = &s.blocks[bi].incoming[ii];
+                    for pos in inc.row_ptr[i] as usize..inc.row_ptr[i + 1] as usize {
+                        targets.push((bi, ii, pos));
+                    }
+                }
+            }
+            check_len(owner, format!("the values of variable `{var}`"), targets.len(), values.len())?;
+            for (&(bi, ii, pos), &v) in targets.iter().zip(values) {
+                s.blocks[bi].incoming[ii].wu_vars[k].set_f64(pos, v);
+            }
+            Ok(())
+        })
+    }
+    fn postsynaptic_var_values(&self, group: &str, var: &str) -> Result<Vec<f64>> {
+        dispatch!(&self.inner, s => {
+            let gi = s.group_index(group)?;
+            let g = &s.net.synapse_groups()[gi];
+            let k = if var == "in_syn" {
+                0
+            } else {
+                1 + var_index(&g.psm, format!("synapse group `{group}` (postsynaptic model)"), var)?
+            };
+            Ok(s.pop_blocks(g.post.0 as usize)
+                .iter()
+                .flat_map(|b| {
+                    let inc = b.incoming.iter().find(|inc| inc.group == gi).expect("group in block");
+                    inc.psm_vars[k].to_f64()
+                })
+                .collect())
+        })
+    }
+    fn current_source_var_values(&self, source: &str, var: &str) -> Result<Vec<f64>> {
+        dispatch!(&self.inner, s => {
+            let si = s
+                .net
+                .current_sources()
+                .iter()
+                .position(|c| c.name == source)
+                .ok_or_else(|| Error::Simulation(format!("unknown current source `{source}`")))?;
+            let cs = &s.net.current_sources()[si];
+            let k = var_index(&cs.part, format!("current source `{source}`"), var)?;
+            Ok(s.pop_blocks(cs.target.0 as usize)
+                .iter()
+                .flat_map(|b| {
+                    let sb = b.sources.iter().find(|sb| sb.source == si).expect("source in block");
+                    sb.vars[k].to_f64()
+                })
+                .collect())
+        })
+    }
+    fn connectivity(&self, group: &str) -> Result<SparseConnectivity> {
+        dispatch!(&self.inner, s => {
+            let gi = s.group_index(group)?;
+            let g = &s.net.synapse_groups()[gi];
+            let (n_pre, n_post) = (s.net.population(g.pre).size, s.net.population(g.post).size);
+            let post = g.post.0 as usize;
+            let incs: Vec<(u32, &IncomingBlock<_>)> = s
+                .pop_blocks(post)
+                .iter()
+                .map(|b| (b.start, b.incoming.iter().find(|inc| inc.group == gi).expect("group in block")))
+                .collect();
+            let mut row_ptr = vec![0u64];
+            let mut ind = Vec::new();
+            for i in 0..n_pre as usize {
+                for (start, inc) in &incs {
+                    for k in inc.row_ptr[i] as usize..inc.row_ptr[i + 1] as usize {
+                        ind.push(start + inc.ind[k] as u32);
+                    }
+                }
+                row_ptr.push(ind.len() as u64);
+            }
+            Ok(SparseConnectivity { num_pre: n_pre, num_post: n_post, row_ptr, ind })
+        })
+    }
+}

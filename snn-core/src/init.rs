@@ -1,0 +1,834 @@
+//! Variable initialisation: how each element (neuron or synapse) of a state
+//! variable gets its first value.
+//!
+//! A [`VarInit`] is either a constant, explicit values, one of the built-in
+//! distributions, or a user-defined snippet ([`VarInitSnippetDyn`]). Random
+//! values come from the counter-based generator of [`crate::rng`]: element `i`
+//! of a variable draws from its own stream
+//! `RngStream::new(seed, stream_id(StreamPurpose::VarInit, group, var_index), 0, i)`,
+//! so the values depend neither on the number of threads nor on the backend.
+//!
+//! ```
+//! use snn_core::init::VarInit;
+//! use snn_core::rng::{stream_id, StreamPurpose};
+//!
+//! let init = VarInit::normal(-65.0, 5.0);
+//! init.validate(1000).unwrap();
+//! let mut v = vec![0.0f32; 1000];
+//! init.fill(&mut v, 1234, stream_id(StreamPurpose::VarInit, 0, 0));
+//! assert!(v.iter().all(|x| x.is_finite()));
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::real::{Precision, Real};
+use crate::rng::RngStream;
+
+/// A user-defined variable-initialisation snippet, object-safe form.
+/// Implemented by `#[var_init_snippet]`.
+///
+/// `sample_f32` must compute in `f32` and `sample_f64` in `f64`, so that a
+/// GPU kernel in the network's precision can reproduce the values.
+pub trait VarInitSnippetDyn: Send + Sync + fmt::Debug {
+    /// The snippet's name, used in error messages.
+    fn name(&self) -> &'static str;
+    /// Checks the snippet's parameters; the message says what is wrong.
+    fn validate(&self) -> Result<(), String>;
+    /// The value of one element in single precision.
+    fn sample_f32(&self, rng: &mut RngStream) -> f32;
+    /// The value of one element in double precision.
+    fn sample_f64(&self, rng: &mut RngStream) -> f64;
+}
+
+/// How a state variable is initialised (one value per element: neuron or synapse).
+///
+/// Parameters are given in `f64` and rounded to the network's precision `S`
+/// before use; all arithmetic of a draw is done in `S`.
+#[derive(Clone, Debug)]
+pub enum VarInit {
+    /// The same value for every element.
+    Constant(f64),
+    /// One value per element; the length must match the number of elements.
+    Values(Vec<f64>),
+    /// Uniform on `[min, max)`: `min + (max - min) * u`.
+    Uniform {
+        /// Lower bound.
+        min: f64,
+        /// Upper bound.
+        max: f64,
+    },
+    /// Normal: `mean + sd * z` with `z` a standard normal draw.
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation (>= 0).
+        sd: f64,
+    },
+    /// Normal restricted to `[min, max]` by rejection: normal draws are
+    /// repeated until one lies inside the interval (inclusive).
+    NormalClipped {
+        /// Mean of the untruncated normal.
+        mean: f64,
+        /// Standard deviation of the untruncated normal (>= 0).
+        sd: f64,
+        /// Lower bound (may be `-inf`).
+        min: f64,
+        /// Upper bound (may be `+inf`).
+        max: f64,
+    },
+    /// Exponential with rate `lambda` (mean `1 / lambda`): `exponential() / lambda`.
+    Exponential {
+        /// Rate (> 0).
+        lambda: f64,
+    },
+    /// Gamma with shape `a` and scale `b` (mean `a b`): `b * gamma(a)`.
+    Gamma {
+        /// Shape (> 0).
+        a: f64,
+        /// Scale (> 0).
+        b: f64,
+    },
+    /// Binomial: the number of successes in `n` trials of probability `p`.
+    Binomial {
+        /// Number of trials.
+        n: u32,
+        /// Success probability, in `[0, 1]`.
+        p: f64,
+    },
+    /// A user-defined snippet.
+    Snippet(Arc<dyn VarInitSnippetDyn>),
+}
+
+impl VarInit {
+    /// Uniform on `[min, max)`.
+    pub fn uniform(min: f64, max: f64) -> Self {
+        VarInit::Uniform { min, max }
+    }
+
+    /// Normal with the given mean and standard deviation.
+    pub fn normal(mean: f64, sd: f64) -> Self {
+        VarInit::Normal { mean, sd }
+    }
+
+    /// Normal with the given mean and standard deviation, restricted to
+    /// `[min, max]` by rejection.
+    pub fn normal_clipped(mean: f64, sd: f64, min: f64, max: f64) -> Self {
+        VarInit::NormalClipped { mean, sd, min, max }
+    }
+
+    /// Exponential with rate `lambda` (mean `1 / lambda`).
+    pub fn exponential(lambda: f64) -> Self {
+        VarInit::Exponential { lambda }
+    }
+
+    /// Gamma with shape `a` and scale `b`.
+    pub fn gamma(a: f64, b: f64) -> Self {
+        VarInit::Gamma { a, b }
+    }
+
+    /// Binomial with `n` trials of success probability `p`.
+    pub fn binomial(n: u32, p: f64) -> Self {
+        VarInit::Binomial { n, p }
+    }
+
+    /// A user-defined snippet.
+    pub fn snippet(snippet: impl VarInitSnippetDyn + 'static) -> Self {
+        VarInit::Snippet(Arc::new(snippet))
+    }
+
+    /// Whether the values are random (drawn from the RNG). User snippets count
+    /// as random.
+    pub fn is_random(&self) -> bool {
+        !matches!(self, VarInit::Constant(_) | VarInit::Values(_))
+    }
+
+    /// Checks the parameters for a variable of `num_elements` elements.
+    ///
+    /// The message names the initialiser and the offending numbers, e.g.
+    /// `"uniform: min (3) is greater than max (1)"`; the caller adds the
+    /// population and variable names. Rejected: NaN and infinite parameters
+    /// (except infinite bounds of `normal_clipped`), `min > max`, `sd < 0`,
+    /// `lambda <= 0`, `a <= 0`, `b <= 0`, `p` outside `[0, 1]`, a wrong
+    /// number of values, and a `normal_clipped` interval holding less than
+    /// 1e-6 of the probability mass (rejection sampling would practically
+    /// never finish). Snippets are checked by their own `validate`, with
+    /// their name put in front of the message.
+    pub fn validate(&self, num_elements: usize) -> Result<(), String> {
+        match self {
+            VarInit::Constant(value) => finite("constant", "value", *value),
+            VarInit::Values(values) => {
+                if values.len() != num_elements {
+                    return Err(format!(
+                        "values: {} values given for {} elements",
+                        values.len(),
+                        num_elements
+                    ));
+                }
+                match values.iter().position(|v| !v.is_finite()) {
+                    Some(i) => Err(format!("values: value {i} ({}) must be finite", values[i])),
+                    None => Ok(()),
+                }
+            }
+            VarInit::Uniform { min, max } => {
+                finite("uniform", "min", *min)?;
+                finite("uniform", "max", *max)?;
+                if min > max {
+                    return Err(format!("uniform: min ({min}) is greater than max ({max})"));
+                }
+                Ok(())
+            }
+            VarInit::Normal { mean, sd } => {
+                finite("normal", "mean", *mean)?;
+                finite("normal", "sd", *sd)?;
+                if *sd < 0.0 {
+                    return Err(format!("normal: sd ({sd}) must be >= 0"));
+                }
+                Ok(())
+            }
+            VarInit::NormalClipped { mean, sd, min, max } => {
+                validate_normal_clipped(*mean, *sd, *min, *max)
+            }
+            VarInit::Exponential { lambda } => {
+                finite("exponential", "lambda", *lambda)?;
+                if *lambda <= 0.0 {
+                    return Err(format!("exponential: lambda ({lambda}) must be > 0"));
+                }
+                Ok(())
+            }
+            VarInit::Gamma { a, b } => {
+                finite("gamma", "shape a", *a)?;
+                finite("gamma", "scale b", *b)?;
+                if *a <= 0.0 {
+                    return Err(format!("gamma: shape a ({a}) must be > 0"));
+                }
+                if *b <= 0.0 {
+                    return Err(format!("gamma: scale b ({b}) must be > 0"));
+                }
+                Ok(())
+            }
+            VarInit::Binomial { p, .. } => {
+                if !(0.0..=1.0).contains(p) {
+                    return Err(format!("binomial: p ({p}) must be in [0, 1]"));
+                }
+                Ok(())
+            }
+            VarInit::Snippet(snippet) => snippet
+                .validate()
+                .map_err(|e| format!("{}: {}", snippet.name(), e)),
+        }
+    }
+
+    /// The value of element `element`, computed in precision `S`.
+    ///
+    /// `Constant` and `Values` do not touch `rng`; the distributions draw
+    /// from it with the methods of [`RngStream`]: `Uniform` one `uniform`,
+    /// `Normal` one `normal`, `NormalClipped` `normal` draws until
+    /// `mean + sd * z` lies in `[min, max]` (all in `S`), `Exponential` one
+    /// `exponential` divided by `lambda`, `Gamma` `b * gamma(a)`, `Binomial`
+    /// one `binomial`. Snippets get `sample_f32` or `sample_f64` by `S`.
+    ///
+    /// Call [`validate`](Self::validate) first: with parameters it rejects,
+    /// values may be NaN, and a `NormalClipped` interval of (practically) no
+    /// probability mass makes this loop (practically) forever.
+    ///
+    /// # Panics
+    /// For `Values` when `element` is out of range.
+    pub fn sample<S: Real>(&self, rng: &mut RngStream, element: usize) -> S {
+        let s = S::from_f64;
+        match self {
+            VarInit::Constant(value) => s(*value),
+            VarInit::Values(values) => s(values[element]),
+            VarInit::Uniform { min, max } => {
+                let (min, max) = (s(*min), s(*max));
+                min + (max - min) * rng.uniform::<S>()
+            }
+            VarInit::Normal { mean, sd } => s(*mean) + s(*sd) * rng.normal::<S>(),
+            VarInit::NormalClipped { mean, sd, min, max } => {
+                let (mean, sd, min, max) = (s(*mean), s(*sd), s(*min), s(*max));
+                loop {
+                    let x = mean + sd * rng.normal::<S>();
+                    if x >= min && x <= max {
+                        return x;
+                    }
+                }
+            }
+            VarInit::Exponential { lambda } => rng.exponential::<S>() / s(*lambda),
+            VarInit::Gamma { a, b } => s(*b) * rng.gamma::<S>(s(*a)),
+            VarInit::Binomial { n, p } => s(rng.binomial::<S>(*n, s(*p)) as f64),
+            VarInit::Snippet(snippet) => match S::PRECISION {
+                Precision::F32 => s(snippet.sample_f32(rng) as f64),
+                Precision::F64 => s(snippet.sample_f64(rng)),
+            },
+        }
+    }
+
+    /// Fills `out` (one value per element) in parallel: element `i` gets
+    /// `self.sample(&mut RngStream::new(seed, stream, 0, i as u32), i)`.
+    ///
+    /// `stream` is the variable's stream id,
+    /// `stream_id(StreamPurpose::VarInit, group, var_index)`. Since every
+    /// element has its own stream, the result does not depend on the number
+    /// of threads.
+    ///
+    /// # Panics
+    /// For `Values` of a different length than `out`.
+    pub fn fill<S: Real>(&self, out: &mut [S], seed: u64, stream: u32) {
+        if let VarInit::Values(values) = self {
+            assert_eq!(values.len(), out.len(), "VarInit::Values: length mismatch");
+        }
+        out.par_iter_mut().enumerate().for_each(|(i, x)| {
+            let mut rng = RngStream::new(seed, stream, 0, i as u32);
+            *x = self.sample(&mut rng, i);
+        });
+    }
+}
+
+impl From<f64> for VarInit {
+    fn from(value: f64) -> Self {
+        VarInit::Constant(value)
+    }
+}
+
+impl From<Vec<f64>> for VarInit {
+    fn from(values: Vec<f64>) -> Self {
+        VarInit::Values(values)
+    }
+}
+
+impl From<&[f64]> for VarInit {
+    fn from(values: &[f64]) -> Self {
+        VarInit::Values(values.to_vec())
+    }
+}
+
+/// `Err("{what}: {name} ({value}) must be finite")` unless `value` is finite.
+fn finite(what: &str, name: &str, value: f64) -> Result<(), String> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(format!("{what}: {name} ({value}) must be finite"))
+    }
+}
+
+/// Smallest probability mass of a `normal_clipped` interval that is accepted.
+const MIN_CLIPPED_MASS: f64 = 1e-6;
+
+fn validate_normal_clipped(mean: f64, sd: f64, min: f64, max: f64) -> Result<(), String> {
+    const W: &str = "normal_clipped";
+    finite(W, "mean", mean)?;
+    finite(W, "sd", sd)?;
+    for (name, bound) in [("min", min), ("max", max)] {
+        if bound.is_nan() {
+            return Err(format!("{W}: {name} (NaN) must be a number"));
+        }
+    }
+    if sd < 0.0 {
+        return Err(format!("{W}: sd ({sd}) must be >= 0"));
+    }
+    if min > max {
+        return Err(format!("{W}: min ({min}) is greater than max ({max})"));
+    }
+    if sd == 0.0 {
+        if mean < min || mean > max {
+            return Err(format!(
+                "{W}: sd is 0 and the mean ({mean}) lies outside [{min}, {max}]: \
+                 sampling would never finish"
+            ));
+        }
+        return Ok(());
+    }
+    let (lo, hi) = ((min - mean) / sd, (max - mean) / sd);
+    let mass = normal_interval_mass(lo, hi);
+    if mass < MIN_CLIPPED_MASS {
+        // Distance of the interval from the mean, in sd (0 if it holds the mean).
+        let distance = if lo > 0.0 {
+            lo
+        } else if hi < 0.0 {
+            -hi
+        } else {
+            0.0
+        };
+        return Err(if std_normal_upper_tail(distance) < MIN_CLIPPED_MASS {
+            format!(
+                "{W}: the interval [{min}, {max}] lies {distance:.1} sd from the mean: \
+                 sampling would practically never finish"
+            )
+        } else {
+            format!(
+                "{W}: the interval [{min}, {max}] holds a probability mass of only \
+                 {mass:.1e}: sampling would practically never finish"
+            )
+        });
+    }
+    Ok(())
+}
+
+/// `P(lo <= Z <= hi)` for a standard normal `Z`, accurate also in the tails.
+fn normal_interval_mass(lo: f64, hi: f64) -> f64 {
+    let q = std_normal_upper_tail;
+    if lo >= 0.0 {
+        q(lo) - q(hi)
+    } else if hi <= 0.0 {
+        q(-hi) - q(-lo)
+    } else {
+        1.0 - q(-lo) - q(hi)
+    }
+}
+
+/// `P(Z > x)` for a standard normal `Z`: `erfc(x / sqrt 2) / 2`.
+pub(crate) fn std_normal_upper_tail(x: f64) -> f64 {
+    0.5 * erfc(x * std::f64::consts::FRAC_1_SQRT_2)
+}
+
+/// The standard normal cumulative distribution function.
+pub(crate) fn std_normal_cdf(x: f64) -> f64 {
+    std_normal_upper_tail(-x)
+}
+
+/// The complementary error function, with a relative error below 1.2e-7
+/// everywhere (Chebyshev fit, Press et al., Numerical Recipes, `erfcc`).
+fn erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let poly = -1.265_512_23
+        + t * (1.000_023_68
+            + t * (0.374_091_96
+                + t * (0.096_784_18
+                    + t * (-0.186_288_06
+                        + t * (0.278_868_07
+                            + t * (-1.135_203_98
+                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+    let ans = t * (-z * z + poly).exp();
+    if x >= 0.0 {
+        ans
+    } else {
+        2.0 - ans
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{stream_id, StreamPurpose};
+
+    /// Number of elements of every moment test.
+    const N: usize = 100_000;
+
+    /// Fills `N` elements of `init` in precision `S` and returns them in f64.
+    fn fill_vec<S: Real>(init: &VarInit, seed: u64) -> Vec<f64> {
+        let mut out = vec![S::ZERO; N];
+        init.fill(&mut out, seed, stream_id(StreamPurpose::VarInit, 2, 1));
+        out.iter().map(|x| x.to_f64()).collect()
+    }
+
+    /// Sample mean and unbiased sample variance.
+    fn mean_var(xs: &[f64]) -> (f64, f64) {
+        let n = xs.len() as f64;
+        let m = xs.iter().sum::<f64>() / n;
+        (
+            m,
+            xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0),
+        )
+    }
+
+    /// Mean and variance within 5 standard errors: SE(mean) = sqrt(var / n),
+    /// SE(variance) = sqrt((mu4 - var^2) / n) with `mu4` the fourth central
+    /// moment. Seeds are fixed, so this is deterministic; 5 sigma is far
+    /// outside what a correct sampler produces (p ~ 6e-7 per check).
+    #[track_caller]
+    fn check_moments(what: &str, xs: &[f64], mean: f64, var: f64, mu4: f64) {
+        let n = xs.len() as f64;
+        let (m, v) = mean_var(xs);
+        let tol_m = 5.0 * (var / n).sqrt();
+        let tol_v = 5.0 * ((mu4 - var * var) / n).sqrt();
+        assert!(
+            (m - mean).abs() <= tol_m,
+            "{what}: mean {m} != {mean} (tolerance {tol_m})"
+        );
+        assert!(
+            (v - var).abs() <= tol_v,
+            "{what}: variance {v} != {var} (tolerance {tol_v})"
+        );
+    }
+
+    /// Runs `check` on `N` values in f32 and in f64 (different seeds).
+    fn both(init: VarInit, seed: u64, check: impl Fn(&str, &[f64])) {
+        check(&format!("{init:?} f32"), &fill_vec::<f32>(&init, seed));
+        check(
+            &format!("{init:?} f64"),
+            &fill_vec::<f64>(&init, seed + 1000),
+        );
+    }
+
+    #[test]
+    fn constant_and_values() {
+        let mut rng = RngStream::new(1, 2, 3, 4);
+        let before = rng.clone().next_u32();
+        assert_eq!(VarInit::from(2.5).sample::<f32>(&mut rng, 7), 2.5);
+        let values = VarInit::from(vec![1.0, -2.0, 3.5]);
+        assert_eq!(values.sample::<f64>(&mut rng, 1), -2.0);
+        assert_eq!(rng.next_u32(), before, "constant/values must not draw");
+        let mut out = [0.0f32; 3];
+        VarInit::from(&[1.0, -2.0, 3.5][..]).fill(&mut out, 0, 0);
+        assert_eq!(out, [1.0, -2.0, 3.5]);
+        assert!(!VarInit::Constant(1.0).is_random());
+        assert!(!values.is_random());
+        assert!(VarInit::uniform(0.0, 1.0).is_random());
+        assert!(VarInit::binomial(3, 0.5).is_random());
+    }
+
+    /// Uniform(a, b): mean (a+b)/2, variance w^2/12, mu4 = w^4/80 (w = b - a).
+    #[test]
+    fn uniform_moments() {
+        let (a, b) = (-70.0, -50.0);
+        let w: f64 = b - a;
+        both(VarInit::uniform(a, b), 1, |what, xs| {
+            check_moments(what, xs, (a + b) / 2.0, w * w / 12.0, w.powi(4) / 80.0);
+            assert!(xs.iter().all(|&x| x >= a && x <= b), "{what}: out of range");
+        });
+    }
+
+    /// Normal(m, s): mu4 = 3 s^4.
+    #[test]
+    fn normal_moments() {
+        let (m, s): (f64, f64) = (-65.0, 5.0);
+        both(VarInit::normal(m, s), 2, |what, xs| {
+            check_moments(what, xs, m, s * s, 3.0 * s.powi(4))
+        });
+    }
+
+    /// Exponential(l): mean 1/l, variance 1/l^2, mu4 = 9/l^4.
+    #[test]
+    fn exponential_moments() {
+        let l: f64 = 0.25;
+        both(VarInit::exponential(l), 3, |what, xs| {
+            check_moments(what, xs, 1.0 / l, 1.0 / (l * l), 9.0 / l.powi(4))
+        });
+    }
+
+    /// Gamma(a, b): mean a b, variance a b^2, mu4 = (3 a^2 + 6 a) b^4.
+    #[test]
+    fn gamma_moments() {
+        for (i, (a, b)) in [(0.5, 2.0), (3.0, 0.1)].into_iter().enumerate() {
+            let b4 = f64::powi(b, 4);
+            both(VarInit::gamma(a, b), 4 + i as u64, |what, xs| {
+                check_moments(what, xs, a * b, a * b * b, (3.0 * a * a + 6.0 * a) * b4)
+            });
+        }
+    }
+
+    /// Binomial(n, p): mean np, variance npq, mu4 = npq (1 + 3 (n - 2) pq).
+    #[test]
+    fn binomial_moments() {
+        for (i, (n, p)) in [(20u32, 0.1), (500, 0.75)].into_iter().enumerate() {
+            let (nf, q) = (n as f64, 1.0 - p);
+            let var = nf * p * q;
+            both(VarInit::binomial(n, p), 6 + i as u64, |what, xs| {
+                check_moments(
+                    what,
+                    xs,
+                    nf * p,
+                    var,
+                    var * (1.0 + 3.0 * (nf - 2.0) * p * q),
+                );
+                assert!(xs
+                    .iter()
+                    .all(|&x| x == x.floor() && (0.0..=nf).contains(&x)));
+            });
+        }
+    }
+
+    /// Mean and variance of a normal(m, s) truncated to [lo, hi].
+    fn truncated_normal_moments(m: f64, s: f64, lo: f64, hi: f64) -> (f64, f64) {
+        let pdf = |x: f64| (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt();
+        let xpdf = |x: f64| if x.is_finite() { x * pdf(x) } else { 0.0 };
+        let (a, b) = ((lo - m) / s, (hi - m) / s);
+        let z = std_normal_cdf(b) - std_normal_cdf(a);
+        let r = (pdf(a) - pdf(b)) / z;
+        (m + s * r, s * s * (1.0 + (xpdf(a) - xpdf(b)) / z - r * r))
+    }
+
+    /// All values inside the bounds, and the mean equal to the truncated-normal
+    /// mean `m + s (phi(a) - phi(b)) / (Phi(b) - Phi(a))` within 5 SE
+    /// (SE from the truncated variance).
+    #[test]
+    fn normal_clipped_bounds_and_mean() {
+        let cases = [
+            (0.0, 1.0, -0.5, 2.0),
+            (1.5, 1.0, 0.0, f64::INFINITY),
+            (0.0, 2.0, 3.0, 4.0),
+        ];
+        for (i, (m, s, lo, hi)) in cases.into_iter().enumerate() {
+            let init = VarInit::normal_clipped(m, s, lo, hi);
+            init.validate(N).unwrap();
+            let (tm, tv) = truncated_normal_moments(m, s, lo, hi);
+            both(init, 10 + i as u64, |what, xs| {
+                assert!(
+                    xs.iter().all(|&x| x >= lo && x <= hi),
+                    "{what}: out of bounds"
+                );
+                let (mean, _) = mean_var(xs);
+                let tol = 5.0 * (tv / N as f64).sqrt();
+                assert!(
+                    (mean - tm).abs() <= tol,
+                    "{what}: mean {mean} != {tm} (tolerance {tol})"
+                );
+                // The untruncated mean would be far off: the check has power.
+                assert!((m - tm).abs() > tol);
+            });
+        }
+    }
+
+    #[test]
+    fn normal_tail_function() {
+        // Reference values of P(Z > x).
+        for (x, q) in [
+            (0.0, 0.5),
+            (1.0, 0.158_655_253_931_457_05),
+            (-1.0, 0.841_344_746_068_542_9),
+            (3.0, 1.349_898_031_630_094_6e-3),
+            (5.0, 2.866_515_718_791_939e-7),
+            (8.0, 6.220_960_574_271_785e-16),
+        ] {
+            let got = std_normal_upper_tail(x);
+            assert!((got - q).abs() <= 2e-7 * q, "Q({x}) = {got}, want {q}");
+        }
+        assert!((normal_interval_mass(-1.0, 1.0) - 0.682_689_492_137_085_9).abs() < 1e-7);
+    }
+
+    #[track_caller]
+    fn err(init: VarInit, n: usize) -> String {
+        init.validate(n)
+            .expect_err("validate accepted bad parameters")
+    }
+
+    #[test]
+    fn validate_messages() {
+        let nan = f64::NAN;
+        let inf = f64::INFINITY;
+        assert_eq!(
+            err(VarInit::uniform(3.0, 1.0), 1),
+            "uniform: min (3) is greater than max (1)"
+        );
+        assert_eq!(
+            err(VarInit::uniform(nan, 1.0), 1),
+            "uniform: min (NaN) must be finite"
+        );
+        assert_eq!(
+            err(VarInit::uniform(0.0, inf), 1),
+            "uniform: max (inf) must be finite"
+        );
+        assert_eq!(
+            err(VarInit::normal(0.0, -1.0), 1),
+            "normal: sd (-1) must be >= 0"
+        );
+        assert_eq!(
+            err(VarInit::normal(inf, 1.0), 1),
+            "normal: mean (inf) must be finite"
+        );
+        assert_eq!(
+            err(VarInit::normal(0.0, nan), 1),
+            "normal: sd (NaN) must be finite"
+        );
+        assert_eq!(
+            err(VarInit::from(vec![1.0, 2.0, 3.0]), 4),
+            "values: 3 values given for 4 elements"
+        );
+        assert_eq!(
+            err(VarInit::from(vec![1.0, nan]), 2),
+            "values: value 1 (NaN) must be finite"
+        );
+        assert_eq!(
+            err(VarInit::Constant(-inf), 1),
+            "constant: value (-inf) must be finite"
+        );
+        assert_eq!(
+            err(VarInit::exponential(0.0), 1),
+            "exponential: lambda (0) must be > 0"
+        );
+        assert_eq!(
+            err(VarInit::exponential(-2.0), 1),
+            "exponential: lambda (-2) must be > 0"
+        );
+        assert_eq!(
+            err(VarInit::exponential(nan), 1),
+            "exponential: lambda (NaN) must be finite"
+        );
+        assert_eq!(
+            err(VarInit::gamma(0.0, 1.0), 1),
+            "gamma: shape a (0) must be > 0"
+        );
+        assert_eq!(
+            err(VarInit::gamma(1.0, -1.0), 1),
+            "gamma: scale b (-1) must be > 0"
+        );
+        assert_eq!(
+            err(VarInit::gamma(inf, 1.0), 1),
+            "gamma: shape a (inf) must be finite"
+        );
+        assert_eq!(
+            err(VarInit::binomial(10, 1.5), 1),
+            "binomial: p (1.5) must be in [0, 1]"
+        );
+        assert_eq!(
+            err(VarInit::binomial(10, -0.1), 1),
+            "binomial: p (-0.1) must be in [0, 1]"
+        );
+        assert_eq!(
+            err(VarInit::binomial(10, nan), 1),
+            "binomial: p (NaN) must be in [0, 1]"
+        );
+
+        let nc = |m, s, lo, hi| err(VarInit::normal_clipped(m, s, lo, hi), 1);
+        assert_eq!(
+            nc(0.0, 1.22, 10.0, 11.0),
+            "normal_clipped: the interval [10, 11] lies 8.2 sd from the mean: \
+             sampling would practically never finish"
+        );
+        assert!(nc(0.0, 1.0, -20.0, -6.0).contains("lies 6.0 sd from the mean"));
+        assert!(nc(0.0, 1.0, 0.1, 0.1 + 1e-7).contains("holds a probability mass of only 4.0e-8"));
+        assert_eq!(
+            nc(0.0, 1.0, 2.0, 1.0),
+            "normal_clipped: min (2) is greater than max (1)"
+        );
+        assert_eq!(
+            nc(0.0, -1.0, 0.0, 1.0),
+            "normal_clipped: sd (-1) must be >= 0"
+        );
+        assert_eq!(
+            nc(nan, 1.0, 0.0, 1.0),
+            "normal_clipped: mean (NaN) must be finite"
+        );
+        assert_eq!(
+            nc(0.0, 1.0, nan, 1.0),
+            "normal_clipped: min (NaN) must be a number"
+        );
+        assert!(nc(5.0, 0.0, 0.0, 1.0).contains("sd is 0 and the mean (5) lies outside [0, 1]"));
+        assert!(nc(0.0, 1.0, inf, inf).contains("lies inf sd"));
+
+        // Accepted: borderline and degenerate but possible parameters.
+        for ok in [
+            VarInit::uniform(1.0, 1.0),
+            VarInit::normal(1.0, 0.0),
+            VarInit::normal_clipped(0.0, 1.0, 0.0, f64::INFINITY),
+            VarInit::normal_clipped(0.0, 1.0, 4.5, 5.0), // mass 3.1e-6
+            VarInit::normal_clipped(2.0, 0.0, 2.0, 2.0),
+            VarInit::binomial(0, 0.0),
+            VarInit::binomial(7, 1.0),
+            VarInit::gamma(0.01, 100.0),
+            VarInit::from(vec![1.0; 4]),
+        ] {
+            assert_eq!(ok.validate(4), Ok(()), "{ok:?}");
+        }
+    }
+
+    /// A hand-written snippet: `scale * u^2`, with `u` one uniform.
+    #[derive(Debug)]
+    struct SquaredUniform {
+        scale: f64,
+    }
+
+    impl VarInitSnippetDyn for SquaredUniform {
+        fn name(&self) -> &'static str {
+            "squared_uniform"
+        }
+        fn validate(&self) -> Result<(), String> {
+            if self.scale > 0.0 {
+                Ok(())
+            } else {
+                Err(format!("scale ({}) must be > 0", self.scale))
+            }
+        }
+        fn sample_f32(&self, rng: &mut RngStream) -> f32 {
+            let u: f32 = rng.uniform();
+            self.scale as f32 * u * u
+        }
+        fn sample_f64(&self, rng: &mut RngStream) -> f64 {
+            let u: f64 = rng.uniform();
+            self.scale * u * u
+        }
+    }
+
+    #[test]
+    fn snippet_dispatch() {
+        let init = VarInit::snippet(SquaredUniform { scale: 3.0 });
+        assert!(init.is_random());
+        assert_eq!(init.validate(10), Ok(()));
+        assert_eq!(
+            VarInit::snippet(SquaredUniform { scale: -1.0 }).validate(10),
+            Err("squared_uniform: scale (-1) must be > 0".to_string())
+        );
+        // The precision picks the snippet's f32 or f64 code.
+        let rng = RngStream::new(8, 9, 0, 3);
+        let snippet = SquaredUniform { scale: 3.0 };
+        assert_eq!(
+            init.sample::<f32>(&mut rng.clone(), 3),
+            snippet.sample_f32(&mut rng.clone())
+        );
+        assert_eq!(
+            init.sample::<f64>(&mut rng.clone(), 3),
+            snippet.sample_f64(&mut rng.clone())
+        );
+        // 3 u^2: mean 1, variance 9 (1/5 - 1/9) = 0.8, mu4 = 81 E[(u^2 - 1/3)^4].
+        let mu4 = 81.0 * (1.0 / 9.0 - 4.0 / 21.0 + 6.0 / 45.0 - 4.0 / 81.0 + 1.0 / 81.0);
+        both(init, 20, |what, xs| check_moments(what, xs, 1.0, 0.8, mu4));
+    }
+
+    /// Every built-in random init gives bit-identical output on 1 and 8
+    /// threads, equal to sampling each element's stream directly.
+    #[test]
+    fn fill_is_independent_of_thread_count() {
+        let stream = stream_id(StreamPurpose::VarInit, 5, 2);
+        let inits = [
+            VarInit::uniform(-1.0, 1.0),
+            VarInit::normal(0.0, 1.0),
+            VarInit::normal_clipped(0.0, 1.0, 0.0, 1.0),
+            VarInit::exponential(2.0),
+            VarInit::gamma(0.5, 1.0),
+            VarInit::binomial(100, 0.5),
+            VarInit::snippet(SquaredUniform { scale: 1.0 }),
+        ];
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let eight = rayon::ThreadPoolBuilder::new()
+            .num_threads(8)
+            .build()
+            .unwrap();
+        for init in &inits {
+            let run32 = |pool: &rayon::ThreadPool| {
+                let mut v = vec![0.0f32; 20_000];
+                pool.install(|| init.fill(&mut v, 99, stream));
+                v
+            };
+            let run64 = |pool: &rayon::ThreadPool| {
+                let mut v = vec![0.0f64; 20_000];
+                pool.install(|| init.fill(&mut v, 99, stream));
+                v
+            };
+            let (a32, a64) = (run32(&one), run64(&one));
+            assert_eq!(a32, run32(&eight), "{init:?} f32");
+            assert_eq!(a64, run64(&eight), "{init:?} f64");
+            let mut rng = RngStream::new(99, stream, 0, 12_345);
+            assert_eq!(
+                a32[12_345],
+                init.sample::<f32>(&mut rng, 12_345),
+                "{init:?}"
+            );
+            // Elements are not all equal (each has its own stream).
+            assert!(a64.iter().any(|&x| x != a64[0]), "{init:?}");
+        }
+        // Another seed or stream gives other values.
+        let init = VarInit::normal(0.0, 1.0);
+        let (mut a, mut b, mut c) = (vec![0.0f64; 8], vec![0.0f64; 8], vec![0.0f64; 8]);
+        init.fill(&mut a, 1, stream);
+        init.fill(&mut b, 2, stream);
+        init.fill(&mut c, 1, stream + 1);
+        assert_ne!(a, b);
+        assert_ne!(a, c);
+    }
+}

@@ -1,0 +1,51 @@
+//! Core of the `snn` spiking-network simulator: model metadata and traits, the
+//! network description, variable and connectivity initialisation, the
+//! counter-based RNG, spike recording, and the CPU backend that defines the
+//! reference semantics (docs/ARCHITECTURE.md, "Semantics").
+//!
+//! Users normally depend on the `snn` facade crate and `use snn::prelude::*`.
+
+// Lets the model macros name this crate `::snn_core` from inside it too.
+extern crate self as snn_core;
+
+pub mod builtin;
+pub mod connectivity;
+pub mod cpu;
+pub mod error;
+pub mod init;
+pub mod ir;
+pub mod model;
+pub mod network;
+pub mod real;
+pub mod recording;
+pub mod rng;
+pub mod sim;
+pub mod var;
+
+pub use cpu::CpuSimulation;
+pub use error::{Error, Result};
+pub use real::{Precision, Real};
+pub use snn_macros::{
+    current_source_model, neuron_model, postsynaptic_model, var_init_snippet, weight_update_model,
+};
+
+/// Everything needed to define models and build and run networks.
+pub mod prelude {
+    pub use crate::builtin::*;
+    pub use crate::connectivity::Connectivity;
+    pub use crate::cpu::CpuSimulation;
+    pub use crate::error::{Error, Result};
+    pub use crate::init::VarInit;
+    pub use crate::model::{
+        CurrentSourceEnv, InitEnv, NeuronEnv, PostsynapticEnv, WeightUpdateEnv,
+    };
+    pub use crate::network::{
+        CurrentSourceId, MatrixType, Network, Neurons, PopulationId, SynapseGroupId, VarRecordingId,
+    };
+    pub use crate::real::Precision;
+    pub use crate::recording::SpikeRecord;
+    pub use crate::sim::{RecordedVar, Simulation};
+    pub use snn_macros::{
+        current_source_model, neuron_model, postsynaptic_model, var_init_snippet, weight_update_model,
+    };
+}

@@ -1,0 +1,615 @@
+//! Model metadata and the traits the model macros implement.
+//!
+//! A model is described twice, from one definition:
+//! - [`ModelDesc`]: names, kinds and types of its fields and the IR of its
+//!   methods ([`crate::ir`]), shared by every backend (the GPU kernel
+//!   generator prints the IR as C);
+//! - a per-element *state* struct (`__<Model>State<S>`, generated) holding one
+//!   element's parameters and variables, on which the CPU backend runs the
+//!   model's methods natively, in `f32` or `f64`.
+
+use crate::ir::{IrType, MethodIr};
+use crate::real::Real;
+use crate::rng::RngStream;
+use crate::var::{VarElem, VarSlice, VarSliceMut};
+
+/// What kind of model a [`ModelDesc`] describes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ModelKind {
+    /// A neuron model (`#[neuron_model]`).
+    Neuron,
+    /// A postsynaptic model (`#[postsynaptic_model]`).
+    Postsynaptic,
+    /// A current-source model (`#[current_source_model]`).
+    CurrentSource,
+    /// A weight-update model (`#[weight_update_model]`).
+    WeightUpdate,
+    /// A variable-initialisation snippet (`#[var_init_snippet]`).
+    VarInit,
+}
+
+impl ModelKind {
+    /// Lower-case description for messages ("neuron model", ...).
+    pub fn describe(self) -> &'static str {
+        match self {
+            ModelKind::Neuron => "neuron model",
+            ModelKind::Postsynaptic => "postsynaptic model",
+            ModelKind::CurrentSource => "current-source model",
+            ModelKind::WeightUpdate => "weight-update model",
+            ModelKind::VarInit => "variable-initialisation snippet",
+        }
+    }
+}
+
+/// What a model field is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FieldKind {
+    /// `#[param]`: one value per population / group, read-only in model code.
+    Param,
+    /// `#[derived(expr)]`: computed once on the host from parameters and `dt`.
+    Derived,
+    /// `#[var]`: one value per element (neuron, synapse, ...), read-write.
+    Var,
+    /// `#[egp]`: an extra global parameter, an array shared by the population,
+    /// indexed in model code (`self.spike_times[i]`).
+    Egp,
+    /// `#[neuron_var]`: read-only reference to a variable of the neuron
+    /// population a postsynaptic model or current source acts on, bound by name.
+    NeuronVar,
+    /// The postsynaptic input accumulator of a postsynaptic model (`self.in_syn`),
+    /// per target neuron, zero-initialised; implicit in every postsynaptic model.
+    InSyn,
+}
+
+/// A declared constraint on a parameter, checked when a population or group is built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Constraint {
+    /// Any finite value.
+    Finite,
+    /// `#[param(positive)]`: finite and > 0.
+    Positive,
+    /// `#[param(non_negative)]`: finite and >= 0.
+    NonNegative,
+}
+
+impl Constraint {
+    /// Checks a value; `Err` holds the reason ("must be > 0").
+    pub fn check(self, value: f64) -> Result<(), &'static str> {
+        if !value.is_finite() {
+            return Err("must be finite");
+        }
+        match self {
+            Constraint::Finite => Ok(()),
+            Constraint::Positive if value > 0.0 => Ok(()),
+            Constraint::Positive => Err("must be > 0"),
+            Constraint::NonNegative if value >= 0.0 => Ok(()),
+            Constraint::NonNegative => Err("must be >= 0"),
+        }
+    }
+}
+
+/// One field of a model.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FieldDesc {
+    /// Field name as written in the model struct.
+    pub name: &'static str,
+    /// What the field is.
+    pub kind: FieldKind,
+    /// Element type (`Scalar` follows the network precision).
+    pub ty: IrType,
+    /// Constraint on parameter values (always `Finite` for non-parameters).
+    pub constraint: Constraint,
+}
+
+/// Everything backends need to know about a model.
+#[derive(Clone, Copy, Debug)]
+pub struct ModelDesc {
+    /// The model's type name.
+    pub name: &'static str,
+    /// The kind of model.
+    pub kind: ModelKind,
+    /// Fields in declaration order (postsynaptic models start with `in_syn`).
+    pub fields: &'static [FieldDesc],
+    /// The translated methods.
+    pub methods: &'static [MethodIr],
+    /// Neuron models: emit a spike only when the threshold condition becomes
+    /// true (it was false before `sim`), GeNN's auto-refractory behaviour.
+    pub auto_refractory: bool,
+}
+
+impl ModelDesc {
+    /// Fields of one kind, in declaration order.
+    pub fn fields_of(&self, kind: FieldKind) -> impl Iterator<Item = &'static FieldDesc> {
+        self.fields.iter().filter(move |f| f.kind == kind)
+    }
+    /// Names of the parameters, in order.
+    pub fn param_names(&self) -> Vec<&'static str> {
+        self.fields_of(FieldKind::Param).map(|f| f.name).collect()
+    }
+    /// Names of the state variables, in order.
+    pub fn var_names(&self) -> Vec<&'static str> {
+        self.fields_of(FieldKind::Var).map(|f| f.name).collect()
+    }
+    /// Position of a field among the fields of its kind.
+    pub fn index_of(&self, kind: FieldKind, name: &str) -> Option<usize> {
+        self.fields_of(kind).position(|f| f.name == name)
+    }
+    /// The `i`-th field of a kind.
+    pub fn nth(&self, kind: FieldKind, i: usize) -> Option<&'static FieldDesc> {
+        self.fields_of(kind).nth(i)
+    }
+    /// A translated method by name.
+    pub fn method(&self, name: &str) -> Option<&'static MethodIr> {
+        self.methods.iter().find(|m| m.name == name)
+    }
+}
+
+/// Implemented by the struct macros for the user-facing model type, which
+/// holds the parameter values (`f64`).
+pub trait Model: Clone + std::fmt::Debug + Send + Sync + 'static {
+    /// The model's metadata.
+    const DESC: &'static ModelDesc;
+    /// Parameter values in declaration order.
+    fn param_values(&self) -> Vec<f64>;
+    /// Builds the model from parameter values in declaration order.
+    fn from_param_values(values: &[f64]) -> Self;
+    /// Derived parameter values, in declaration order, from the parameter
+    /// values and `dt` (computed in `f64` on the host).
+    fn derived_values(params: &[f64], dt: f64) -> Vec<f64>;
+
+    /// Builds the model from `(name, value)` pairs, naming any parameter
+    /// that is unknown, repeated or missing.
+    ///
+    /// ```
+    /// use snn_core::builtin::Izhikevich;
+    /// use snn_core::model::Model;
+    /// let m = Izhikevich::from_named(&[("a", 0.02), ("b", 0.2), ("c", -65.0), ("d", 8.0)]).unwrap();
+    /// assert_eq!(m.a, 0.02);
+    /// let err = Izhikevich::from_named(&[("a", 0.02), ("b", 0.2), ("c", -65.0)]).unwrap_err();
+    /// assert!(err.contains("missing parameter `d`"), "{err}");
+    /// ```
+    fn from_named(values: &[(&str, f64)]) -> Result<Self, String> {
+        let names = Self::DESC.param_names();
+        let mut out: Vec<Option<f64>> = vec![None; names.len()];
+        for &(name, value) in values {
+            let Some(i) = names.iter().position(|n| *n == name) else {
+                return Err(format!(
+                    "{} `{}` has no parameter `{name}` (parameters: {})",
+                    Self::DESC.kind.describe(),
+                    Self::DESC.name,
+                    names.join(", ")
+                ));
+            };
+            if out[i].replace(value).is_some() {
+                return Err(format!("parameter `{name}` given twice"));
+            }
+        }
+        let values: Result<Vec<f64>, String> = out
+            .iter()
+            .zip(&names)
+            .map(|(v, n)| {
+                v.ok_or_else(|| {
+                    format!(
+                        "missing parameter `{n}` of {} `{}`",
+                        Self::DESC.kind.describe(),
+                        Self::DESC.name
+                    )
+                })
+            })
+            .collect();
+        Ok(Self::from_param_values(&values?))
+    }
+}
+
+/// Implemented by the impl-block macros: the translated methods of a model.
+pub trait ModelCode {
+    /// IR of every translated method.
+    const METHODS: &'static [MethodIr];
+}
+
+/// Read-only view of an extra global parameter array inside model state.
+///
+/// Created by backends only; indexing is bounds-checked.
+#[derive(Clone, Copy, Debug)]
+pub struct EgpRef<S: 'static> {
+    data: &'static [S],
+}
+
+impl<S> EgpRef<S> {
+    /// An empty array.
+    pub const EMPTY: EgpRef<S> = EgpRef { data: &[] };
+
+    /// Wraps a slice for the duration of one backend call.
+    ///
+    /// # Safety
+    /// The returned value must not outlive `data`: backends build it inside
+    /// the call that runs model code and drop it before `data` can change.
+    pub unsafe fn new(data: &[S]) -> Self {
+        // SAFETY: lifetime extension guarded by the caller contract above.
+        EgpRef {
+            data: unsafe { std::mem::transmute::<&[S], &'static [S]>(data) },
+        }
+    }
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+}
+
+impl<S> std::ops::Index<usize> for EgpRef<S> {
+    type Output = S;
+    #[inline]
+    fn index(&self, i: usize) -> &S {
+        &self.data[i]
+    }
+}
+
+/// Where the generated `load` of a state struct reads one element from.
+pub struct StateSource<'a, 's, S: Real> {
+    /// Parameters then derived parameters, in declaration order, in precision `S`.
+    pub params: &'a [S],
+    /// The model's own state variables (`#[var]`, and `in_syn` first for
+    /// postsynaptic models), element-indexed within the current chunk.
+    pub vars: &'a [VarSliceMut<'s>],
+    /// Referenced neuron variables (`#[neuron_var]`), element-indexed like `vars`.
+    pub refs: &'a [VarSlice<'s>],
+    /// Extra global parameters in declaration order.
+    pub egps: &'a [EgpRef<S>],
+}
+
+impl<S: Real> StateSource<'_, '_, S> {
+    /// Reads variable `k` of element `i`.
+    #[inline(always)]
+    pub fn var<T: VarElem>(&self, k: usize, i: usize) -> T {
+        T::get_mut(&self.vars[k], i)
+    }
+    /// Reads referenced neuron variable `k` of element `i`.
+    #[inline(always)]
+    pub fn neuron_var<T: VarElem>(&self, k: usize, i: usize) -> T {
+        T::get(&self.refs[k], i)
+    }
+}
+
+/// Loading and storing one element's state (generated by the struct macros).
+pub trait StateIo<S: Real>: Sized {
+    /// Reads element `i`.
+    fn load(src: &StateSource<'_, '_, S>, i: usize) -> Self;
+    /// Writes element `i`'s variables (and `in_syn`) back.
+    fn store(&self, vars: &mut [VarSliceMut<'_>], i: usize);
+}
+
+/// Environment of neuron model code: time, step, input current, random draws.
+pub struct NeuronEnv<S: Real> {
+    pub(crate) t: S,
+    pub(crate) dt: S,
+    pub(crate) isyn: S,
+    pub(crate) id: u32,
+    pub(crate) rng: RngStream,
+}
+
+/// Environment of postsynaptic model code: like [`NeuronEnv`] plus `inject_current`.
+pub struct PostsynapticEnv<S: Real> {
+    pub(crate) t: S,
+    pub(crate) dt: S,
+    pub(crate) id: u32,
+    pub(crate) injected: S,
+    pub(crate) rng: RngStream,
+}
+
+/// Environment of current-source code: like [`PostsynapticEnv`].
+pub type CurrentSourceEnv<S> = PostsynapticEnv<S>;
+
+/// Environment of variable-initialisation snippet code: element id and random draws.
+pub struct InitEnv<S: Real> {
+    pub(crate) id: u32,
+    pub(crate) rng: RngStream,
+    pub(crate) _s: std::marker::PhantomData<S>,
+}
+
+/// Environment of weight-update code on a presynaptic spike.
+pub struct WeightUpdateEnv<'a, S: Real> {
+    pub(crate) t: S,
+    pub(crate) dt: S,
+    pub(crate) id_pre: u32,
+    pub(crate) id_post: u32,
+    /// Postsynaptic input of the target block, indexed by `id_post - post_offset`.
+    pub(crate) in_syn: &'a mut [S],
+    /// Dendritic-delay ring of the target block, post-major (`post * slots + slot`).
+    pub(crate) ring: &'a mut [S],
+    pub(crate) ring_slots: u32,
+    pub(crate) ring_head: u32,
+    pub(crate) post_offset: u32,
+    /// Largest requested dendritic delay that did not fit the ring, if any.
+    pub(crate) delay_overflow: Option<u32>,
+    pub(crate) rng: RngStream,
+}
+
+/// Integer types usable as a dendritic delay in `add_to_post_delay`.
+pub trait DelaySteps: Copy {
+    /// The delay in timesteps.
+    fn steps(self) -> u32;
+}
+macro_rules! delay_steps {
+    ($($t:ty),*) => {$(impl DelaySteps for $t {
+        #[inline(always)]
+        fn steps(self) -> u32 { self as u32 }
+    })*};
+}
+delay_steps!(u8, u16, u32, i32, usize);
+
+/// Random draws, shared by every environment (the GPU runtime implements the same names).
+macro_rules! env_random {
+    () => {
+        /// A uniform draw in (0, 1).
+        #[inline]
+        pub fn rand_uniform(&mut self) -> S {
+            self.rng.uniform()
+        }
+        /// A standard normal draw.
+        #[inline]
+        pub fn rand_normal(&mut self) -> S {
+            self.rng.normal()
+        }
+        /// An exponential draw with rate 1.
+        #[inline]
+        pub fn rand_exponential(&mut self) -> S {
+            self.rng.exponential()
+        }
+        /// A Poisson draw with mean `lambda`.
+        #[inline]
+        pub fn rand_poisson(&mut self, lambda: S) -> u32 {
+            self.rng.poisson(lambda)
+        }
+        /// A gamma draw with shape `a` and scale 1.
+        #[inline]
+        pub fn rand_gamma(&mut self, a: S) -> S {
+            self.rng.gamma(a)
+        }
+        /// A binomial draw: successes in `n` trials of probability `p`.
+        #[inline]
+        pub fn rand_binomial(&mut self, n: u32, p: S) -> u32 {
+            self.rng.binomial(n, p)
+        }
+    };
+}
+
+/// Time accessors shared by the simulation environments.
+macro_rules! env_time {
+    () => {
+        /// Time at the start of this step (ms).
+        #[inline(always)]
+        pub fn t(&self) -> S {
+            self.t
+        }
+        /// The timestep (ms).
+        #[inline(always)]
+        pub fn dt(&self) -> S {
+            self.dt
+        }
+    };
+}
+
+impl<S: Real> NeuronEnv<S> {
+    env_time!();
+    env_random!();
+    /// Total input current this step: postsynaptic models plus current sources.
+    #[inline(always)]
+    pub fn isyn(&self) -> S {
+        self.isyn
+    }
+    /// Index of the neuron in its population.
+    #[inline(always)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+}
+
+impl<S: Real> PostsynapticEnv<S> {
+    env_time!();
+    env_random!();
+    /// Adds `i` to the target neuron's input current this step.
+    #[inline(always)]
+    pub fn inject_current(&mut self, i: S) {
+        self.injected += i;
+    }
+    /// Index of the target neuron in its population.
+    #[inline(always)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+}
+
+impl<S: Real> InitEnv<S> {
+    env_random!();
+    /// Index of the element being initialised.
+    #[inline(always)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+}
+
+impl<S: Real> WeightUpdateEnv<'_, S> {
+    env_time!();
+    env_random!();
+    /// Index of the presynaptic neuron.
+    #[inline(always)]
+    pub fn id_pre(&self) -> u32 {
+        self.id_pre
+    }
+    /// Index of the postsynaptic neuron.
+    #[inline(always)]
+    pub fn id_post(&self) -> u32 {
+        self.id_post
+    }
+    /// Adds `x` to the postsynaptic input of the target (seen by its
+    /// postsynaptic model in this step's neuron update).
+    #[inline(always)]
+    pub fn add_to_post(&mut self, x: S) {
+        let j = (self.id_post - self.post_offset) as usize;
+        if self.ring_slots == 0 {
+            self.in_syn[j] += x;
+        } else {
+            let slot = self.ring_head as usize;
+            self.ring[j * self.ring_slots as usize + slot] += x;
+        }
+    }
+    /// Adds `x` to the postsynaptic input of the target `delay` steps later
+    /// (a dendritic delay). A delay above the group's maximum is not applied
+    /// and makes the step fail with [`Error::DelayTooLarge`](crate::Error).
+    #[inline(always)]
+    pub fn add_to_post_delay(&mut self, x: S, delay: impl DelaySteps) {
+        let j = (self.id_post - self.post_offset) as usize;
+        let delay = delay.steps();
+        if delay >= self.ring_slots {
+            // Reported as an error by the backend after this step.
+            self.delay_overflow = self.delay_overflow.max(Some(delay));
+            return;
+        }
+        let slots = self.ring_slots as usize;
+        let slot = (self.ring_head as usize + delay as usize) % slots;
+        self.ring[j * slots + slot] += x;
+    }
+}
+
+/// Neuron model behaviour on one neuron's state, run natively by the CPU backend.
+pub trait NeuronBehaviour<S: Real>: StateIo<S> {
+    /// Integrates the state over one step.
+    fn sim(&mut self, _env: &mut NeuronEnv<S>) {}
+    /// True when the neuron spikes.
+    fn threshold(&self, _env: &NeuronEnv<S>) -> bool {
+        false
+    }
+    /// Applied after a spike.
+    fn reset(&mut self, _env: &mut NeuronEnv<S>) {}
+}
+
+/// Postsynaptic model behaviour on one target neuron's state.
+pub trait PostsynapticBehaviour<S: Real>: StateIo<S> {
+    /// Turns the input (`self.in_syn`) into current via `env.inject_current`.
+    fn apply_input(&mut self, _env: &mut PostsynapticEnv<S>) {}
+    /// Decays the input after the neuron update.
+    fn decay(&mut self, _env: &mut PostsynapticEnv<S>) {}
+}
+
+/// Current-source behaviour on one neuron's state.
+pub trait CurrentSourceBehaviour<S: Real>: StateIo<S> {
+    /// Injects current via `env.inject_current`.
+    fn inject(&mut self, _env: &mut CurrentSourceEnv<S>) {}
+}
+
+/// Weight-update behaviour on one synapse's state.
+pub trait WeightUpdateBehaviour<S: Real>: StateIo<S> {
+    /// Called for every synapse of a presynaptic neuron that spiked.
+    fn on_pre_spike(&mut self, _env: &mut WeightUpdateEnv<'_, S>) {}
+}
+
+/// Variable-initialisation snippet behaviour.
+pub trait VarInitBehaviour<S: Real>: StateIo<S> {
+    /// The initial value of one element.
+    fn init(&self, env: &mut InitEnv<S>) -> S;
+}
+
+/// A neuron model (implemented by `#[neuron_model]`).
+pub trait NeuronModel: Model {
+    /// Per-neuron state in `f32`.
+    type State32: NeuronBehaviour<f32>;
+    /// Per-neuron state in `f64`.
+    type State64: NeuronBehaviour<f64>;
+}
+
+/// A postsynaptic model (implemented by `#[postsynaptic_model]`).
+pub trait PostsynapticModel: Model {
+    /// Per-target state in `f32`.
+    type State32: PostsynapticBehaviour<f32>;
+    /// Per-target state in `f64`.
+    type State64: PostsynapticBehaviour<f64>;
+}
+
+/// A current-source model (implemented by `#[current_source_model]`).
+pub trait CurrentSourceModel: Model {
+    /// Per-neuron state in `f32`.
+    type State32: CurrentSourceBehaviour<f32>;
+    /// Per-neuron state in `f64`.
+    type State64: CurrentSourceBehaviour<f64>;
+}
+
+/// A weight-update model (implemented by `#[weight_update_model]`).
+pub trait WeightUpdateModel: Model {
+    /// Per-synapse state in `f32`.
+    type State32: WeightUpdateBehaviour<f32>;
+    /// Per-synapse state in `f64`.
+    type State64: WeightUpdateBehaviour<f64>;
+}
+
+/// A variable-initialisation snippet (implemented by `#[var_init_snippet]`).
+pub trait VarInitModel: Model {
+    /// State in `f32`.
+    type State32: VarInitBehaviour<f32>;
+    /// State in `f64`.
+    type State64: VarInitBehaviour<f64>;
+}
+
+/// Picks the state type of a model for a precision: `f32` -> `State32`, `f64` -> `State64`.
+///
+/// Lets backends be written once, generic over the precision.
+pub trait PrecisionStates: Real {
+    /// Neuron state.
+    type Neuron<M: NeuronModel>: NeuronBehaviour<Self>;
+    /// Postsynaptic state.
+    type Postsynaptic<M: PostsynapticModel>: PostsynapticBehaviour<Self>;
+    /// Current-source state.
+    type CurrentSource<M: CurrentSourceModel>: CurrentSourceBehaviour<Self>;
+    /// Weight-update state.
+    type WeightUpdate<M: WeightUpdateModel>: WeightUpdateBehaviour<Self>;
+    /// Variable-initialisation snippet state.
+    type VarInit<M: VarInitModel>: VarInitBehaviour<Self>;
+}
+
+impl PrecisionStates for f32 {
+    type Neuron<M: NeuronModel> = M::State32;
+    type Postsynaptic<M: PostsynapticModel> = M::State32;
+    type CurrentSource<M: CurrentSourceModel> = M::State32;
+    type WeightUpdate<M: WeightUpdateModel> = M::State32;
+    type VarInit<M: VarInitModel> = M::State32;
+}
+
+impl PrecisionStates for f64 {
+    type Neuron<M: NeuronModel> = M::State64;
+    type Postsynaptic<M: PostsynapticModel> = M::State64;
+    type CurrentSource<M: CurrentSourceModel> = M::State64;
+    type WeightUpdate<M: WeightUpdateModel> = M::State64;
+    type VarInit<M: VarInitModel> = M::State64;
+}
+
+/// Compile-time check emitted by the impl macros for every `self.x = ...`:
+/// true when `name` is a state variable (or `in_syn`) of `fields`.
+pub const fn is_writable(fields: &[FieldDesc], name: &str) -> bool {
+    let mut i = 0;
+    while i < fields.len() {
+        let f = &fields[i];
+        if const_str_eq(f.name, name) {
+            return matches!(f.kind, FieldKind::Var | FieldKind::InSyn);
+        }
+        i += 1;
+    }
+    false
+}
+
+const fn const_str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}

@@ -1,0 +1,834 @@
+//! The network description: populations, synapse groups and current sources,
+//! assembled with builders that validate every input and name what is wrong.
+//!
+//! ```
+//! use snn_core::prelude::*;
+//! let mut net = Network::new(0.1).unwrap();
+//! let exc = net
+//!     .add_population("Exc", 4, Izhikevich { a: 0.02, b: 0.2, c: -65.0, d: 8.0 })
+//!     .init("v", -65.0)
+//!     .init("u", -13.0)
+//!     .record_spikes(true)
+//!     .build()
+//!     .unwrap();
+//! net.add_current_source("Input", exc, DC { amp: 10.0 }).build().unwrap();
+//! let err = net.add_population("Exc", 2, Izhikevich { a: 0.02, b: 0.2, c: -65.0, d: 8.0 })
+//!     .init("v", -65.0).init("u", -13.0).build().unwrap_err();
+//! assert!(err.to_string().contains("duplicate population name `Exc`"));
+//! ```
+
+use crate::connectivity::Connectivity;
+use crate::cpu::runners::{CurrentSourceRunners, NeuronRunners, PostsynapticRunners, WeightUpdateRunners};
+use crate::error::{Error, Result};
+use crate::init::VarInit;
+use crate::ir::{Expr, IrType, Stmt};
+use crate::model::{
+    CurrentSourceModel, FieldKind, ModelDesc, NeuronModel, PostsynapticModel, WeightUpdateModel,
+};
+use crate::real::Precision;
+
+/// Handle of a population in a [`Network`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PopulationId(pub u32);
+
+/// Handle of a synapse group in a [`Network`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SynapseGroupId(pub u32);
+
+/// Handle of a current source in a [`Network`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CurrentSourceId(pub u32);
+
+/// Handle of a variable recording in a [`Network`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VarRecordingId(pub u32);
+
+/// A population given by handle or by name.
+#[derive(Clone, Debug)]
+pub enum PopulationRef {
+    /// By handle.
+    Id(PopulationId),
+    /// By name.
+    Name(String),
+}
+
+impl From<PopulationId> for PopulationRef {
+    fn from(id: PopulationId) -> Self {
+        PopulationRef::Id(id)
+    }
+}
+impl From<&str> for PopulationRef {
+    fn from(n: &str) -> Self {
+        PopulationRef::Name(n.to_string())
+    }
+}
+impl From<&String> for PopulationRef {
+    fn from(n: &String) -> Self {
+        PopulationRef::Name(n.clone())
+    }
+}
+
+/// A model with its parameter values, derived parameters, variable
+/// initialisers and extra global parameters, as used by one population,
+/// synapse group or current source.
+#[derive(Clone, Debug)]
+pub struct ModelPart {
+    /// The model's metadata.
+    pub model: &'static ModelDesc,
+    /// Parameter values (declaration order).
+    pub params: Vec<f64>,
+    /// Derived parameter values (declaration order), computed with the network's `dt`.
+    pub derived: Vec<f64>,
+    /// Initialiser of each state variable (order of `FieldKind::Var` fields).
+    pub var_inits: Vec<VarInit>,
+    /// Values of each extra global parameter (order of `FieldKind::Egp` fields).
+    pub egps: Vec<Vec<f64>>,
+}
+
+impl ModelPart {
+    /// Parameters followed by derived parameters: what model code sees as constants.
+    pub fn constants(&self) -> Vec<f64> {
+        self.params.iter().chain(&self.derived).copied().collect()
+    }
+}
+
+/// A population of neurons of one model.
+#[derive(Clone, Debug)]
+pub struct PopulationDesc {
+    /// Unique name.
+    pub name: String,
+    /// Number of neurons.
+    pub size: u32,
+    /// Model, parameters and initialisers.
+    pub part: ModelPart,
+    /// Whether spikes are recorded.
+    pub record_spikes: bool,
+    pub(crate) cpu: NeuronRunners,
+}
+
+/// How a synapse group's connectivity is stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum MatrixType {
+    /// Ragged sparse rows (the default).
+    #[default]
+    Sparse,
+    /// A dense `num_pre x num_post` matrix (every pair connected).
+    Dense,
+}
+
+/// A projection between two populations.
+#[derive(Clone, Debug)]
+pub struct SynapseGroupDesc {
+    /// Unique name.
+    pub name: String,
+    /// Presynaptic population.
+    pub pre: PopulationId,
+    /// Postsynaptic population.
+    pub post: PopulationId,
+    /// Weight-update model (variables per synapse).
+    pub wu: ModelPart,
+    /// Postsynaptic model (variables per target neuron).
+    pub psm: ModelPart,
+    /// Connectivity rule or list.
+    pub connectivity: Connectivity,
+    /// Storage of the connectivity.
+    pub matrix: MatrixType,
+    /// Axonal delay in timesteps (spikes reach the synapses `axonal_delay + 1` steps after emission).
+    pub axonal_delay: u32,
+    /// Largest dendritic delay in timesteps (0: no dendritic-delay ring).
+    pub max_dendritic_delay: u32,
+    /// Weight-update variable passed as the delay to `add_to_post_delay`, if the model does that.
+    pub delay_var: Option<usize>,
+    pub(crate) cpu_wu: WeightUpdateRunners,
+    pub(crate) cpu_psm: PostsynapticRunners,
+}
+
+/// A current source injecting into one population.
+#[derive(Clone, Debug)]
+pub struct CurrentSourceDesc {
+    /// Unique name.
+    pub name: String,
+    /// Target population.
+    pub target: PopulationId,
+    /// Model, parameters and initialisers (variables per target neuron).
+    pub part: ModelPart,
+    pub(crate) cpu: CurrentSourceRunners,
+}
+
+/// Which neurons a variable recording samples.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Neurons {
+    /// Every neuron of the population.
+    All,
+    /// These neuron indices.
+    Ids(Vec<u32>),
+}
+
+/// A recording of one variable of chosen neurons every `every` steps.
+#[derive(Clone, Debug)]
+pub struct VarRecordingDesc {
+    /// The population.
+    pub population: PopulationId,
+    /// Index of the variable among the neuron model's variables.
+    pub var: usize,
+    /// The variable's name.
+    pub var_name: String,
+    /// The neurons sampled.
+    pub neurons: Vec<u32>,
+    /// Sampling interval in steps (>= 1): a sample after every step `s` with `(s + 1) % every == 0`.
+    pub every: u32,
+}
+
+/// A spiking network under construction: the input of every backend.
+#[derive(Clone, Debug)]
+pub struct Network {
+    dt: f64,
+    precision: Precision,
+    seed: u64,
+    pub(crate) populations: Vec<PopulationDesc>,
+    pub(crate) synapse_groups: Vec<SynapseGroupDesc>,
+    pub(crate) current_sources: Vec<CurrentSourceDesc>,
+    pub(crate) var_recordings: Vec<VarRecordingDesc>,
+    /// Steps per spike-recording chunk (see [`crate::recording`]).
+    pub recording_chunk_steps: u32,
+}
+
+impl Network {
+    /// An empty network with timestep `dt` (ms), `f32` precision and seed 0.
+    pub fn new(dt: f64) -> Result<Network> {
+        if !(dt.is_finite() && dt > 0.0) {
+            return Err(Error::InvalidDt(dt));
+        }
+        Ok(Network {
+            dt,
+            precision: Precision::F32,
+            seed: 0,
+            populations: Vec::new(),
+            synapse_groups: Vec::new(),
+            current_sources: Vec::new(),
+            var_recordings: Vec::new(),
+            recording_chunk_steps: 1000,
+        })
+    }
+
+    /// Sets the precision of `Scalar` (default `f32`).
+    pub fn set_precision(&mut self, p: Precision) -> &mut Self {
+        self.precision = p;
+        self
+    }
+    /// Sets the seed of every random draw (default 0).
+    pub fn set_seed(&mut self, seed: u64) -> &mut Self {
+        self.seed = seed;
+        self
+    }
+    /// The timestep (ms).
+    pub fn dt(&self) -> f64 {
+        self.dt
+    }
+    /// The precision.
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+    /// The seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+    /// The populations, indexed by `PopulationId.0`.
+    pub fn populations(&self) -> &[PopulationDesc] {
+        &self.populations
+    }
+    /// The synapse groups, indexed by `SynapseGroupId.0`.
+    pub fn synapse_groups(&self) -> &[SynapseGroupDesc] {
+        &self.synapse_groups
+    }
+    /// The current sources, indexed by `CurrentSourceId.0`.
+    pub fn current_sources(&self) -> &[CurrentSourceDesc] {
+        &self.current_sources
+    }
+    /// The variable recordings, indexed by `VarRecordingId.0`.
+    pub fn var_recordings(&self) -> &[VarRecordingDesc] {
+        &self.var_recordings
+    }
+    /// A population by handle.
+    pub fn population(&self, id: PopulationId) -> &PopulationDesc {
+        &self.populations[id.0 as usize]
+    }
+
+    /// Resolves a population reference.
+    pub fn population_id(&self, r: impl Into<PopulationRef>) -> Result<PopulationId> {
+        match r.into() {
+            PopulationRef::Id(id) if (id.0 as usize) < self.populations.len() => Ok(id),
+            PopulationRef::Id(id) => Err(Error::UnknownPopulation(format!("#{}", id.0))),
+            PopulationRef::Name(n) => self
+                .populations
+                .iter()
+                .position(|p| p.name == n)
+                .map(|i| PopulationId(i as u32))
+                .ok_or(Error::UnknownPopulation(n)),
+        }
+    }
+
+    /// Resolves a synapse group by name.
+    pub fn synapse_group_id(&self, name: &str) -> Result<SynapseGroupId> {
+        self.synapse_groups
+            .iter()
+            .position(|g| g.name == name)
+            .map(|i| SynapseGroupId(i as u32))
+            .ok_or_else(|| Error::UnknownSynapseGroup(name.to_string()))
+    }
+
+    fn check_name(&self, kind: &'static str, name: &str) -> Result<()> {
+        if name.is_empty() {
+            return Err(Error::EmptyName { kind });
+        }
+        let taken = match kind {
+            "population" => self.populations.iter().any(|p| p.name == name),
+            "synapse group" => self.synapse_groups.iter().any(|g| g.name == name),
+            _ => self.current_sources.iter().any(|c| c.name == name),
+        };
+        if taken {
+            return Err(Error::DuplicateName {
+                kind,
+                name: name.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Starts adding a population of `size` neurons of `model` (whose fields
+    /// are the parameter values); finish with [`PopulationBuilder::build`].
+    pub fn add_population<M: NeuronModel>(&mut self, name: &str, size: u32, model: M) -> PopulationBuilder<'_> {
+        PopulationBuilder {
+            name: name.to_string(),
+            size,
+            part: PartBuilder::new(M::DESC, Ok(model.param_values()), M::derived_values),
+            record_spikes: false,
+            cpu: NeuronRunners::of::<M>(),
+            net: self,
+        }
+    }
+
+    /// Like [`Network::add_population`] with parameters given by name
+    /// (e.g. read from a configuration file); unknown, repeated or missing
+    /// names are reported by `build`.
+    pub fn add_population_named<M: NeuronModel>(
+        &mut self,
+        name: &str,
+        size: u32,
+        params: &[(&str, f64)],
+    ) -> PopulationBuilder<'_> {
+        let values = M::from_named(params).map(|m| m.param_values());
+        PopulationBuilder {
+            name: name.to_string(),
+            size,
+            part: PartBuilder::new(M::DESC, values, M::derived_values),
+            record_spikes: false,
+            cpu: NeuronRunners::of::<M>(),
+            net: self,
+        }
+    }
+
+    /// Starts adding a synapse group from `pre` to `post` with weight-update
+    /// model `wu` and postsynaptic model `psm`; finish with
+    /// [`SynapseGroupBuilder::build`]. Defaults: all-to-all sparse
+    /// connectivity, no delays.
+    pub fn add_synapse_group<W: WeightUpdateModel, P: PostsynapticModel>(
+        &mut self,
+        name: &str,
+        pre: impl Into<PopulationRef>,
+        post: impl Into<PopulationRef>,
+        wu: W,
+        psm: P,
+    ) -> SynapseGroupBuilder<'_> {
+        SynapseGroupBuilder {
+            name: name.to_string(),
+            pre: pre.into(),
+            post: post.into(),
+            wu: PartBuilder::new(W::DESC, Ok(wu.param_values()), W::derived_values),
+            psm: PartBuilder::new(P::DESC, Ok(psm.param_values()), P::derived_values),
+            connectivity: Connectivity::AllToAll { autapses: true },
+            matrix: MatrixType::Sparse,
+            axonal_delay: 0,
+            max_dendritic_delay: 0,
+            cpu_wu: WeightUpdateRunners::of::<W>(),
+            cpu_psm: PostsynapticRunners::of::<P>(),
+            net: self,
+        }
+    }
+
+    /// Starts adding a current source injecting into `target`; finish with
+    /// [`CurrentSourceBuilder::build`].
+    pub fn add_current_source<C: CurrentSourceModel>(
+        &mut self,
+        name: &str,
+        target: impl Into<PopulationRef>,
+        model: C,
+    ) -> CurrentSourceBuilder<'_> {
+        CurrentSourceBuilder {
+            name: name.to_string(),
+            target: target.into(),
+            part: PartBuilder::new(C::DESC, Ok(model.param_values()), C::derived_values),
+            cpu: CurrentSourceRunners::of::<C>(),
+            net: self,
+        }
+    }
+
+    /// Records variable `var` of `neurons` of a population every `every` steps.
+    pub fn record_var(
+        &mut self,
+        population: impl Into<PopulationRef>,
+        var: &str,
+        neurons: Neurons,
+        every: u32,
+    ) -> Result<VarRecordingId> {
+        let population = self.population_id(population)?;
+        let pop = &self.populations[population.0 as usize];
+        let model = pop.part.model;
+        let var_idx = model.index_of(FieldKind::Var, var).ok_or_else(|| Error::UnknownVariable {
+            owner: format!("population `{}`", pop.name),
+            model: format!("neuron model `{}`", model.name),
+            var: var.to_string(),
+            known: model.var_names().join(", "),
+        })?;
+        if every == 0 {
+            return Err(Error::InvalidRecording(format!(
+                "variable `{var}` of population `{}`: the sampling interval must be at least 1 step",
+                pop.name
+            )));
+        }
+        let neurons = match neurons {
+            Neurons::All => (0..pop.size).collect(),
+            Neurons::Ids(ids) => {
+                if let Some(&bad) = ids.iter().find(|&&i| i >= pop.size) {
+                    return Err(Error::InvalidRecording(format!(
+                        "neuron {bad} is out of range for population `{}` of {} neurons",
+                        pop.name, pop.size
+                    )));
+                }
+                ids
+            }
+        };
+        self.var_recordings.push(VarRecordingDesc {
+            population,
+            var: var_idx,
+            var_name: var.to_string(),
+            neurons,
+            every,
+        });
+        Ok(VarRecordingId(self.var_recordings.len() as u32 - 1))
+    }
+}
+
+/// Collects parameters, variable initialisers and EGPs of one model part.
+struct PartBuilder {
+    model: &'static ModelDesc,
+    params: std::result::Result<Vec<f64>, String>,
+    derive: fn(&[f64], f64) -> Vec<f64>,
+    inits: Vec<(String, VarInit)>,
+    egps: Vec<(String, Vec<f64>)>,
+}
+
+impl PartBuilder {
+    fn new(
+        model: &'static ModelDesc,
+        params: std::result::Result<Vec<f64>, String>,
+        derive: fn(&[f64], f64) -> Vec<f64>,
+    ) -> Self {
+        PartBuilder {
+            model,
+            params,
+            derive,
+            inits: Vec::new(),
+            egps: Vec::new(),
+        }
+    }
+
+    /// Validates everything; `n` is the number of elements when known.
+    fn finish(self, owner: &str, dt: f64, n: Option<usize>) -> Result<ModelPart> {
+        let m = self.model;
+        let params = self.params.map_err(|reason| Error::BadParameters {
+            owner: owner.to_string(),
+            reason,
+        })?;
+        for (f, &v) in m.fields_of(FieldKind::Param).zip(&params) {
+            f.constraint.check(v).map_err(|reason| Error::InvalidParameter {
+                owner: owner.to_string(),
+                param: f.name.to_string(),
+                value: v,
+                reason: reason.to_string(),
+            })?;
+        }
+        let derived = (self.derive)(&params, dt);
+        for (f, &v) in m.fields_of(FieldKind::Derived).zip(&derived) {
+            if !v.is_finite() {
+                return Err(Error::InvalidParameter {
+                    owner: owner.to_string(),
+                    param: f.name.to_string(),
+                    value: v,
+                    reason: "(derived from the parameters and dt) is not finite".to_string(),
+                });
+            }
+        }
+        let unknown_var = |var: &str| Error::UnknownVariable {
+            owner: owner.to_string(),
+            model: format!("{} `{}`", m.kind.describe(), m.name),
+            var: var.to_string(),
+            known: m.var_names().join(", "),
+        };
+        let mut var_inits: Vec<Option<VarInit>> = vec![None; m.var_names().len()];
+        for (var, init) in self.inits {
+            let i = m.index_of(FieldKind::Var, &var).ok_or_else(|| unknown_var(&var))?;
+            let len = n.unwrap_or(match &init {
+                VarInit::Values(v) => v.len(),
+                _ => 0,
+            });
+            init.validate(len).map_err(|reason| Error::InvalidVarInit {
+                owner: owner.to_string(),
+                var: var.clone(),
+                reason,
+            })?;
+            var_inits[i] = Some(init);
+        }
+        let var_inits = var_inits
+            .into_iter()
+            .zip(m.var_names())
+            .map(|(init, var)| {
+                init.ok_or_else(|| Error::MissingInit {
+                    owner: owner.to_string(),
+                    var: var.to_string(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let egp_names: Vec<&str> = m.fields_of(FieldKind::Egp).map(|f| f.name).collect();
+        let mut egps: Vec<Option<Vec<f64>>> = vec![None; egp_names.len()];
+        for (name, values) in self.egps {
+            let bad = |reason: String| Error::InvalidEgp {
+                owner: owner.to_string(),
+                egp: name.clone(),
+                reason,
+            };
+            let i = egp_names
+                .iter()
+                .position(|e| *e == name)
+                .ok_or_else(|| bad(format!("{} `{}` has no such extra global parameter (has: {})", m.kind.describe(), m.name, egp_names.join(", "))))?;
+            if let Some(x) = values.iter().find(|x| !x.is_finite()) {
+                return Err(bad(format!("contains the non-finite value {x}")));
+            }
+            egps[i] = Some(values);
+        }
+        let egps = egps
+            .into_iter()
+            .zip(&egp_names)
+            .map(|(v, name)| {
+                v.ok_or_else(|| Error::InvalidEgp {
+                    owner: owner.to_string(),
+                    egp: name.to_string(),
+                    reason: "no values given (set them with .egp(...))".to_string(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ModelPart {
+            model: m,
+            params,
+            derived,
+            var_inits,
+            egps,
+        })
+    }
+}
+
+/// Builder of a population; see [`Network::add_population`].
+pub struct PopulationBuilder<'a> {
+    net: &'a mut Network,
+    name: String,
+    size: u32,
+    part: PartBuilder,
+    record_spikes: bool,
+    cpu: NeuronRunners,
+}
+
+impl PopulationBuilder<'_> {
+    /// Initial value of state variable `var`: a constant, a per-neuron
+    /// array (`Vec<f64>`) or a [`VarInit`] distribution / snippet.
+    pub fn init(mut self, var: &str, init: impl Into<VarInit>) -> Self {
+        self.part.inits.push((var.to_string(), init.into()));
+        self
+    }
+    /// Values of extra global parameter `egp`.
+    pub fn egp(mut self, egp: &str, values: Vec<f64>) -> Self {
+        self.part.egps.push((egp.to_string(), values));
+        self
+    }
+    /// Records the population's spikes (default off).
+    pub fn record_spikes(mut self, on: bool) -> Self {
+        self.record_spikes = on;
+        self
+    }
+    /// Validates and adds the population.
+    pub fn build(self) -> Result<PopulationId> {
+        self.net.check_name("population", &self.name)?;
+        if self.size == 0 {
+            return Err(Error::EmptyPopulation(self.name));
+        }
+        let owner = format!("population `{}`", self.name);
+        let part = self.part.finish(&owner, self.net.dt, Some(self.size as usize))?;
+        self.net.populations.push(PopulationDesc {
+            name: self.name,
+            size: self.size,
+            part,
+            record_spikes: self.record_spikes,
+            cpu: self.cpu,
+        });
+        Ok(PopulationId(self.net.populations.len() as u32 - 1))
+    }
+}
+
+/// Builder of a synapse group; see [`Network::add_synapse_group`].
+pub struct SynapseGroupBuilder<'a> {
+    net: &'a mut Network,
+    name: String,
+    pre: PopulationRef,
+    post: PopulationRef,
+    wu: PartBuilder,
+    psm: PartBuilder,
+    connectivity: Connectivity,
+    matrix: MatrixType,
+    axonal_delay: u32,
+    max_dendritic_delay: u32,
+    cpu_wu: WeightUpdateRunners,
+    cpu_psm: PostsynapticRunners,
+}
+
+impl SynapseGroupBuilder<'_> {
+    /// The connectivity rule or explicit list.
+    pub fn connectivity(mut self, c: Connectivity) -> Self {
+        self.connectivity = c;
+        self
+    }
+    /// Stores the connectivity as a dense matrix (requires all-to-all connectivity).
+    pub fn dense(mut self) -> Self {
+        self.matrix = MatrixType::Dense;
+        self
+    }
+    /// Initial value of a weight-update variable (per synapse). A `Vec<f64>`
+    /// gives one value per synapse: in the order of an explicit list, else in
+    /// row-major order (presynaptic neuron, then ascending postsynaptic index).
+    pub fn wu_init(mut self, var: &str, init: impl Into<VarInit>) -> Self {
+        self.wu.inits.push((var.to_string(), init.into()));
+        self
+    }
+    /// Values of a weight-update extra global parameter.
+    pub fn wu_egp(mut self, egp: &str, values: Vec<f64>) -> Self {
+        self.wu.egps.push((egp.to_string(), values));
+        self
+    }
+    /// Initial value of a postsynaptic-model variable (per target neuron).
+    pub fn psm_init(mut self, var: &str, init: impl Into<VarInit>) -> Self {
+        self.psm.inits.push((var.to_string(), init.into()));
+        self
+    }
+    /// Axonal delay in timesteps: a spike emitted in step `s` is propagated in step `s + 1 + delay`.
+    pub fn axonal_delay(mut self, steps: u32) -> Self {
+        self.axonal_delay = steps;
+        self
+    }
+    /// Largest per-synapse dendritic delay in timesteps (needed by models that call `add_to_post_delay`).
+    pub fn max_dendritic_delay(mut self, steps: u32) -> Self {
+        self.max_dendritic_delay = steps;
+        self
+    }
+    /// Validates and adds the synapse group.
+    pub fn build(self) -> Result<SynapseGroupId> {
+        let net = self.net;
+        net.check_name("synapse group", &self.name)?;
+        let pre = net.population_id(self.pre)?;
+        let post = net.population_id(self.post)?;
+        let (n_pre, n_post) = (net.population(pre).size, net.population(post).size);
+        let bad_conn = |reason: String| Error::InvalidConnectivity {
+            group: self.name.clone(),
+            reason,
+        };
+        self.connectivity
+            .validate(n_pre, n_post, pre == post)
+            .map_err(bad_conn)?;
+        if self.matrix == MatrixType::Dense && !matches!(self.connectivity, Connectivity::AllToAll { autapses: true }) {
+            return Err(bad_conn(
+                "a dense matrix needs all-to-all connectivity with autapses".to_string(),
+            ));
+        }
+        let n_syn = match &self.connectivity {
+            Connectivity::Explicit { pre, .. } => Some(pre.len()),
+            Connectivity::AllToAll { autapses: true } => Some(n_pre as usize * n_post as usize),
+            Connectivity::OneToOne => Some(n_pre as usize),
+            _ => None,
+        };
+        let wu_owner = format!("synapse group `{}` (weight update)", self.name);
+        let psm_owner = format!("synapse group `{}` (postsynaptic model)", self.name);
+        let wu = self.wu.finish(&wu_owner, net.dt, n_syn)?;
+        let psm = self.psm.finish(&psm_owner, net.dt, Some(n_post as usize))?;
+        check_neuron_refs(&psm_owner, &psm, net.population(post))?;
+        let delay_use = find_delay_use(wu.model);
+        if delay_use != DelayUse::None && self.max_dendritic_delay == 0 {
+            return Err(Error::InvalidSynapseGroup {
+                group: self.name,
+                reason: format!(
+                    "weight-update model `{}` uses dendritic delays: set .max_dendritic_delay(steps)",
+                    wu.model.name
+                ),
+            });
+        }
+        let delay_var = match delay_use {
+            DelayUse::Var(v) => {
+                check_delay_init(&self.name, &wu.var_inits[v], self.max_dendritic_delay)?;
+                Some(v)
+            }
+            _ => None,
+        };
+        net.synapse_groups.push(SynapseGroupDesc {
+            name: self.name,
+            pre,
+            post,
+            wu,
+            psm,
+            connectivity: self.connectivity,
+            matrix: self.matrix,
+            axonal_delay: self.axonal_delay,
+            max_dendritic_delay: self.max_dendritic_delay,
+            delay_var,
+            cpu_wu: self.cpu_wu,
+            cpu_psm: self.cpu_psm,
+        });
+        Ok(SynapseGroupId(net.synapse_groups.len() as u32 - 1))
+    }
+}
+
+/// Checks that every `#[neuron_var]` of a postsynaptic model or current
+/// source exists, with the same type, in the target neuron model.
+fn check_neuron_refs(owner: &str, part: &ModelPart, target: &PopulationDesc) -> Result<()> {
+    let nm = target.part.model;
+    for f in part.model.fields_of(FieldKind::NeuronVar) {
+        let ok = nm.fields_of(FieldKind::Var).any(|v| v.name == f.name && v.ty == f.ty);
+        if !ok {
+            return Err(Error::MissingNeuronVar {
+                owner: owner.to_string(),
+                var: f.name.to_string(),
+                ty: f.ty.rust_name().to_string(),
+                population: target.name.clone(),
+                model: nm.name.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// How a weight-update model uses dendritic delays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DelayUse {
+    /// It never calls `add_to_post_delay`.
+    None,
+    /// It passes this state variable (possibly cast) as the delay.
+    Var(usize),
+    /// It passes a computed value: checked during simulation only.
+    Computed,
+}
+
+/// Finds how a weight-update model calls `add_to_post_delay`.
+fn find_delay_use(m: &'static ModelDesc) -> DelayUse {
+    fn visit(stmts: &[Stmt], found: &mut Vec<&'static Expr>) {
+        for s in stmts {
+            match s {
+                Stmt::Expr(Expr::Env("add_to_post_delay", args)) => found.push(&args[1]),
+                Stmt::If { then, else_, .. } => {
+                    visit(then.stmts, found);
+                    if let Some(e) = else_ {
+                        visit(e.stmts, found);
+                    }
+                }
+                Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop(body) => {
+                    visit(body.stmts, found)
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for method in m.methods {
+        visit(method.body.stmts, &mut found);
+    }
+    let mut result = DelayUse::None;
+    for e in found {
+        let field = match e {
+            Expr::Field(f) | Expr::Cast(Expr::Field(f), _) => Some(*f),
+            _ => None,
+        };
+        result = match (field.and_then(|f| m.index_of(FieldKind::Var, f)), result) {
+            (Some(i), DelayUse::None) => DelayUse::Var(i),
+            (Some(i), DelayUse::Var(j)) if i == j => DelayUse::Var(i),
+            _ => DelayUse::Computed,
+        };
+    }
+    result
+}
+
+/// Checks that a dendritic-delay initialiser cannot exceed `max`.
+fn check_delay_init(group: &str, init: &VarInit, max: u32) -> Result<()> {
+    let too_large = |delay: f64| Error::DelayTooLarge {
+        group: group.to_string(),
+        delay: delay as u64,
+        max: max as u64,
+    };
+    match init {
+        VarInit::Constant(d) if *d > max as f64 => Err(too_large(*d)),
+        VarInit::Values(v) => match v.iter().find(|&&d| d > max as f64) {
+            Some(&d) => Err(too_large(d)),
+            None => Ok(()),
+        },
+        VarInit::Uniform { max: hi, .. } if *hi > max as f64 + 1.0 => Err(too_large(*hi)),
+        VarInit::NormalClipped { max: hi, .. } if *hi > max as f64 + 1.0 => Err(too_large(*hi)),
+        _ => Ok(()),
+    }
+}
+
+/// Builder of a current source; see [`Network::add_current_source`].
+pub struct CurrentSourceBuilder<'a> {
+    net: &'a mut Network,
+    name: String,
+    target: PopulationRef,
+    part: PartBuilder,
+    cpu: CurrentSourceRunners,
+}
+
+impl CurrentSourceBuilder<'_> {
+    /// Initial value of a current-source variable (per target neuron).
+    pub fn init(mut self, var: &str, init: impl Into<VarInit>) -> Self {
+        self.part.inits.push((var.to_string(), init.into()));
+        self
+    }
+    /// Values of an extra global parameter.
+    pub fn egp(mut self, egp: &str, values: Vec<f64>) -> Self {
+        self.part.egps.push((egp.to_string(), values));
+        self
+    }
+    /// Validates and adds the current source.
+    pub fn build(self) -> Result<CurrentSourceId> {
+        let net = self.net;
+        net.check_name("current source", &self.name)?;
+        let target = net.population_id(self.target)?;
+        let owner = format!("current source `{}`", self.name);
+        let n = net.population(target).size as usize;
+        let part = self.part.finish(&owner, net.dt, Some(n))?;
+        check_neuron_refs(&owner, &part, net.population(target))?;
+        net.current_sources.push(CurrentSourceDesc {
+            name: self.name,
+            target,
+            part,
+            cpu: self.cpu,
+        });
+        Ok(CurrentSourceId(net.current_sources.len() as u32 - 1))
+    }
+}
+
+/// Type of a variable of a model part (for messages and storage).
+pub fn var_type(part: &ModelPart, var: usize) -> IrType {
+    part.model.nth(FieldKind::Var, var).map(|f| f.ty).unwrap_or(IrType::Scalar)
+}

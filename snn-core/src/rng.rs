@@ -1,0 +1,1133 @@
+//! Counter-based random numbers: Philox4x32-10, keyed by (seed, stream), with
+//! counters derived from (timestep, element).
+//!
+//! Every random draw of a simulation (initialisation and simulation) comes from
+//! an [`RngStream`]: a cheap value built from `(seed, stream, step, element)`
+//! that produces a deterministic sequence. Because the sequence depends only on
+//! those four numbers, the CPU backend gives the same numbers for any thread
+//! count, and GPU backends reproduce them exactly with the same algorithm.
+//!
+//! Layout of one Philox call: `key = [seed_lo, seed_hi]`,
+//! `counter = [element, step, stream, block]`; `block` counts the calls made by
+//! one stream value (each call yields four `u32`).
+
+use crate::real::{Precision, Real};
+
+const PHILOX_M0: u32 = 0xD251_1F53;
+const PHILOX_M1: u32 = 0xCD9E_8D57;
+const PHILOX_W0: u32 = 0x9E37_79B9;
+const PHILOX_W1: u32 = 0xBB67_AE85;
+
+#[inline(always)]
+fn mulhilo(a: u32, b: u32) -> (u32, u32) {
+    let p = a as u64 * b as u64;
+    ((p >> 32) as u32, p as u32)
+}
+
+/// Philox4x32 with 10 rounds (Salmon et al. 2011, Random123), the reference
+/// generator of every backend.
+#[inline]
+pub fn philox4x32_10(ctr: [u32; 4], key: [u32; 2]) -> [u32; 4] {
+    let mut c = ctr;
+    let mut k = key;
+    for round in 0..10 {
+        if round > 0 {
+            k[0] = k[0].wrapping_add(PHILOX_W0);
+            k[1] = k[1].wrapping_add(PHILOX_W1);
+        }
+        let (hi0, lo0) = mulhilo(PHILOX_M0, c[0]);
+        let (hi1, lo1) = mulhilo(PHILOX_M1, c[2]);
+        c = [hi1 ^ c[1] ^ k[0], lo1, hi0 ^ c[3] ^ k[1], lo0];
+    }
+    c
+}
+
+/// What a random stream is used for; the top byte of a stream id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum StreamPurpose {
+    /// Draws made by neuron model code during simulation.
+    NeuronSim = 1,
+    /// Draws made by current-source code during simulation.
+    CurrentSourceSim = 2,
+    /// Draws made by postsynaptic-model code during simulation.
+    PostsynapticSim = 3,
+    /// Draws made by weight-update code during simulation.
+    SynapseSim = 4,
+    /// Variable initialisation.
+    VarInit = 5,
+    /// Connectivity initialisation.
+    ConnectivityInit = 6,
+}
+
+/// Builds a stream id: `purpose << 24 | group << 8 | sub`.
+///
+/// `group` is the index of the population / synapse group / current source in
+/// the network (as assigned by the network builder, below 65,536), `sub`
+/// distinguishes streams of one group (e.g. the index of the variable being
+/// initialised).
+pub const fn stream_id(purpose: StreamPurpose, group: u32, sub: u32) -> u32 {
+    ((purpose as u32) << 24) | ((group & 0xFFFF) << 8) | (sub & 0xFF)
+}
+
+/// A deterministic random sequence for one `(seed, stream, step, element)`.
+///
+/// ```
+/// use snn_core::rng::RngStream;
+/// let mut a = RngStream::new(42, 7, 100, 3);
+/// let mut b = RngStream::new(42, 7, 100, 3);
+/// assert_eq!(a.next_u32(), b.next_u32());
+/// let u: f32 = a.uniform();
+/// assert!(u > 0.0 && u < 1.0);
+/// ```
+#[derive(Clone, Debug)]
+pub struct RngStream {
+    key: [u32; 2],
+    ctr: [u32; 4],
+    buf: [u32; 4],
+    pos: usize,
+}
+
+impl RngStream {
+    /// The stream for `element` at timestep `step` of stream `stream` under `seed`.
+    #[inline]
+    pub fn new(seed: u64, stream: u32, step: u32, element: u32) -> Self {
+        RngStream {
+            key: [seed as u32, (seed >> 32) as u32],
+            ctr: [element, step, stream, 0],
+            buf: [0; 4],
+            pos: 4,
+        }
+    }
+
+    /// Starts the call counter at `offset << 16`, giving up to 65,536 calls
+    /// (262,144 values) per stream value; used to key synapse draws by
+    /// `(step, post)` as element and the presynaptic index as offset.
+    #[inline]
+    pub fn with_block_offset(mut self, offset: u32) -> Self {
+        self.ctr[3] = offset << 16;
+        self
+    }
+
+    /// The next raw 32-bit value.
+    #[inline]
+    pub fn next_u32(&mut self) -> u32 {
+        if self.pos == 4 {
+            self.buf = philox4x32_10(self.ctr, self.key);
+            self.ctr[3] = self.ctr[3].wrapping_add(1);
+            self.pos = 0;
+        }
+        let x = self.buf[self.pos];
+        self.pos += 1;
+        x
+    }
+
+    /// A uniform draw in the open interval (0, 1).
+    ///
+    /// `f32`: one `u32` `x`, mapped by [`u32_to_uniform_f32`] to
+    /// `((x >> 9) + 0.5) * 2^-23`; `f64`: two `u32`, `hi` then `lo`, mapped by
+    /// [`u64_to_uniform_f64`] applied to `hi << 32 | lo`, i.e.
+    /// `((hi << 20 | lo >> 12) + 0.5) * 2^-52`. Both are exact in their type,
+    /// so every backend gets the same bits, and neither can give 0 or 1.
+    #[inline]
+    pub fn uniform<S: Real>(&mut self) -> S {
+        match S::PRECISION {
+            Precision::F32 => S::from_f64(u32_to_uniform_f32(self.next_u32()) as f64),
+            Precision::F64 => {
+                let hi = self.next_u32() as u64;
+                let lo = self.next_u32() as u64;
+                S::from_f64(u64_to_uniform_f64((hi << 32) | lo))
+            }
+        }
+    }
+
+    /// A standard normal draw (mean 0, sd 1) by the Box-Muller transform.
+    ///
+    /// Draws `u1` then `u2` with [`uniform`](Self::uniform) and returns
+    /// `sqrt(-2 ln u1) * cos(2 pi u2)`, computed in `S` (with `2 pi` rounded to
+    /// `S`). The second Box-Muller value, `sqrt(-2 ln u1) * sin(2 pi u2)`, is
+    /// *not* cached: every call consumes exactly two uniforms, so a GPU thread
+    /// can reproduce any draw without carrying state between calls.
+    #[inline]
+    pub fn normal<S: Real>(&mut self) -> S {
+        match S::PRECISION {
+            Precision::F32 => S::from_f64(normal_impl::<f32>(self) as f64),
+            Precision::F64 => S::from_f64(normal_impl::<f64>(self)),
+        }
+    }
+
+    /// An exponential draw with rate 1 (mean 1): `-ln(u)` for one
+    /// [`uniform`](Self::uniform) `u`, computed in `S`.
+    #[inline]
+    pub fn exponential<S: Real>(&mut self) -> S {
+        match S::PRECISION {
+            Precision::F32 => S::from_f64(exponential_impl::<f32>(self) as f64),
+            Precision::F64 => S::from_f64(exponential_impl::<f64>(self)),
+        }
+    }
+
+    /// A gamma draw with shape `a` and scale 1 (mean `a`, variance `a`),
+    /// computed in `S`.
+    ///
+    /// For `a >= 1`: Marsaglia & Tsang (2000), "A simple method for generating
+    /// gamma variables". With `d = a - 1/3` and `c = 1 / sqrt(9 d)`, each
+    /// attempt draws [`normal`](Self::normal) values `x` (two uniforms each)
+    /// until `v = 1 + c x > 0`, sets `v = v^3`, then draws one uniform `u`;
+    /// it returns `d v` if `u < 1 - 0.0331 x^4` or
+    /// `ln u < x^2 / 2 + d (1 - v + ln v)`, and otherwise starts a new attempt.
+    ///
+    /// For `0 < a < 1`: first a complete draw `g` of shape `a + 1` as above,
+    /// then one uniform `u`; the result is `g * u^(1/a)` (which may underflow
+    /// to 0 for very small `a`, as the true distribution nearly does).
+    ///
+    /// `a <= 0` or NaN gives NaN (check parameters before sampling).
+    #[inline]
+    pub fn gamma<S: Real>(&mut self, a: S) -> S {
+        match S::PRECISION {
+            Precision::F32 => S::from_f64(gamma_impl::<f32>(self, a.to_f64() as f32) as f64),
+            Precision::F64 => S::from_f64(gamma_impl::<f64>(self, a.to_f64())),
+        }
+    }
+
+    /// A binomial draw: the number of successes in `n` trials of probability
+    /// `p`. Exact (no normal approximation), computed in `S`.
+    ///
+    /// `n == 0` or `p <= 0` (or NaN) gives 0 and `p >= 1` gives `n`, without
+    /// drawing. Otherwise, with `p' = min(p, 1 - p)` (for `p > 0.5` the draw is
+    /// made for `1 - p` and `n - k` returned):
+    /// - if `n p' < 30`: inversion by sequential search from ONE uniform `u`:
+    ///   `k = 0`, `prob = (1 - p')^n` (as `exp(n ln(1 - p'))`, with `ln(1 - p')`
+    ///   evaluated accurately from `ln`), `cdf = prob`; while `u > cdf` (and
+    ///   `k < n`, `k < 1000`): `k += 1`, `prob *= s (n + 1) / k - s` with
+    ///   `s = p' / (1 - p')`, `cdf += prob`;
+    /// - otherwise BTRD, Hörmann (1993), "The generation of binomial random
+    ///   variates": each attempt draws one uniform `v` and, unless it is
+    ///   accepted at once by the squeeze `v <= 0.86 v_r`, a second uniform.
+    #[inline]
+    pub fn binomial<S: Real>(&mut self, n: u32, p: S) -> u32 {
+        match S::PRECISION {
+            Precision::F32 => binomial_impl::<f32>(self, n, p.to_f64() as f32),
+            Precision::F64 => binomial_impl::<f64>(self, n, p.to_f64()),
+        }
+    }
+
+    /// A Poisson draw with mean `lambda`, computed in `S`.
+    ///
+    /// `lambda <= 0` (or NaN) gives 0 without drawing; `lambda = +inf` gives
+    /// `u32::MAX`; results saturate at `u32::MAX`.
+    /// - `lambda < 30`: inversion by sequential search from ONE uniform `u`:
+    ///   `k = 0`, `prob = exp(-lambda)`, `cdf = prob`; while `u > cdf` (and
+    ///   `k < 1000`, a cap that only guards against rounding):
+    ///   `k += 1`, `prob *= lambda / k`, `cdf += prob`.
+    /// - `lambda >= 30`: PTRS, Hörmann (1993), "The transformed rejection method
+    ///   for generating Poisson random variables": each attempt draws `U` then
+    ///   `V` (two uniforms). The final test compares with `ln P(k)` written as
+    ///   `(k + 1 - lambda) + k ln(1 + (lambda - k - 1)/(k + 1)) - ln(k + 1)/2
+    ///   - ln(sqrt(2 pi)) - fc(k)` (Stirling with its exact correction `fc`),
+    ///   which keeps `f32` accurate for large `lambda`.
+    #[inline]
+    pub fn poisson<S: Real>(&mut self, lambda: S) -> u32 {
+        match S::PRECISION {
+            Precision::F32 => poisson_impl::<f32>(self, lambda.to_f64() as f32),
+            Precision::F64 => poisson_impl::<f64>(self, lambda.to_f64()),
+        }
+    }
+}
+
+/// Maps one `u32` to a uniform `f32` in the open interval (0, 1):
+/// `((x >> 9) + 0.5) * 2^-23`, exact in `f32`. The smallest value is `2^-24`
+/// (for `x < 512`), the largest `1 - 2^-24`.
+#[inline]
+pub fn u32_to_uniform_f32(x: u32) -> f32 {
+    ((x >> 9) as f32 + 0.5) * (1.0 / 8_388_608.0)
+}
+
+/// Maps 64 random bits to a uniform `f64` in the open interval (0, 1):
+/// `((x >> 12) + 0.5) * 2^-52`, exact in `f64`. The smallest value is `2^-53`,
+/// the largest `1 - 2^-53`. [`RngStream::uniform`] passes `hi << 32 | lo` for
+/// two consecutive `u32` draws `hi`, `lo`.
+#[inline]
+pub fn u64_to_uniform_f64(x: u64) -> f64 {
+    ((x >> 12) as f64 + 0.5) * (1.0 / 4_503_599_627_370_496.0)
+}
+
+/// The floating-point operations the distributions use, each evaluated in the
+/// type itself (so an `f32` draw uses `f32` arithmetic, as a `float` GPU
+/// kernel does). Only operations a C kernel has: `log`, `sqrt`, `cos`, `exp`,
+/// `pow`, `floor`, `fabs`.
+trait Float: Real {
+    fn ln(self) -> Self;
+    fn sqrt(self) -> Self;
+    fn cos(self) -> Self;
+    fn exp(self) -> Self;
+    fn powf(self, e: Self) -> Self;
+    fn floor(self) -> Self;
+    fn abs(self) -> Self;
+}
+
+macro_rules! impl_float {
+    ($t:ty) => {
+        impl Float for $t {
+            #[inline(always)]
+            fn ln(self) -> Self {
+                <$t>::ln(self)
+            }
+            #[inline(always)]
+            fn sqrt(self) -> Self {
+                <$t>::sqrt(self)
+            }
+            #[inline(always)]
+            fn cos(self) -> Self {
+                <$t>::cos(self)
+            }
+            #[inline(always)]
+            fn exp(self) -> Self {
+                <$t>::exp(self)
+            }
+            #[inline(always)]
+            fn powf(self, e: Self) -> Self {
+                <$t>::powf(self, e)
+            }
+            #[inline(always)]
+            fn floor(self) -> Self {
+                <$t>::floor(self)
+            }
+            #[inline(always)]
+            fn abs(self) -> Self {
+                <$t>::abs(self)
+            }
+        }
+    };
+}
+impl_float!(f32);
+impl_float!(f64);
+
+/// A constant rounded to `F`.
+#[inline(always)]
+fn c<F: Real>(x: f64) -> F {
+    F::from_f64(x)
+}
+
+/// An integer converted to `F` with a single rounding (as a C cast does).
+#[inline(always)]
+fn fi<F: Real>(x: u64) -> F {
+    F::from_f64(x as f64)
+}
+
+/// A non-negative float converted to `u32`, saturating (NaN gives 0).
+#[inline(always)]
+fn to_u32<F: Real>(x: F) -> u32 {
+    x.to_f64() as u32
+}
+
+/// `ln(1 + x)` for `x > -1`, accurate also for tiny `x`, using only `ln`
+/// (Goldberg 1991, "What every computer scientist should know about
+/// floating-point arithmetic", theorem 4). Must not be reassociated by the
+/// compiler (no fast-math on the GPU for this expression).
+#[inline]
+fn ln_1p<F: Float>(x: F) -> F {
+    let one = c::<F>(1.0);
+    let u = one + x;
+    if u == one {
+        x
+    } else {
+        u.ln() * x / (u - one)
+    }
+}
+
+/// `fc(k) = ln k! - (k + 1/2) ln(k + 1) + (k + 1) - ln sqrt(2 pi)`: the
+/// correction term of Stirling's formula, tabulated for `k < 10`
+/// (Hörmann 1993, BTRD; the same table as Boost's `binomial_distribution`).
+const STIRLING_FC: [f64; 10] = [
+    0.081_061_466_795_327_26,
+    0.041_340_695_955_409_29,
+    0.027_677_925_684_998_34,
+    0.020_790_672_103_765_09,
+    0.016_644_691_189_821_19,
+    0.013_876_128_823_070_75,
+    0.011_896_709_945_891_77,
+    0.010_411_265_261_972_09,
+    0.009_255_462_182_712_733,
+    0.008_330_563_433_362_871,
+];
+
+/// `ln sqrt(2 pi)`.
+const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
+
+/// The Stirling correction `fc(k)` (see [`STIRLING_FC`]) for an integral
+/// `k >= 0` held in `F`: the table below 10, else the series
+/// `(1/12 - (1/360 - 1/1260 / (k+1)^2) / (k+1)^2) / (k+1)`.
+#[inline]
+fn stirling_fc<F: Float>(k: F) -> F {
+    if k < c(10.0) {
+        c(STIRLING_FC[k.to_f64() as usize])
+    } else {
+        let ikp1 = c::<F>(1.0) / (k + c(1.0));
+        let ikp1_2 = ikp1 * ikp1;
+        (c::<F>(1.0 / 12.0) - (c::<F>(1.0 / 360.0) - c::<F>(1.0 / 1260.0) * ikp1_2) * ikp1_2) * ikp1
+    }
+}
+
+fn normal_impl<F: Float>(rng: &mut RngStream) -> F {
+    let u1: F = rng.uniform();
+    let u2: F = rng.uniform();
+    (c::<F>(-2.0) * u1.ln()).sqrt() * (c::<F>(std::f64::consts::TAU) * u2).cos()
+}
+
+fn exponential_impl<F: Float>(rng: &mut RngStream) -> F {
+    -rng.uniform::<F>().ln()
+}
+
+fn gamma_impl<F: Float>(rng: &mut RngStream, a: F) -> F {
+    let one = c::<F>(1.0);
+    if !(a > F::ZERO) {
+        return c(f64::NAN);
+    }
+    if a < one {
+        let g = gamma_marsaglia_tsang(rng, a + one);
+        let u: F = rng.uniform();
+        return g * u.powf(one / a);
+    }
+    gamma_marsaglia_tsang(rng, a)
+}
+
+/// Marsaglia & Tsang (2000) for shape `a >= 1`.
+fn gamma_marsaglia_tsang<F: Float>(rng: &mut RngStream, a: F) -> F {
+    let one = c::<F>(1.0);
+    let d = a - c(1.0 / 3.0);
+    let cc = one / (c::<F>(9.0) * d).sqrt();
+    loop {
+        let (x, v) = loop {
+            let x: F = normal_impl(rng);
+            let v = one + cc * x;
+            if v > F::ZERO {
+                break (x, v);
+            }
+        };
+        let v = v * v * v;
+        let u: F = rng.uniform();
+        let x2 = x * x;
+        if u < one - c::<F>(0.0331) * x2 * x2 {
+            return d * v;
+        }
+        if u.ln() < c::<F>(0.5) * x2 + d * (one - v + v.ln()) {
+            return d * v;
+        }
+    }
+}
+
+/// Cap on the sequential-search loops of the inversion methods; the mean is
+/// below 30 there, so reaching 1000 would need rounding gone wrong.
+const INVERSION_CAP: u32 = 1000;
+
+fn binomial_impl<F: Float>(rng: &mut RngStream, n: u32, p: F) -> u32 {
+    let one = c::<F>(1.0);
+    if n == 0 || !(p > F::ZERO) {
+        return 0;
+    }
+    if !(p < one) {
+        return n;
+    }
+    if p > c(0.5) {
+        n - binomial_low_p(rng, n, one - p)
+    } else {
+        binomial_low_p(rng, n, p)
+    }
+}
+
+/// Binomial draw for `0 < p <= 1/2`.
+fn binomial_low_p<F: Float>(rng: &mut RngStream, n: u32, p: F) -> u32 {
+    let one = c::<F>(1.0);
+    let nf: F = fi(n as u64);
+    if nf * p < c(30.0) {
+        let s = p / (one - p);
+        let a = (nf + one) * s;
+        let mut prob = (nf * ln_1p(-p)).exp();
+        let mut cdf = prob;
+        let u: F = rng.uniform();
+        let mut k = 0u32;
+        while u > cdf && k < n && k < INVERSION_CAP {
+            k += 1;
+            prob *= a / fi(k as u64) - s;
+            cdf += prob;
+        }
+        k
+    } else {
+        binomial_btrd(rng, n, p)
+    }
+}
+
+/// BTRD (Hörmann 1993) for `n p >= 30`, `p <= 1/2`; variable names follow the
+/// paper (and Boost's implementation of it).
+fn binomial_btrd<F: Float>(rng: &mut RngStream, n: u32, p: F) -> u32 {
+    let one = c::<F>(1.0);
+    let half = c::<F>(0.5);
+    let nf: F = fi(n as u64);
+    let q = one - p;
+    let m = to_u32(((nf + one) * p).floor()).min(n);
+    let r = p / q;
+    let nr = (nf + one) * r;
+    let npq = nf * p * q;
+    let sqrt_npq = npq.sqrt();
+    let b = c::<F>(1.15) + c::<F>(2.53) * sqrt_npq;
+    let a = c::<F>(-0.0873) + c::<F>(0.0248) * b + c::<F>(0.01) * p;
+    let cc = nf * p + half;
+    let alpha = (c::<F>(2.83) + c::<F>(5.1) / b) * sqrt_npq;
+    let v_r = c::<F>(0.92) - c::<F>(4.2) / b;
+    let u_rv_r = c::<F>(0.86) * v_r;
+    let two_a = c::<F>(2.0) * a;
+    let mf: F = fi(m as u64);
+    loop {
+        // Step 1: the squeeze region, one uniform.
+        let mut v: F = rng.uniform();
+        let u;
+        if v <= u_rv_r {
+            let u = v / v_r - c(0.43);
+            let kf = ((two_a / (half - u.abs()) + b) * u + cc).floor();
+            if kf >= F::ZERO && kf <= nf {
+                return to_u32(kf).min(n);
+            }
+            continue;
+        }
+        // Step 2: a second uniform.
+        if v >= v_r {
+            u = rng.uniform::<F>() - half;
+        } else {
+            let w = v / v_r - c(0.93);
+            u = (if w < F::ZERO { -half } else { half }) - w;
+            v = rng.uniform::<F>() * v_r;
+        }
+        let us = half - u.abs();
+        let kf = ((two_a / us + b) * u + cc).floor();
+        if !(kf >= F::ZERO && kf <= nf) {
+            continue;
+        }
+        let k = to_u32(kf);
+        if k > n {
+            continue;
+        }
+        v = v * alpha / (a / (us * us) + b);
+        let km = k.abs_diff(m);
+        // Step 3.1: recursive evaluation of f(k) / f(m) near the mode.
+        if km <= 15 {
+            let mut f = one;
+            if m < k {
+                for i in m + 1..=k {
+                    f *= nr / fi(i as u64) - r;
+                }
+            } else if m > k {
+                for i in k + 1..=m {
+                    v *= nr / fi(i as u64) - r;
+                }
+            }
+            if v <= f {
+                return k;
+            }
+            continue;
+        }
+        // Step 3.2: squeeze on ln v.
+        v = v.ln();
+        let kmf: F = fi(km as u64);
+        let rho = (kmf / npq) * (((kmf / c(3.0) + c(0.625)) * kmf + c(1.0 / 6.0)) / npq + half);
+        let t = -kmf * kmf / (c::<F>(2.0) * npq);
+        if v < t - rho {
+            return k;
+        }
+        if v > t + rho {
+            continue;
+        }
+        // Steps 3.3-3.4: the final comparison with ln f(k) / f(m).
+        let nm: F = fi(n as u64 - m as u64 + 1);
+        let h = (mf + half) * ((mf + one) / (r * nm)).ln()
+            + stirling_fc(mf)
+            + stirling_fc::<F>(fi(n as u64 - m as u64));
+        let kf: F = fi(k as u64);
+        let nk: F = fi(n as u64 - k as u64 + 1);
+        if v <= h + (nf + one) * (nm / nk).ln() + (kf + half) * (nk * r / (kf + one)).ln()
+            - stirling_fc(kf)
+            - stirling_fc::<F>(fi(n as u64 - k as u64))
+        {
+            return k;
+        }
+    }
+}
+
+fn poisson_impl<F: Float>(rng: &mut RngStream, lambda: F) -> u32 {
+    if !(lambda > F::ZERO) {
+        return 0;
+    }
+    if lambda.to_f64() == f64::INFINITY {
+        return u32::MAX;
+    }
+    if lambda < c(30.0) {
+        let u: F = rng.uniform();
+        let mut k = 0u32;
+        let mut prob = (-lambda).exp();
+        let mut cdf = prob;
+        while u > cdf && k < INVERSION_CAP {
+            k += 1;
+            prob *= lambda / fi(k as u64);
+            cdf += prob;
+        }
+        k
+    } else {
+        poisson_ptrs(rng, lambda)
+    }
+}
+
+/// PTRS (Hörmann 1993) for `lambda >= 30`.
+fn poisson_ptrs<F: Float>(rng: &mut RngStream, lambda: F) -> u32 {
+    let one = c::<F>(1.0);
+    let half = c::<F>(0.5);
+    let slam = lambda.sqrt();
+    let b = c::<F>(0.931) + c::<F>(2.53) * slam;
+    let a = c::<F>(-0.059) + c::<F>(0.02483) * b;
+    let inv_alpha = c::<F>(1.1239) + c::<F>(1.1328) / (b - c(3.4));
+    let v_r = c::<F>(0.9277) - c::<F>(3.6224) / (b - c(2.0));
+    let two_a = c::<F>(2.0) * a;
+    loop {
+        let u = rng.uniform::<F>() - half;
+        let v: F = rng.uniform();
+        let us = half - u.abs();
+        let kf = ((two_a / us + b) * u + lambda + c(0.43)).floor();
+        if us >= c(0.07) && v <= v_r {
+            return to_u32(kf);
+        }
+        if kf < F::ZERO || (us < c(0.013) && v > us) {
+            continue;
+        }
+        let lhs = (v * inv_alpha / (a / (us * us) + b)).ln();
+        let kp1 = kf + one;
+        let ln_pk = (kp1 - lambda) + kf * ln_1p((lambda - kp1) / kp1)
+            - half * kp1.ln()
+            - c(LN_SQRT_2PI)
+            - stirling_fc(kf);
+        if lhs <= ln_pk {
+            return to_u32(kf);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::init::std_normal_cdf;
+
+    // ---------------------------------------------------------------- helpers
+
+    /// Number of draws of every moment test.
+    const N: usize = 100_000;
+
+    /// Checks the sample mean and the (unbiased) sample variance of `xs`
+    /// against the theoretical `mean`, `var` and fourth central moment `mu4`.
+    ///
+    /// Tolerance: 5 standard errors, with SE(mean) = sqrt(var / n) and
+    /// SE(variance) = sqrt((mu4 - var^2) / n) (the large-sample standard error
+    /// of the sample variance). With fixed seeds the tests are deterministic;
+    /// 5 sigma keeps a correct generator from failing on an unlucky seed
+    /// (two-sided p ~ 6e-7 per check) while any bias larger than 5 SE fails.
+    fn moments_ok(xs: &[f64], mean: f64, var: f64, mu4: f64) -> Result<(), String> {
+        let n = xs.len() as f64;
+        let m = xs.iter().sum::<f64>() / n;
+        let v = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0);
+        let tol_m = 5.0 * (var / n).sqrt();
+        let tol_v = 5.0 * ((mu4 - var * var) / n).sqrt();
+        if (m - mean).abs() > tol_m {
+            return Err(format!("mean {m} != {mean} (tolerance {tol_m})"));
+        }
+        if (v - var).abs() > tol_v {
+            return Err(format!("variance {v} != {var} (tolerance {tol_v})"));
+        }
+        Ok(())
+    }
+
+    #[track_caller]
+    fn check_moments(what: &str, xs: &[f64], mean: f64, var: f64, mu4: f64) {
+        if let Err(e) = moments_ok(xs, mean, var, mu4) {
+            panic!("{what}: {e}");
+        }
+    }
+
+    /// `n` draws from one stream, in f64.
+    fn draws<T: Into<f64>>(seed: u64, mut f: impl FnMut(&mut RngStream) -> T) -> Vec<f64> {
+        let mut rng = RngStream::new(seed, stream_id(StreamPurpose::NeuronSim, 3, 1), 17, 5);
+        (0..N).map(|_| f(&mut rng).into()).collect()
+    }
+
+    /// Upper critical value of chi-square with `dof` degrees of freedom at
+    /// p = 1e-6 (Wilson-Hilferty approximation, z = 4.753).
+    fn chi2_critical(dof: f64) -> f64 {
+        let z = 4.753;
+        let h = 2.0 / (9.0 * dof);
+        dof * (1.0 - h + z * h.sqrt()).powi(3)
+    }
+
+    /// Pearson's chi-square statistic of observed counts against expected ones.
+    fn chi2(observed: &[f64], expected: &[f64]) -> f64 {
+        observed
+            .iter()
+            .zip(expected)
+            .map(|(o, e)| (o - e) * (o - e) / e)
+            .sum()
+    }
+
+    /// Chi-square goodness of fit of integer samples against a pmf: cells
+    /// 0..=k_max, merged from both ends until each expects at least 20 draws.
+    /// Returns (statistic, degrees of freedom).
+    fn chi2_discrete(xs: &[f64], pmf: impl Fn(u64) -> f64, k_max: u64) -> (f64, f64) {
+        let n = xs.len() as f64;
+        let mut cells: Vec<(u64, u64, f64, f64)> = Vec::new(); // (lo, hi, expected, observed)
+        let mut lo = 0;
+        let mut acc = 0.0;
+        for k in 0..=k_max {
+            acc += pmf(k) * n;
+            if acc >= 20.0 {
+                cells.push((lo, k, acc, 0.0));
+                lo = k + 1;
+                acc = 0.0;
+            }
+        }
+        // The last cell takes everything from `lo` upwards (the upper tail).
+        let total: f64 = cells.iter().map(|c| c.2).sum();
+        cells.push((lo, u64::MAX, n - total, 0.0));
+        if cells.last().unwrap().2 < 20.0 {
+            let last = cells.pop().unwrap();
+            let prev = cells.last_mut().unwrap();
+            prev.1 = u64::MAX;
+            prev.2 += last.2;
+        }
+        for &x in xs {
+            let k = x as u64;
+            let cell = cells.iter_mut().find(|c| c.0 <= k && k <= c.1).unwrap();
+            cell.3 += 1.0;
+        }
+        let obs: Vec<f64> = cells.iter().map(|c| c.3).collect();
+        let exp: Vec<f64> = cells.iter().map(|c| c.2).collect();
+        (chi2(&obs, &exp), (cells.len() - 1) as f64)
+    }
+
+    /// `ln k!`, summed exactly enough in f64 for the test pmfs.
+    fn ln_factorial(k: u64) -> f64 {
+        (1..=k).map(|i| (i as f64).ln()).sum()
+    }
+
+    fn poisson_pmf(lambda: f64, k: u64) -> f64 {
+        (-lambda + k as f64 * lambda.ln() - ln_factorial(k)).exp()
+    }
+
+    fn binomial_pmf(n: u64, p: f64, k: u64) -> f64 {
+        if k > n {
+            return 0.0;
+        }
+        (ln_factorial(n) - ln_factorial(k) - ln_factorial(n - k)
+            + k as f64 * p.ln()
+            + (n - k) as f64 * (1.0 - p).ln())
+        .exp()
+    }
+
+    // ----------------------------------------------------------- Philox, uniform
+
+    /// Known-answer vectors of Random123 (kat_vectors, philox4x32 10 rounds).
+    #[test]
+    fn philox_known_answers() {
+        let cases: [([u32; 4], [u32; 2], [u32; 4]); 3] = [
+            (
+                [0, 0, 0, 0],
+                [0, 0],
+                [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8],
+            ),
+            (
+                [0xffffffff; 4],
+                [0xffffffff; 2],
+                [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd],
+            ),
+            (
+                [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
+                [0xa4093822, 0x299f31d0],
+                [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1],
+            ),
+        ];
+        for (ctr, key, expected) in cases {
+            assert_eq!(
+                philox4x32_10(ctr, key),
+                expected,
+                "ctr {ctr:08x?} key {key:08x?}"
+            );
+        }
+    }
+
+    /// The stream layout documented at the top of the module.
+    #[test]
+    fn stream_layout_matches_philox_call() {
+        let seed = 0x0123_4567_89ab_cdef_u64;
+        let mut rng = RngStream::new(seed, 0xdead, 0xbeef, 42);
+        let key = [0x89ab_cdef, 0x0123_4567];
+        let first = philox4x32_10([42, 0xbeef, 0xdead, 0], key);
+        let second = philox4x32_10([42, 0xbeef, 0xdead, 1], key);
+        let got: Vec<u32> = (0..8).map(|_| rng.next_u32()).collect();
+        assert_eq!(&got[..4], &first);
+        assert_eq!(&got[4..], &second);
+    }
+
+    #[test]
+    fn uniform_mapping_stays_inside_open_interval() {
+        for x in [
+            0,
+            1,
+            511,
+            512,
+            0x7fff_ffff,
+            0x8000_0000,
+            u32::MAX - 511,
+            u32::MAX,
+        ] {
+            let u = u32_to_uniform_f32(x);
+            assert!(u > 0.0 && u < 1.0, "f32 mapping of {x:#x} gave {u}");
+        }
+        assert_eq!(u32_to_uniform_f32(0), 2f32.powi(-24));
+        assert_eq!(u32_to_uniform_f32(u32::MAX), 1.0 - 2f32.powi(-24));
+        assert_eq!(u32_to_uniform_f32(0x8000_0000), 0.5 + 2f32.powi(-24));
+        for x in [0, 1, 4095, 4096, 1 << 63, u64::MAX - 4095, u64::MAX] {
+            let u = u64_to_uniform_f64(x);
+            assert!(u > 0.0 && u < 1.0, "f64 mapping of {x:#x} gave {u}");
+        }
+        assert_eq!(u64_to_uniform_f64(0), 2f64.powi(-53));
+        assert_eq!(u64_to_uniform_f64(u64::MAX), 1.0 - 2f64.powi(-53));
+        // -ln(u) and the Box-Muller radius stay finite at the extremes.
+        assert!((-(u32_to_uniform_f32(0)).ln()).is_finite());
+        assert!((-(u32_to_uniform_f32(u32::MAX)).ln()) > 0.0);
+        assert!((-(u64_to_uniform_f64(u64::MAX)).ln()) > 0.0);
+    }
+
+    #[test]
+    fn uniform_uses_the_mapping_functions() {
+        let mut a = RngStream::new(9, 8, 7, 6);
+        let mut b = a.clone();
+        for _ in 0..10 {
+            assert_eq!(a.uniform::<f32>(), u32_to_uniform_f32(b.next_u32()));
+            let hi = b.next_u32() as u64;
+            let lo = b.next_u32() as u64;
+            assert_eq!(a.uniform::<f64>(), u64_to_uniform_f64(hi << 32 | lo));
+        }
+    }
+
+    fn uniform_chi2<S: Real>(seed: u64) -> (f64, f64) {
+        const BINS: usize = 100;
+        let xs = draws(seed, |r| r.uniform::<S>().to_f64());
+        let mut counts = [0.0; BINS];
+        for x in &xs {
+            counts[(x * BINS as f64) as usize] += 1.0;
+        }
+        let expected = [N as f64 / BINS as f64; BINS];
+        (chi2(&counts, &expected), (BINS - 1) as f64)
+    }
+
+    /// Uniform: moments and a 100-bin chi-square test at p = 1e-6.
+    #[test]
+    fn uniform_distribution() {
+        check_moments(
+            "uniform f32",
+            &draws(1, |r| r.uniform::<f32>()),
+            0.5,
+            1.0 / 12.0,
+            1.0 / 80.0,
+        );
+        check_moments(
+            "uniform f64",
+            &draws(2, |r| r.uniform::<f64>()),
+            0.5,
+            1.0 / 12.0,
+            1.0 / 80.0,
+        );
+        for (stat, dof) in [uniform_chi2::<f32>(3), uniform_chi2::<f64>(4)] {
+            assert!(stat < chi2_critical(dof), "chi2 {stat} with {dof} dof");
+        }
+    }
+
+    // ----------------------------------------------------------------- normal
+
+    /// Kolmogorov-Smirnov distance between the sample and a cdf.
+    fn ks_distance(mut xs: Vec<f64>, cdf: impl Fn(f64) -> f64) -> f64 {
+        xs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let n = xs.len() as f64;
+        xs.iter()
+            .enumerate()
+            .map(|(i, &x)| {
+                let f = cdf(x);
+                (f - i as f64 / n).abs().max(((i + 1) as f64 / n - f).abs())
+            })
+            .fold(0.0, f64::max)
+    }
+
+    /// KS critical distance at p = 1e-6: sqrt(ln(2 / 1e-6) / 2) / sqrt(n).
+    fn ks_critical(n: usize) -> f64 {
+        (f64::ln(2.0e6) / 2.0).sqrt() / (n as f64).sqrt()
+    }
+
+    #[test]
+    fn normal_box_muller_draw_order() {
+        let mut rng = RngStream::new(5, 6, 7, 8);
+        for _ in 0..100 {
+            let mut r = rng.clone();
+            let (u1, u2): (f32, f32) = (r.uniform(), r.uniform());
+            let expected = (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos();
+            assert_eq!(rng.normal::<f32>(), expected);
+            let mut r = rng.clone();
+            let (u1, u2): (f64, f64) = (r.uniform(), r.uniform());
+            let expected = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+            assert_eq!(rng.normal::<f64>(), expected);
+        }
+    }
+
+    /// Normal: moments (mu4 = 3) and a KS test at p = 1e-6.
+    #[test]
+    fn normal_distribution() {
+        let x32 = draws(10, |r| r.normal::<f32>());
+        let x64 = draws(11, |r| r.normal::<f64>());
+        check_moments("normal f32", &x32, 0.0, 1.0, 3.0);
+        check_moments("normal f64", &x64, 0.0, 1.0, 3.0);
+        for xs in [x32, x64] {
+            let d = ks_distance(xs, std_normal_cdf);
+            assert!(d < ks_critical(N), "KS distance {d}");
+        }
+    }
+
+    /// The statistical checks reject slightly wrong distributions, so the
+    /// tests above are not tautologies.
+    #[test]
+    fn checks_detect_wrong_distributions() {
+        // sd 1.03 instead of 1: variance off by 0.061, tolerance 5 sqrt(2/n) = 0.022.
+        let wide = draws(12, |r| 1.03 * r.normal::<f64>());
+        assert!(moments_ok(&wide, 0.0, 1.0, 3.0).is_err());
+        // mean shifted by 0.02, tolerance 5 / sqrt(n) = 0.016.
+        let shifted = draws(13, |r| 0.02 + r.normal::<f64>());
+        assert!(moments_ok(&shifted, 0.0, 1.0, 3.0).is_err());
+        // KS spots sd 1.06 (D ~ 0.06 phi(1) = 0.015 against a critical 0.0085).
+        let wider = draws(12, |r| 1.06 * r.normal::<f64>());
+        assert!(ks_distance(wider, std_normal_cdf) > ks_critical(N));
+        // chi-square spots a uniform warped by u^1.05 (noncentrality ~ n 0.05^2 = 250).
+        let warped = draws(14, |r| r.uniform::<f64>().powf(1.05));
+        let mut counts = [0.0; 100];
+        for x in &warped {
+            counts[(x * 100.0) as usize] += 1.0;
+        }
+        assert!(chi2(&counts, &[N as f64 / 100.0; 100]) > chi2_critical(99.0));
+        // discrete chi-square spots Poisson(50.5) tested as Poisson(50)
+        // (noncentrality ~ n 0.5^2 / 50 = 500).
+        let off = draws(15, |r| r.poisson::<f64>(50.5) as f64);
+        let (stat, dof) = chi2_discrete(&off, |k| poisson_pmf(50.0, k), 200);
+        assert!(stat > chi2_critical(dof));
+    }
+
+    // ------------------------------------------------------ exponential, gamma
+
+    #[test]
+    fn exponential_distribution() {
+        let mut rng = RngStream::new(1, 2, 3, 4);
+        let mut r = rng.clone();
+        assert_eq!(rng.exponential::<f32>(), -r.uniform::<f32>().ln());
+        // Exp(1): mean 1, variance 1, mu4 = 9.
+        check_moments(
+            "exponential f32",
+            &draws(20, |r| r.exponential::<f32>()),
+            1.0,
+            1.0,
+            9.0,
+        );
+        check_moments(
+            "exponential f64",
+            &draws(21, |r| r.exponential::<f64>()),
+            1.0,
+            1.0,
+            9.0,
+        );
+    }
+
+    /// Gamma(a, 1): mean a, variance a, mu4 = 3 a^2 + 6 a.
+    #[test]
+    fn gamma_distribution() {
+        for (i, a) in [0.2, 0.7, 1.0, 2.5, 30.0].into_iter().enumerate() {
+            let mu4 = 3.0 * a * a + 6.0 * a;
+            let x32 = draws(30 + i as u64, |r| r.gamma::<f32>(a as f32));
+            check_moments(&format!("gamma({a}) f32"), &x32, a, a, mu4);
+            let x64 = draws(40 + i as u64, |r| r.gamma::<f64>(a));
+            check_moments(&format!("gamma({a}) f64"), &x64, a, a, mu4);
+            assert!(x32.iter().chain(&x64).all(|&x| x >= 0.0 && x.is_finite()));
+        }
+    }
+
+    /// Gamma with a < 1: a full draw of shape a + 1, then one uniform.
+    #[test]
+    fn gamma_small_shape_draw_order() {
+        let mut rng = RngStream::new(77, 1, 2, 3);
+        for _ in 0..100 {
+            let mut r = rng.clone();
+            let g = r.gamma::<f64>(1.4);
+            let u: f64 = r.uniform();
+            assert_eq!(rng.gamma::<f64>(0.4), g * u.powf(1.0 / 0.4));
+        }
+        assert!(RngStream::new(0, 0, 0, 0).gamma::<f32>(0.0).is_nan());
+        assert!(RngStream::new(0, 0, 0, 0).gamma::<f64>(f64::NAN).is_nan());
+    }
+
+    // --------------------------------------------------------------- binomial
+
+    #[test]
+    fn binomial_edge_cases() {
+        let mut rng = RngStream::new(1, 1, 1, 1);
+        assert_eq!(rng.binomial::<f32>(0, 0.5), 0);
+        assert_eq!(rng.binomial::<f64>(10, 0.0), 0);
+        assert_eq!(rng.binomial::<f64>(10, -0.5), 0);
+        assert_eq!(rng.binomial::<f64>(10, f64::NAN), 0);
+        assert_eq!(rng.binomial::<f32>(10, 1.0), 10);
+        assert_eq!(rng.binomial::<f64>(u32::MAX, 1.0), u32::MAX);
+        // None of these drew a number.
+        assert_eq!(rng.next_u32(), RngStream::new(1, 1, 1, 1).next_u32());
+        // Huge n, tiny p: inversion with an accurate (1 - p)^n, also in f32
+        // (where 1 - 1e-8 rounds to 1).
+        let x32 = draws(50, |r| r.binomial::<f32>(1_000_000_000, 1e-8) as f64);
+        check_moments(
+            "binomial(1e9, 1e-8) f32",
+            &x32,
+            10.0,
+            10.0,
+            10.0 + 3.0 * 100.0,
+        );
+        // Near-certain success, large n (BTRD on 1 - p, symmetric).
+        let mut r = RngStream::new(3, 3, 3, 3);
+        assert!((0..1000).all(|_| r.binomial::<f32>(4_000_000_000, 0.999_999) <= 4_000_000_000));
+    }
+
+    /// Binomial(n, p): mean np, variance npq, mu4 = npq (1 + 3 (n - 2) pq);
+    /// covers inversion (np < 30), BTRD (np >= 30) and the symmetry p > 1/2.
+    #[test]
+    fn binomial_moments() {
+        let cases: [(u32, f64); 7] = [
+            (1, 0.3),
+            (10, 0.3),
+            (50, 0.7),
+            (59, 0.5),
+            (60, 0.5),
+            (1000, 0.2),
+            (5000, 0.93),
+        ];
+        for (i, (n, p)) in cases.into_iter().enumerate() {
+            let nf = n as f64;
+            let q = 1.0 - p;
+            let var = nf * p * q;
+            let mu4 = var * (1.0 + 3.0 * (nf - 2.0) * p * q);
+            let x32 = draws(60 + i as u64, |r| r.binomial::<f32>(n, p as f32) as f64);
+            check_moments(&format!("binomial({n}, {p}) f32"), &x32, nf * p, var, mu4);
+            let x64 = draws(70 + i as u64, |r| r.binomial::<f64>(n, p) as f64);
+            check_moments(&format!("binomial({n}, {p}) f64"), &x64, nf * p, var, mu4);
+            assert!(x32.iter().chain(&x64).all(|&k| k <= nf));
+        }
+    }
+
+    /// The whole distribution, not just two moments: chi-square against the
+    /// exact pmf at p = 1e-6, in both regimes.
+    #[test]
+    fn binomial_goodness_of_fit() {
+        for (i, (n, p)) in [(40u32, 0.35), (200, 0.3), (3000, 0.6)]
+            .into_iter()
+            .enumerate()
+        {
+            let x32 = draws(80 + i as u64, |r| r.binomial::<f32>(n, p as f32) as f64);
+            let x64 = draws(90 + i as u64, |r| r.binomial::<f64>(n, p) as f64);
+            for (name, xs) in [("f32", x32), ("f64", x64)] {
+                let (stat, dof) = chi2_discrete(&xs, |k| binomial_pmf(n as u64, p, k), n as u64);
+                assert!(
+                    stat < chi2_critical(dof),
+                    "binomial({n}, {p}) {name}: chi2 {stat} with {dof} dof"
+                );
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- poisson
+
+    #[test]
+    fn poisson_edge_cases() {
+        let mut rng = RngStream::new(4, 4, 4, 4);
+        assert_eq!(rng.poisson::<f32>(0.0), 0);
+        assert_eq!(rng.poisson::<f64>(-3.0), 0);
+        assert_eq!(rng.poisson::<f64>(f64::NAN), 0);
+        assert_eq!(rng.poisson::<f64>(f64::INFINITY), u32::MAX);
+        assert_eq!(rng.next_u32(), RngStream::new(4, 4, 4, 4).next_u32());
+        // Inversion consumes exactly one uniform.
+        let mut a = RngStream::new(4, 4, 4, 4);
+        let mut b = a.clone();
+        a.poisson::<f64>(29.0);
+        b.uniform::<f64>();
+        assert_eq!(a.next_u32(), b.next_u32());
+    }
+
+    /// Poisson(lambda): mean = variance = lambda, mu4 = lambda + 3 lambda^2;
+    /// covers inversion (lambda < 30) and PTRS.
+    #[test]
+    fn poisson_moments() {
+        for (i, lam) in [0.01, 0.5, 4.0, 29.9, 30.0, 100.0, 12345.0]
+            .into_iter()
+            .enumerate()
+        {
+            let mu4 = lam + 3.0 * lam * lam;
+            let x32 = draws(100 + i as u64, |r| r.poisson::<f32>(lam as f32) as f64);
+            check_moments(&format!("poisson({lam}) f32"), &x32, lam, lam, mu4);
+            let x64 = draws(110 + i as u64, |r| r.poisson::<f64>(lam) as f64);
+            check_moments(&format!("poisson({lam}) f64"), &x64, lam, lam, mu4);
+        }
+    }
+
+    #[test]
+    fn poisson_goodness_of_fit() {
+        for (i, lam) in [7.5, 35.0, 400.0].into_iter().enumerate() {
+            let x32 = draws(120 + i as u64, |r| r.poisson::<f32>(lam as f32) as f64);
+            let x64 = draws(130 + i as u64, |r| r.poisson::<f64>(lam) as f64);
+            for (name, xs) in [("f32", x32), ("f64", x64)] {
+                let (stat, dof) = chi2_discrete(&xs, |k| poisson_pmf(lam, k), 4 * lam as u64 + 50);
+                assert!(
+                    stat < chi2_critical(dof),
+                    "poisson({lam}) {name}: chi2 {stat} with {dof} dof"
+                );
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /// The Stirling-correction table equals its definition, and the series
+    /// continues it.
+    #[test]
+    fn stirling_correction() {
+        let exact = |k: u64| {
+            let k1 = (k + 1) as f64;
+            ln_factorial(k) - (k as f64 + 0.5) * k1.ln() + k1 - LN_SQRT_2PI
+        };
+        for k in 0..10 {
+            assert!(
+                (STIRLING_FC[k as usize] - exact(k)).abs() < 1e-12,
+                "fc({k})"
+            );
+        }
+        for k in [10u64, 11, 20, 100] {
+            // The first omitted term of the series is 1 / (1680 (k+1)^7) = 3e-11 at k = 10.
+            let err = (stirling_fc::<f64>(k as f64) - exact(k)).abs();
+            assert!(err < 5e-11, "fc({k}) off by {err}");
+        }
+    }
+
+    #[test]
+    fn ln_1p_is_accurate() {
+        for x in [1e-10f64, -1e-10, 1e-3, -0.3, 0.5, 3.0] {
+            let want = if x.abs() < 1e-5 {
+                x - x * x / 2.0
+            } else {
+                x.ln_1p()
+            };
+            assert!((ln_1p(x) - want).abs() <= 1e-15 * want.abs(), "{x}");
+        }
+        let x = 1e-9f32; // 1 + x == 1 in f32
+        assert_eq!(ln_1p(x), x);
+        assert!((ln_1p(-1e-4f32) as f64 - (-1e-4f32 as f64).ln_1p()).abs() < 1e-11);
+    }
+}

@@ -1,0 +1,265 @@
+//! Storage of state variables: one typed array per variable (struct of arrays).
+
+use crate::ir::IrType;
+use crate::real::{Precision, Real};
+
+/// One variable's values for all elements of a population or synapse group.
+#[derive(Clone, Debug, PartialEq)]
+pub enum VarArray {
+    /// `f32` values.
+    F32(Vec<f32>),
+    /// `f64` values.
+    F64(Vec<f64>),
+    /// `i32` values.
+    I32(Vec<i32>),
+    /// `u32` values.
+    U32(Vec<u32>),
+    /// `i64` values.
+    I64(Vec<i64>),
+    /// `u64` values.
+    U64(Vec<u64>),
+    /// `u8` values.
+    U8(Vec<u8>),
+    /// `u16` values.
+    U16(Vec<u16>),
+    /// `bool` values.
+    Bool(Vec<bool>),
+}
+
+/// A read-only slice of a [`VarArray`].
+#[derive(Clone, Copy, Debug)]
+pub enum VarSlice<'a> {
+    /// `f32`
+    F32(&'a [f32]),
+    /// `f64`
+    F64(&'a [f64]),
+    /// `i32`
+    I32(&'a [i32]),
+    /// `u32`
+    U32(&'a [u32]),
+    /// `i64`
+    I64(&'a [i64]),
+    /// `u64`
+    U64(&'a [u64]),
+    /// `u8`
+    U8(&'a [u8]),
+    /// `u16`
+    U16(&'a [u16]),
+    /// `bool`
+    Bool(&'a [bool]),
+}
+
+/// A mutable slice of a [`VarArray`].
+#[derive(Debug)]
+pub enum VarSliceMut<'a> {
+    /// `f32`
+    F32(&'a mut [f32]),
+    /// `f64`
+    F64(&'a mut [f64]),
+    /// `i32`
+    I32(&'a mut [i32]),
+    /// `u32`
+    U32(&'a mut [u32]),
+    /// `i64`
+    I64(&'a mut [i64]),
+    /// `u64`
+    U64(&'a mut [u64]),
+    /// `u8`
+    U8(&'a mut [u8]),
+    /// `u16`
+    U16(&'a mut [u16]),
+    /// `bool`
+    Bool(&'a mut [bool]),
+}
+
+/// An element type of a [`VarArray`].
+pub trait VarElem: Copy + Send + Sync + 'static {
+    /// Reads element `i` (panics on a type mismatch: a backend bug).
+    fn get(s: &VarSlice<'_>, i: usize) -> Self;
+    /// Reads element `i` of a mutable slice.
+    fn get_mut(s: &VarSliceMut<'_>, i: usize) -> Self;
+    /// Writes element `i`.
+    fn set(s: &mut VarSliceMut<'_>, i: usize, v: Self);
+    /// The whole array as a typed slice (panics on a type mismatch: a backend bug).
+    fn slice_mut(a: &mut VarArray) -> &mut [Self];
+}
+
+macro_rules! var_elem {
+    ($($t:ty => $v:ident;)*) => {$(
+        impl VarElem for $t {
+            #[inline(always)]
+            fn get(s: &VarSlice<'_>, i: usize) -> Self {
+                match s { VarSlice::$v(a) => a[i], _ => type_mismatch(stringify!($t)) }
+            }
+            #[inline(always)]
+            fn get_mut(s: &VarSliceMut<'_>, i: usize) -> Self {
+                match s { VarSliceMut::$v(a) => a[i], _ => type_mismatch(stringify!($t)) }
+            }
+            #[inline(always)]
+            fn set(s: &mut VarSliceMut<'_>, i: usize, v: Self) {
+                match s { VarSliceMut::$v(a) => a[i] = v, _ => type_mismatch(stringify!($t)) }
+            }
+            #[inline(always)]
+            fn slice_mut(a: &mut VarArray) -> &mut [Self] {
+                match a { VarArray::$v(a) => a, _ => type_mismatch(stringify!($t)) }
+            }
+        }
+    )*};
+}
+
+var_elem! {
+    f32 => F32;
+    f64 => F64;
+    i32 => I32;
+    u32 => U32;
+    i64 => I64;
+    u64 => U64;
+    u8 => U8;
+    u16 => U16;
+    bool => Bool;
+}
+
+#[cold]
+#[inline(never)]
+fn type_mismatch(t: &str) -> ! {
+    panic!("internal error: variable storage is not of type {t}")
+}
+
+macro_rules! each_variant {
+    ($value:expr, $a:ident => $body:expr) => {
+        match $value {
+            VarArray::F32($a) => $body,
+            VarArray::F64($a) => $body,
+            VarArray::I32($a) => $body,
+            VarArray::U32($a) => $body,
+            VarArray::I64($a) => $body,
+            VarArray::U64($a) => $body,
+            VarArray::U8($a) => $body,
+            VarArray::U16($a) => $body,
+            VarArray::Bool($a) => $body,
+        }
+    };
+}
+
+impl VarArray {
+    /// `len` zeros of the storage type of `ty` in `precision`.
+    pub fn zeros(ty: IrType, precision: Precision, len: usize) -> VarArray {
+        match ty {
+            IrType::Scalar => match precision {
+                Precision::F32 => VarArray::F32(vec![0.0; len]),
+                Precision::F64 => VarArray::F64(vec![0.0; len]),
+            },
+            IrType::F32 => VarArray::F32(vec![0.0; len]),
+            IrType::F64 => VarArray::F64(vec![0.0; len]),
+            IrType::I32 => VarArray::I32(vec![0; len]),
+            IrType::U32 | IrType::Usize => VarArray::U32(vec![0; len]),
+            IrType::I64 => VarArray::I64(vec![0; len]),
+            IrType::U64 => VarArray::U64(vec![0; len]),
+            IrType::U8 => VarArray::U8(vec![0; len]),
+            IrType::U16 => VarArray::U16(vec![0; len]),
+            IrType::Bool => VarArray::Bool(vec![false; len]),
+        }
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        each_variant!(self, a => a.len())
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes per element.
+    pub fn elem_size(&self) -> usize {
+        each_variant!(self, a => elem_size_of(a))
+    }
+
+    /// Values converted to `f64` (exact for every storage type).
+    pub fn to_f64(&self) -> Vec<f64> {
+        match self {
+            VarArray::F32(a) => a.iter().map(|&x| x as f64).collect(),
+            VarArray::F64(a) => a.clone(),
+            VarArray::I32(a) => a.iter().map(|&x| x as f64).collect(),
+            VarArray::U32(a) => a.iter().map(|&x| x as f64).collect(),
+            VarArray::I64(a) => a.iter().map(|&x| x as f64).collect(),
+            VarArray::U64(a) => a.iter().map(|&x| x as f64).collect(),
+            VarArray::U8(a) => a.iter().map(|&x| x as f64).collect(),
+            VarArray::U16(a) => a.iter().map(|&x| x as f64).collect(),
+            VarArray::Bool(a) => a.iter().map(|&x| x as u8 as f64).collect(),
+        }
+    }
+
+    /// Sets element `i` from an `f64` (`as` conversion).
+    pub fn set_f64(&mut self, i: usize, x: f64) {
+        let mut s = self.slice_mut(i..i + 1);
+        match &mut s {
+            VarSliceMut::F32(a) => a[0] = x as f32,
+            VarSliceMut::F64(a) => a[0] = x,
+            VarSliceMut::I32(a) => a[0] = x as i32,
+            VarSliceMut::U32(a) => a[0] = x as u32,
+            VarSliceMut::I64(a) => a[0] = x as i64,
+            VarSliceMut::U64(a) => a[0] = x as u64,
+            VarSliceMut::U8(a) => a[0] = x as u8,
+            VarSliceMut::U16(a) => a[0] = x as u16,
+            VarSliceMut::Bool(a) => a[0] = x != 0.0,
+        }
+    }
+
+    /// Fills from values computed in precision `S`, converted like `as`.
+    pub fn fill_from<S: Real>(&mut self, values: &[S]) {
+        for (i, v) in values.iter().enumerate() {
+            self.set_f64(i, v.to_f64());
+        }
+    }
+
+    /// A read-only view of all elements.
+    pub fn slice(&self) -> VarSlice<'_> {
+        match self {
+            VarArray::F32(a) => VarSlice::F32(a),
+            VarArray::F64(a) => VarSlice::F64(a),
+            VarArray::I32(a) => VarSlice::I32(a),
+            VarArray::U32(a) => VarSlice::U32(a),
+            VarArray::I64(a) => VarSlice::I64(a),
+            VarArray::U64(a) => VarSlice::U64(a),
+            VarArray::U8(a) => VarSlice::U8(a),
+            VarArray::U16(a) => VarSlice::U16(a),
+            VarArray::Bool(a) => VarSlice::Bool(a),
+        }
+    }
+
+    /// A mutable view of a range of elements.
+    pub fn slice_mut(&mut self, r: std::ops::Range<usize>) -> VarSliceMut<'_> {
+        match self {
+            VarArray::F32(a) => VarSliceMut::F32(&mut a[r]),
+            VarArray::F64(a) => VarSliceMut::F64(&mut a[r]),
+            VarArray::I32(a) => VarSliceMut::I32(&mut a[r]),
+            VarArray::U32(a) => VarSliceMut::U32(&mut a[r]),
+            VarArray::I64(a) => VarSliceMut::I64(&mut a[r]),
+            VarArray::U64(a) => VarSliceMut::U64(&mut a[r]),
+            VarArray::U8(a) => VarSliceMut::U8(&mut a[r]),
+            VarArray::U16(a) => VarSliceMut::U16(&mut a[r]),
+            VarArray::Bool(a) => VarSliceMut::Bool(&mut a[r]),
+        }
+    }
+
+    /// Splits into mutable views of consecutive chunks of `chunk` elements.
+    pub fn chunks_mut(&mut self, chunk: usize) -> Vec<VarSliceMut<'_>> {
+        match self {
+            VarArray::F32(a) => a.chunks_mut(chunk).map(VarSliceMut::F32).collect(),
+            VarArray::F64(a) => a.chunks_mut(chunk).map(VarSliceMut::F64).collect(),
+            VarArray::I32(a) => a.chunks_mut(chunk).map(VarSliceMut::I32).collect(),
+            VarArray::U32(a) => a.chunks_mut(chunk).map(VarSliceMut::U32).collect(),
+            VarArray::I64(a) => a.chunks_mut(chunk).map(VarSliceMut::I64).collect(),
+            VarArray::U64(a) => a.chunks_mut(chunk).map(VarSliceMut::U64).collect(),
+            VarArray::U8(a) => a.chunks_mut(chunk).map(VarSliceMut::U8).collect(),
+            VarArray::U16(a) => a.chunks_mut(chunk).map(VarSliceMut::U16).collect(),
+            VarArray::Bool(a) => a.chunks_mut(chunk).map(VarSliceMut::Bool).collect(),
+        }
+    }
+}
+
+fn elem_size_of<T>(_: &[T]) -> usize {
+    std::mem::size_of::<T>()
+}

@@ -1,0 +1,746 @@
+//! Parsing of model structs and impl blocks, and generation of their code.
+//!
+//! For `#[neuron_model] pub struct Lif { #[param] tau_m: Scalar, #[var] v: Scalar, .. }`
+//! the struct expansion emits:
+//! - `pub struct Lif { pub tau_m: f64, .. }`: the user-facing type holding the
+//!   parameter values (a unit struct when there are none);
+//! - `pub struct __LifState<S>`: one element's parameters, derived parameters,
+//!   variables, EGPs and neuron-variable references, on which the CPU backend
+//!   runs the methods, with its `StateIo` load/store;
+//! - `impl Model for Lif` (metadata, parameter conversion, derived
+//!   parameters) and `impl NeuronModel for Lif`.
+//!
+//! The impl expansion (`#[neuron_model] impl Lif { fn sim(&mut self, env: &mut NeuronEnv) {..} }`)
+//! translates each method to IR (`impl ModelCode for Lif`), re-emits the bodies
+//! natively for `f32` and `f64` (with `Scalar` aliased to each), and checks at
+//! compile time that only state variables are assigned.
+
+use crate::kinds::{FieldAttr, Kind, MethodSpec, Receiver};
+use crate::translate::{translate_body, TranslateCtx};
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::parse::Parser;
+use syn::spanned::Spanned;
+use syn::{Attribute, Error, Ident, ItemImpl, ItemStruct, Result, Type};
+
+/// Types a field may have (the Rust names of `snn_core::ir::IrType`).
+const FIELD_TYPES: [&str; 11] = [
+    "Scalar", "f32", "f64", "i32", "u32", "i64", "u64", "u8", "u16", "usize", "bool",
+];
+
+/// One parsed field.
+struct Field {
+    name: Ident,
+    attr: FieldAttr,
+    /// `Scalar`, `f32`, ... as written.
+    ty: String,
+    /// Parameter constraint (`Finite`, `Positive`, `NonNegative`).
+    constraint: &'static str,
+    /// The expression of a `#[derived(expr)]`.
+    derived: Option<syn::Expr>,
+    docs: Vec<Attribute>,
+}
+
+/// Options given on the struct attribute.
+struct StructOptions {
+    auto_refractory: bool,
+}
+
+fn parse_options(kind: Kind, args: TokenStream) -> Result<StructOptions> {
+    let mut opts = StructOptions {
+        auto_refractory: true,
+    };
+    if args.is_empty() {
+        return Ok(opts);
+    }
+    let parser = syn::meta::parser(|meta| {
+        if kind == Kind::Neuron && meta.path.is_ident("auto_refractory") {
+            let lit: syn::LitBool = meta.value()?.parse()?;
+            opts.auto_refractory = lit.value;
+            Ok(())
+        } else {
+            Err(meta.error(format!(
+                "unknown option for #[{}]{}",
+                kind.attr_name(),
+                if kind == Kind::Neuron {
+                    " (the only option is `auto_refractory = true|false`)"
+                } else {
+                    " (it takes no options)"
+                }
+            )))
+        }
+    });
+    parser.parse2(args)?;
+    Ok(opts)
+}
+
+fn type_name(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
+            let seg = &p.path.segments[0];
+            seg.arguments
+                .is_none()
+                .then(|| seg.ident.to_string())
+                .filter(|n| FIELD_TYPES.contains(&n.as_str()))
+        }
+        _ => None,
+    }
+}
+
+fn parse_field(kind: Kind, f: &syn::Field) -> Result<Field> {
+    let name = f.ident.clone().expect("named fields checked by caller");
+    let mut found: Option<(FieldAttr, &Attribute)> = None;
+    let mut docs = Vec::new();
+    for a in &f.attrs {
+        if a.path().is_ident("doc") {
+            docs.push(a.clone());
+            continue;
+        }
+        let Some(attr) = FieldAttr::ALL.into_iter().find(|k| a.path().is_ident(k.name())) else {
+            return Err(Error::new_spanned(
+                a,
+                "unknown field attribute: use #[param], #[derived(expr)], #[var], #[egp] or #[neuron_var]",
+            ));
+        };
+        if found.is_some() {
+            return Err(Error::new_spanned(a, "a field takes exactly one of #[param], #[derived], #[var], #[egp], #[neuron_var]"));
+        }
+        found = Some((attr, a));
+    }
+    let Some((attr, attribute)) = found else {
+        return Err(Error::new_spanned(
+            &name,
+            format!(
+                "field `{name}` needs one of: {}",
+                kind.field_attrs()
+                    .iter()
+                    .map(|k| format!("#[{}]", k.name()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    };
+    if !kind.field_attrs().contains(&attr) {
+        return Err(Error::new_spanned(
+            attribute,
+            format!(
+                "#[{}] fields are not allowed in a {} (allowed: {})",
+                attr.name(),
+                kind.attr_name(),
+                kind.field_attrs()
+                    .iter()
+                    .map(|k| format!("#[{}]", k.name()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    let ty = type_name(&f.ty).ok_or_else(|| {
+        Error::new_spanned(
+            &f.ty,
+            format!("field types must be one of: {}", FIELD_TYPES.join(", ")),
+        )
+    })?;
+    if matches!(attr, FieldAttr::Param | FieldAttr::Derived | FieldAttr::Egp) && ty != "Scalar" {
+        return Err(Error::new_spanned(
+            &f.ty,
+            format!("#[{}] fields must have type `Scalar`", attr.name()),
+        ));
+    }
+    if name == "in_syn" {
+        return Err(Error::new_spanned(
+            &name,
+            "`in_syn` is reserved: every postsynaptic model has it implicitly",
+        ));
+    }
+    let mut constraint = "Finite";
+    let mut derived = None;
+    match (&attr, &attribute.meta) {
+        (FieldAttr::Param, syn::Meta::List(list)) => {
+            let id: Ident = syn::parse2(list.tokens.clone())?;
+            constraint = match id.to_string().as_str() {
+                "positive" => "Positive",
+                "non_negative" => "NonNegative",
+                _ => {
+                    return Err(Error::new_spanned(
+                        id,
+                        "unknown constraint: use #[param(positive)] or #[param(non_negative)]",
+                    ))
+                }
+            };
+        }
+        (FieldAttr::Derived, syn::Meta::List(list)) => {
+            derived = Some(syn::parse2::<syn::Expr>(list.tokens.clone())?);
+        }
+        (FieldAttr::Derived, _) => {
+            return Err(Error::new_spanned(
+                attribute,
+                "#[derived(expr)] needs an expression computing the value in f64 from parameters (by name) and `dt`",
+            ))
+        }
+        (_, syn::Meta::Path(_)) => {}
+        _ => {
+            return Err(Error::new_spanned(
+                attribute,
+                format!("#[{}] takes no arguments", attr.name()),
+            ))
+        }
+    }
+    Ok(Field {
+        name,
+        attr,
+        ty,
+        constraint,
+        derived,
+        docs,
+    })
+}
+
+/// Finds the path of `snn_core` as seen from the crate being compiled.
+pub fn core_path() -> TokenStream {
+    use proc_macro_crate::{crate_name, FoundCrate};
+    match crate_name("snn-core") {
+        Ok(FoundCrate::Itself) => quote!(::snn_core),
+        Ok(FoundCrate::Name(n)) => {
+            let id = format_ident!("{}", n);
+            quote!(::#id)
+        }
+        Err(_) => match crate_name("snn") {
+            Ok(FoundCrate::Name(n)) => {
+                let id = format_ident!("{}", n);
+                quote!(::#id::snn_core)
+            }
+            _ => quote!(::snn::snn_core),
+        },
+    }
+}
+
+fn state_ident(model: &Ident) -> Ident {
+    format_ident!("__{}State", model)
+}
+
+/// Expands a model struct.
+pub fn expand_struct(kind: Kind, args: TokenStream, item: ItemStruct) -> Result<TokenStream> {
+    let core = core_path();
+    let opts = parse_options(kind, args)?;
+    if !item.generics.params.is_empty() {
+        return Err(Error::new_spanned(
+            &item.generics,
+            "model structs cannot be generic",
+        ));
+    }
+    let syn::Fields::Named(named) = &item.fields else {
+        return Err(Error::new_spanned(
+            &item,
+            "a model must be a struct with named fields",
+        ));
+    };
+    let mut errors: Option<Error> = None;
+    let mut fields = Vec::new();
+    for f in &named.named {
+        match parse_field(kind, f) {
+            Ok(f) => fields.push(f),
+            Err(e) => match &mut errors {
+                Some(all) => all.combine(e),
+                None => errors = Some(e),
+            },
+        }
+    }
+    if let Some(e) = errors {
+        return Err(e);
+    }
+    let of = |a: FieldAttr| fields.iter().filter(move |f| f.attr == a);
+    let name = &item.ident;
+    let vis = &item.vis;
+    let state = state_ident(name);
+    let struct_attrs: Vec<&Attribute> = item.attrs.iter().collect();
+
+    // User-facing parameter struct.
+    let params: Vec<&Field> = of(FieldAttr::Param).collect();
+    let param_names: Vec<&Ident> = params.iter().map(|f| &f.name).collect();
+    let param_docs: Vec<&Vec<Attribute>> = params.iter().map(|f| &f.docs).collect();
+    let user_struct = if params.is_empty() {
+        quote! {
+            #(#struct_attrs)*
+            #[derive(Clone, Copy, Debug, Default, PartialEq)]
+            #vis struct #name;
+        }
+    } else {
+        quote! {
+            #(#struct_attrs)*
+            #[derive(Clone, Debug, PartialEq)]
+            #vis struct #name { #( #(#param_docs)* pub #param_names: f64, )* }
+        }
+    };
+    let from_values = if params.is_empty() {
+        quote!(#name)
+    } else {
+        let idx = 0..params.len();
+        quote!(#name { #( #param_names: values[#idx], )* })
+    };
+
+    // State struct: in_syn (postsynaptic), then fields in declaration order.
+    let elem_ty = |ty: &str| -> TokenStream {
+        if ty == "Scalar" {
+            quote!(S)
+        } else {
+            let id = format_ident!("{}", ty);
+            quote!(#id)
+        }
+    };
+    let mut state_fields = Vec::new();
+    let mut loads = Vec::new();
+    let mut stores = Vec::new();
+    let mut descs = Vec::new();
+    let (mut n_param, mut n_var, mut n_ref, mut n_egp) = (0usize, 0usize, 0usize, 0usize);
+    if kind == Kind::Postsynaptic {
+        state_fields.push(quote!(pub in_syn: S));
+        loads.push(quote!(in_syn: src.var::<S>(0, i)));
+        stores.push(quote!(<S as #core::var::VarElem>::set(&mut vars[0], i, self.in_syn);));
+        descs.push(quote!(#core::model::FieldDesc {
+            name: "in_syn", kind: #core::model::FieldKind::InSyn,
+            ty: #core::ir::IrType::Scalar, constraint: #core::model::Constraint::Finite,
+        }));
+        n_var = 1;
+    }
+    // Parameters first, then derived, in the order params + derived are stored.
+    let ordered: Vec<&Field> = of(FieldAttr::Param)
+        .chain(of(FieldAttr::Derived))
+        .chain(of(FieldAttr::Var))
+        .chain(of(FieldAttr::Egp))
+        .chain(of(FieldAttr::NeuronVar))
+        .collect();
+    for f in &ordered {
+        let fname = &f.name;
+        let t = elem_ty(&f.ty);
+        let ty_ident = format_ident!("{}", f.ty_variant());
+        let constraint = format_ident!("{}", f.constraint);
+        let (field_kind, field_ty, load) = match f.attr {
+            FieldAttr::Param | FieldAttr::Derived => {
+                let k = n_param;
+                n_param += 1;
+                let fk = if f.attr == FieldAttr::Param { "Param" } else { "Derived" };
+                (fk, quote!(S), quote!(src.params[#k]))
+            }
+            FieldAttr::Var => {
+                let k = n_var;
+                n_var += 1;
+                stores.push(quote!(<#t as #core::var::VarElem>::set(&mut vars[#k], i, self.#fname);));
+                ("Var", t.clone(), quote!(src.var::<#t>(#k, i)))
+            }
+            FieldAttr::Egp => {
+                let k = n_egp;
+                n_egp += 1;
+                ("Egp", quote!(#core::model::EgpRef<S>), quote!(src.egps[#k]))
+            }
+            FieldAttr::NeuronVar => {
+                let k = n_ref;
+                n_ref += 1;
+                ("NeuronVar", t.clone(), quote!(src.neuron_var::<#t>(#k, i)))
+            }
+        };
+        let fk = format_ident!("{}", field_kind);
+        let name_str = fname.to_string();
+        state_fields.push(quote!(pub #fname: #field_ty));
+        loads.push(quote!(#fname: #load));
+        descs.push(quote!(#core::model::FieldDesc {
+            name: #name_str, kind: #core::model::FieldKind::#fk,
+            ty: #core::ir::IrType::#ty_ident, constraint: #core::model::Constraint::#constraint,
+        }));
+    }
+
+    // Derived parameters: computed in f64 from parameters by name and `dt`.
+    let derived: Vec<&Field> = of(FieldAttr::Derived).collect();
+    let derived_names: Vec<&Ident> = derived.iter().map(|f| &f.name).collect();
+    let derived_exprs: Vec<&syn::Expr> = derived.iter().map(|f| f.derived.as_ref().unwrap()).collect();
+    let pidx = 0..params.len();
+
+    let name_str = name.to_string();
+    let model_kind = format_ident!("{}", kind.model_kind());
+    let (kind_trait, _) = kind.traits();
+    let kind_trait = format_ident!("{}", kind_trait);
+    let auto_refractory = opts.auto_refractory;
+
+    Ok(quote! {
+        #user_struct
+
+        #[doc(hidden)]
+        #[allow(dead_code, non_camel_case_types)]
+        #[derive(Clone, Copy, Debug)]
+        #vis struct #state<S: 'static> { #( #state_fields, )* }
+
+        impl<S: #core::Real> #core::model::StateIo<S> for #state<S> {
+            #[inline(always)]
+            #[allow(unused_variables)]
+            fn load(src: &#core::model::StateSource<'_, '_, S>, i: usize) -> Self {
+                Self { #( #loads, )* }
+            }
+            #[inline(always)]
+            #[allow(unused_variables)]
+            fn store(&self, vars: &mut [#core::var::VarSliceMut<'_>], i: usize) {
+                #( #stores )*
+            }
+        }
+
+        impl #core::model::Model for #name {
+            const DESC: &'static #core::model::ModelDesc = &#core::model::ModelDesc {
+                name: #name_str,
+                kind: #core::model::ModelKind::#model_kind,
+                fields: &[ #( #descs, )* ],
+                methods: <#name as #core::model::ModelCode>::METHODS,
+                auto_refractory: #auto_refractory,
+            };
+            fn param_values(&self) -> ::std::vec::Vec<f64> {
+                ::std::vec![ #( self.#param_names, )* ]
+            }
+            fn from_param_values(values: &[f64]) -> Self {
+                let _ = values;
+                #from_values
+            }
+            #[allow(unused_variables, clippy::let_and_return)]
+            fn derived_values(params: &[f64], dt: f64) -> ::std::vec::Vec<f64> {
+                #( let #param_names: f64 = params[#pidx]; )*
+                #( let #derived_names: f64 = #derived_exprs; )*
+                ::std::vec![ #( #derived_names, )* ]
+            }
+        }
+
+        impl #core::model::#kind_trait for #name {
+            type State32 = #state<f32>;
+            type State64 = #state<f64>;
+        }
+    })
+}
+
+impl Field {
+    /// The `IrType` variant name of this field's type.
+    fn ty_variant(&self) -> &'static str {
+        match self.ty.as_str() {
+            "Scalar" => "Scalar",
+            "f32" => "F32",
+            "f64" => "F64",
+            "i32" => "I32",
+            "u32" => "U32",
+            "i64" => "I64",
+            "u64" => "U64",
+            "u8" => "U8",
+            "u16" => "U16",
+            "usize" => "Usize",
+            _ => "Bool",
+        }
+    }
+}
+
+/// A parsed method of a model impl block.
+struct Method {
+    spec: &'static MethodSpec,
+    fn_item: syn::ImplItemFn,
+    env: Option<Ident>,
+}
+
+fn check_method(kind: Kind, f: &syn::ImplItemFn) -> Result<Method> {
+    let sig = &f.sig;
+    let name = sig.ident.to_string();
+    let spec = kind.methods().iter().find(|m| m.name == name).ok_or_else(|| {
+        Error::new_spanned(
+            &sig.ident,
+            format!(
+                "`{name}` is not a method of a {}: expected one of {}",
+                kind.attr_name(),
+                kind.methods()
+                    .iter()
+                    .map(|m| format!("`{}`", m.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    })?;
+    let expected = {
+        let recv = if spec.receiver == Receiver::Mut { "&mut self" } else { "&self" };
+        let env = if spec.env_mut { "&mut " } else { "&" };
+        let ret = spec.returns.map(|r| format!(" -> {r}")).unwrap_or_default();
+        format!("fn {name}({recv}, env: {env}{}){ret}", kind.env_type())
+    };
+    let wrong = |span: &dyn ToTokens| Error::new_spanned(span, format!("expected signature `{expected}`"));
+    if !sig.generics.params.is_empty()
+        || sig.asyncness.is_some()
+        || sig.unsafety.is_some()
+        || sig.constness.is_some()
+        || sig.abi.is_some()
+        || sig.variadic.is_some()
+    {
+        return Err(wrong(sig));
+    }
+    let mut inputs = sig.inputs.iter();
+    match inputs.next() {
+        Some(syn::FnArg::Receiver(r))
+            if r.reference.is_some() && (r.mutability.is_some() == (spec.receiver == Receiver::Mut)) => {}
+        Some(other) => return Err(wrong(other)),
+        None => return Err(wrong(sig)),
+    }
+    let env = match inputs.next() {
+        Some(syn::FnArg::Typed(pt)) => {
+            let syn::Pat::Ident(pi) = &*pt.pat else {
+                return Err(wrong(&pt.pat));
+            };
+            let ok = match &*pt.ty {
+                Type::Reference(r) => {
+                    r.mutability.is_some() == spec.env_mut
+                        && matches!(&*r.elem, Type::Path(p)
+                            if p.path.segments.last().is_some_and(|s| s.ident == kind.env_type()))
+                }
+                _ => false,
+            };
+            if !ok {
+                return Err(wrong(&pt.ty));
+            }
+            Some(pi.ident.clone())
+        }
+        Some(other) => return Err(wrong(other)),
+        None => None,
+    };
+    if let Some(extra) = inputs.next() {
+        return Err(wrong(extra));
+    }
+    let ret_ok = match (&sig.output, spec.returns) {
+        (syn::ReturnType::Default, None) => true,
+        (syn::ReturnType::Type(_, t), Some(r)) => type_name(t).as_deref() == Some(r),
+        _ => false,
+    };
+    if !ret_ok {
+        return Err(wrong(&sig.output));
+    }
+    Ok(Method {
+        spec,
+        fn_item: f.clone(),
+        env,
+    })
+}
+
+/// Expands a model impl block.
+pub fn expand_impl(kind: Kind, args: TokenStream, item: ItemImpl) -> Result<TokenStream> {
+    let core = core_path();
+    if !args.is_empty() {
+        return Err(Error::new_spanned(
+            args,
+            format!("#[{}] on an impl block takes no options", kind.attr_name()),
+        ));
+    }
+    if item.trait_.is_some() || !item.generics.params.is_empty() {
+        return Err(Error::new_spanned(
+            &item.self_ty,
+            format!(
+                "#[{}] goes on an inherent, non-generic impl block of the model struct",
+                kind.attr_name()
+            ),
+        ));
+    }
+    let Type::Path(tp) = &*item.self_ty else {
+        return Err(Error::new_spanned(&item.self_ty, "expected the model struct's name"));
+    };
+    let name = tp.path.segments.last().unwrap().ident.clone();
+    let state = state_ident(&name);
+
+    let mut errors: Option<Error> = None;
+    let mut push_err = |e: Error| match &mut errors {
+        Some(all) => all.combine(e),
+        None => errors = Some(e),
+    };
+    let mut methods: Vec<Method> = Vec::new();
+    for it in &item.items {
+        match it {
+            syn::ImplItem::Fn(f) => match check_method(kind, f) {
+                Ok(m) if methods.iter().any(|o| o.spec.name == m.spec.name) => {
+                    push_err(Error::new_spanned(&f.sig.ident, "method defined twice"))
+                }
+                Ok(m) => methods.push(m),
+                Err(e) => push_err(e),
+            },
+            other => push_err(Error::new_spanned(
+                other,
+                "only the model's methods may appear in a model impl block",
+            )),
+        }
+    }
+    if kind == Kind::VarInit && !methods.iter().any(|m| m.spec.name == "init") {
+        push_err(Error::new_spanned(
+            &item.self_ty,
+            "a variable-initialisation snippet must define `fn init(&self, env: &mut InitEnv) -> Scalar`",
+        ));
+    }
+
+    let mut irs = Vec::new();
+    let mut write_checks = Vec::new();
+    for m in &methods {
+        let env_methods = kind.env_methods(m.spec);
+        let what = format!("{} `{}`, method `{}`", kind.attr_name(), name, m.spec.name);
+        let ctx = TranslateCtx {
+            core: &core,
+            env_param: m.env.as_ref(),
+            env_methods: &env_methods,
+            what: &what,
+        };
+        match translate_body(&m.fn_item.block, &ctx) {
+            Ok(t) => {
+                let mname = m.spec.name;
+                let block = &t.block;
+                let writes: Vec<&String> = t.writes.iter().map(|(w, _)| w).collect();
+                irs.push(quote!(#core::ir::MethodIr { name: #mname, body: #block, writes: &[ #( #writes ),* ] }));
+                for (w, span) in &t.writes {
+                    let msg = format!(
+                        "`{mname}` assigns to `self.{w}`, which is not a #[var] of `{name}`: parameters, derived parameters, EGPs and neuron-variable references are read-only"
+                    );
+                    write_checks.push(quote_spanned! {*span=>
+                        const _: () = if !#core::model::is_writable(
+                            <#name as #core::model::Model>::DESC.fields, #w) { panic!(#msg) };
+                    });
+                }
+            }
+            Err(e) => push_err(e),
+        }
+    }
+    if let Some(e) = errors {
+        return Err(e);
+    }
+
+    let (_, behaviour) = kind.traits();
+    let behaviour = format_ident!("{}", behaviour);
+    let env_ty = format_ident!("{}", kind.env_type());
+    let native = |prec: TokenStream| {
+        let fns = methods.iter().map(|m| {
+            let f = &m.fn_item;
+            let ident = &f.sig.ident;
+            let body = &f.block;
+            let recv = if m.spec.receiver == Receiver::Mut { quote!(&mut self) } else { quote!(&self) };
+            let env_name = m.env.clone().unwrap_or_else(|| Ident::new("_env", Span::call_site()));
+            let env_ref = if m.spec.env_mut { quote!(&mut) } else { quote!(&) };
+            let ret = match m.spec.returns {
+                Some("bool") => quote!(-> bool),
+                Some(_) => quote!(-> #prec),
+                None => quote!(),
+            };
+            let attrs = &f.attrs;
+            quote! {
+                #(#attrs)*
+                #[inline(always)]
+                #[allow(unused_variables, unused_mut, clippy::all)]
+                fn #ident(#recv, #env_name: #env_ref #core::model::#env_ty<#prec>) #ret #body
+            }
+        });
+        quote! {
+            const _: () = {
+                #[allow(dead_code, non_camel_case_types)]
+                type Scalar = #prec;
+                impl #core::model::#behaviour<#prec> for #state<#prec> { #( #fns )* }
+            };
+        }
+    };
+    let native32 = native(quote!(f32));
+    let native64 = native(quote!(f64));
+    Ok(quote! {
+        impl #core::model::ModelCode for #name {
+            const METHODS: &'static [#core::ir::MethodIr] = &[ #( #irs ),* ];
+        }
+        #native32
+        #native64
+        #( #write_checks )*
+    })
+}
+
+/// Entry point shared by every model attribute: dispatches on struct / impl.
+pub fn expand(kind: Kind, args: TokenStream, input: TokenStream) -> TokenStream {
+    let result = match syn::parse2::<syn::Item>(input) {
+        Ok(syn::Item::Struct(s)) => expand_struct(kind, args, s),
+        Ok(syn::Item::Impl(i)) => expand_impl(kind, args, i),
+        Ok(other) => Err(Error::new(
+            other.span(),
+            format!(
+                "#[{}] goes on the model struct and on its impl block",
+                kind.attr_name()
+            ),
+        )),
+        Err(e) => Err(e),
+    };
+    result.unwrap_or_else(Error::into_compile_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn struct_err(kind: Kind, src: TokenStream) -> String {
+        let item: ItemStruct = syn::parse2(src).unwrap();
+        match expand_struct(kind, TokenStream::new(), item) {
+            Ok(_) => panic!("expected an error"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn struct_expands_with_metadata_and_state() {
+        let item: ItemStruct = syn::parse_quote! {
+            pub struct Lif {
+                #[param(positive)] tau_m: Scalar,
+                #[derived((-dt / tau_m).exp())] decay: Scalar,
+                #[var] v: Scalar,
+                #[var] refrac: u8,
+            }
+        };
+        let out = expand_struct(Kind::Neuron, TokenStream::new(), item).unwrap().to_string();
+        assert!(out.contains("pub struct Lif { pub tau_m : f64 , }"), "{out}");
+        assert!(out.contains("struct __LifState < S : 'static >"), "{out}");
+        assert!(out.contains("refrac : src . var :: < u8 > (1usize , i)"), "{out}");
+        assert!(out.contains("Constraint :: Positive"), "{out}");
+        assert!(out.contains("let decay : f64 = (- dt / tau_m) . exp ()"), "{out}");
+    }
+
+    #[test]
+    fn unknown_and_misplaced_field_attributes_are_rejected() {
+        let e = struct_err(Kind::Neuron, quote!(struct M { #[parm] a: Scalar }));
+        assert!(e.contains("unknown field attribute"), "{e}");
+        let e = struct_err(Kind::Neuron, quote!(struct M { #[neuron_var] v: Scalar }));
+        assert!(e.contains("#[neuron_var] fields are not allowed in a neuron_model"), "{e}");
+        let e = struct_err(Kind::Neuron, quote!(struct M { a: Scalar }));
+        assert!(e.contains("field `a` needs one of"), "{e}");
+        let e = struct_err(Kind::Neuron, quote!(struct M { #[var] a: String }));
+        assert!(e.contains("field types must be one of"), "{e}");
+        let e = struct_err(Kind::Neuron, quote!(struct M { #[param(huge)] a: Scalar }));
+        assert!(e.contains("unknown constraint"), "{e}");
+        let e = struct_err(Kind::Neuron, quote!(struct M { #[derived] a: Scalar }));
+        assert!(e.contains("needs an expression"), "{e}");
+        let e = struct_err(Kind::Postsynaptic, quote!(struct M { #[var] in_syn: Scalar }));
+        assert!(e.contains("reserved"), "{e}");
+    }
+
+    fn impl_err(kind: Kind, src: TokenStream) -> String {
+        let item: ItemImpl = syn::parse2(src).unwrap();
+        match expand_impl(kind, TokenStream::new(), item) {
+            Ok(_) => panic!("expected an error"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn method_signatures_are_checked() {
+        let e = impl_err(Kind::Neuron, quote!(impl M { fn simulate(&mut self, env: &mut NeuronEnv) {} }));
+        assert!(e.contains("`simulate` is not a method of a neuron_model"), "{e}");
+        let e = impl_err(Kind::Neuron, quote!(impl M { fn threshold(&mut self, env: &NeuronEnv) -> bool { true } }));
+        assert!(e.contains("expected signature `fn threshold(&self, env: &NeuronEnv) -> bool`"), "{e}");
+        let e = impl_err(Kind::Neuron, quote!(impl M { fn sim(&mut self, env: &mut WeightUpdateEnv) {} }));
+        assert!(e.contains("expected signature"), "{e}");
+        let e = impl_err(Kind::VarInit, quote!(impl M {}));
+        assert!(e.contains("must define `fn init"), "{e}");
+    }
+
+    #[test]
+    fn impl_expands_to_ir_and_native_code_in_both_precisions() {
+        let item: ItemImpl = syn::parse_quote! {
+            impl M { fn sim(&mut self, env: &mut NeuronEnv) { self.v += env.dt(); } }
+        };
+        let out = expand_impl(Kind::Neuron, TokenStream::new(), item).unwrap().to_string();
+        assert!(out.contains("NeuronBehaviour < f32 > for __MState < f32 >"), "{out}");
+        assert!(out.contains("NeuronBehaviour < f64 > for __MState < f64 >"), "{out}");
+        assert!(out.contains("is_writable"), "{out}");
+        assert!(out.contains("name : \"sim\""), "{out}");
+    }
+}

@@ -1,0 +1,2336 @@
+//! Translation of model method bodies into the IR of `snn_core::ir`.
+//!
+//! [`translate_body`] walks the body of a model method (ordinary Rust, which
+//! rustc also type-checks and compiles natively for the CPU backend) and
+//! produces tokens of an expression of type `snn_core::ir::Block` that can be
+//! used in a `const` initializer. It only checks the *shape* of the code:
+//! anything outside the translatable subset documented in `snn_core::ir` is
+//! reported as a [`syn::Error`] spanned at the offending code, and all errors
+//! of a body are combined into one.
+//!
+//! The translator is organised as one method per syntax category: blocks,
+//! statements (`let`, assignments, `if`, loops, jumps) and expressions
+//! (literals, paths and constants, `self` fields, operators, casts, `if`
+//! values, method calls).
+
+// The entry points are called by the attribute macros in `lib.rs`.
+#![allow(dead_code)]
+
+use proc_macro2::{Literal, Span, TokenStream};
+use quote::{format_ident, quote, ToTokens};
+use syn::ext::IdentExt;
+
+/// What the translator needs to know about the method being translated.
+pub struct TranslateCtx<'a> {
+    /// Path to the snn-core crate in generated code, e.g. `::snn_core` (the
+    /// translator emits `#core::ir::Expr::...`).
+    pub core: &'a TokenStream,
+    /// Name of the environment parameter of the method (e.g. `env`), if the
+    /// method has one.
+    pub env_param: Option<&'a syn::Ident>,
+    /// Environment methods the body may call, with their argument counts,
+    /// e.g. `[("dt", 0), ("add_to_post", 1)]`.
+    pub env_methods: &'a [(&'a str, usize)],
+    /// Human-readable description for messages, e.g. "neuron model `Lif`,
+    /// method `sim`".
+    pub what: &'a str,
+}
+
+/// Result of translating one method body.
+pub struct Translated {
+    /// Tokens of an expression of type `#core::ir::Block`, usable in a `const`
+    /// initializer: nested nodes are `&#core::ir::Expr::...` references,
+    /// slices are `&[...]` and names are string literals.
+    pub block: TokenStream,
+    /// `self` fields assigned to (plain or compound assignment), deduplicated
+    /// in first-seen order, each with the span of the field name in its first
+    /// assignment.
+    pub writes: Vec<(String, Span)>,
+    /// Every `self` field read or written, deduplicated in first-seen order,
+    /// each with the span of the field name where it first appears.
+    pub fields: Vec<(String, Span)>,
+}
+
+/// Translates the body of a model method into tokens constructing a
+/// `snn_core::ir::Block`.
+///
+/// Returns every construct outside the translatable subset as one combined
+/// error (iterate it to get the individual errors).
+pub fn translate_body(block: &syn::Block, ctx: &TranslateCtx) -> syn::Result<Translated> {
+    let mut t = Translator {
+        ctx,
+        errors: None,
+        writes: Vec::new(),
+        fields: Vec::new(),
+    };
+    let block = t.block(&block.stmts);
+    match t.errors {
+        Some(err) => Err(err),
+        None => Ok(Translated {
+            block,
+            writes: t.writes,
+            fields: t.fields,
+        }),
+    }
+}
+
+/// Float methods that translate to `Expr::Math`, with their argument counts
+/// (not counting the receiver).
+const MATH_METHODS: &[(&str, usize)] = &[
+    ("exp", 0),
+    ("exp2", 0),
+    ("exp_m1", 0),
+    ("ln", 0),
+    ("log10", 0),
+    ("log2", 0),
+    ("ln_1p", 0),
+    ("sqrt", 0),
+    ("cbrt", 0),
+    ("powf", 1),
+    ("powi", 1),
+    ("abs", 0),
+    ("signum", 0),
+    ("min", 1),
+    ("max", 1),
+    ("clamp", 2),
+    ("sin", 0),
+    ("cos", 0),
+    ("tan", 0),
+    ("asin", 0),
+    ("acos", 0),
+    ("atan", 0),
+    ("atan2", 1),
+    ("sinh", 0),
+    ("cosh", 0),
+    ("tanh", 0),
+    ("floor", 0),
+    ("ceil", 0),
+    ("round", 0),
+    ("trunc", 0),
+    ("fract", 0),
+    ("mul_add", 2),
+    ("hypot", 1),
+    ("recip", 0),
+    ("is_nan", 0),
+    ("is_finite", 0),
+    ("to_degrees", 0),
+    ("to_radians", 0),
+];
+
+/// Constants of the `f32::consts` / `f64::consts` modules.
+const FLOAT_MODULE_CONSTS: &[&str] = &[
+    "PI",
+    "TAU",
+    "E",
+    "SQRT_2",
+    "FRAC_1_SQRT_2",
+    "LN_2",
+    "LN_10",
+    "LOG2_E",
+    "LOG2_10",
+    "LOG10_E",
+    "LOG10_2",
+    "FRAC_PI_2",
+    "FRAC_PI_3",
+    "FRAC_PI_4",
+    "FRAC_PI_6",
+    "FRAC_PI_8",
+    "FRAC_1_PI",
+    "FRAC_2_PI",
+    "FRAC_2_SQRT_PI",
+];
+
+/// Associated constants of the float types (`f32::INFINITY`, ...).
+const FLOAT_ASSOC_CONSTS: &[&str] = &[
+    "INFINITY",
+    "NEG_INFINITY",
+    "NAN",
+    "MAX",
+    "MIN",
+    "MIN_POSITIVE",
+    "EPSILON",
+];
+
+/// Associated constants of the integer types (`u32::MAX`, ...).
+const INT_ASSOC_CONSTS: &[&str] = &["MAX", "MIN"];
+
+/// The type names of the subset (`snn_core::ir::IrType`), with the variant
+/// each one maps to.
+const IR_TYPES: &[(&str, &str)] = &[
+    ("Scalar", "Scalar"),
+    ("f32", "F32"),
+    ("f64", "F64"),
+    ("i32", "I32"),
+    ("u32", "U32"),
+    ("i64", "I64"),
+    ("u64", "U64"),
+    ("u8", "U8"),
+    ("u16", "U16"),
+    ("usize", "Usize"),
+    ("bool", "Bool"),
+];
+
+/// The `IrType` variant name of a Rust type name of the subset.
+fn ir_type_variant(name: &str) -> Option<&'static str> {
+    IR_TYPES
+        .iter()
+        .find(|(rust, _)| *rust == name)
+        .map(|(_, variant)| *variant)
+}
+
+/// True for the float type names of the subset.
+fn is_float_type(name: &str) -> bool {
+    matches!(name, "Scalar" | "f32" | "f64")
+}
+
+/// The list of subset type names, for messages.
+fn type_names() -> String {
+    IR_TYPES
+        .iter()
+        .map(|(rust, _)| format!("`{rust}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The list of whitelisted float methods, for messages.
+fn math_method_names() -> String {
+    MATH_METHODS
+        .iter()
+        .map(|(name, _)| *name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The `IrType` variant name of a subset type written in Rust code.
+fn type_name_of(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Paren(p) => type_name_of(&p.elem),
+        syn::Type::Group(g) => type_name_of(&g.elem),
+        syn::Type::Path(p) if p.qself.is_none() => single_ident(&p.path).map(|id| id.to_string()),
+        _ => None,
+    }
+}
+
+/// The identifier of a path that is a single plain identifier (no leading
+/// `::`, no generic arguments).
+fn single_ident(path: &syn::Path) -> Option<&syn::Ident> {
+    if path.leading_colon.is_none()
+        && path.segments.len() == 1
+        && path.segments[0].arguments.is_none()
+    {
+        Some(&path.segments[0].ident)
+    } else {
+        None
+    }
+}
+
+/// The identifier of an expression that is a single plain identifier path.
+fn expr_ident(e: &syn::Expr) -> Option<&syn::Ident> {
+    match e {
+        syn::Expr::Path(p) if p.qself.is_none() => single_ident(&p.path),
+        syn::Expr::Paren(p) => expr_ident(&p.expr),
+        syn::Expr::Group(g) => expr_ident(&g.expr),
+        _ => None,
+    }
+}
+
+/// True if `e` is the `self` receiver.
+fn is_self(e: &syn::Expr) -> bool {
+    expr_ident(e).is_some_and(|id| id == "self")
+}
+
+/// True if `e` has a value when it ends a block without a semicolon (as
+/// opposed to assignments, loops and jumps, which are statements even there).
+fn is_value_expr(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Assign(_)
+        | syn::Expr::ForLoop(_)
+        | syn::Expr::While(_)
+        | syn::Expr::Loop(_)
+        | syn::Expr::Break(_)
+        | syn::Expr::Continue(_)
+        | syn::Expr::Return(_)
+        // Rejected as nested blocks rather than as block values.
+        | syn::Expr::Block(_)
+        | syn::Expr::Unsafe(_) => false,
+        syn::Expr::Binary(b) => compound_assign_op(&b.op).is_none(),
+        syn::Expr::If(i) => if_has_value(i),
+        _ => true,
+    }
+}
+
+/// True if `block` ends in an expression that gives the block a value.
+fn block_has_value(block: &syn::Block) -> bool {
+    matches!(block.stmts.last(), Some(syn::Stmt::Expr(e, None)) if is_value_expr(e))
+}
+
+/// True if an `if` has an `else` and all its branches have values.
+fn if_has_value(i: &syn::ExprIf) -> bool {
+    let Some((_, else_branch)) = &i.else_branch else {
+        return false;
+    };
+    block_has_value(&i.then_branch)
+        && match &**else_branch {
+            syn::Expr::Block(b) => block_has_value(&b.block),
+            syn::Expr::If(nested) => if_has_value(nested),
+            _ => false,
+        }
+}
+
+/// The `BinOp` variant name of a non-assigning binary operator.
+fn binary_op(op: &syn::BinOp) -> Option<&'static str> {
+    use syn::BinOp as B;
+    Some(match op {
+        B::Add(_) => "Add",
+        B::Sub(_) => "Sub",
+        B::Mul(_) => "Mul",
+        B::Div(_) => "Div",
+        B::Rem(_) => "Rem",
+        B::And(_) => "And",
+        B::Or(_) => "Or",
+        B::BitAnd(_) => "BitAnd",
+        B::BitOr(_) => "BitOr",
+        B::BitXor(_) => "BitXor",
+        B::Shl(_) => "Shl",
+        B::Shr(_) => "Shr",
+        B::Eq(_) => "Eq",
+        B::Ne(_) => "Ne",
+        B::Lt(_) => "Lt",
+        B::Le(_) => "Le",
+        B::Gt(_) => "Gt",
+        B::Ge(_) => "Ge",
+        _ => return None,
+    })
+}
+
+/// The `BinOp` variant name of a compound assignment operator (`+=` is `Add`).
+fn compound_assign_op(op: &syn::BinOp) -> Option<&'static str> {
+    use syn::BinOp as B;
+    Some(match op {
+        B::AddAssign(_) => "Add",
+        B::SubAssign(_) => "Sub",
+        B::MulAssign(_) => "Mul",
+        B::DivAssign(_) => "Div",
+        B::RemAssign(_) => "Rem",
+        B::BitAndAssign(_) => "BitAnd",
+        B::BitOrAssign(_) => "BitOr",
+        B::BitXorAssign(_) => "BitXor",
+        B::ShlAssign(_) => "Shl",
+        B::ShrAssign(_) => "Shr",
+        _ => return None,
+    })
+}
+
+/// A string literal token for a name in the generated IR.
+fn name_lit(name: &str) -> Literal {
+    Literal::string(name)
+}
+
+/// What one statement of a block translates to.
+enum StmtOut {
+    /// A `Stmt`.
+    Stmt(TokenStream),
+    /// The block's tail expression.
+    Tail(TokenStream),
+}
+
+/// The walker: collects errors and the `self` fields seen.
+struct Translator<'c, 'a> {
+    ctx: &'c TranslateCtx<'a>,
+    errors: Option<syn::Error>,
+    writes: Vec<(String, Span)>,
+    fields: Vec<(String, Span)>,
+}
+
+impl Translator<'_, '_> {
+    // ----------------------------------------------------------------------
+    // Errors and bookkeeping
+    // ----------------------------------------------------------------------
+
+    /// Records an error spanning `node`. Returns placeholder tokens so the
+    /// walk can go on and report further errors (the output is discarded).
+    fn error(&mut self, node: impl ToTokens, msg: impl std::fmt::Display) -> TokenStream {
+        let err = syn::Error::new_spanned(node, self.message(msg));
+        self.push_error(err)
+    }
+
+    /// `msg` with the description of the method appended.
+    fn message(&self, msg: impl std::fmt::Display) -> String {
+        if self.ctx.what.is_empty() {
+            msg.to_string()
+        } else {
+            format!("{msg} (in {})", self.ctx.what)
+        }
+    }
+
+    /// Adds `err` to the collected errors; returns placeholder tokens.
+    fn push_error(&mut self, err: syn::Error) -> TokenStream {
+        match &mut self.errors {
+            Some(all) => all.combine(err),
+            None => self.errors = Some(err),
+        }
+        TokenStream::new()
+    }
+
+    /// Rejects attributes other than lint attributes (`#[allow(...)]`, ...).
+    fn check_attrs(&mut self, attrs: &[syn::Attribute]) {
+        for attr in attrs {
+            let lint = ["allow", "expect", "warn", "deny", "forbid"]
+                .iter()
+                .any(|name| attr.path().is_ident(name));
+            if !lint {
+                self.error(
+                    attr,
+                    "attributes other than lint attributes (`#[allow(...)]`) are not \
+                     translatable to GPU code: remove the attribute",
+                );
+            }
+        }
+    }
+
+    /// Notes a `self` field access.
+    fn record_field(&mut self, name: &str, span: Span, write: bool) {
+        if write && !self.writes.iter().any(|(n, _)| n == name) {
+            self.writes.push((name.to_owned(), span));
+        }
+        if !self.fields.iter().any(|(n, _)| n == name) {
+            self.fields.push((name.to_owned(), span));
+        }
+    }
+
+    /// The `self` field named by `self.name`, if `e` is such an access.
+    fn self_field<'e>(&self, e: &'e syn::ExprField) -> Option<&'e syn::Ident> {
+        match &e.member {
+            syn::Member::Named(name) if is_self(&e.base) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// True if `e` is the environment parameter.
+    fn is_env(&self, e: &syn::Expr) -> bool {
+        match (self.ctx.env_param, expr_ident(e)) {
+            (Some(env), Some(id)) => id == env,
+            _ => false,
+        }
+    }
+
+    /// The name of the environment parameter, for messages.
+    fn env_name(&self) -> String {
+        self.ctx
+            .env_param
+            .map_or_else(|| "env".to_owned(), |env| env.to_string())
+    }
+
+    // ----------------------------------------------------------------------
+    // Blocks and statements
+    // ----------------------------------------------------------------------
+
+    /// Translates a `{ ... }` block into a `Block`.
+    fn block(&mut self, stmts: &[syn::Stmt]) -> TokenStream {
+        let core = self.ctx.core;
+        let mut out = Vec::new();
+        let mut tail = None;
+        for (i, stmt) in stmts.iter().enumerate() {
+            let last = i + 1 == stmts.len();
+            match self.stmt(stmt, last) {
+                StmtOut::Stmt(s) => out.push(s),
+                StmtOut::Tail(e) => tail = Some(e),
+            }
+        }
+        let tail = match tail {
+            Some(e) => quote!(::core::option::Option::Some(&#e)),
+            None => quote!(::core::option::Option::None),
+        };
+        quote!(#core::ir::Block { stmts: &[#(#out),*], tail: #tail })
+    }
+
+    /// Translates one statement; `last` is true for the final statement of
+    /// its block (where an expression without `;` is the block's value).
+    fn stmt(&mut self, stmt: &syn::Stmt, last: bool) -> StmtOut {
+        match stmt {
+            syn::Stmt::Local(local) => StmtOut::Stmt(self.let_stmt(local)),
+            syn::Stmt::Item(item) => StmtOut::Stmt(self.error(
+                item,
+                "items (functions, structs, `use`, consts, ...) inside a model method are \
+                 not translatable to GPU code: define them outside the model, or write \
+                 the code inline",
+            )),
+            syn::Stmt::Macro(m) => StmtOut::Stmt(self.macro_error(&m.mac)),
+            syn::Stmt::Expr(e, semi) => {
+                if last && semi.is_none() && is_value_expr(e) {
+                    StmtOut::Tail(self.expr(e))
+                } else {
+                    StmtOut::Stmt(self.expr_stmt(e))
+                }
+            }
+        }
+    }
+
+    /// Translates `let name[: ty] [= init];`.
+    fn let_stmt(&mut self, local: &syn::Local) -> TokenStream {
+        let core = self.ctx.core;
+        self.check_attrs(&local.attrs);
+        let (pat, ty) = match &local.pat {
+            syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
+            pat => (pat, None),
+        };
+        let name = self.binding_name(pat, "`let` bindings");
+        let ty = match ty {
+            Some(ty) => {
+                let ty = self.ir_type(ty, "the type of a `let` binding");
+                quote!(::core::option::Option::Some(#ty))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let init = match &local.init {
+            Some(init) => {
+                if let Some((else_token, diverge)) = &init.diverge {
+                    self.error(
+                        quote!(#else_token #diverge),
+                        "`let ... else` is not translatable to GPU code: use a plain `let` \
+                         and an `if`",
+                    );
+                }
+                let e = self.expr(&init.expr);
+                quote!(::core::option::Option::Some(&#e))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        quote!(#core::ir::Stmt::Let { name: #name, ty: #ty, init: #init })
+    }
+
+    /// The name bound by an identifier pattern (of `let` or `for`), as a
+    /// string literal; `what` names the construct for messages.
+    fn binding_name(&mut self, pat: &syn::Pat, what: &str) -> TokenStream {
+        match pat {
+            syn::Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
+                name_lit(&p.ident.unraw().to_string()).into_token_stream()
+            }
+            syn::Pat::Wild(_) => self.error(
+                pat,
+                format!(
+                    "the pattern `_` is not translatable to GPU code: {what} need a name; \
+                     use a named variable such as `_unused`"
+                ),
+            ),
+            _ => self.error(
+                pat,
+                format!(
+                    "this pattern is not translatable to GPU code: {what} must bind a plain \
+                     identifier (no tuples, structs, `ref` or `@` patterns)"
+                ),
+            ),
+        }
+    }
+
+    /// Translates an expression used as a statement (with or without `;`).
+    fn expr_stmt(&mut self, e: &syn::Expr) -> TokenStream {
+        let core = self.ctx.core;
+        match e {
+            syn::Expr::Assign(a) => {
+                self.check_attrs(&a.attrs);
+                self.assign(&a.left, None, &a.right)
+            }
+            syn::Expr::Binary(b) if compound_assign_op(&b.op).is_some() => {
+                self.check_attrs(&b.attrs);
+                self.assign(&b.left, compound_assign_op(&b.op), &b.right)
+            }
+            syn::Expr::If(i) => self.if_stmt(i),
+            syn::Expr::ForLoop(f) => self.for_stmt(f),
+            syn::Expr::While(w) => self.while_stmt(w),
+            syn::Expr::Loop(l) => self.loop_stmt(l),
+            syn::Expr::Break(b) => self.break_stmt(b),
+            syn::Expr::Continue(c) => self.continue_stmt(c),
+            syn::Expr::Return(r) => self.return_stmt(r),
+            syn::Expr::Block(b) => self.error(
+                b,
+                "nested blocks `{ ... }` are not translatable to GPU code: move the \
+                 statements into the enclosing block (renaming variables if needed)",
+            ),
+            syn::Expr::Unsafe(u) => self.error(
+                u,
+                "`unsafe` blocks are not translatable to GPU code: model code must be safe \
+                 Rust",
+            ),
+            _ => {
+                let e = self.expr(e);
+                quote!(#core::ir::Stmt::Expr(&#e))
+            }
+        }
+    }
+
+    /// Translates `place = value` (`op` is `None`) or `place op= value`.
+    fn assign(&mut self, place: &syn::Expr, op: Option<&str>, value: &syn::Expr) -> TokenStream {
+        let core = self.ctx.core;
+        let place = self.place(place);
+        let op = match op {
+            Some(op) => {
+                let op = format_ident!("{op}");
+                quote!(::core::option::Option::Some(#core::ir::BinOp::#op))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let value = self.expr(value);
+        quote!(#core::ir::Stmt::Assign { place: #place, op: #op, value: &#value })
+    }
+
+    /// Translates the left-hand side of an assignment into a `Place`.
+    fn place(&mut self, e: &syn::Expr) -> TokenStream {
+        let core = self.ctx.core;
+        match e {
+            syn::Expr::Paren(p) => self.place(&p.expr),
+            syn::Expr::Group(g) => self.place(&g.expr),
+            syn::Expr::Field(f) => match self.self_field(f) {
+                Some(name) => {
+                    let name_str = name.unraw().to_string();
+                    self.record_field(&name_str, name.span(), true);
+                    let lit = name_lit(&name_str);
+                    quote!(#core::ir::Place::Field(#lit))
+                }
+                None => self.error(
+                    e,
+                    "only local variables and `self` fields (`self.v`) can be assigned in \
+                     GPU code",
+                ),
+            },
+            syn::Expr::Index(i) => self.error(
+                i,
+                "assigning to an element (`a[i] = ...`) is not translatable to GPU code: \
+                 extra global parameter arrays are read-only in model code",
+            ),
+            _ => match expr_ident(e) {
+                Some(id) if id == "self" || self.is_env(e) => self.error(
+                    e,
+                    format!("`{id}` cannot be assigned: assign to a local or a `self` field"),
+                ),
+                Some(id) => {
+                    let lit = name_lit(&id.unraw().to_string());
+                    quote!(#core::ir::Place::Local(#lit))
+                }
+                None => self.error(
+                    e,
+                    "only local variables and `self` fields (`self.v`) can be assigned in \
+                     GPU code",
+                ),
+            },
+        }
+    }
+
+    /// Translates an `if` statement (`else if` nests as an `if` statement in
+    /// the `else` block).
+    fn if_stmt(&mut self, i: &syn::ExprIf) -> TokenStream {
+        let core = self.ctx.core;
+        self.check_attrs(&i.attrs);
+        let cond = self.condition(&i.cond, "if");
+        let then = self.block(&i.then_branch.stmts);
+        let else_ = match &i.else_branch {
+            None => quote!(::core::option::Option::None),
+            Some((_, else_branch)) => {
+                let block = match &**else_branch {
+                    syn::Expr::If(nested) => {
+                        let nested = self.if_stmt(nested);
+                        quote!(#core::ir::Block {
+                            stmts: &[#nested],
+                            tail: ::core::option::Option::None
+                        })
+                    }
+                    other => self.else_block(other),
+                };
+                quote!(::core::option::Option::Some(&#block))
+            }
+        };
+        quote!(#core::ir::Stmt::If { cond: &#cond, then: &#then, else_: #else_ })
+    }
+
+    /// Translates the plain block after `else`.
+    fn else_block(&mut self, e: &syn::Expr) -> TokenStream {
+        match e {
+            syn::Expr::Block(b) if b.label.is_none() => {
+                self.check_attrs(&b.attrs);
+                self.block(&b.block.stmts)
+            }
+            _ => self.error(e, "expected a block or `if` after `else`"),
+        }
+    }
+
+    /// Translates the condition of `if` / `while`, rejecting `let` patterns.
+    fn condition(&mut self, cond: &syn::Expr, keyword: &str) -> TokenStream {
+        match cond {
+            syn::Expr::Let(l) => self.error(
+                l,
+                format!(
+                    "`{keyword} let` is not translatable to GPU code: use a plain `{keyword}` \
+                     with a boolean condition"
+                ),
+            ),
+            _ => self.expr(cond),
+        }
+    }
+
+    /// Rejects a loop label.
+    fn check_label(&mut self, label: Option<&syn::Label>) {
+        if let Some(label) = label {
+            self.error(
+                label,
+                "labelled loops are not translatable to GPU code: restructure the loops \
+                 (e.g. with a flag variable) and use plain `break`/`continue`",
+            );
+        }
+    }
+
+    /// Translates `for var in start..end { body }` (or `..=`).
+    fn for_stmt(&mut self, f: &syn::ExprForLoop) -> TokenStream {
+        let core = self.ctx.core;
+        self.check_attrs(&f.attrs);
+        self.check_label(f.label.as_ref());
+        let var = match &*f.pat {
+            syn::Pat::Ident(p) if p.mutability.is_some() => self.error(
+                p,
+                "a `mut` loop variable is not translatable to GPU code: copy it into a \
+                 `let mut` variable inside the loop",
+            ),
+            pat => self.binding_name(pat, "`for` loop variables"),
+        };
+        let mut range = &*f.expr;
+        while let syn::Expr::Paren(syn::ExprParen { expr, .. })
+        | syn::Expr::Group(syn::ExprGroup { expr, .. }) = range
+        {
+            range = expr;
+        }
+        let (start, end, inclusive) = match range {
+            syn::Expr::Range(syn::ExprRange {
+                start: Some(start),
+                limits,
+                end: Some(end),
+                ..
+            }) => {
+                let inclusive = matches!(limits, syn::RangeLimits::Closed(_));
+                (self.expr(start), self.expr(end), inclusive)
+            }
+            _ => {
+                self.error(
+                    &f.expr,
+                    "only `for x in a..b` and `for x in a..=b` loops are translatable to GPU \
+                     code (no iterators, adapters like `.rev()`/`.step_by()` or open \
+                     ranges): use a `while` loop for anything else",
+                );
+                (TokenStream::new(), TokenStream::new(), false)
+            }
+        };
+        let body = self.block(&f.body.stmts);
+        quote!(#core::ir::Stmt::For {
+            var: #var,
+            start: &#start,
+            end: &#end,
+            inclusive: #inclusive,
+            body: &#body
+        })
+    }
+
+    /// Translates `while cond { body }`.
+    fn while_stmt(&mut self, w: &syn::ExprWhile) -> TokenStream {
+        let core = self.ctx.core;
+        self.check_attrs(&w.attrs);
+        self.check_label(w.label.as_ref());
+        let cond = self.condition(&w.cond, "while");
+        let body = self.block(&w.body.stmts);
+        quote!(#core::ir::Stmt::While { cond: &#cond, body: &#body })
+    }
+
+    /// Translates `loop { body }`.
+    fn loop_stmt(&mut self, l: &syn::ExprLoop) -> TokenStream {
+        let core = self.ctx.core;
+        self.check_attrs(&l.attrs);
+        self.check_label(l.label.as_ref());
+        let body = self.block(&l.body.stmts);
+        quote!(#core::ir::Stmt::Loop(&#body))
+    }
+
+    /// Translates `break` (no label, no value).
+    fn break_stmt(&mut self, b: &syn::ExprBreak) -> TokenStream {
+        let core = self.ctx.core;
+        if let Some(label) = &b.label {
+            self.error(
+                label,
+                "`break` with a label is not translatable to GPU code: use a plain `break`",
+            );
+        }
+        if let Some(value) = &b.expr {
+            self.error(
+                value,
+                "`break` with a value is not translatable to GPU code: assign the value to \
+                 a variable declared before the loop, then `break`",
+            );
+        }
+        quote!(#core::ir::Stmt::Break)
+    }
+
+    /// Translates `continue` (no label).
+    fn continue_stmt(&mut self, c: &syn::ExprContinue) -> TokenStream {
+        let core = self.ctx.core;
+        if let Some(label) = &c.label {
+            self.error(
+                label,
+                "`continue` with a label is not translatable to GPU code: use a plain \
+                 `continue`",
+            );
+        }
+        quote!(#core::ir::Stmt::Continue)
+    }
+
+    /// Translates `return` / `return value`.
+    fn return_stmt(&mut self, r: &syn::ExprReturn) -> TokenStream {
+        let core = self.ctx.core;
+        let value = match &r.expr {
+            Some(e) => {
+                let e = self.expr(e);
+                quote!(::core::option::Option::Some(&#e))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        quote!(#core::ir::Stmt::Return(#value))
+    }
+
+    // ----------------------------------------------------------------------
+    // Expressions
+    // ----------------------------------------------------------------------
+
+    /// Translates an expression into an `Expr`.
+    fn expr(&mut self, e: &syn::Expr) -> TokenStream {
+        match e {
+            syn::Expr::Lit(l) => self.lit(&l.lit),
+            syn::Expr::Path(p) => self.path_expr(p),
+            syn::Expr::Field(f) => self.field(f),
+            syn::Expr::Index(i) => self.index(i),
+            syn::Expr::Unary(u) => self.unary(u),
+            syn::Expr::Binary(b) => self.binary(b),
+            syn::Expr::Paren(p) => self.expr(&p.expr),
+            syn::Expr::Group(g) => self.expr(&g.expr),
+            syn::Expr::Cast(c) => self.cast(c),
+            syn::Expr::If(i) => self.if_expr(i),
+            syn::Expr::MethodCall(m) => self.method_call(m),
+            other => self.reject_expr(other),
+        }
+    }
+
+    /// Reports an expression kind outside the subset.
+    fn reject_expr(&mut self, e: &syn::Expr) -> TokenStream {
+        use syn::Expr as E;
+        let msg = match e {
+            E::Call(c) => return self.call_error(c),
+            E::Macro(m) => return self.macro_error(&m.mac),
+            E::Closure(_) => {
+                "closures are not translatable to GPU code: write the computation inline".to_owned()
+            }
+            E::Reference(_) | E::RawAddr(_) => {
+                "references (`&x`) are not translatable to GPU code: use the value directly"
+                    .to_owned()
+            }
+            E::Tuple(t) if t.elems.is_empty() => {
+                "the unit value `()` is not translatable to GPU code: leave it out".to_owned()
+            }
+            E::Tuple(_) => {
+                "tuples are not translatable to GPU code: use separate variables".to_owned()
+            }
+            E::Array(_) | E::Repeat(_) => {
+                "array expressions are not translatable to GPU code: use separate variables, \
+                 or an extra global parameter array (`self.table[i]`)"
+                    .to_owned()
+            }
+            E::Struct(_) => {
+                "struct expressions are not translatable to GPU code: use separate variables"
+                    .to_owned()
+            }
+            E::Range(_) => "ranges are not translatable to GPU code outside the iterator of \
+                            a `for` loop (`for i in a..b`)"
+                .to_owned(),
+            E::Match(_) => {
+                "`match` is not translatable to GPU code: use `if` / `else if` / `else`".to_owned()
+            }
+            E::Block(_) => "blocks `{ ... }` used as values are not translatable to GPU code: \
+                            compute the value into a variable first"
+                .to_owned(),
+            E::Unsafe(_) => {
+                "`unsafe` blocks are not translatable to GPU code: model code must be safe Rust"
+                    .to_owned()
+            }
+            E::Try(_) => "the `?` operator is not translatable to GPU code: model code cannot \
+                          fail; handle the case with `if`"
+                .to_owned(),
+            E::Await(_) | E::Async(_) => {
+                "async code (`async`, `.await`) is not translatable to GPU code".to_owned()
+            }
+            E::TryBlock(_) => "`try` blocks are not translatable to GPU code".to_owned(),
+            E::Let(_) => "`let` expressions (`if let`, `while let`, `let` chains) are not \
+                          translatable to GPU code: use boolean conditions"
+                .to_owned(),
+            E::Assign(_) => "assignments are only translatable as statements (`x = y;`), not \
+                             inside expressions"
+                .to_owned(),
+            E::ForLoop(_) | E::While(_) | E::Loop(_) => {
+                "loops are only translatable as statements, not as values: assign the result \
+                 to a variable declared before the loop"
+                    .to_owned()
+            }
+            E::Break(_) | E::Continue(_) | E::Return(_) => {
+                "`break`, `continue` and `return` are only translatable as statements, not \
+                 inside expressions"
+                    .to_owned()
+            }
+            E::Const(_) => "`const` blocks are not translatable to GPU code: compute the value \
+                            in a derived parameter"
+                .to_owned(),
+            E::Infer(_) => "`_` is not translatable to GPU code".to_owned(),
+            _ => "this expression is not translatable to GPU code (see `snn_core::ir` for the \
+                  translatable subset of Rust)"
+                .to_owned(),
+        };
+        self.error(e, msg)
+    }
+
+    /// Reports a free-function call, with a hint for `f32::exp(x)`-style
+    /// calls of whitelisted float methods.
+    fn call_error(&mut self, c: &syn::ExprCall) -> TokenStream {
+        let func = &c.func;
+        let name = match &**func {
+            syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        };
+        match name {
+            Some(name) if MATH_METHODS.iter().any(|(m, _)| *m == name) => self.error(
+                c,
+                format!(
+                    "function-call syntax `{}(...)` is not translatable to GPU code: write \
+                     it as a method call on the first argument (`x.{name}(...)`)",
+                    quote!(#func).to_string().replace(' ', "")
+                ),
+            ),
+            Some(name) => self.error(
+                c,
+                format!(
+                    "calls of the function `{name}` are not translatable to GPU code: only \
+                     float methods (`x.exp()`, `x.powf(y)`, ...) and calls on the environment \
+                     parameter `{}` are allowed; write the computation inline",
+                    self.env_name()
+                ),
+            ),
+            None => self.error(
+                c,
+                format!(
+                    "function calls are not translatable to GPU code: only float methods \
+                     (`x.exp()`, `x.powf(y)`, ...) and calls on the environment parameter \
+                     `{}` are allowed",
+                    self.env_name()
+                ),
+            ),
+        }
+    }
+
+    /// Reports a macro invocation.
+    fn macro_error(&mut self, mac: &syn::Macro) -> TokenStream {
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map_or_else(String::new, |s| s.ident.to_string());
+        self.error(
+            mac,
+            format!(
+                "macro invocations (`{name}!`) are not translatable to GPU code: remove it \
+                 (for debugging output use the CPU backend only, outside model methods)"
+            ),
+        )
+    }
+
+    /// Translates a literal into `Expr::Lit`.
+    fn lit(&mut self, lit: &syn::Lit) -> TokenStream {
+        let core = self.ctx.core;
+        let lit = match lit {
+            syn::Lit::Bool(b) => {
+                let value = b.value;
+                quote!(#core::ir::Lit::Bool(#value))
+            }
+            syn::Lit::Float(f) => {
+                let digits = name_lit(f.base10_digits());
+                let suffix = self.lit_suffix(lit, f.suffix(), true);
+                quote!(#core::ir::Lit::Float(#digits, #suffix))
+            }
+            syn::Lit::Int(i) => {
+                let digits = name_lit(i.base10_digits());
+                // `1f32` is a float literal to rustc.
+                let kind = if is_float_type(i.suffix()) {
+                    quote!(Float)
+                } else {
+                    quote!(Int)
+                };
+                let suffix = self.lit_suffix(lit, i.suffix(), is_float_type(i.suffix()));
+                quote!(#core::ir::Lit::#kind(#digits, #suffix))
+            }
+            _ => self.error(
+                lit,
+                "only number and boolean literals are translatable to GPU code (no strings, \
+                 characters or bytes)",
+            ),
+        };
+        quote!(#core::ir::Expr::Lit(#lit))
+    }
+
+    /// Translates a literal suffix into `Option<IrType>`.
+    fn lit_suffix(&mut self, lit: &syn::Lit, suffix: &str, float: bool) -> TokenStream {
+        let core = self.ctx.core;
+        if suffix.is_empty() {
+            return quote!(::core::option::Option::None);
+        }
+        let allowed = if float {
+            is_float_type(suffix)
+        } else {
+            ir_type_variant(suffix).is_some() && suffix != "bool" && !is_float_type(suffix)
+        };
+        match ir_type_variant(suffix) {
+            Some(variant) if allowed => {
+                let variant = format_ident!("{variant}");
+                quote!(::core::option::Option::Some(#core::ir::IrType::#variant))
+            }
+            _ => self.error(
+                lit,
+                format!(
+                    "the literal suffix `{suffix}` is not translatable to GPU code: use one of \
+                     {}",
+                    if float {
+                        "`f32`, `f64`"
+                    } else {
+                        "`i32`, `u32`, `i64`, `u64`, `u8`, `u16`, `usize`, `f32`, `f64`"
+                    }
+                ),
+            ),
+        }
+    }
+
+    /// Translates a path: a local variable or a numeric constant.
+    fn path_expr(&mut self, p: &syn::ExprPath) -> TokenStream {
+        let core = self.ctx.core;
+        if p.qself.is_some() {
+            return self.error(
+                p,
+                "qualified paths (`<T as Trait>::x`) are not translatable to GPU code",
+            );
+        }
+        if let Some(id) = single_ident(&p.path) {
+            if id == "self" {
+                return self.error(
+                    p,
+                    "`self` can only be used to access fields (`self.v`) in GPU code: methods \
+                     of the model cannot be called and `self` cannot be passed around",
+                );
+            }
+            if self.ctx.env_param.is_some_and(|env| id == env) {
+                return self.error(
+                    p,
+                    format!(
+                        "the environment parameter `{id}` can only be used as the receiver of \
+                         a call (e.g. `{id}.dt()`)"
+                    ),
+                );
+            }
+            let lit = name_lit(&id.unraw().to_string());
+            return quote!(#core::ir::Expr::Local(#lit));
+        }
+        self.constant(&p.path)
+    }
+
+    /// Translates a constant path (`f32::consts::PI`, `Scalar::MAX`, ...) into
+    /// `Expr::Const`.
+    fn constant(&mut self, path: &syn::Path) -> TokenStream {
+        let core = self.ctx.core;
+        if let Some(args) = path.segments.iter().find(|s| !s.arguments.is_none()) {
+            return self.error(
+                args,
+                "generic arguments in paths are not translatable to GPU code",
+            );
+        }
+        let mut segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        // `std::f32::...` / `core::f32::...`
+        let std_prefix = segs.len() >= 3 && (segs[0] == "std" || segs[0] == "core");
+        if std_prefix {
+            segs.remove(0);
+        }
+        let known_type = ir_type_variant(&segs[0]).is_some()
+            && segs[0] != "bool"
+            && !(std_prefix && segs[0] == "Scalar")
+            && (std_prefix || path.leading_colon.is_none());
+        let (ty, name, ok) = match segs.as_slice() {
+            [ty, consts, name] if known_type && consts == "consts" => (
+                ty,
+                name,
+                is_float_type(ty) && FLOAT_MODULE_CONSTS.contains(&name.as_str()),
+            ),
+            [ty, name] if known_type => {
+                let table = if is_float_type(ty) {
+                    FLOAT_ASSOC_CONSTS
+                } else {
+                    INT_ASSOC_CONSTS
+                };
+                (ty, name, table.contains(&name.as_str()))
+            }
+            _ => {
+                return self.error(
+                    path,
+                    "paths are not translatable to GPU code unless they are a local variable \
+                     or a numeric constant such as `Scalar::consts::PI`, `f32::INFINITY` or \
+                     `u32::MAX`",
+                )
+            }
+        };
+        if !ok {
+            let shown = quote!(#path).to_string().replace(' ', "");
+            let allowed = if is_float_type(ty) {
+                format!(
+                    "use a `consts` constant (`{ty}::consts::PI`, `E`, `TAU`, `SQRT_2`, \
+                     `LN_2`, ...) or an associated constant (`{ty}::INFINITY`, \
+                     `NEG_INFINITY`, `NAN`, `MAX`, `MIN`, `MIN_POSITIVE`, `EPSILON`)"
+                )
+            } else {
+                format!("integer types only have the constants `{ty}::MAX` and `{ty}::MIN`")
+            };
+            return self.error(
+                path,
+                format!("the constant `{shown}` is not translatable to GPU code: {allowed}"),
+            );
+        }
+        let variant = format_ident!("{}", ir_type_variant(ty).unwrap_or("Scalar"));
+        let name = name_lit(name);
+        quote!(#core::ir::Expr::Const(#name, #core::ir::IrType::#variant))
+    }
+
+    /// Translates `self.name` into `Expr::Field`.
+    fn field(&mut self, f: &syn::ExprField) -> TokenStream {
+        let core = self.ctx.core;
+        match (self.self_field(f), &f.member) {
+            (Some(name), _) => {
+                let name_str = name.unraw().to_string();
+                self.record_field(&name_str, name.span(), false);
+                let lit = name_lit(&name_str);
+                quote!(#core::ir::Expr::Field(#lit))
+            }
+            (None, syn::Member::Unnamed(_)) => self.error(
+                f,
+                "tuple fields (`x.0`) are not translatable to GPU code: use named fields of \
+                 `self`",
+            ),
+            (None, syn::Member::Named(_)) => self.error(
+                f,
+                "field access is only translatable on `self` (`self.v`): other values have \
+                 no fields in GPU code",
+            ),
+        }
+    }
+
+    /// Translates `self.name[index]` into `Expr::Index`.
+    fn index(&mut self, i: &syn::ExprIndex) -> TokenStream {
+        let core = self.ctx.core;
+        let mut base = &*i.expr;
+        while let syn::Expr::Paren(syn::ExprParen { expr, .. }) = base {
+            base = expr;
+        }
+        let base = match base {
+            syn::Expr::Field(f) if self.self_field(f).is_some() => self.field(f),
+            _ => {
+                return self.error(
+                    i,
+                    "indexing is only translatable on `self` fields (extra global parameter \
+                     arrays, `self.table[i]`)",
+                )
+            }
+        };
+        let index = self.expr(&i.index);
+        quote!(#core::ir::Expr::Index(&#base, &#index))
+    }
+
+    /// Translates `-x` / `!x` into `Expr::Unary`.
+    fn unary(&mut self, u: &syn::ExprUnary) -> TokenStream {
+        let core = self.ctx.core;
+        let op = match u.op {
+            syn::UnOp::Neg(_) => quote!(Neg),
+            syn::UnOp::Not(_) => quote!(Not),
+            syn::UnOp::Deref(_) => {
+                return self.error(
+                    u,
+                    "dereferencing (`*x`) is not translatable to GPU code: use the value \
+                     directly",
+                )
+            }
+            _ => return self.error(u, "this unary operator is not translatable to GPU code"),
+        };
+        let operand = self.expr(&u.expr);
+        quote!(#core::ir::Expr::Unary(#core::ir::UnOp::#op, &#operand))
+    }
+
+    /// Translates a binary operation into `Expr::Binary`.
+    fn binary(&mut self, b: &syn::ExprBinary) -> TokenStream {
+        let core = self.ctx.core;
+        let Some(op) = binary_op(&b.op) else {
+            return if compound_assign_op(&b.op).is_some() {
+                self.error(
+                    b,
+                    "compound assignments are only translatable as statements (`x += y;`), \
+                     not inside expressions",
+                )
+            } else {
+                self.error(b.op, "this binary operator is not translatable to GPU code")
+            };
+        };
+        let op = format_ident!("{op}");
+        let left = self.expr(&b.left);
+        let right = self.expr(&b.right);
+        quote!(#core::ir::Expr::Binary(#core::ir::BinOp::#op, &#left, &#right))
+    }
+
+    /// Translates `e as T` into `Expr::Cast`.
+    fn cast(&mut self, c: &syn::ExprCast) -> TokenStream {
+        let core = self.ctx.core;
+        let e = self.expr(&c.expr);
+        let ty = self.ir_type(&c.ty, "the target of an `as` cast");
+        quote!(#core::ir::Expr::Cast(&#e, #ty))
+    }
+
+    /// Translates a subset type name into `IrType`.
+    fn ir_type(&mut self, ty: &syn::Type, what: &str) -> TokenStream {
+        let core = self.ctx.core;
+        match type_name_of(ty).as_deref().and_then(ir_type_variant) {
+            Some(variant) => {
+                let variant = format_ident!("{variant}");
+                quote!(#core::ir::IrType::#variant)
+            }
+            None => self.error(
+                ty,
+                format!(
+                    "this type is not translatable to GPU code: {what} must be one of {}",
+                    type_names()
+                ),
+            ),
+        }
+    }
+
+    /// Translates `if c { a } else { b }` used as a value into `Expr::If`.
+    fn if_expr(&mut self, i: &syn::ExprIf) -> TokenStream {
+        let core = self.ctx.core;
+        self.check_attrs(&i.attrs);
+        let cond = self.condition(&i.cond, "if");
+        if !block_has_value(&i.then_branch) {
+            self.error(
+                &i.then_branch,
+                "an `if` used as a value needs a value in each branch (an expression without \
+                 `;` at the end)",
+            );
+        }
+        let then = self.block(&i.then_branch.stmts);
+        let else_ = match &i.else_branch {
+            None => self.error(
+                i,
+                "an `if` used as a value needs an `else` branch: add `else { ... }`",
+            ),
+            Some((_, else_branch)) => match &**else_branch {
+                syn::Expr::If(nested) => {
+                    let nested = self.if_expr(nested);
+                    quote!(#core::ir::Block {
+                        stmts: &[],
+                        tail: ::core::option::Option::Some(&#nested)
+                    })
+                }
+                syn::Expr::Block(b) if !block_has_value(&b.block) => self.error(
+                    b,
+                    "an `if` used as a value needs a value in each branch (an expression \
+                     without `;` at the end)",
+                ),
+                other => self.else_block(other),
+            },
+        };
+        quote!(#core::ir::Expr::If(&#cond, &#then, &#else_))
+    }
+
+    /// Translates a method call: a float method (`Expr::Math`) or a call on
+    /// the environment parameter (`Expr::Env`).
+    fn method_call(&mut self, m: &syn::ExprMethodCall) -> TokenStream {
+        let core = self.ctx.core;
+        let name = m.method.unraw().to_string();
+        if let Some(turbofish) = &m.turbofish {
+            return self.error(
+                turbofish,
+                "generic arguments (`::<...>`) on method calls are not translatable to GPU code",
+            );
+        }
+        if self.is_env(&m.receiver) {
+            return self.env_call(m, &name);
+        }
+        if is_self(&m.receiver) {
+            return self.error(
+                m,
+                format!(
+                    "calling methods of `self` (`self.{name}(...)`) is not translatable to GPU \
+                     code: write the computation inline, or use a derived parameter"
+                ),
+            );
+        }
+        let Some(&(_, arity)) = MATH_METHODS.iter().find(|(n, _)| *n == name) else {
+            let on = match expr_ident(&m.receiver) {
+                Some(id) => format!("method calls on `{id}` are"),
+                None => format!("the method `{name}` is"),
+            };
+            return self.error(
+                &m.method,
+                format!(
+                    "{on} not translatable to GPU code (`.{name}(...)`): only float methods \
+                     ({}) and calls on the environment parameter `{}` are allowed",
+                    math_method_names(),
+                    self.env_name()
+                ),
+            );
+        };
+        if m.args.len() != arity {
+            self.error(
+                m,
+                format!(
+                    "`{name}` takes {arity} argument(s) besides the receiver, but {} were given",
+                    m.args.len()
+                ),
+            );
+        }
+        let receiver = self.expr(&m.receiver);
+        let args: Vec<_> = m.args.iter().map(|a| self.expr(a)).collect();
+        let name = name_lit(&name);
+        quote!(#core::ir::Expr::Math(#name, &[#receiver #(, #args)*]))
+    }
+
+    /// Translates `env.name(args)` into `Expr::Env`, checking the name and
+    /// the argument count against the context.
+    fn env_call(&mut self, m: &syn::ExprMethodCall, name: &str) -> TokenStream {
+        let core = self.ctx.core;
+        let env = self.env_name();
+        match self.ctx.env_methods.iter().find(|(n, _)| *n == name) {
+            None => {
+                let allowed = if self.ctx.env_methods.is_empty() {
+                    "none are available here".to_owned()
+                } else {
+                    let list: Vec<String> = self
+                        .ctx
+                        .env_methods
+                        .iter()
+                        .map(|(n, arity)| {
+                            let args = vec!["_"; *arity].join(", ");
+                            format!("`{env}.{n}({args})`")
+                        })
+                        .collect();
+                    format!("the allowed ones are {}", list.join(", "))
+                };
+                return self.error(
+                    &m.method,
+                    format!(
+                        "`{env}.{name}` is not an environment method available here: {allowed}"
+                    ),
+                );
+            }
+            Some(&(_, arity)) if arity != m.args.len() => {
+                self.error(
+                    m,
+                    format!(
+                        "`{env}.{name}` takes {arity} argument(s), but {} were given",
+                        m.args.len()
+                    ),
+                );
+            }
+            Some(_) => {}
+        }
+        let args: Vec<_> = m.args.iter().map(|a| self.expr(a)).collect();
+        let name = name_lit(name);
+        quote!(#core::ir::Expr::Env(#name, &[#(#args),*]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ENV_METHODS: &[(&str, usize)] = &[("dt", 0), ("add_to_post", 1), ("rand_uniform", 0)];
+
+    /// Translates `body` with core path `c`, environment parameter `env`.
+    fn run(body: &str) -> syn::Result<Translated> {
+        let core = quote!(c);
+        let env: syn::Ident = syn::parse_str("env").unwrap();
+        let ctx = TranslateCtx {
+            core: &core,
+            env_param: Some(&env),
+            env_methods: ENV_METHODS,
+            what: "neuron model `Lif`, method `sim`",
+        };
+        let block: syn::Block = syn::parse_str(body).unwrap();
+        translate_body(&block, &ctx)
+    }
+
+    /// Token text with the `::core::option::Option::` paths shortened.
+    fn norm(tokens: &TokenStream) -> String {
+        tokens
+            .to_string()
+            .replace(":: core :: option :: Option :: ", "")
+    }
+
+    /// The translated block of `body`, normalised.
+    fn gen(body: &str) -> String {
+        match run(body) {
+            Ok(t) => norm(&t.block),
+            Err(e) => panic!("unexpected error for {body}: {e}"),
+        }
+    }
+
+    /// The messages of all errors of `body`.
+    fn errors(body: &str) -> Vec<String> {
+        match run(body) {
+            Ok(t) => panic!("expected an error for {body}, got {}", t.block),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    /// Asserts that `body` gives exactly one error mentioning `needle`.
+    fn assert_error(body: &str, needle: &str) {
+        let errs = errors(body);
+        assert_eq!(errs.len(), 1, "{body}: {errs:?}");
+        assert!(
+            errs[0].contains(needle),
+            "{body}: {:?} lacks {needle:?}",
+            errs[0]
+        );
+        assert!(
+            errs[0].contains("(in neuron model `Lif`, method `sim`)"),
+            "{errs:?}"
+        );
+    }
+
+    /// Expected text of a block with the given statements and tail.
+    fn block(stmts: TokenStream, tail: Option<TokenStream>) -> String {
+        let tail = match tail {
+            Some(t) => quote!(Some(&#t)),
+            None => quote!(None),
+        };
+        quote!(c::ir::Block { stmts: &[#stmts], tail: #tail }).to_string()
+    }
+
+    /// Expected text of a block that is just a tail expression.
+    fn tail(e: TokenStream) -> String {
+        block(quote!(), Some(e))
+    }
+
+    /// Expected text of a block with one statement.
+    fn stmt(s: TokenStream) -> String {
+        block(s, None)
+    }
+
+    fn local(name: &str) -> TokenStream {
+        quote!(c::ir::Expr::Local(#name))
+    }
+
+    fn field(name: &str) -> TokenStream {
+        quote!(c::ir::Expr::Field(#name))
+    }
+
+    fn float(digits: &str) -> TokenStream {
+        quote!(c::ir::Expr::Lit(c::ir::Lit::Float(#digits, None)))
+    }
+
+    fn int(digits: &str) -> TokenStream {
+        quote!(c::ir::Expr::Lit(c::ir::Lit::Int(#digits, None)))
+    }
+
+    fn bin(op: &str, l: TokenStream, r: TokenStream) -> TokenStream {
+        let op = format_ident!("{op}");
+        quote!(c::ir::Expr::Binary(c::ir::BinOp::#op, &#l, &#r))
+    }
+
+    // ---------------------------------------------------------------- literals
+
+    #[test]
+    fn float_literals_keep_digits_and_suffix() {
+        assert_eq!(gen("{ 0.5 }"), tail(float("0.5")));
+        assert_eq!(
+            gen("{ 0.5f32 }"),
+            tail(quote!(c::ir::Expr::Lit(c::ir::Lit::Float(
+                "0.5",
+                Some(c::ir::IrType::F32)
+            ))))
+        );
+        assert_eq!(
+            gen("{ 1_000.25_f64 }"),
+            tail(quote!(c::ir::Expr::Lit(c::ir::Lit::Float(
+                "1000.25",
+                Some(c::ir::IrType::F64)
+            ))))
+        );
+        assert_eq!(gen("{ 1e-3 }"), tail(float("1e-3")));
+        assert_eq!(gen("{ 2.5E+4 }"), tail(float("2.5e4")));
+    }
+
+    #[test]
+    fn integer_with_float_suffix_is_a_float_literal() {
+        assert_eq!(
+            gen("{ 1f32 }"),
+            tail(quote!(c::ir::Expr::Lit(c::ir::Lit::Float(
+                "1",
+                Some(c::ir::IrType::F32)
+            ))))
+        );
+    }
+
+    #[test]
+    fn integer_and_bool_literals() {
+        assert_eq!(gen("{ 42 }"), tail(int("42")));
+        assert_eq!(
+            gen("{ 1_000u32 }"),
+            tail(quote!(c::ir::Expr::Lit(c::ir::Lit::Int(
+                "1000",
+                Some(c::ir::IrType::U32)
+            ))))
+        );
+        assert_eq!(
+            gen("{ 7usize }"),
+            tail(quote!(c::ir::Expr::Lit(c::ir::Lit::Int(
+                "7",
+                Some(c::ir::IrType::Usize)
+            ))))
+        );
+        assert_eq!(gen("{ 0xff }"), tail(int("255")));
+        assert_eq!(
+            gen("{ true }"),
+            tail(quote!(c::ir::Expr::Lit(c::ir::Lit::Bool(true))))
+        );
+        assert_eq!(
+            gen("{ false }"),
+            tail(quote!(c::ir::Expr::Lit(c::ir::Lit::Bool(false))))
+        );
+    }
+
+    #[test]
+    fn rejects_other_literals_and_suffixes() {
+        assert_error(r#"{ "text" }"#, "only number and boolean literals");
+        assert_error("{ 'c' }", "only number and boolean literals");
+        assert_error("{ 3i8 }", "literal suffix `i8`");
+        assert_error("{ 3u128 }", "literal suffix `u128`");
+    }
+
+    // ------------------------------------------------------- paths and fields
+
+    #[test]
+    fn locals_fields_and_indexing() {
+        assert_eq!(gen("{ x }"), tail(local("x")));
+        assert_eq!(gen("{ r#type }"), tail(local("type")));
+        assert_eq!(gen("{ self.v }"), tail(field("v")));
+        let idx = quote!(c::ir::Expr::Index(
+            &c::ir::Expr::Field("table"),
+            &c::ir::Expr::Local("i")
+        ));
+        assert_eq!(gen("{ self.table[i] }"), tail(idx));
+    }
+
+    #[test]
+    fn constants() {
+        let cases = [
+            (
+                "Scalar::consts::PI",
+                quote!(c::ir::Expr::Const("PI", c::ir::IrType::Scalar)),
+            ),
+            (
+                "f32::consts::PI",
+                quote!(c::ir::Expr::Const("PI", c::ir::IrType::F32)),
+            ),
+            (
+                "std::f64::consts::E",
+                quote!(c::ir::Expr::Const("E", c::ir::IrType::F64)),
+            ),
+            (
+                "::core::f32::consts::TAU",
+                quote!(c::ir::Expr::Const("TAU", c::ir::IrType::F32)),
+            ),
+            (
+                "f32::INFINITY",
+                quote!(c::ir::Expr::Const("INFINITY", c::ir::IrType::F32)),
+            ),
+            (
+                "f64::NEG_INFINITY",
+                quote!(c::ir::Expr::Const("NEG_INFINITY", c::ir::IrType::F64)),
+            ),
+            (
+                "Scalar::MAX",
+                quote!(c::ir::Expr::Const("MAX", c::ir::IrType::Scalar)),
+            ),
+            (
+                "f32::MIN_POSITIVE",
+                quote!(c::ir::Expr::Const("MIN_POSITIVE", c::ir::IrType::F32)),
+            ),
+            (
+                "f32::EPSILON",
+                quote!(c::ir::Expr::Const("EPSILON", c::ir::IrType::F32)),
+            ),
+            (
+                "f32::NAN",
+                quote!(c::ir::Expr::Const("NAN", c::ir::IrType::F32)),
+            ),
+            (
+                "u32::MAX",
+                quote!(c::ir::Expr::Const("MAX", c::ir::IrType::U32)),
+            ),
+            (
+                "std::f32::MAX",
+                quote!(c::ir::Expr::Const("MAX", c::ir::IrType::F32)),
+            ),
+        ];
+        for (src, expected) in cases {
+            assert_eq!(gen(&format!("{{ {src} }}")), tail(expected), "{src}");
+        }
+    }
+
+    #[test]
+    fn rejects_other_paths() {
+        assert_error("{ foo::bar }", "paths are not translatable");
+        assert_error("{ f32::consts::NOPE }", "the constant `f32::consts::NOPE`");
+        assert_error(
+            "{ u32::consts::PI }",
+            "integer types only have the constants",
+        );
+        assert_error("{ u32::EPSILON }", "the constant `u32::EPSILON`");
+        assert_error("{ std::Scalar::MAX }", "paths are not translatable");
+        assert_error("{ bool::MAX }", "paths are not translatable");
+        assert_error("{ <f32 as Foo>::X }", "qualified paths");
+        assert_error("{ Vec::<f32>::X }", "generic arguments");
+    }
+
+    #[test]
+    fn rejects_bad_field_access() {
+        assert_error("{ self }", "`self` can only be used to access fields");
+        assert_error("{ foo.x }", "field access is only translatable on `self`");
+        assert_error("{ self.0 }", "tuple fields");
+        assert_error("{ x[1] }", "indexing is only translatable on `self` fields");
+        assert_error(
+            "{ self.a.b }",
+            "field access is only translatable on `self`",
+        );
+    }
+
+    #[test]
+    fn fields_and_writes_are_collected_in_order() {
+        let t = run(
+            "{ let a = self.x + self.y; self.z = a; self.y += self.x; self.z = 0.0; self.t[0] }",
+        )
+        .unwrap();
+        let names = |v: &[(String, Span)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&t.fields), ["x", "y", "z", "t"]);
+        assert_eq!(names(&t.writes), ["z", "y"]);
+    }
+
+    // -------------------------------------------------------------- operators
+
+    #[test]
+    fn unary_binary_parens_and_casts() {
+        assert_eq!(
+            gen("{ -x }"),
+            tail(quote!(c::ir::Expr::Unary(
+                c::ir::UnOp::Neg,
+                &c::ir::Expr::Local("x")
+            )))
+        );
+        assert_eq!(
+            gen("{ !b }"),
+            tail(quote!(c::ir::Expr::Unary(
+                c::ir::UnOp::Not,
+                &c::ir::Expr::Local("b")
+            )))
+        );
+        assert_eq!(
+            gen("{ (a + b) * c }"),
+            tail(bin("Mul", bin("Add", local("a"), local("b")), local("c")))
+        );
+        let ops = [
+            ("+", "Add"),
+            ("-", "Sub"),
+            ("*", "Mul"),
+            ("/", "Div"),
+            ("%", "Rem"),
+            ("&&", "And"),
+            ("||", "Or"),
+            ("&", "BitAnd"),
+            ("|", "BitOr"),
+            ("^", "BitXor"),
+            ("<<", "Shl"),
+            (">>", "Shr"),
+            ("==", "Eq"),
+            ("!=", "Ne"),
+            ("<", "Lt"),
+            ("<=", "Le"),
+            (">", "Gt"),
+            (">=", "Ge"),
+        ];
+        for (src, op) in ops {
+            assert_eq!(
+                gen(&format!("{{ a {src} b }}")),
+                tail(bin(op, local("a"), local("b"))),
+                "{src}"
+            );
+        }
+        assert_eq!(
+            gen("{ i as Scalar }"),
+            tail(quote!(c::ir::Expr::Cast(
+                &c::ir::Expr::Local("i"),
+                c::ir::IrType::Scalar
+            )))
+        );
+        assert_eq!(
+            gen("{ x as u16 }"),
+            tail(quote!(c::ir::Expr::Cast(
+                &c::ir::Expr::Local("x"),
+                c::ir::IrType::U16
+            )))
+        );
+    }
+
+    #[test]
+    fn rejects_bad_operators_and_casts() {
+        assert_error("{ *x }", "dereferencing (`*x`)");
+        assert_error("{ &x }", "references (`&x`)");
+        assert_error("{ x as i8 }", "the target of an `as` cast must be one of");
+        assert_error(
+            "{ x as Vec<f32> }",
+            "the target of an `as` cast must be one of",
+        );
+    }
+
+    // ---------------------------------------------------------- method calls
+
+    #[test]
+    fn math_methods() {
+        assert_eq!(
+            gen("{ x.exp() }"),
+            tail(quote!(c::ir::Expr::Math("exp", &[c::ir::Expr::Local("x")])))
+        );
+        assert_eq!(
+            gen("{ (self.v - 1.0).powf(2.0) }"),
+            tail(quote!(c::ir::Expr::Math(
+                "powf",
+                &[
+                    c::ir::Expr::Binary(
+                        c::ir::BinOp::Sub,
+                        &c::ir::Expr::Field("v"),
+                        &c::ir::Expr::Lit(c::ir::Lit::Float("1.0", None))
+                    ),
+                    c::ir::Expr::Lit(c::ir::Lit::Float("2.0", None))
+                ]
+            )))
+        );
+        assert_eq!(
+            gen("{ x.clamp(lo, hi) }"),
+            tail(quote!(c::ir::Expr::Math(
+                "clamp",
+                &[
+                    c::ir::Expr::Local("x"),
+                    c::ir::Expr::Local("lo"),
+                    c::ir::Expr::Local("hi")
+                ]
+            )))
+        );
+        // Every whitelisted method with its argument count translates.
+        for (name, arity) in MATH_METHODS {
+            let args = vec!["y"; *arity].join(", ");
+            gen(&format!("{{ x.{name}({args}) }}"));
+        }
+    }
+
+    #[test]
+    fn rejects_bad_method_calls() {
+        assert_error(
+            "{ foo.bar() }",
+            "method calls on `foo` are not translatable",
+        );
+        assert_error("{ foo.bar() }", "only float methods (exp, exp2, exp_m1, ln");
+        assert_error("{ (a + b).sum() }", "the method `sum` is not translatable");
+        assert_error("{ self.helper() }", "calling methods of `self`");
+        assert_error(
+            "{ x.powf() }",
+            "`powf` takes 1 argument(s) besides the receiver, but 0",
+        );
+        assert_error("{ x.max::<f32>(y) }", "generic arguments (`::<...>`)");
+    }
+
+    #[test]
+    fn env_calls() {
+        assert_eq!(
+            gen("{ env.dt() }"),
+            tail(quote!(c::ir::Expr::Env("dt", &[])))
+        );
+        assert_eq!(
+            gen("{ env.add_to_post(self.g * 2.0); }"),
+            stmt(quote!(c::ir::Stmt::Expr(&c::ir::Expr::Env(
+                "add_to_post",
+                &[c::ir::Expr::Binary(
+                    c::ir::BinOp::Mul,
+                    &c::ir::Expr::Field("g"),
+                    &c::ir::Expr::Lit(c::ir::Lit::Float("2.0", None))
+                )]
+            ))))
+        );
+    }
+
+    #[test]
+    fn rejects_bad_env_use() {
+        assert_error(
+            "{ env.spike() }",
+            "`env.spike` is not an environment method available here: the allowed ones are \
+             `env.dt()`, `env.add_to_post(_)`, `env.rand_uniform()`",
+        );
+        assert_error(
+            "{ env.dt(1.0) }",
+            "`env.dt` takes 0 argument(s), but 1 were given",
+        );
+        assert_error(
+            "{ env }",
+            "the environment parameter `env` can only be used as the receiver",
+        );
+        assert_error("{ env.x }", "field access is only translatable on `self`");
+        assert_error("{ let e = env; }", "the environment parameter `env`");
+    }
+
+    #[test]
+    fn env_without_env_param_is_an_ordinary_local() {
+        let core = quote!(c);
+        let ctx = TranslateCtx {
+            core: &core,
+            env_param: None,
+            env_methods: &[],
+            what: "",
+        };
+        let body: syn::Block = syn::parse_quote!({ env.dt() });
+        let err = translate_body(&body, &ctx).err().unwrap();
+        assert!(
+            err.to_string()
+                .contains("method calls on `env` are not translatable"),
+            "{err}"
+        );
+        let body: syn::Block = syn::parse_quote!({ env });
+        let t = translate_body(&body, &ctx).unwrap();
+        assert_eq!(norm(&t.block), tail(local("env")));
+    }
+
+    #[test]
+    fn rejects_free_function_calls() {
+        assert_error(
+            "{ foo(x) }",
+            "calls of the function `foo` are not translatable",
+        );
+        assert_error(
+            "{ f32::exp(x) }",
+            "write it as a method call on the first argument (`x.exp(...)`)",
+        );
+        assert_error("{ f32::max(x, y) }", "function-call syntax `f32::max(...)`");
+    }
+
+    // ---------------------------------------------------------- if as value
+
+    #[test]
+    fn if_expression() {
+        let expected = tail(quote!(c::ir::Expr::If(
+            &c::ir::Expr::Local("c"),
+            &c::ir::Block {
+                stmts: &[],
+                tail: Some(&c::ir::Expr::Local("a"))
+            },
+            &c::ir::Block {
+                stmts: &[],
+                tail: Some(&c::ir::Expr::Local("b"))
+            }
+        )));
+        assert_eq!(gen("{ if c { a } else { b } }"), expected);
+        // `let x = if ...;`
+        assert_eq!(
+            gen("{ let x = if c { a } else { b }; }"),
+            stmt(quote!(c::ir::Stmt::Let {
+                name: "x",
+                ty: None,
+                init: Some(&c::ir::Expr::If(
+                    &c::ir::Expr::Local("c"),
+                    &c::ir::Block {
+                        stmts: &[],
+                        tail: Some(&c::ir::Expr::Local("a"))
+                    },
+                    &c::ir::Block {
+                        stmts: &[],
+                        tail: Some(&c::ir::Expr::Local("b"))
+                    }
+                ))
+            }))
+        );
+    }
+
+    #[test]
+    fn if_expression_else_if_nests_in_a_tail() {
+        let expected = tail(quote!(c::ir::Expr::If(
+            &c::ir::Expr::Local("p"),
+            &c::ir::Block {
+                stmts: &[],
+                tail: Some(&c::ir::Expr::Local("a"))
+            },
+            &c::ir::Block {
+                stmts: &[],
+                tail: Some(&c::ir::Expr::If(
+                    &c::ir::Expr::Local("q"),
+                    &c::ir::Block {
+                        stmts: &[],
+                        tail: Some(&c::ir::Expr::Local("b"))
+                    },
+                    &c::ir::Block {
+                        stmts: &[],
+                        tail: Some(&c::ir::Expr::Local("d"))
+                    }
+                ))
+            }
+        )));
+        assert_eq!(gen("{ if p { a } else if q { b } else { d } }"), expected);
+    }
+
+    #[test]
+    fn rejects_if_expressions_without_values() {
+        assert_error("{ let x = if c { a }; }", "needs an `else` branch");
+        assert_error(
+            "{ let x = if c { a } else { b; }; }",
+            "needs a value in each branch",
+        );
+        assert_error(
+            "{ let x = if let Some(y) = c { a } else { b }; }",
+            "`if let` is not translatable",
+        );
+    }
+
+    // ------------------------------------------------------------- statements
+
+    #[test]
+    fn let_statements() {
+        assert_eq!(
+            gen("{ let x = 1.0; }"),
+            stmt(quote!(c::ir::Stmt::Let {
+                name: "x",
+                ty: None,
+                init: Some(&c::ir::Expr::Lit(c::ir::Lit::Float("1.0", None)))
+            }))
+        );
+        assert_eq!(
+            gen("{ let mut x: f32; }"),
+            stmt(quote!(c::ir::Stmt::Let {
+                name: "x",
+                ty: Some(c::ir::IrType::F32),
+                init: None
+            }))
+        );
+        assert_eq!(
+            gen("{ let n: usize = 3; }"),
+            stmt(quote!(c::ir::Stmt::Let {
+                name: "n",
+                ty: Some(c::ir::IrType::Usize),
+                init: Some(&c::ir::Expr::Lit(c::ir::Lit::Int("3", None)))
+            }))
+        );
+        assert_eq!(
+            gen("{ #[allow(unused)] let x: Scalar; }"),
+            stmt(quote!(c::ir::Stmt::Let {
+                name: "x",
+                ty: Some(c::ir::IrType::Scalar),
+                init: None
+            }))
+        );
+    }
+
+    #[test]
+    fn rejects_bad_lets() {
+        assert_error("{ let (a, b) = c; }", "must bind a plain identifier");
+        assert_error("{ let _ = x; }", "the pattern `_`");
+        assert_error("{ let ref x = y; }", "must bind a plain identifier");
+        assert_error(
+            "{ let x: Vec<f32> = y; }",
+            "the type of a `let` binding must be one of",
+        );
+        assert_error("{ let x = y else { return; }; }", "`let ... else`");
+        assert_error(
+            "{ #[cfg(test)] let x = 1; }",
+            "attributes other than lint attributes",
+        );
+    }
+
+    #[test]
+    fn assignments() {
+        assert_eq!(
+            gen("{ self.v = x; }"),
+            stmt(quote!(c::ir::Stmt::Assign {
+                place: c::ir::Place::Field("v"),
+                op: None,
+                value: &c::ir::Expr::Local("x")
+            }))
+        );
+        assert_eq!(
+            gen("{ x = 1; }"),
+            stmt(quote!(c::ir::Stmt::Assign {
+                place: c::ir::Place::Local("x"),
+                op: None,
+                value: &c::ir::Expr::Lit(c::ir::Lit::Int("1", None))
+            }))
+        );
+        let ops = [
+            ("+=", "Add"),
+            ("-=", "Sub"),
+            ("*=", "Mul"),
+            ("/=", "Div"),
+            ("%=", "Rem"),
+            ("&=", "BitAnd"),
+            ("|=", "BitOr"),
+            ("^=", "BitXor"),
+            ("<<=", "Shl"),
+            (">>=", "Shr"),
+        ];
+        for (src, op) in ops {
+            let op = format_ident!("{op}");
+            assert_eq!(
+                gen(&format!("{{ self.v {src} y; }}")),
+                stmt(quote!(c::ir::Stmt::Assign {
+                    place: c::ir::Place::Field("v"),
+                    op: Some(c::ir::BinOp::#op),
+                    value: &c::ir::Expr::Local("y")
+                })),
+                "{src}"
+            );
+        }
+        // A trailing assignment without `;` is still a statement.
+        assert_eq!(
+            gen("{ self.v = x }"),
+            stmt(quote!(c::ir::Stmt::Assign {
+                place: c::ir::Place::Field("v"),
+                op: None,
+                value: &c::ir::Expr::Local("x")
+            }))
+        );
+    }
+
+    #[test]
+    fn rejects_bad_assignments() {
+        assert_error(
+            "{ self.t[0] = 1.0; }",
+            "extra global parameter arrays are read-only",
+        );
+        assert_error("{ *x = 1.0; }", "only local variables and `self` fields");
+        assert_error("{ foo.x = 1.0; }", "only local variables and `self` fields");
+        assert_error("{ env = 1.0; }", "`env` cannot be assigned");
+        assert_error(
+            "{ let y = (x = 1.0); }",
+            "assignments are only translatable as statements",
+        );
+        assert_error(
+            "{ let y = { x += 1.0 }; }",
+            "blocks `{ ... }` used as values",
+        );
+        assert_error("{ f(x += 1); }", "calls of the function `f`");
+        assert_error(
+            "{ let y = x + (z += 1); }",
+            "compound assignments are only translatable as statements",
+        );
+    }
+
+    #[test]
+    fn expression_statements_and_tails() {
+        assert_eq!(
+            gen("{ env.dt(); x }"),
+            block(
+                quote!(c::ir::Stmt::Expr(&c::ir::Expr::Env("dt", &[]))),
+                Some(local("x"))
+            )
+        );
+        assert_eq!(gen("{ }"), block(quote!(), None));
+    }
+
+    #[test]
+    fn if_statements() {
+        let then = quote!(c::ir::Block {
+            stmts: &[c::ir::Stmt::Assign {
+                place: c::ir::Place::Field("v"),
+                op: None,
+                value: &c::ir::Expr::Lit(c::ir::Lit::Float("0.0", None))
+            }],
+            tail: None
+        });
+        assert_eq!(
+            gen("{ if self.v > 1.0 { self.v = 0.0; } }"),
+            stmt(quote!(c::ir::Stmt::If {
+                cond: &c::ir::Expr::Binary(c::ir::BinOp::Gt, &c::ir::Expr::Field("v"), &c::ir::Expr::Lit(c::ir::Lit::Float("1.0", None))),
+                then: &#then,
+                else_: None
+            }))
+        );
+        // else if nests as an if statement inside the else block
+        let empty = quote!(c::ir::Block {
+            stmts: &[],
+            tail: None
+        });
+        assert_eq!(
+            gen("{ if a { } else if b { } else { } }"),
+            stmt(quote!(c::ir::Stmt::If {
+                cond: &c::ir::Expr::Local("a"),
+                then: &#empty,
+                else_: Some(&c::ir::Block {
+                    stmts: &[c::ir::Stmt::If {
+                        cond: &c::ir::Expr::Local("b"),
+                        then: &#empty,
+                        else_: Some(&#empty)
+                    }],
+                    tail: None
+                })
+            }))
+        );
+    }
+
+    #[test]
+    fn trailing_if_without_values_is_a_statement() {
+        let expected = stmt(quote!(c::ir::Stmt::If {
+            cond: &c::ir::Expr::Local("a"),
+            then: &c::ir::Block {
+                stmts: &[c::ir::Stmt::Break],
+                tail: None
+            },
+            else_: Some(&c::ir::Block {
+                stmts: &[c::ir::Stmt::Expr(&c::ir::Expr::Env("dt", &[]))],
+                tail: None
+            })
+        }));
+        assert_eq!(gen("{ if a { break } else { env.dt(); } }"), expected);
+        let expected = stmt(quote!(c::ir::Stmt::If {
+            cond: &c::ir::Expr::Local("a"),
+            then: &c::ir::Block {
+                stmts: &[c::ir::Stmt::Return(None)],
+                tail: None
+            },
+            else_: None
+        }));
+        assert_eq!(gen("{ if a { return } }"), expected);
+    }
+
+    #[test]
+    fn rejects_if_let_statement() {
+        assert_error("{ if let Some(x) = y { } }", "`if let` is not translatable");
+    }
+
+    #[test]
+    fn for_loops() {
+        let body = quote!(c::ir::Block {
+            stmts: &[c::ir::Stmt::Assign {
+                place: c::ir::Place::Local("s"),
+                op: Some(c::ir::BinOp::Add),
+                value: &c::ir::Expr::Local("i")
+            }],
+            tail: None
+        });
+        assert_eq!(
+            gen("{ for i in 0..n { s += i; } }"),
+            stmt(quote!(c::ir::Stmt::For {
+                var: "i", start: &c::ir::Expr::Lit(c::ir::Lit::Int("0", None)), end: &c::ir::Expr::Local("n"),
+                inclusive: false, body: &#body
+            }))
+        );
+        assert_eq!(
+            gen("{ for i in (1..=n) { s += i; } }"),
+            stmt(quote!(c::ir::Stmt::For {
+                var: "i", start: &c::ir::Expr::Lit(c::ir::Lit::Int("1", None)), end: &c::ir::Expr::Local("n"),
+                inclusive: true, body: &#body
+            }))
+        );
+    }
+
+    #[test]
+    fn rejects_bad_for_loops() {
+        assert_error(
+            "{ for x in v.iter() { } }",
+            "only `for x in a..b` and `for x in a..=b`",
+        );
+        assert_error("{ for i in (0..n).rev() { } }", "only `for x in a..b`");
+        assert_error("{ for i in 0.. { } }", "only `for x in a..b`");
+        assert_error("{ for (a, b) in 0..n { } }", "must bind a plain identifier");
+        assert_error(
+            "{ for _ in 0..n { } }",
+            "use a named variable such as `_unused`",
+        );
+        assert_error("{ for mut i in 0..n { } }", "a `mut` loop variable");
+        assert_error("{ 'outer: for i in 0..n { } }", "labelled loops");
+    }
+
+    #[test]
+    fn while_loop_and_jumps() {
+        assert_eq!(
+            gen("{ while x < 3 { x += 1; continue; } }"),
+            stmt(quote!(c::ir::Stmt::While {
+                cond: &c::ir::Expr::Binary(
+                    c::ir::BinOp::Lt,
+                    &c::ir::Expr::Local("x"),
+                    &c::ir::Expr::Lit(c::ir::Lit::Int("3", None))
+                ),
+                body: &c::ir::Block {
+                    stmts: &[
+                        c::ir::Stmt::Assign {
+                            place: c::ir::Place::Local("x"),
+                            op: Some(c::ir::BinOp::Add),
+                            value: &c::ir::Expr::Lit(c::ir::Lit::Int("1", None))
+                        },
+                        c::ir::Stmt::Continue
+                    ],
+                    tail: None
+                }
+            }))
+        );
+        assert_eq!(
+            gen("{ loop { break; } }"),
+            stmt(quote!(c::ir::Stmt::Loop(&c::ir::Block {
+                stmts: &[c::ir::Stmt::Break],
+                tail: None
+            })))
+        );
+        assert_eq!(
+            gen("{ return self.v > 1.0; }"),
+            stmt(quote!(c::ir::Stmt::Return(Some(&c::ir::Expr::Binary(
+                c::ir::BinOp::Gt,
+                &c::ir::Expr::Field("v"),
+                &c::ir::Expr::Lit(c::ir::Lit::Float("1.0", None))
+            )))))
+        );
+        assert_eq!(gen("{ return; }"), stmt(quote!(c::ir::Stmt::Return(None))));
+        assert_eq!(
+            gen("{ return x }"),
+            stmt(quote!(c::ir::Stmt::Return(Some(&c::ir::Expr::Local("x")))))
+        );
+    }
+
+    #[test]
+    fn rejects_bad_loops_and_jumps() {
+        assert_error(
+            "{ while let Some(x) = y { } }",
+            "`while let` is not translatable",
+        );
+        assert_error("{ 'a: loop { } }", "labelled loops");
+        assert_error("{ 'a: while c { } }", "labelled loops");
+        assert_error("{ loop { break 'a; } }", "`break` with a label");
+        assert_error("{ loop { continue 'a; } }", "`continue` with a label");
+        assert_error(
+            "{ let x = loop { break 1.0; }; }",
+            "loops are only translatable as statements",
+        );
+        assert_error("{ loop { break 1.0; } }", "`break` with a value");
+        assert_error("{ let x = a + return; }", "only translatable as statements");
+    }
+
+    // ------------------------------------------------- other rejected syntax
+
+    #[test]
+    fn rejects_other_constructs() {
+        let cases = [
+            ("{ fn helper() {} }", "items (functions, structs, `use`"),
+            ("{ use std::f32; }", "items (functions, structs, `use`"),
+            ("{ println!(\"{}\", x); }", "macro invocations (`println!`)"),
+            (
+                "{ let y = format!(\"\"); }",
+                "macro invocations (`format!`)",
+            ),
+            ("{ let f = |x| x; }", "closures"),
+            ("{ let t = (a, b); }", "tuples"),
+            ("{ () }", "the unit value `()`"),
+            ("{ let a = [1.0, 2.0]; }", "array expressions"),
+            ("{ let a = [0.0; 4]; }", "array expressions"),
+            ("{ let p = Point { x: 1.0 }; }", "struct expressions"),
+            ("{ let r = 0..4; }", "ranges are not translatable"),
+            ("{ match x { _ => 1 } }", "`match` is not translatable"),
+            ("{ { let x = 1; } }", "nested blocks `{ ... }`"),
+            ("{ unsafe { x = 1; } }", "`unsafe` blocks"),
+            ("{ let y = unsafe { x }; }", "`unsafe` blocks"),
+            ("{ let y = x?; }", "the `?` operator"),
+            ("{ let y = x.await; }", "async code"),
+            ("{ let y = const { 1 }; }", "`const` blocks"),
+        ];
+        for (body, needle) in cases {
+            assert_error(body, needle);
+        }
+    }
+
+    /// Source text covered by each error of `body`. Needs proc-macro2's
+    /// `span-locations` feature; without it (the default for this crate)
+    /// spans carry no positions and this returns `None`.
+    fn error_sources(body: &str) -> Option<Vec<String>> {
+        let err = run(body).err().unwrap();
+        err.into_iter()
+            .map(|e| {
+                // `new_spanned` errors cover first..last token; the first
+                // token's span starts the covered text.
+                let tokens = e.to_compile_error();
+                let span = tokens.into_iter().next()?.span();
+                span.source_text()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn error_spans_point_at_the_offending_code() {
+        let body = "{ let a = 1.0; let b = foo(a) + x.bar(); self.q[0] = 2.0; }";
+        if let Some(sources) = error_sources(body) {
+            assert_eq!(sources, ["foo", "bar", "self"]);
+        }
+    }
+
+    #[test]
+    fn all_errors_are_combined() {
+        let body = "{
+            let (a, b) = (1, 2);
+            self.v = foo(x);
+            println!(\"hi\");
+            for i in v.iter() { let y = &z; }
+            let w = match q { _ => 1 };
+            self.u += env.nope();
+            x
+        }";
+        let errs = errors(body);
+        // pattern, tuple, foo(), println!, v.iter(), &z, match, env.nope
+        assert_eq!(errs.len(), 8, "{errs:#?}");
+    }
+
+    #[test]
+    fn uses_the_core_path() {
+        let core = quote!(::snn_core);
+        let ctx = TranslateCtx {
+            core: &core,
+            env_param: None,
+            env_methods: &[],
+            what: "test",
+        };
+        let body: syn::Block = syn::parse_quote!({ self.v });
+        let t = translate_body(&body, &ctx).unwrap();
+        assert_eq!(
+            t.block.to_string(),
+            quote!(::snn_core::ir::Block {
+                stmts: &[],
+                tail: ::core::option::Option::Some(&::snn_core::ir::Expr::Field("v"))
+            })
+            .to_string()
+        );
+    }
+
+    #[test]
+    fn a_realistic_neuron_body() {
+        let t = run("{
+            let alpha = (-env.dt() / self.tau_m).exp();
+            if self.ref_count > 0 {
+                self.ref_count -= 1;
+            } else {
+                self.v = alpha * self.v + (1.0 - alpha) * (self.v_rest + self.r * self.i_syn);
+            }
+        }")
+        .unwrap();
+        let names = |v: &[(String, Span)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&t.writes), ["ref_count", "v"]);
+        assert_eq!(
+            names(&t.fields),
+            ["tau_m", "ref_count", "v", "v_rest", "r", "i_syn"]
+        );
+    }
+}
