@@ -13,7 +13,7 @@ use crate::{current_source_model, neuron_model, postsynaptic_model, weight_updat
 /// `V <- a - exp(-dt/tau_m) (a - V)` with `a = (Isyn + i_offset) tau_m / c + v_rest`,
 /// while not refractory; spikes when `V >= v_thresh` outside the refractory
 /// period, then `V = v_reset` for `tau_refrac` ms.
-#[neuron_model]
+#[neuron_model(auto_refractory = false)]
 pub struct Lif {
     /// Membrane capacitance.
     #[param(positive)]
@@ -69,7 +69,9 @@ impl Lif {
 
 /// Izhikevich (2003) neuron with population-wide `a, b, c, d` (GeNN's
 /// `Izhikevich`): two half-steps for `v`, `v` capped at 30 mV, reset at the
-/// start of the step after the spike. Regular spiking: `a=0.02, b=0.2,
+/// start of the step after the spike. Unlike GeNN it keeps auto-refractory
+/// spike detection on: a step ending in [29.99, 30) mV would otherwise spike
+/// again in the next step, before the reset. Regular spiking: `a=0.02, b=0.2,
 /// c=-65, d=8`; fast spiking: `a=0.1, b=0.2, c=-65, d=2`.
 #[neuron_model]
 pub struct Izhikevich {
@@ -100,8 +102,10 @@ impl Izhikevich {
             self.v = self.c;
             self.u += self.d;
         }
-        self.v += 0.5 * (0.04 * self.v * self.v + 5.0 * self.v + 140.0 - self.u + env.isyn()) * env.dt();
-        self.v += 0.5 * (0.04 * self.v * self.v + 5.0 * self.v + 140.0 - self.u + env.isyn()) * env.dt();
+        self.v +=
+            0.5 * (0.04 * self.v * self.v + 5.0 * self.v + 140.0 - self.u + env.isyn()) * env.dt();
+        self.v +=
+            0.5 * (0.04 * self.v * self.v + 5.0 * self.v + 140.0 - self.u + env.isyn()) * env.dt();
         self.u += self.a * (self.b * self.v - self.u) * env.dt();
         if self.v > 30.0 {
             self.v = 30.0;
@@ -143,8 +147,10 @@ impl IzhikevichVariable {
             self.v = self.c;
             self.u += self.d;
         }
-        self.v += 0.5 * (0.04 * self.v * self.v + 5.0 * self.v + 140.0 - self.u + env.isyn()) * env.dt();
-        self.v += 0.5 * (0.04 * self.v * self.v + 5.0 * self.v + 140.0 - self.u + env.isyn()) * env.dt();
+        self.v +=
+            0.5 * (0.04 * self.v * self.v + 5.0 * self.v + 140.0 - self.u + env.isyn()) * env.dt();
+        self.v +=
+            0.5 * (0.04 * self.v * self.v + 5.0 * self.v + 140.0 - self.u + env.isyn()) * env.dt();
         self.u += self.a * (self.b * self.v - self.u) * env.dt();
         if self.v > 30.0 {
             self.v = 30.0;
@@ -158,7 +164,7 @@ impl IzhikevichVariable {
 /// Poisson spike source (GeNN's `PoissonNew`): exponentially distributed
 /// inter-spike intervals of mean `1000 / rate` ms, counted in timesteps.
 /// Initialise `time_step_to_spike` to 0.
-#[neuron_model]
+#[neuron_model(auto_refractory = false)]
 pub struct Poisson {
     /// Firing rate (Hz); 0 means silent.
     #[param(non_negative)]

@@ -24,7 +24,12 @@
 
 use rayon::prelude::*;
 
+use crate::model::{
+    ConnectivityModel, FieldKind, PrecisionStates, RowBuildBehaviour, RowBuildEnv, StateIo,
+    StateSource,
+};
 use crate::rng::RngStream;
+use std::sync::Arc;
 
 /// Probability that a whole synapse group stays within the row (or column)
 /// length bound of [`Connectivity::max_row_length`]
@@ -92,6 +97,9 @@ pub enum Connectivity {
         /// Postsynaptic index of each synapse.
         post: Vec<u32>,
     },
+    /// A user-defined `#[connectivity_snippet]`, built row by row in `f64`
+    /// (see [`Connectivity::snippet`]).
+    Snippet(Arc<dyn ConnectivitySnippetDyn>),
 }
 
 /// Compressed sparse rows: row `i`'s targets are
@@ -479,6 +487,107 @@ fn rows_of_unknown_length(
     }
 }
 
+/// A user-defined connectivity snippet, object-safe form (implemented for
+/// `#[connectivity_snippet]` models by [`Connectivity::snippet`]).
+pub trait ConnectivitySnippetDyn: Send + Sync + std::fmt::Debug {
+    /// The snippet's name, for messages.
+    fn name(&self) -> &'static str;
+    /// Checks the parameters.
+    fn validate(&self) -> Result<(), String>;
+    /// Upper bound of the row length.
+    fn max_row_length(&self, num_pre: u32, num_post: u32) -> u32;
+    /// Appends the targets of row `row` to `targets` (in any order).
+    fn build_row(
+        &self,
+        row: u32,
+        num_pre: u32,
+        num_post: u32,
+        rng: &mut RngStream,
+        targets: &mut Vec<u32>,
+    );
+}
+
+/// A `#[connectivity_snippet]` model with its parameter values. Rows are
+/// built in `f64`; derived parameters cannot use `dt` (it is NaN there).
+#[derive(Debug)]
+struct SnippetConnectivity<M: ConnectivityModel> {
+    params: Vec<f64>,
+    consts: Vec<f64>,
+    _m: std::marker::PhantomData<fn() -> M>,
+}
+
+impl<M: ConnectivityModel> ConnectivitySnippetDyn for SnippetConnectivity<M> {
+    fn name(&self) -> &'static str {
+        M::DESC.name
+    }
+    fn validate(&self) -> Result<(), String> {
+        let m = M::DESC;
+        for (f, &v) in m.fields_of(FieldKind::Param).zip(&self.params) {
+            f.constraint
+                .check(v)
+                .map_err(|reason| format!("parameter `{}` = {v} {reason}", f.name))?;
+        }
+        for (f, &v) in m
+            .fields_of(FieldKind::Derived)
+            .zip(&self.consts[self.params.len()..])
+        {
+            if !v.is_finite() {
+                return Err(format!(
+                    "derived parameter `{}` is {v} (snippet derived parameters cannot use dt)",
+                    f.name
+                ));
+            }
+        }
+        Ok(())
+    }
+    fn max_row_length(&self, num_pre: u32, num_post: u32) -> u32 {
+        M::max_row_length(&self.params, num_pre, num_post)
+    }
+    fn build_row(
+        &self,
+        row: u32,
+        num_pre: u32,
+        num_post: u32,
+        rng: &mut RngStream,
+        targets: &mut Vec<u32>,
+    ) {
+        let state = <<f64 as PrecisionStates>::Connectivity<M> as StateIo<f64>>::load(
+            &StateSource {
+                params: &self.consts,
+                vars: &[],
+                refs: &[],
+                egps: &[],
+            },
+            0,
+        );
+        let mut env = RowBuildEnv::<f64> {
+            id_pre: row,
+            num_pre,
+            num_post,
+            targets: std::mem::take(targets),
+            rng: rng.clone(),
+            _s: std::marker::PhantomData,
+        };
+        state.row_build(&mut env);
+        *targets = env.targets;
+        *rng = env.rng;
+    }
+}
+
+impl Connectivity {
+    /// A user-defined `#[connectivity_snippet]` with its parameter values.
+    pub fn snippet<M: ConnectivityModel>(model: M) -> Connectivity {
+        let params = model.param_values();
+        let mut consts = params.clone();
+        consts.extend(M::derived_values(&params, f64::NAN));
+        Connectivity::Snippet(Arc::new(SnippetConnectivity::<M> {
+            params,
+            consts,
+            _m: std::marker::PhantomData,
+        }))
+    }
+}
+
 impl Connectivity {
     /// Checks the rule against the population sizes. `same_population` says
     /// whether pre and post are one population (then autapses matter and the
@@ -552,6 +661,9 @@ impl Connectivity {
                 }
             }
             Connectivity::Explicit { pre, post } => validate_pairs(num_pre, num_post, pre, post)?,
+            Connectivity::Snippet(snippet) => snippet
+                .validate()
+                .map_err(|e| format!("{}: {e}", snippet.name()))?,
         }
         let rows = self.row_bound(num_pre, num_post, same_population);
         let cols = self.col_bound(num_pre, num_post, same_population);
@@ -616,6 +728,7 @@ impl Connectivity {
                 binomial_bound(*n, 1.0 / num_pre as f64, num_pre)
             }
             Connectivity::Explicit { pre, .. } => max_count(pre, num_pre),
+            Connectivity::Snippet(snippet) => snippet.max_row_length(num_pre, num_post) as u64,
         }
     }
 
@@ -645,6 +758,10 @@ impl Connectivity {
                 binomial_bound(*n, 1.0 / num_post as f64, num_post)
             }
             Connectivity::Explicit { post, .. } => max_count(post, num_post),
+            // Unknown without building: every presynaptic neuron may target it.
+            Connectivity::Snippet(snippet) => {
+                (num_pre as u64).saturating_mul(snippet.max_row_length(num_pre, num_post) as u64)
+            }
         }
     }
 
@@ -724,6 +841,27 @@ impl Connectivity {
             }
             Connectivity::Explicit { pre, post } => {
                 SparseConnectivity::from_pairs(num_pre, num_post, pre, post)?.0
+            }
+            Connectivity::Snippet(snippet) => {
+                let bad = std::sync::Mutex::new(None::<String>);
+                let conn = rows_of_unknown_length(num_pre, num_post, |i, ind| {
+                    let before = ind.len();
+                    snippet.build_row(i, num_pre, num_post, &mut row_rng(i), ind);
+                    ind[before..].sort_unstable();
+                    if let Some(&j) = ind[before..].iter().find(|&&j| j >= num_post) {
+                        let mut bad = bad.lock().unwrap_or_else(|e| e.into_inner());
+                        bad.get_or_insert(format!(
+                            "{}: row {i} adds a synapse to postsynaptic neuron {j}, out of range \
+                             for {num_post} neurons",
+                            snippet.name()
+                        ));
+                        ind.truncate(before);
+                    }
+                });
+                if let Some(msg) = bad.into_inner().unwrap_or_else(|e| e.into_inner()) {
+                    return Err(msg);
+                }
+                conn
             }
         })
     }

@@ -66,7 +66,9 @@ pub enum Error {
         known: String,
     },
     /// A state variable without an initial value.
-    #[error("{owner}: variable `{var}` has no initial value (give one with .init(\"{var}\", ...))")]
+    #[error(
+        "{owner}: variable `{var}` has no initial value (give one with .init(\"{var}\", ...))"
+    )]
     MissingInit {
         /// Who is missing it.
         owner: String,

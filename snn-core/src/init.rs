@@ -24,6 +24,9 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::model::{
+    FieldKind, InitEnv, PrecisionStates, StateIo, StateSource, VarInitBehaviour, VarInitModel,
+};
 use crate::real::{Precision, Real};
 use crate::rng::RngStream;
 
@@ -38,9 +41,9 @@ pub trait VarInitSnippetDyn: Send + Sync + fmt::Debug {
     /// Checks the snippet's parameters; the message says what is wrong.
     fn validate(&self) -> Result<(), String>;
     /// The value of one element in single precision.
-    fn sample_f32(&self, rng: &mut RngStream) -> f32;
+    fn sample_f32(&self, rng: &mut RngStream, element: u32) -> f32;
     /// The value of one element in double precision.
-    fn sample_f64(&self, rng: &mut RngStream) -> f64;
+    fn sample_f64(&self, rng: &mut RngStream, element: u32) -> f64;
 }
 
 /// How a state variable is initialised (one value per element: neuron or synapse).
@@ -135,8 +138,8 @@ impl VarInit {
     }
 
     /// A user-defined snippet.
-    pub fn snippet(snippet: impl VarInitSnippetDyn + 'static) -> Self {
-        VarInit::Snippet(Arc::new(snippet))
+    pub fn snippet<M: VarInitModel>(snippet: M) -> Self {
+        VarInit::Snippet(Arc::new(SnippetInit::new(snippet)))
     }
 
     /// Whether the values are random (drawn from the RNG). User snippets count
@@ -259,8 +262,8 @@ impl VarInit {
             VarInit::Gamma { a, b } => s(*b) * rng.gamma::<S>(s(*a)),
             VarInit::Binomial { n, p } => s(rng.binomial::<S>(*n, s(*p)) as f64),
             VarInit::Snippet(snippet) => match S::PRECISION {
-                Precision::F32 => s(snippet.sample_f32(rng) as f64),
-                Precision::F64 => s(snippet.sample_f64(rng)),
+                Precision::F32 => s(snippet.sample_f32(rng, element as u32) as f64),
+                Precision::F64 => s(snippet.sample_f64(rng, element as u32)),
             },
         }
     }
@@ -383,7 +386,87 @@ pub(crate) fn std_normal_upper_tail(x: f64) -> f64 {
     0.5 * erfc(x * std::f64::consts::FRAC_1_SQRT_2)
 }
 
-/// The standard normal cumulative distribution function.
+/// The standard normal cumulative distribution function (used by tests).
+/// A `#[var_init_snippet]` model with its parameter values, ready to sample.
+///
+/// Derived parameters of a snippet are computed without a timestep (`dt` is
+/// NaN in their expressions), since initialisation does not depend on it.
+#[derive(Debug)]
+pub struct SnippetInit<M: VarInitModel> {
+    model: M,
+    consts32: Vec<f32>,
+    consts64: Vec<f64>,
+}
+
+impl<M: VarInitModel> SnippetInit<M> {
+    /// Precomputes the constants (parameters, then derived parameters).
+    pub fn new(model: M) -> Self {
+        let params = model.param_values();
+        let mut consts64 = params.clone();
+        consts64.extend(M::derived_values(&params, f64::NAN));
+        SnippetInit {
+            consts32: consts64.iter().map(|&x| x as f32).collect(),
+            consts64,
+            model,
+        }
+    }
+
+    fn sample<S: PrecisionStates>(consts: &[S], rng: &mut RngStream, element: u32) -> S {
+        let state = <S::VarInit<M> as StateIo<S>>::load(
+            &StateSource {
+                params: consts,
+                vars: &[],
+                refs: &[],
+                egps: &[],
+            },
+            element as usize,
+        );
+        let mut env = InitEnv {
+            id: element,
+            rng: rng.clone(),
+            _s: std::marker::PhantomData,
+        };
+        let x = state.init(&mut env);
+        *rng = env.rng;
+        x
+    }
+}
+
+impl<M: VarInitModel> VarInitSnippetDyn for SnippetInit<M> {
+    fn name(&self) -> &'static str {
+        M::DESC.name
+    }
+    fn validate(&self) -> Result<(), String> {
+        let m = M::DESC;
+        for (f, &v) in m.fields_of(FieldKind::Param).zip(&self.consts64) {
+            f.constraint
+                .check(v)
+                .map_err(|reason| format!("parameter `{}` = {v} {reason}", f.name))?;
+        }
+        let n_params = m.fields_of(FieldKind::Param).count();
+        for (f, &v) in m
+            .fields_of(FieldKind::Derived)
+            .zip(&self.consts64[n_params..])
+        {
+            if !v.is_finite() {
+                return Err(format!(
+                    "derived parameter `{}` is {v} (snippet derived parameters cannot use dt)",
+                    f.name
+                ));
+            }
+        }
+        let _ = &self.model;
+        Ok(())
+    }
+    fn sample_f32(&self, rng: &mut RngStream, element: u32) -> f32 {
+        Self::sample(&self.consts32, rng, element)
+    }
+    fn sample_f64(&self, rng: &mut RngStream, element: u32) -> f64 {
+        Self::sample(&self.consts64, rng, element)
+    }
+}
+
+#[cfg(test)]
 pub(crate) fn std_normal_cdf(x: f64) -> f64 {
     std_normal_upper_tail(-x)
 }
@@ -742,11 +825,11 @@ mod tests {
                 Err(format!("scale ({}) must be > 0", self.scale))
             }
         }
-        fn sample_f32(&self, rng: &mut RngStream) -> f32 {
+        fn sample_f32(&self, rng: &mut RngStream, _element: u32) -> f32 {
             let u: f32 = rng.uniform();
             self.scale as f32 * u * u
         }
-        fn sample_f64(&self, rng: &mut RngStream) -> f64 {
+        fn sample_f64(&self, rng: &mut RngStream, _element: u32) -> f64 {
             let u: f64 = rng.uniform();
             self.scale * u * u
         }
@@ -754,11 +837,11 @@ mod tests {
 
     #[test]
     fn snippet_dispatch() {
-        let init = VarInit::snippet(SquaredUniform { scale: 3.0 });
+        let init = VarInit::Snippet(Arc::new(SquaredUniform { scale: 3.0 }));
         assert!(init.is_random());
         assert_eq!(init.validate(10), Ok(()));
         assert_eq!(
-            VarInit::snippet(SquaredUniform { scale: -1.0 }).validate(10),
+            VarInit::Snippet(Arc::new(SquaredUniform { scale: -1.0 })).validate(10),
             Err("squared_uniform: scale (-1) must be > 0".to_string())
         );
         // The precision picks the snippet's f32 or f64 code.
@@ -766,11 +849,11 @@ mod tests {
         let snippet = SquaredUniform { scale: 3.0 };
         assert_eq!(
             init.sample::<f32>(&mut rng.clone(), 3),
-            snippet.sample_f32(&mut rng.clone())
+            snippet.sample_f32(&mut rng.clone(), 0)
         );
         assert_eq!(
             init.sample::<f64>(&mut rng.clone(), 3),
-            snippet.sample_f64(&mut rng.clone())
+            snippet.sample_f64(&mut rng.clone(), 0)
         );
         // 3 u^2: mean 1, variance 9 (1/5 - 1/9) = 0.8, mu4 = 81 E[(u^2 - 1/3)^4].
         let mu4 = 81.0 * (1.0 / 9.0 - 4.0 / 21.0 + 6.0 / 45.0 - 4.0 / 81.0 + 1.0 / 81.0);
@@ -789,7 +872,7 @@ mod tests {
             VarInit::exponential(2.0),
             VarInit::gamma(0.5, 1.0),
             VarInit::binomial(100, 0.5),
-            VarInit::snippet(SquaredUniform { scale: 1.0 }),
+            VarInit::Snippet(Arc::new(SquaredUniform { scale: 1.0 })),
         ];
         let one = rayon::ThreadPoolBuilder::new()
             .num_threads(1)

@@ -26,7 +26,8 @@ pub use cpu::CpuSimulation;
 pub use error::{Error, Result};
 pub use real::{Precision, Real};
 pub use snn_macros::{
-    current_source_model, neuron_model, postsynaptic_model, var_init_snippet, weight_update_model,
+    connectivity_snippet, current_source_model, neuron_model, postsynaptic_model, var_init_snippet,
+    weight_update_model,
 };
 
 /// Everything needed to define models and build and run networks.
@@ -37,7 +38,7 @@ pub mod prelude {
     pub use crate::error::{Error, Result};
     pub use crate::init::VarInit;
     pub use crate::model::{
-        CurrentSourceEnv, InitEnv, NeuronEnv, PostsynapticEnv, WeightUpdateEnv,
+        CurrentSourceEnv, InitEnv, NeuronEnv, PostsynapticEnv, RowBuildEnv, WeightUpdateEnv,
     };
     pub use crate::network::{
         CurrentSourceId, MatrixType, Network, Neurons, PopulationId, SynapseGroupId, VarRecordingId,
@@ -46,6 +47,7 @@ pub mod prelude {
     pub use crate::recording::SpikeRecord;
     pub use crate::sim::{RecordedVar, Simulation};
     pub use snn_macros::{
-        current_source_model, neuron_model, postsynaptic_model, var_init_snippet, weight_update_model,
+        connectivity_snippet, current_source_model, neuron_model, postsynaptic_model,
+        var_init_snippet, weight_update_model,
     };
 }

@@ -26,6 +26,8 @@ pub enum ModelKind {
     WeightUpdate,
     /// A variable-initialisation snippet (`#[var_init_snippet]`).
     VarInit,
+    /// A connectivity snippet (`#[connectivity_snippet]`).
+    Connectivity,
 }
 
 impl ModelKind {
@@ -37,6 +39,7 @@ impl ModelKind {
             ModelKind::CurrentSource => "current-source model",
             ModelKind::WeightUpdate => "weight-update model",
             ModelKind::VarInit => "variable-initialisation snippet",
+            ModelKind::Connectivity => "connectivity snippet",
         }
     }
 }
@@ -310,6 +313,16 @@ pub struct InitEnv<S: Real> {
     pub(crate) _s: std::marker::PhantomData<S>,
 }
 
+/// Environment of connectivity-snippet code building one row.
+pub struct RowBuildEnv<S: Real> {
+    pub(crate) id_pre: u32,
+    pub(crate) num_pre: u32,
+    pub(crate) num_post: u32,
+    pub(crate) targets: Vec<u32>,
+    pub(crate) rng: RngStream,
+    pub(crate) _s: std::marker::PhantomData<S>,
+}
+
 /// Environment of weight-update code on a presynaptic spike.
 pub struct WeightUpdateEnv<'a, S: Real> {
     pub(crate) t: S,
@@ -432,6 +445,30 @@ impl<S: Real> InitEnv<S> {
     }
 }
 
+impl<S: Real> RowBuildEnv<S> {
+    env_random!();
+    /// The presynaptic neuron whose row is being built.
+    #[inline(always)]
+    pub fn id_pre(&self) -> u32 {
+        self.id_pre
+    }
+    /// Size of the presynaptic population.
+    #[inline(always)]
+    pub fn num_pre(&self) -> u32 {
+        self.num_pre
+    }
+    /// Size of the postsynaptic population.
+    #[inline(always)]
+    pub fn num_post(&self) -> u32 {
+        self.num_post
+    }
+    /// Adds a synapse to postsynaptic neuron `j` (any order; multapses allowed).
+    #[inline(always)]
+    pub fn add_synapse(&mut self, j: u32) {
+        self.targets.push(j);
+    }
+}
+
 impl<S: Real> WeightUpdateEnv<'_, S> {
     env_time!();
     env_random!();
@@ -513,6 +550,12 @@ pub trait VarInitBehaviour<S: Real>: StateIo<S> {
     fn init(&self, env: &mut InitEnv<S>) -> S;
 }
 
+/// Connectivity-snippet behaviour: builds one row.
+pub trait RowBuildBehaviour<S: Real>: StateIo<S> {
+    /// Calls `env.add_synapse(j)` for every target of row `env.id_pre()`.
+    fn row_build(&self, _env: &mut RowBuildEnv<S>) {}
+}
+
 /// A neuron model (implemented by `#[neuron_model]`).
 pub trait NeuronModel: Model {
     /// Per-neuron state in `f32`.
@@ -553,6 +596,16 @@ pub trait VarInitModel: Model {
     type State64: VarInitBehaviour<f64>;
 }
 
+/// A connectivity snippet (implemented by `#[connectivity_snippet]`).
+pub trait ConnectivityModel: Model {
+    /// State in `f32`.
+    type State32: RowBuildBehaviour<f32>;
+    /// State in `f64`.
+    type State64: RowBuildBehaviour<f64>;
+    /// Upper bound of the row length (from the `max_row_length` option).
+    fn max_row_length(params: &[f64], num_pre: u32, num_post: u32) -> u32;
+}
+
 /// Picks the state type of a model for a precision: `f32` -> `State32`, `f64` -> `State64`.
 ///
 /// Lets backends be written once, generic over the precision.
@@ -567,6 +620,8 @@ pub trait PrecisionStates: Real {
     type WeightUpdate<M: WeightUpdateModel>: WeightUpdateBehaviour<Self>;
     /// Variable-initialisation snippet state.
     type VarInit<M: VarInitModel>: VarInitBehaviour<Self>;
+    /// Connectivity snippet state.
+    type Connectivity<M: ConnectivityModel>: RowBuildBehaviour<Self>;
 }
 
 impl PrecisionStates for f32 {
@@ -575,6 +630,7 @@ impl PrecisionStates for f32 {
     type CurrentSource<M: CurrentSourceModel> = M::State32;
     type WeightUpdate<M: WeightUpdateModel> = M::State32;
     type VarInit<M: VarInitModel> = M::State32;
+    type Connectivity<M: ConnectivityModel> = M::State32;
 }
 
 impl PrecisionStates for f64 {
@@ -583,6 +639,7 @@ impl PrecisionStates for f64 {
     type CurrentSource<M: CurrentSourceModel> = M::State64;
     type WeightUpdate<M: WeightUpdateModel> = M::State64;
     type VarInit<M: VarInitModel> = M::State64;
+    type Connectivity<M: ConnectivityModel> = M::State64;
 }
 
 /// Compile-time check emitted by the impl macros for every `self.x = ...`:

@@ -18,7 +18,9 @@
 //! ```
 
 use crate::connectivity::Connectivity;
-use crate::cpu::runners::{CurrentSourceRunners, NeuronRunners, PostsynapticRunners, WeightUpdateRunners};
+use crate::cpu::runners::{
+    CurrentSourceRunners, NeuronRunners, PostsynapticRunners, WeightUpdateRunners,
+};
 use crate::error::{Error, Result};
 use crate::init::VarInit;
 use crate::ir::{Expr, IrType, Stmt};
@@ -297,7 +299,12 @@ impl Network {
 
     /// Starts adding a population of `size` neurons of `model` (whose fields
     /// are the parameter values); finish with [`PopulationBuilder::build`].
-    pub fn add_population<M: NeuronModel>(&mut self, name: &str, size: u32, model: M) -> PopulationBuilder<'_> {
+    pub fn add_population<M: NeuronModel>(
+        &mut self,
+        name: &str,
+        size: u32,
+        model: M,
+    ) -> PopulationBuilder<'_> {
         PopulationBuilder {
             name: name.to_string(),
             size,
@@ -384,12 +391,15 @@ impl Network {
         let population = self.population_id(population)?;
         let pop = &self.populations[population.0 as usize];
         let model = pop.part.model;
-        let var_idx = model.index_of(FieldKind::Var, var).ok_or_else(|| Error::UnknownVariable {
-            owner: format!("population `{}`", pop.name),
-            model: format!("neuron model `{}`", model.name),
-            var: var.to_string(),
-            known: model.var_names().join(", "),
-        })?;
+        let var_idx =
+            model
+                .index_of(FieldKind::Var, var)
+                .ok_or_else(|| Error::UnknownVariable {
+                    owner: format!("population `{}`", pop.name),
+                    model: format!("neuron model `{}`", model.name),
+                    var: var.to_string(),
+                    known: model.var_names().join(", "),
+                })?;
         if every == 0 {
             return Err(Error::InvalidRecording(format!(
                 "variable `{var}` of population `{}`: the sampling interval must be at least 1 step",
@@ -451,12 +461,14 @@ impl PartBuilder {
             reason,
         })?;
         for (f, &v) in m.fields_of(FieldKind::Param).zip(&params) {
-            f.constraint.check(v).map_err(|reason| Error::InvalidParameter {
-                owner: owner.to_string(),
-                param: f.name.to_string(),
-                value: v,
-                reason: reason.to_string(),
-            })?;
+            f.constraint
+                .check(v)
+                .map_err(|reason| Error::InvalidParameter {
+                    owner: owner.to_string(),
+                    param: f.name.to_string(),
+                    value: v,
+                    reason: reason.to_string(),
+                })?;
         }
         let derived = (self.derive)(&params, dt);
         for (f, &v) in m.fields_of(FieldKind::Derived).zip(&derived) {
@@ -477,7 +489,9 @@ impl PartBuilder {
         };
         let mut var_inits: Vec<Option<VarInit>> = vec![None; m.var_names().len()];
         for (var, init) in self.inits {
-            let i = m.index_of(FieldKind::Var, &var).ok_or_else(|| unknown_var(&var))?;
+            let i = m
+                .index_of(FieldKind::Var, &var)
+                .ok_or_else(|| unknown_var(&var))?;
             let len = n.unwrap_or(match &init {
                 VarInit::Values(v) => v.len(),
                 _ => 0,
@@ -507,10 +521,14 @@ impl PartBuilder {
                 egp: name.clone(),
                 reason,
             };
-            let i = egp_names
-                .iter()
-                .position(|e| *e == name)
-                .ok_or_else(|| bad(format!("{} `{}` has no such extra global parameter (has: {})", m.kind.describe(), m.name, egp_names.join(", "))))?;
+            let i = egp_names.iter().position(|e| *e == name).ok_or_else(|| {
+                bad(format!(
+                    "{} `{}` has no such extra global parameter (has: {})",
+                    m.kind.describe(),
+                    m.name,
+                    egp_names.join(", ")
+                ))
+            })?;
             if let Some(x) = values.iter().find(|x| !x.is_finite()) {
                 return Err(bad(format!("contains the non-finite value {x}")));
             }
@@ -571,7 +589,9 @@ impl PopulationBuilder<'_> {
             return Err(Error::EmptyPopulation(self.name));
         }
         let owner = format!("population `{}`", self.name);
-        let part = self.part.finish(&owner, self.net.dt, Some(self.size as usize))?;
+        let part = self
+            .part
+            .finish(&owner, self.net.dt, Some(self.size as usize))?;
         self.net.populations.push(PopulationDesc {
             name: self.name,
             size: self.size,
@@ -651,7 +671,9 @@ impl SynapseGroupBuilder<'_> {
         self.connectivity
             .validate(n_pre, n_post, pre == post)
             .map_err(bad_conn)?;
-        if self.matrix == MatrixType::Dense && !matches!(self.connectivity, Connectivity::AllToAll { autapses: true }) {
+        if self.matrix == MatrixType::Dense
+            && !matches!(self.connectivity, Connectivity::AllToAll { autapses: true })
+        {
             return Err(bad_conn(
                 "a dense matrix needs all-to-all connectivity with autapses".to_string(),
             ));
@@ -707,7 +729,9 @@ impl SynapseGroupBuilder<'_> {
 fn check_neuron_refs(owner: &str, part: &ModelPart, target: &PopulationDesc) -> Result<()> {
     let nm = target.part.model;
     for f in part.model.fields_of(FieldKind::NeuronVar) {
-        let ok = nm.fields_of(FieldKind::Var).any(|v| v.name == f.name && v.ty == f.ty);
+        let ok = nm
+            .fields_of(FieldKind::Var)
+            .any(|v| v.name == f.name && v.ty == f.ty);
         if !ok {
             return Err(Error::MissingNeuronVar {
                 owner: owner.to_string(),
@@ -830,5 +854,8 @@ impl CurrentSourceBuilder<'_> {
 
 /// Type of a variable of a model part (for messages and storage).
 pub fn var_type(part: &ModelPart, var: usize) -> IrType {
-    part.model.nth(FieldKind::Var, var).map(|f| f.ty).unwrap_or(IrType::Scalar)
+    part.model
+        .nth(FieldKind::Var, var)
+        .map(|f| f.ty)
+        .unwrap_or(IrType::Scalar)
 }

@@ -20,7 +20,12 @@ impl RecordedVar {
     /// The trace of the `k`-th sampled neuron.
     pub fn trace(&self, k: usize) -> Vec<f64> {
         let n = self.neurons.len();
-        self.values.iter().skip(k).step_by(n.max(1)).copied().collect()
+        self.values
+            .iter()
+            .skip(k)
+            .step_by(n.max(1))
+            .copied()
+            .collect()
     }
 }
 
@@ -48,7 +53,7 @@ pub trait Simulation {
     /// Advances by `duration` ms (rounded to whole steps).
     fn run_for(&mut self, duration: f64) -> Result<()> {
         let steps = (duration / self.network().dt()).round();
-        if !(steps >= 0.0) {
+        if steps.is_nan() || steps < 0.0 {
             return Err(crate::Error::Simulation(format!(
                 "cannot run for {duration} ms: the duration must be >= 0"
             )));
@@ -68,7 +73,12 @@ pub trait Simulation {
     /// Values of a neuron variable for the whole population.
     fn var_values(&self, population: PopulationRef, var: &str) -> Result<Vec<f64>>;
     /// Overwrites a neuron variable (one value per neuron).
-    fn set_var_values(&mut self, population: PopulationRef, var: &str, values: &[f64]) -> Result<()>;
+    fn set_var_values(
+        &mut self,
+        population: PopulationRef,
+        var: &str,
+        values: &[f64],
+    ) -> Result<()>;
     /// Values of a weight-update variable, in row-major synapse order.
     fn synapse_var_values(&self, group: &str, var: &str) -> Result<Vec<f64>>;
     /// Overwrites a weight-update variable (row-major synapse order).

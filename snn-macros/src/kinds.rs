@@ -13,6 +13,8 @@ pub enum Kind {
     WeightUpdate,
     /// `#[var_init_snippet]`
     VarInit,
+    /// `#[connectivity_snippet]`
+    Connectivity,
 }
 
 /// A field attribute (`#[param]`, `#[var]`, ...).
@@ -100,6 +102,8 @@ const CURRENT_SOURCE_METHODS: &[MethodSpec] = &[method("inject", Receiver::Mut, 
 const WEIGHT_UPDATE_METHODS: &[MethodSpec] = &[method("on_pre_spike", Receiver::Mut, true, None)];
 const VAR_INIT_METHODS: &[MethodSpec] = &[method("init", Receiver::Ref, true, Some("Scalar"))];
 
+const CONNECTIVITY_METHODS: &[MethodSpec] = &[method("row_build", Receiver::Ref, true, None)];
+
 const RANDOM: [(&str, usize); 6] = [
     ("rand_uniform", 0),
     ("rand_normal", 0),
@@ -118,6 +122,7 @@ impl Kind {
             Kind::CurrentSource => "current_source_model",
             Kind::WeightUpdate => "weight_update_model",
             Kind::VarInit => "var_init_snippet",
+            Kind::Connectivity => "connectivity_snippet",
         }
     }
 
@@ -129,6 +134,7 @@ impl Kind {
             Kind::CurrentSource => "CurrentSource",
             Kind::WeightUpdate => "WeightUpdate",
             Kind::VarInit => "VarInit",
+            Kind::Connectivity => "Connectivity",
         }
     }
 
@@ -140,6 +146,7 @@ impl Kind {
             Kind::CurrentSource => ("CurrentSourceModel", "CurrentSourceBehaviour"),
             Kind::WeightUpdate => ("WeightUpdateModel", "WeightUpdateBehaviour"),
             Kind::VarInit => ("VarInitModel", "VarInitBehaviour"),
+            Kind::Connectivity => ("ConnectivityModel", "RowBuildBehaviour"),
         }
     }
 
@@ -151,6 +158,7 @@ impl Kind {
             Kind::CurrentSource => "CurrentSourceEnv",
             Kind::WeightUpdate => "WeightUpdateEnv",
             Kind::VarInit => "InitEnv",
+            Kind::Connectivity => "RowBuildEnv",
         }
     }
 
@@ -162,7 +170,7 @@ impl Kind {
             Kind::Postsynaptic => &[Param, Derived, Var, NeuronVar],
             Kind::CurrentSource => &[Param, Derived, Var, Egp, NeuronVar],
             Kind::WeightUpdate => &[Param, Derived, Var, Egp],
-            Kind::VarInit => &[Param, Derived],
+            Kind::VarInit | Kind::Connectivity => &[Param, Derived],
         }
     }
 
@@ -174,6 +182,7 @@ impl Kind {
             Kind::CurrentSource => CURRENT_SOURCE_METHODS,
             Kind::WeightUpdate => WEIGHT_UPDATE_METHODS,
             Kind::VarInit => VAR_INIT_METHODS,
+            Kind::Connectivity => CONNECTIVITY_METHODS,
         }
     }
 
@@ -194,6 +203,12 @@ impl Kind {
                 ("add_to_post_delay", 2),
             ],
             Kind::VarInit => vec![("id", 0)],
+            Kind::Connectivity => vec![
+                ("id_pre", 0),
+                ("num_pre", 0),
+                ("num_post", 0),
+                ("add_synapse", 1),
+            ],
         };
         if method.env_mut {
             v.extend(RANDOM);

@@ -64,3 +64,13 @@ pub fn weight_update_model(args: TokenStream, input: TokenStream) -> TokenStream
 pub fn var_init_snippet(args: TokenStream, input: TokenStream) -> TokenStream {
     model::expand(Kind::VarInit, args.into(), input.into()).into()
 }
+
+/// Defines a connectivity snippet (fields: `#[param]`, `#[derived(expr)]`;
+/// method: `fn row_build(&self, env: &mut RowBuildEnv)` calling
+/// `env.add_synapse(j)` for each target of row `env.id_pre()`). The required
+/// option `max_row_length = expr` bounds the row length, from the parameters
+/// by name and `num_pre`, `num_post` (`u32`).
+#[proc_macro_attribute]
+pub fn connectivity_snippet(args: TokenStream, input: TokenStream) -> TokenStream {
+    model::expand(Kind::Connectivity, args.into(), input.into()).into()
+}

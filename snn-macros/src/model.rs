@@ -16,11 +16,10 @@
 //! compile time that only state variables are assigned.
 
 use crate::kinds::{FieldAttr, Kind, MethodSpec, Receiver};
-use crate::translate::{translate_body, TranslateCtx};
+use crate::translate::{rewrite_scalar_paths, translate_body, TranslateCtx};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::parse::Parser;
-use syn::spanned::Spanned;
 use syn::{Attribute, Error, Ident, ItemImpl, ItemStruct, Result, Type};
 
 /// Types a field may have (the Rust names of `snn_core::ir::IrType`).
@@ -44,13 +43,16 @@ struct Field {
 /// Options given on the struct attribute.
 struct StructOptions {
     auto_refractory: bool,
+    /// Connectivity snippets: upper bound of the row length.
+    max_row_length: Option<syn::Expr>,
 }
 
 fn parse_options(kind: Kind, args: TokenStream) -> Result<StructOptions> {
     let mut opts = StructOptions {
         auto_refractory: true,
+        max_row_length: None,
     };
-    if args.is_empty() {
+    if args.is_empty() && kind != Kind::Connectivity {
         return Ok(opts);
     }
     let parser = syn::meta::parser(|meta| {
@@ -58,19 +60,29 @@ fn parse_options(kind: Kind, args: TokenStream) -> Result<StructOptions> {
             let lit: syn::LitBool = meta.value()?.parse()?;
             opts.auto_refractory = lit.value;
             Ok(())
+        } else if kind == Kind::Connectivity && meta.path.is_ident("max_row_length") {
+            opts.max_row_length = Some(meta.value()?.parse()?);
+            Ok(())
         } else {
             Err(meta.error(format!(
                 "unknown option for #[{}]{}",
                 kind.attr_name(),
-                if kind == Kind::Neuron {
-                    " (the only option is `auto_refractory = true|false`)"
-                } else {
-                    " (it takes no options)"
+                match kind {
+                    Kind::Neuron => " (the only option is `auto_refractory = true|false`)",
+                    Kind::Connectivity => " (the only option is `max_row_length = expr`)",
+                    _ => " (it takes no options)",
                 }
             )))
         }
     });
-    parser.parse2(args)?;
+    parser.parse2(args.clone())?;
+    if kind == Kind::Connectivity && opts.max_row_length.is_none() {
+        return Err(Error::new(
+            Span::call_site(),
+            "#[connectivity_snippet(max_row_length = expr)] needs an upper bound of the number of \
+             synapses per row, computed from the parameters (by name), `num_pre` and `num_post` (u32)",
+        ));
+    }
     Ok(opts)
 }
 
@@ -96,14 +108,20 @@ fn parse_field(kind: Kind, f: &syn::Field) -> Result<Field> {
             docs.push(a.clone());
             continue;
         }
-        let Some(attr) = FieldAttr::ALL.into_iter().find(|k| a.path().is_ident(k.name())) else {
+        let Some(attr) = FieldAttr::ALL
+            .into_iter()
+            .find(|k| a.path().is_ident(k.name()))
+        else {
             return Err(Error::new_spanned(
                 a,
                 "unknown field attribute: use #[param], #[derived(expr)], #[var], #[egp] or #[neuron_var]",
             ));
         };
         if found.is_some() {
-            return Err(Error::new_spanned(a, "a field takes exactly one of #[param], #[derived], #[var], #[egp], #[neuron_var]"));
+            return Err(Error::new_spanned(
+                a,
+                "a field takes exactly one of #[param], #[derived], #[var], #[egp], #[neuron_var]",
+            ));
         }
         found = Some((attr, a));
     }
@@ -288,8 +306,8 @@ pub fn expand_struct(kind: Kind, args: TokenStream, item: ItemStruct) -> Result<
             quote!(#id)
         }
     };
-    let mut state_fields = Vec::new();
-    let mut loads = Vec::new();
+    let mut state_fields = vec![quote!(pub __precision: ::core::marker::PhantomData<S>)];
+    let mut loads = vec![quote!(__precision: ::core::marker::PhantomData)];
     let mut stores = Vec::new();
     let mut descs = Vec::new();
     let (mut n_param, mut n_var, mut n_ref, mut n_egp) = (0usize, 0usize, 0usize, 0usize);
@@ -319,13 +337,18 @@ pub fn expand_struct(kind: Kind, args: TokenStream, item: ItemStruct) -> Result<
             FieldAttr::Param | FieldAttr::Derived => {
                 let k = n_param;
                 n_param += 1;
-                let fk = if f.attr == FieldAttr::Param { "Param" } else { "Derived" };
+                let fk = if f.attr == FieldAttr::Param {
+                    "Param"
+                } else {
+                    "Derived"
+                };
                 (fk, quote!(S), quote!(src.params[#k]))
             }
             FieldAttr::Var => {
                 let k = n_var;
                 n_var += 1;
-                stores.push(quote!(<#t as #core::var::VarElem>::set(&mut vars[#k], i, self.#fname);));
+                stores
+                    .push(quote!(<#t as #core::var::VarElem>::set(&mut vars[#k], i, self.#fname);));
                 ("Var", t.clone(), quote!(src.var::<#t>(#k, i)))
             }
             FieldAttr::Egp => {
@@ -352,7 +375,10 @@ pub fn expand_struct(kind: Kind, args: TokenStream, item: ItemStruct) -> Result<
     // Derived parameters: computed in f64 from parameters by name and `dt`.
     let derived: Vec<&Field> = of(FieldAttr::Derived).collect();
     let derived_names: Vec<&Ident> = derived.iter().map(|f| &f.name).collect();
-    let derived_exprs: Vec<&syn::Expr> = derived.iter().map(|f| f.derived.as_ref().unwrap()).collect();
+    let derived_exprs: Vec<&syn::Expr> = derived
+        .iter()
+        .map(|f| f.derived.as_ref().unwrap())
+        .collect();
     let pidx = 0..params.len();
 
     let name_str = name.to_string();
@@ -360,6 +386,16 @@ pub fn expand_struct(kind: Kind, args: TokenStream, item: ItemStruct) -> Result<
     let (kind_trait, _) = kind.traits();
     let kind_trait = format_ident!("{}", kind_trait);
     let auto_refractory = opts.auto_refractory;
+    let max_row_length = opts.max_row_length.as_ref().map(|e| {
+        let pidx = 0..params.len();
+        quote! {
+            #[allow(unused_variables, clippy::unnecessary_cast)]
+            fn max_row_length(params: &[f64], num_pre: u32, num_post: u32) -> u32 {
+                #( let #param_names: f64 = params[#pidx]; )*
+                (#e) as u32
+            }
+        }
+    });
 
     Ok(quote! {
         #user_struct
@@ -408,6 +444,7 @@ pub fn expand_struct(kind: Kind, args: TokenStream, item: ItemStruct) -> Result<
         impl #core::model::#kind_trait for #name {
             type State32 = #state<f32>;
             type State64 = #state<f64>;
+            #max_row_length
         }
     })
 }
@@ -441,27 +478,36 @@ struct Method {
 fn check_method(kind: Kind, f: &syn::ImplItemFn) -> Result<Method> {
     let sig = &f.sig;
     let name = sig.ident.to_string();
-    let spec = kind.methods().iter().find(|m| m.name == name).ok_or_else(|| {
-        Error::new_spanned(
-            &sig.ident,
-            format!(
-                "`{name}` is not a method of a {}: expected one of {}",
-                kind.attr_name(),
-                kind.methods()
-                    .iter()
-                    .map(|m| format!("`{}`", m.name))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )
-    })?;
+    let spec = kind
+        .methods()
+        .iter()
+        .find(|m| m.name == name)
+        .ok_or_else(|| {
+            Error::new_spanned(
+                &sig.ident,
+                format!(
+                    "`{name}` is not a method of a {}: expected one of {}",
+                    kind.attr_name(),
+                    kind.methods()
+                        .iter()
+                        .map(|m| format!("`{}`", m.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })?;
     let expected = {
-        let recv = if spec.receiver == Receiver::Mut { "&mut self" } else { "&self" };
+        let recv = if spec.receiver == Receiver::Mut {
+            "&mut self"
+        } else {
+            "&self"
+        };
         let env = if spec.env_mut { "&mut " } else { "&" };
         let ret = spec.returns.map(|r| format!(" -> {r}")).unwrap_or_default();
         format!("fn {name}({recv}, env: {env}{}){ret}", kind.env_type())
     };
-    let wrong = |span: &dyn ToTokens| Error::new_spanned(span, format!("expected signature `{expected}`"));
+    let wrong =
+        |span: &dyn ToTokens| Error::new_spanned(span, format!("expected signature `{expected}`"));
     if !sig.generics.params.is_empty()
         || sig.asyncness.is_some()
         || sig.unsafety.is_some()
@@ -474,7 +520,8 @@ fn check_method(kind: Kind, f: &syn::ImplItemFn) -> Result<Method> {
     let mut inputs = sig.inputs.iter();
     match inputs.next() {
         Some(syn::FnArg::Receiver(r))
-            if r.reference.is_some() && (r.mutability.is_some() == (spec.receiver == Receiver::Mut)) => {}
+            if r.reference.is_some()
+                && (r.mutability.is_some() == (spec.receiver == Receiver::Mut)) => {}
         Some(other) => return Err(wrong(other)),
         None => return Err(wrong(sig)),
     }
@@ -508,7 +555,10 @@ fn check_method(kind: Kind, f: &syn::ImplItemFn) -> Result<Method> {
         _ => false,
     };
     if !ret_ok {
-        return Err(wrong(&sig.output));
+        return Err(match &sig.output {
+            syn::ReturnType::Default => wrong(&sig.ident),
+            out => wrong(out),
+        });
     }
     Ok(Method {
         spec,
@@ -536,7 +586,10 @@ pub fn expand_impl(kind: Kind, args: TokenStream, item: ItemImpl) -> Result<Toke
         ));
     }
     let Type::Path(tp) = &*item.self_ty else {
-        return Err(Error::new_spanned(&item.self_ty, "expected the model struct's name"));
+        return Err(Error::new_spanned(
+            &item.self_ty,
+            "expected the model struct's name",
+        ));
     };
     let name = tp.path.segments.last().unwrap().ident.clone();
     let state = state_ident(&name);
@@ -599,21 +652,54 @@ pub fn expand_impl(kind: Kind, args: TokenStream, item: ItemImpl) -> Result<Toke
             Err(e) => push_err(e),
         }
     }
+    let (_, behaviour) = kind.traits();
     if let Some(e) = errors {
-        return Err(e);
+        // Keep the model's trait impls so rustc reports only the real errors.
+        let behaviour = format_ident!("{}", behaviour);
+        let env_ty = format_ident!("{}", kind.env_type());
+        let stub = |prec: TokenStream| match kind {
+            Kind::VarInit => quote! {
+                fn init(&self, _env: &mut #core::model::#env_ty<#prec>) -> #prec {
+                    unreachable!("the model failed to compile")
+                }
+            },
+            _ => quote!(),
+        };
+        let (stub32, stub64) = (stub(quote!(f32)), stub(quote!(f64)));
+        let mut out = e.into_compile_error();
+        out.extend(quote! {
+            impl #core::model::ModelCode for #name {
+                const METHODS: &'static [#core::ir::MethodIr] = &[];
+            }
+            impl #core::model::#behaviour<f32> for #state<f32> { #stub32 }
+            impl #core::model::#behaviour<f64> for #state<f64> { #stub64 }
+        });
+        return Ok(out);
     }
 
-    let (_, behaviour) = kind.traits();
     let behaviour = format_ident!("{}", behaviour);
     let env_ty = format_ident!("{}", kind.env_type());
     let native = |prec: TokenStream| {
         let fns = methods.iter().map(|m| {
             let f = &m.fn_item;
             let ident = &f.sig.ident;
-            let body = &f.block;
-            let recv = if m.spec.receiver == Receiver::Mut { quote!(&mut self) } else { quote!(&self) };
-            let env_name = m.env.clone().unwrap_or_else(|| Ident::new("_env", Span::call_site()));
-            let env_ref = if m.spec.env_mut { quote!(&mut) } else { quote!(&) };
+            let mut body = f.block.clone();
+            let scalar = syn::Ident::new(&prec.to_string(), Span::call_site());
+            rewrite_scalar_paths(&mut body, &scalar);
+            let recv = if m.spec.receiver == Receiver::Mut {
+                quote!(&mut self)
+            } else {
+                quote!(&self)
+            };
+            let env_name = m
+                .env
+                .clone()
+                .unwrap_or_else(|| Ident::new("_env", Span::call_site()));
+            let env_ref = if m.spec.env_mut {
+                quote!(&mut)
+            } else {
+                quote!(&)
+            };
             let ret = match m.spec.returns {
                 Some("bool") => quote!(-> bool),
                 Some(_) => quote!(-> #prec),
@@ -652,8 +738,8 @@ pub fn expand(kind: Kind, args: TokenStream, input: TokenStream) -> TokenStream 
     let result = match syn::parse2::<syn::Item>(input) {
         Ok(syn::Item::Struct(s)) => expand_struct(kind, args, s),
         Ok(syn::Item::Impl(i)) => expand_impl(kind, args, i),
-        Ok(other) => Err(Error::new(
-            other.span(),
+        Ok(other) => Err(Error::new_spanned(
+            other,
             format!(
                 "#[{}] goes on the model struct and on its impl block",
                 kind.attr_name()
@@ -686,47 +772,134 @@ mod tests {
                 #[var] refrac: u8,
             }
         };
-        let out = expand_struct(Kind::Neuron, TokenStream::new(), item).unwrap().to_string();
-        assert!(out.contains("pub struct Lif { pub tau_m : f64 , }"), "{out}");
+        let out = expand_struct(Kind::Neuron, TokenStream::new(), item)
+            .unwrap()
+            .to_string();
+        assert!(
+            out.contains("pub struct Lif { pub tau_m : f64 , }"),
+            "{out}"
+        );
         assert!(out.contains("struct __LifState < S : 'static >"), "{out}");
-        assert!(out.contains("refrac : src . var :: < u8 > (1usize , i)"), "{out}");
+        assert!(
+            out.contains("refrac : src . var :: < u8 > (1usize , i)"),
+            "{out}"
+        );
         assert!(out.contains("Constraint :: Positive"), "{out}");
-        assert!(out.contains("let decay : f64 = (- dt / tau_m) . exp ()"), "{out}");
+        assert!(
+            out.contains("let decay : f64 = (- dt / tau_m) . exp ()"),
+            "{out}"
+        );
     }
 
     #[test]
     fn unknown_and_misplaced_field_attributes_are_rejected() {
-        let e = struct_err(Kind::Neuron, quote!(struct M { #[parm] a: Scalar }));
+        let e = struct_err(
+            Kind::Neuron,
+            quote!(
+                struct M {
+                    #[parm]
+                    a: Scalar,
+                }
+            ),
+        );
         assert!(e.contains("unknown field attribute"), "{e}");
-        let e = struct_err(Kind::Neuron, quote!(struct M { #[neuron_var] v: Scalar }));
-        assert!(e.contains("#[neuron_var] fields are not allowed in a neuron_model"), "{e}");
-        let e = struct_err(Kind::Neuron, quote!(struct M { a: Scalar }));
+        let e = struct_err(
+            Kind::Neuron,
+            quote!(
+                struct M {
+                    #[neuron_var]
+                    v: Scalar,
+                }
+            ),
+        );
+        assert!(
+            e.contains("#[neuron_var] fields are not allowed in a neuron_model"),
+            "{e}"
+        );
+        let e = struct_err(
+            Kind::Neuron,
+            quote!(
+                struct M {
+                    a: Scalar,
+                }
+            ),
+        );
         assert!(e.contains("field `a` needs one of"), "{e}");
-        let e = struct_err(Kind::Neuron, quote!(struct M { #[var] a: String }));
+        let e = struct_err(
+            Kind::Neuron,
+            quote!(
+                struct M {
+                    #[var]
+                    a: String,
+                }
+            ),
+        );
         assert!(e.contains("field types must be one of"), "{e}");
-        let e = struct_err(Kind::Neuron, quote!(struct M { #[param(huge)] a: Scalar }));
+        let e = struct_err(
+            Kind::Neuron,
+            quote!(
+                struct M {
+                    #[param(huge)]
+                    a: Scalar,
+                }
+            ),
+        );
         assert!(e.contains("unknown constraint"), "{e}");
-        let e = struct_err(Kind::Neuron, quote!(struct M { #[derived] a: Scalar }));
+        let e = struct_err(
+            Kind::Neuron,
+            quote!(
+                struct M {
+                    #[derived]
+                    a: Scalar,
+                }
+            ),
+        );
         assert!(e.contains("needs an expression"), "{e}");
-        let e = struct_err(Kind::Postsynaptic, quote!(struct M { #[var] in_syn: Scalar }));
+        let e = struct_err(
+            Kind::Postsynaptic,
+            quote!(
+                struct M {
+                    #[var]
+                    in_syn: Scalar,
+                }
+            ),
+        );
         assert!(e.contains("reserved"), "{e}");
     }
 
+    /// The compile errors of an impl expansion (which keeps stub trait impls on error).
     fn impl_err(kind: Kind, src: TokenStream) -> String {
         let item: ItemImpl = syn::parse2(src).unwrap();
-        match expand_impl(kind, TokenStream::new(), item) {
-            Ok(_) => panic!("expected an error"),
+        let out = match expand_impl(kind, TokenStream::new(), item) {
+            Ok(out) => out.to_string(),
             Err(e) => e.to_string(),
-        }
+        };
+        assert!(out.contains("compile_error"), "expected an error: {out}");
+        out
     }
 
     #[test]
     fn method_signatures_are_checked() {
-        let e = impl_err(Kind::Neuron, quote!(impl M { fn simulate(&mut self, env: &mut NeuronEnv) {} }));
-        assert!(e.contains("`simulate` is not a method of a neuron_model"), "{e}");
-        let e = impl_err(Kind::Neuron, quote!(impl M { fn threshold(&mut self, env: &NeuronEnv) -> bool { true } }));
-        assert!(e.contains("expected signature `fn threshold(&self, env: &NeuronEnv) -> bool`"), "{e}");
-        let e = impl_err(Kind::Neuron, quote!(impl M { fn sim(&mut self, env: &mut WeightUpdateEnv) {} }));
+        let e = impl_err(
+            Kind::Neuron,
+            quote!(impl M { fn simulate(&mut self, env: &mut NeuronEnv) {} }),
+        );
+        assert!(
+            e.contains("`simulate` is not a method of a neuron_model"),
+            "{e}"
+        );
+        let e = impl_err(
+            Kind::Neuron,
+            quote!(impl M { fn threshold(&mut self, env: &NeuronEnv) -> bool { true } }),
+        );
+        assert!(
+            e.contains("expected signature `fn threshold(&self, env: &NeuronEnv) -> bool`"),
+            "{e}"
+        );
+        let e = impl_err(
+            Kind::Neuron,
+            quote!(impl M { fn sim(&mut self, env: &mut WeightUpdateEnv) {} }),
+        );
         assert!(e.contains("expected signature"), "{e}");
         let e = impl_err(Kind::VarInit, quote!(impl M {}));
         assert!(e.contains("must define `fn init"), "{e}");
@@ -737,9 +910,17 @@ mod tests {
         let item: ItemImpl = syn::parse_quote! {
             impl M { fn sim(&mut self, env: &mut NeuronEnv) { self.v += env.dt(); } }
         };
-        let out = expand_impl(Kind::Neuron, TokenStream::new(), item).unwrap().to_string();
-        assert!(out.contains("NeuronBehaviour < f32 > for __MState < f32 >"), "{out}");
-        assert!(out.contains("NeuronBehaviour < f64 > for __MState < f64 >"), "{out}");
+        let out = expand_impl(Kind::Neuron, TokenStream::new(), item)
+            .unwrap()
+            .to_string();
+        assert!(
+            out.contains("NeuronBehaviour < f32 > for __MState < f32 >"),
+            "{out}"
+        );
+        assert!(
+            out.contains("NeuronBehaviour < f64 > for __MState < f64 >"),
+            "{out}"
+        );
         assert!(out.contains("is_writable"), "{out}");
         assert!(out.contains("name : \"sim\""), "{out}");
     }

@@ -8,6 +8,14 @@
 //! reported as a [`syn::Error`] spanned at the offending code, and all errors
 //! of a body are combined into one.
 //!
+//! A single identifier must name a local variable in scope: one declared by
+//! an earlier `let` of the same or an enclosing block, or a `for` loop
+//! variable inside its loop body. Anything else (a `const`, a `static`, an
+//! enum variant, ...) is an item outside the model and is rejected.
+//!
+//! [`rewrite_scalar_paths`] adapts the constant paths the translator accepts
+//! (`Scalar::consts::PI`, ...) for the native re-emission of a body.
+//!
 //! The translator is organised as one method per syntax category: blocks,
 //! statements (`let`, assignments, `if`, loops, jumps) and expressions
 //! (literals, paths and constants, `self` fields, operators, casts, `if`
@@ -57,11 +65,23 @@ pub struct Translated {
 /// Returns every construct outside the translatable subset as one combined
 /// error (iterate it to get the individual errors).
 pub fn translate_body(block: &syn::Block, ctx: &TranslateCtx) -> syn::Result<Translated> {
+    translate_in_scope(block, ctx, &[])
+}
+
+/// [`translate_body`] with the local variables `outer` already declared
+/// around the body (the unit tests use this to translate expressions over
+/// free variables).
+fn translate_in_scope(
+    block: &syn::Block,
+    ctx: &TranslateCtx,
+    outer: &[&str],
+) -> syn::Result<Translated> {
     let mut t = Translator {
         ctx,
         errors: None,
         writes: Vec::new(),
         fields: Vec::new(),
+        scopes: vec![outer.iter().map(|name| (*name).to_owned()).collect()],
     };
     let block = t.block(&block.stmts);
     match t.errors {
@@ -71,6 +91,92 @@ pub fn translate_body(block: &syn::Block, ctx: &TranslateCtx) -> syn::Result<Tra
             writes: t.writes,
             fields: t.fields,
         }),
+    }
+}
+
+/// Rewrites, in a method body that is re-emitted as native Rust for one
+/// precision, the constant paths the translator accepts but rustc does not
+/// resolve as written, so that the native code compiles. `scalar` is the
+/// type `Scalar` stands for in this emission (`f32` or `f64`):
+///
+/// - `Scalar::consts::PI` becomes `::core::f32::consts::PI` (with
+///   `scalar` = `f32`; any name after `consts`);
+/// - `Scalar::INFINITY`, `Scalar::MAX`, ... (the associated constants
+///   `INFINITY`, `NEG_INFINITY`, `NAN`, `MAX`, `MIN`, `MIN_POSITIVE`,
+///   `EPSILON`) become `::core::primitive::f32::INFINITY`, ... (the
+///   associated constants of the primitive type, not the legacy module
+///   constants that clippy's `legacy_numeric_constants` flags);
+/// - `f32::consts::PI` / `f64::consts::PI` become `::core::f32::consts::PI` /
+///   `::core::f64::consts::PI` whatever `scalar` is (rustc rejects
+///   `f32::consts::PI` as an ambiguous associated type).
+///
+/// Every other path is left alone, including `std::f32::consts::PI`,
+/// `core::...`, `::core::...`, `f32::INFINITY` and `u32::MAX`, which compile
+/// as written. The new path segments carry the span of the path's first
+/// segment, so that errors in the native code still point at the user's
+/// code. Paths inside macro invocations are not visited.
+pub fn rewrite_scalar_paths(block: &mut syn::Block, scalar: &syn::Ident) {
+    use syn::visit_mut::VisitMut;
+
+    struct Rewriter<'a> {
+        scalar: &'a syn::Ident,
+    }
+
+    impl VisitMut for Rewriter<'_> {
+        fn visit_expr_path_mut(&mut self, p: &mut syn::ExprPath) {
+            syn::visit_mut::visit_expr_path_mut(self, p);
+            if p.qself.is_none() {
+                if let Some(path) = native_const_path(&p.path, self.scalar) {
+                    p.path = path;
+                }
+            }
+        }
+    }
+
+    Rewriter { scalar }.visit_block_mut(block);
+}
+
+/// The native replacement of a constant path, for [`rewrite_scalar_paths`];
+/// `None` if `path` is to be left alone.
+fn native_const_path(path: &syn::Path, scalar: &syn::Ident) -> Option<syn::Path> {
+    if path.leading_colon.is_some() || path.segments.iter().any(|s| !s.arguments.is_none()) {
+        return None;
+    }
+    let segs: Vec<&syn::Ident> = path.segments.iter().map(|s| &s.ident).collect();
+    let span = segs.first()?.span();
+    let ident = |name: &str| syn::Ident::new(name, span);
+    let scalar = ident(&scalar.unraw().to_string());
+    let new_path = |segments: Vec<syn::Ident>| syn::Path {
+        leading_colon: Some(syn::Token![::](span)),
+        segments: segments.into_iter().map(syn::PathSegment::from).collect(),
+    };
+    match segs.as_slice() {
+        [ty, consts, name] if *consts == "consts" => {
+            let ty = if *ty == "Scalar" {
+                scalar
+            } else if *ty == "f32" || *ty == "f64" {
+                (*ty).clone()
+            } else {
+                return None;
+            };
+            Some(new_path(vec![
+                ident("core"),
+                ty,
+                (*consts).clone(),
+                (*name).clone(),
+            ]))
+        }
+        [ty, name]
+            if *ty == "Scalar" && FLOAT_ASSOC_CONSTS.contains(&name.to_string().as_str()) =>
+        {
+            Some(new_path(vec![
+                ident("core"),
+                ident("primitive"),
+                scalar,
+                (*name).clone(),
+            ]))
+        }
+        _ => None,
     }
 }
 
@@ -321,6 +427,49 @@ fn compound_assign_op(op: &syn::BinOp) -> Option<&'static str> {
     })
 }
 
+/// `n` followed by `noun`, pluralised unless `n` is 1 ("1 argument",
+/// "0 arguments").
+fn count_of(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// "was" for 1, "were" otherwise.
+fn was_were(n: usize) -> &'static str {
+    if n == 1 {
+        "was"
+    } else {
+        "were"
+    }
+}
+
+/// The names bound by a pattern (unraw), in order. Used to declare the
+/// variables of a rejected pattern anyway, so that their uses are not
+/// reported a second time as undeclared.
+fn pat_names(pat: &syn::Pat, out: &mut Vec<String>) {
+    use syn::Pat as P;
+    match pat {
+        P::Ident(p) => {
+            out.push(p.ident.unraw().to_string());
+            if let Some((_, sub)) = &p.subpat {
+                pat_names(sub, out);
+            }
+        }
+        P::Type(p) => pat_names(&p.pat, out),
+        P::Paren(p) => pat_names(&p.pat, out),
+        P::Reference(p) => pat_names(&p.pat, out),
+        P::Tuple(p) => p.elems.iter().for_each(|e| pat_names(e, out)),
+        P::TupleStruct(p) => p.elems.iter().for_each(|e| pat_names(e, out)),
+        P::Slice(p) => p.elems.iter().for_each(|e| pat_names(e, out)),
+        P::Or(p) => p.cases.iter().for_each(|e| pat_names(e, out)),
+        P::Struct(p) => p.fields.iter().for_each(|f| pat_names(&f.pat, out)),
+        _ => {}
+    }
+}
+
 /// A string literal token for a name in the generated IR.
 fn name_lit(name: &str) -> Literal {
     Literal::string(name)
@@ -340,6 +489,9 @@ struct Translator<'c, 'a> {
     errors: Option<syn::Error>,
     writes: Vec<(String, Span)>,
     fields: Vec<(String, Span)>,
+    /// The local variables in scope (unraw names), one list per enclosing
+    /// block or loop, innermost last.
+    scopes: Vec<Vec<String>>,
 }
 
 impl Translator<'_, '_> {
@@ -414,6 +566,43 @@ impl Translator<'_, '_> {
         }
     }
 
+    /// Declares the local variables bound by `pat` in the innermost scope.
+    fn declare(&mut self, pat: &syn::Pat) {
+        let mut names = Vec::new();
+        pat_names(pat, &mut names);
+        self.scopes
+            .last_mut()
+            .expect("a scope is always open while translating")
+            .extend(names);
+    }
+
+    /// True if a local variable `id` is in scope.
+    fn is_declared(&self, id: &syn::Ident) -> bool {
+        let name = id.unraw().to_string();
+        self.scopes.iter().flatten().any(|n| *n == name)
+    }
+
+    /// Runs `f` in a new innermost scope.
+    fn scoped<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
+        self.scopes.push(Vec::new());
+        let out = f(self);
+        self.scopes.pop();
+        out
+    }
+
+    /// Reports `id` (spanned at `node`) as a name that is not a local
+    /// variable in scope.
+    fn undeclared(&mut self, node: impl ToTokens, id: &syn::Ident) -> TokenStream {
+        self.error(
+            node,
+            format!(
+                "`{id}` is not a local variable of this method: constants, statics and other \
+                 items outside the model cannot be translated to GPU code; use a #[param] or \
+                 #[derived] field instead"
+            ),
+        )
+    }
+
     /// The name of the environment parameter, for messages.
     fn env_name(&self) -> String {
         self.ctx
@@ -425,8 +614,14 @@ impl Translator<'_, '_> {
     // Blocks and statements
     // ----------------------------------------------------------------------
 
-    /// Translates a `{ ... }` block into a `Block`.
+    /// Translates a `{ ... }` block into a `Block`; the variables it declares
+    /// are local to it.
     fn block(&mut self, stmts: &[syn::Stmt]) -> TokenStream {
+        self.scoped(|t| t.block_stmts(stmts))
+    }
+
+    /// Translates the statements of a block in the current scope.
+    fn block_stmts(&mut self, stmts: &[syn::Stmt]) -> TokenStream {
         let core = self.ctx.core;
         let mut out = Vec::new();
         let mut tail = None;
@@ -466,7 +661,8 @@ impl Translator<'_, '_> {
         }
     }
 
-    /// Translates `let name[: ty] [= init];`.
+    /// Translates `let name[: ty] [= init];`. The name is in scope after the
+    /// statement (not in its initializer).
     fn let_stmt(&mut self, local: &syn::Local) -> TokenStream {
         let core = self.ctx.core;
         self.check_attrs(&local.attrs);
@@ -496,6 +692,7 @@ impl Translator<'_, '_> {
             }
             None => quote!(::core::option::Option::None),
         };
+        self.declare(&local.pat);
         quote!(#core::ir::Stmt::Let { name: #name, ty: #ty, init: #init })
     }
 
@@ -603,6 +800,7 @@ impl Translator<'_, '_> {
                     e,
                     format!("`{id}` cannot be assigned: assign to a local or a `self` field"),
                 ),
+                Some(id) if !self.is_declared(id) => self.undeclared(e, id),
                 Some(id) => {
                     let lit = name_lit(&id.unraw().to_string());
                     quote!(#core::ir::Place::Local(#lit))
@@ -678,7 +876,8 @@ impl Translator<'_, '_> {
         }
     }
 
-    /// Translates `for var in start..end { body }` (or `..=`).
+    /// Translates `for var in start..end { body }` (or `..=`). The range is
+    /// translated outside the loop variable's scope, the body inside it.
     fn for_stmt(&mut self, f: &syn::ExprForLoop) -> TokenStream {
         let core = self.ctx.core;
         self.check_attrs(&f.attrs);
@@ -717,7 +916,10 @@ impl Translator<'_, '_> {
                 (TokenStream::new(), TokenStream::new(), false)
             }
         };
-        let body = self.block(&f.body.stmts);
+        let body = self.scoped(|t| {
+            t.declare(&f.pat);
+            t.block(&f.body.stmts)
+        });
         quote!(#core::ir::Stmt::For {
             var: #var,
             start: &#start,
@@ -1006,7 +1208,7 @@ impl Translator<'_, '_> {
         }
     }
 
-    /// Translates a path: a local variable or a numeric constant.
+    /// Translates a path: a local variable in scope or a numeric constant.
     fn path_expr(&mut self, p: &syn::ExprPath) -> TokenStream {
         let core = self.ctx.core;
         if p.qself.is_some() {
@@ -1031,6 +1233,9 @@ impl Translator<'_, '_> {
                          a call (e.g. `{id}.dt()`)"
                     ),
                 );
+            }
+            if !self.is_declared(id) {
+                return self.undeclared(p, id);
             }
             let lit = name_lit(&id.unraw().to_string());
             return quote!(#core::ir::Expr::Local(#lit));
@@ -1290,8 +1495,10 @@ impl Translator<'_, '_> {
             self.error(
                 m,
                 format!(
-                    "`{name}` takes {arity} argument(s) besides the receiver, but {} were given",
-                    m.args.len()
+                    "`{name}` takes {} besides the receiver, but {} {} given",
+                    count_of(arity, "argument"),
+                    m.args.len(),
+                    was_were(m.args.len())
                 ),
             );
         }
@@ -1333,8 +1540,10 @@ impl Translator<'_, '_> {
                 self.error(
                     m,
                     format!(
-                        "`{env}.{name}` takes {arity} argument(s), but {} were given",
-                        m.args.len()
+                        "`{env}.{name}` takes {}, but {} {} given",
+                        count_of(arity, "argument"),
+                        m.args.len(),
+                        was_were(m.args.len())
                     ),
                 );
             }
@@ -1352,8 +1561,20 @@ mod tests {
 
     const ENV_METHODS: &[(&str, usize)] = &[("dt", 0), ("add_to_post", 1), ("rand_uniform", 0)];
 
-    /// Translates `body` with core path `c`, environment parameter `env`.
+    /// Local variables that [`run`] declares around the body, so that the
+    /// tests can translate expressions over free variables.
+    const FREE: &[&str] = &[
+        "a", "b", "c", "d", "i", "n", "p", "q", "s", "x", "y", "z", "lo", "hi", "type",
+    ];
+
+    /// Translates `body` with core path `c`, environment parameter `env`, and
+    /// the local variables [`FREE`] in scope.
     fn run(body: &str) -> syn::Result<Translated> {
+        run_in_scope(body, FREE)
+    }
+
+    /// Translates `body` like [`run`], with only `outer` in scope.
+    fn run_in_scope(body: &str, outer: &[&str]) -> syn::Result<Translated> {
         let core = quote!(c);
         let env: syn::Ident = syn::parse_str("env").unwrap();
         let ctx = TranslateCtx {
@@ -1363,7 +1584,7 @@ mod tests {
             what: "neuron model `Lif`, method `sim`",
         };
         let block: syn::Block = syn::parse_str(body).unwrap();
-        translate_body(&block, &ctx)
+        translate_in_scope(&block, &ctx, outer)
     }
 
     /// Token text with the `::core::option::Option::` paths shortened.
@@ -1612,6 +1833,328 @@ mod tests {
         );
     }
 
+    // ------------------------------------------------- native constant paths
+
+    /// `body` after [`rewrite_scalar_paths`] with `Scalar` = `scalar`, as
+    /// token text.
+    fn rewritten(body: &str, scalar: &str) -> String {
+        let mut block: syn::Block = syn::parse_str(body).unwrap();
+        rewrite_scalar_paths(&mut block, &syn::Ident::new(scalar, Span::call_site()));
+        block.to_token_stream().to_string()
+    }
+
+    /// Token text of `body`, for comparisons with [`rewritten`].
+    fn tokens(body: &str) -> String {
+        syn::parse_str::<syn::Block>(body)
+            .unwrap()
+            .to_token_stream()
+            .to_string()
+    }
+
+    #[test]
+    fn rewrites_scalar_consts_module_paths() {
+        assert_eq!(
+            rewritten("{ Scalar::consts::PI }", "f32"),
+            tokens("{ ::core::f32::consts::PI }")
+        );
+        assert_eq!(
+            rewritten("{ Scalar::consts::PI }", "f64"),
+            tokens("{ ::core::f64::consts::PI }")
+        );
+        assert_eq!(
+            rewritten("{ 2.0 * Scalar::consts::FRAC_1_SQRT_2 }", "f64"),
+            tokens("{ 2.0 * ::core::f64::consts::FRAC_1_SQRT_2 }")
+        );
+    }
+
+    #[test]
+    fn rewrites_scalar_associated_consts() {
+        for name in FLOAT_ASSOC_CONSTS {
+            assert_eq!(
+                rewritten(&format!("{{ Scalar::{name} }}"), "f32"),
+                tokens(&format!("{{ ::core::primitive::f32::{name} }}")),
+            );
+            assert_eq!(
+                rewritten(&format!("{{ Scalar::{name} }}"), "f64"),
+                tokens(&format!("{{ ::core::primitive::f64::{name} }}")),
+            );
+        }
+    }
+
+    #[test]
+    fn rewrites_f32_and_f64_consts_paths_whatever_the_scalar() {
+        for scalar in ["f32", "f64"] {
+            assert_eq!(
+                rewritten("{ f32::consts::PI + f64::consts::E as f32 }", scalar),
+                tokens("{ ::core::f32::consts::PI + ::core::f64::consts::E as f32 }")
+            );
+        }
+    }
+
+    #[test]
+    fn rewrites_paths_everywhere_in_the_body() {
+        let body = "{
+            let w: Scalar = 2.0 * Scalar::consts::TAU / self.period;
+            if w < Scalar::EPSILON {
+                self.v = (w * f32::consts::FRAC_PI_2 as Scalar).sin().max(Scalar::MIN);
+            } else if w > Scalar::MAX {
+                return;
+            }
+            for i in 0..(Scalar::consts::E as u32) {
+                self.v += env.rand_poisson(Scalar::consts::LN_2) + i as Scalar;
+            }
+            while self.v > Scalar::INFINITY { self.v = -Scalar::NAN; }
+            let y = if self.v > 0.0 { f64::consts::PI as Scalar } else { self.t[Scalar::MAX as usize] };
+            y
+        }";
+        let expected = "{
+            let w: Scalar = 2.0 * ::core::f64::consts::TAU / self.period;
+            if w < ::core::primitive::f64::EPSILON {
+                self.v = (w * ::core::f32::consts::FRAC_PI_2 as Scalar).sin().max(::core::primitive::f64::MIN);
+            } else if w > ::core::primitive::f64::MAX {
+                return;
+            }
+            for i in 0..(::core::f64::consts::E as u32) {
+                self.v += env.rand_poisson(::core::f64::consts::LN_2) + i as Scalar;
+            }
+            while self.v > ::core::primitive::f64::INFINITY { self.v = -::core::primitive::f64::NAN; }
+            let y = if self.v > 0.0 { ::core::f64::consts::PI as Scalar } else { self.t[::core::primitive::f64::MAX as usize] };
+            y
+        }";
+        assert_eq!(rewritten(body, "f64"), tokens(expected));
+    }
+
+    #[test]
+    fn leaves_other_paths_alone() {
+        let bodies = [
+            "{ std::f32::consts::PI }",
+            "{ std::f64::consts::E }",
+            "{ core::f32::consts::PI }",
+            "{ ::core::f32::consts::PI }",
+            "{ ::std::f64::consts::PI }",
+            "{ ::core::primitive::f32::MAX }",
+            "{ f32::INFINITY + f64::MAX as f32 }",
+            "{ u32::MAX as Scalar }",
+            "{ std::f32::MAX }",
+            "{ x + Scalar::RADIX as Scalar }",
+            "{ Scalar::from(1.0f32) }",
+            "{ <Scalar>::MAX }",
+            "{ <Scalar as Foo>::consts::PI }",
+            "{ foo::consts::PI + u32::consts::PI }",
+            "{ ::Scalar::MAX + ::f32::consts::PI }",
+            "{ Scalar::<f32>::MAX }",
+            "{ Scalar::consts::inner::PI }",
+            "{ let x: Scalar = 1.0 as Scalar; x }",
+            "{ println!(\"{}\", Scalar::consts::PI); }",
+        ];
+        for body in bodies {
+            for scalar in ["f32", "f64"] {
+                assert_eq!(rewritten(body, scalar), tokens(body), "{body}");
+            }
+        }
+    }
+
+    #[test]
+    fn rewritten_paths_keep_the_span_of_the_original() {
+        let mut block: syn::Block = syn::parse_str("{ Scalar::consts::PI }").unwrap();
+        rewrite_scalar_paths(&mut block, &syn::Ident::new("f32", Span::call_site()));
+        let Some(syn::Stmt::Expr(syn::Expr::Path(p), None)) = block.stmts.first() else {
+            panic!("unexpected body {}", block.to_token_stream());
+        };
+        let spans: Vec<Option<String>> = p
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.span().source_text())
+            .collect();
+        if spans.iter().all(Option::is_some) {
+            let spans: Vec<String> = spans.into_iter().flatten().collect();
+            assert_eq!(spans, ["Scalar", "Scalar", "consts", "PI"]);
+        }
+    }
+
+    // ------------------------------------------------- local variable scopes
+
+    /// The messages of all errors of `body`, translated with no free
+    /// variables in scope.
+    fn strict_errors(body: &str) -> Vec<String> {
+        match run_in_scope(body, &[]) {
+            Ok(t) => panic!("expected an error for {body}, got {}", t.block),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    /// Asserts that `body` (with no free variables) gives exactly one error,
+    /// reporting `name` as undeclared.
+    fn assert_undeclared(body: &str, name: &str) {
+        let errs = strict_errors(body);
+        assert_eq!(errs.len(), 1, "{body}: {errs:?}");
+        let expected = format!(
+            "`{name}` is not a local variable of this method: constants, statics and other \
+             items outside the model cannot be translated to GPU code; use a #[param] or \
+             #[derived] field instead (in neuron model `Lif`, method `sim`)"
+        );
+        assert_eq!(errs[0], expected, "{body}");
+    }
+
+    /// Asserts that `body` translates with no free variables in scope.
+    fn assert_translates(body: &str) {
+        if let Err(e) = run_in_scope(body, &[]) {
+            panic!("unexpected error for {body}: {e}");
+        }
+    }
+
+    #[test]
+    fn rejects_undeclared_identifiers() {
+        assert_undeclared("{ self.v += FOO; }", "FOO");
+        assert_undeclared("{ self.v += FOO as Scalar; }", "FOO");
+        assert_undeclared("{ self.v = FOO.exp(); }", "FOO");
+        assert_undeclared("{ self.v = self.t[IDX]; }", "IDX");
+        assert_undeclared("{ for i in 0..N { } }", "N");
+        assert_undeclared("{ if ENABLED { self.v = 0.0; } }", "ENABLED");
+        assert_undeclared("{ env.add_to_post(G); }", "G");
+        assert_undeclared("{ let y = -r#type; }", "r#type");
+        // Enum variants and unit structs are items too.
+        assert_undeclared("{ let y = None; }", "None");
+    }
+
+    #[test]
+    fn rejects_assignments_to_undeclared_locals() {
+        assert_undeclared("{ x = 1.0; }", "x");
+        assert_undeclared("{ COUNTER += 1; }", "COUNTER");
+        assert_undeclared("{ (x) = 1.0; }", "x");
+    }
+
+    #[test]
+    fn rejects_use_before_declaration() {
+        assert_undeclared("{ let y = later; let later = 1.0; }", "later");
+        assert_undeclared("{ later = 2.0; let later = 1.0; }", "later");
+        // A `let` is not in scope in its own initializer.
+        assert_undeclared("{ let x = x + 1.0; }", "x");
+        assert_undeclared("{ let x: Scalar = if true { x } else { 0.0 }; }", "x");
+    }
+
+    #[test]
+    fn rejects_use_outside_the_declaring_block() {
+        assert_undeclared("{ if self.v > 0.0 { let t = 1.0; } self.v = t; }", "t");
+        assert_undeclared(
+            "{ if self.v > 0.0 { } else { let t = 1.0; } self.v += t; }",
+            "t",
+        );
+        assert_undeclared(
+            "{ if self.v > 0.0 { } else if self.v < 0.0 { let t = 1.0; } t = 0.0; }",
+            "t",
+        );
+        assert_undeclared("{ while self.v > 0.0 { let t = 1.0; } self.v = t; }", "t");
+        assert_undeclared("{ loop { let t = 1.0; break; } self.v = t; }", "t");
+        assert_undeclared(
+            "{ let u = if self.v > 0.0 { let k = 2.0; k } else { 0.0 }; self.v = u * k; }",
+            "k",
+        );
+        // Sibling blocks do not share variables.
+        assert_undeclared(
+            "{ if self.v > 0.0 { let t = 1.0; } else { self.v = t; } }",
+            "t",
+        );
+    }
+
+    #[test]
+    fn loop_variables_are_only_in_scope_in_the_body() {
+        assert_translates("{ for i in 0..3 { self.v += i as Scalar; } }");
+        assert_undeclared(
+            "{ for i in 0..3 { self.v += i as Scalar; } self.v = i as Scalar; }",
+            "i",
+        );
+        assert_undeclared("{ for i in 0..3 { } i = 1; }", "i");
+        // Not in its own range either.
+        assert_undeclared("{ for i in 0..i { } }", "i");
+        // Variables of the body end with each iteration.
+        assert_undeclared(
+            "{ for i in 0..3 { let t = i; } self.v = t as Scalar; }",
+            "t",
+        );
+    }
+
+    #[test]
+    fn declared_locals_translate() {
+        assert_translates(
+            "{
+                let a = 1.0;
+                let mut b: Scalar;
+                b = a;
+                let n: usize;
+                n = 3;
+                for i in 0..n {
+                    let t = i as Scalar * b;
+                    b += t;
+                    for j in i..n { b += (i + j) as Scalar; }
+                    if t > a { let u = t; b -= u; } else { b += a; }
+                }
+                while b > a { b -= a; }
+                let c = if b > 0.0 { let d = b * 2.0; d + a } else { a };
+                self.v = c;
+            }",
+        );
+        assert_translates("{ let r#type = 1.0; self.v = r#type + r#type; }");
+        assert_translates("{ let x = 1.0; self.v = r#x; }");
+    }
+
+    #[test]
+    fn shadowing_still_works() {
+        let one = float("1.0");
+        let sum = bin("Add", local("x"), float("1.0"));
+        assert_eq!(
+            norm(
+                &run_in_scope("{ let x = 1.0; let x = x + 1.0; x }", &[])
+                    .unwrap()
+                    .block
+            ),
+            block(
+                quote!(
+                    c::ir::Stmt::Let { name: "x", ty: None, init: Some(&#one) },
+                    c::ir::Stmt::Let { name: "x", ty: None, init: Some(&#sum) }
+                ),
+                Some(local("x"))
+            )
+        );
+        // An inner shadow ends with its block; the outer variable stays.
+        assert_translates(
+            "{ let x = 1.0; if self.v > x { let x = 2.0; self.v = x; } self.v += x; }",
+        );
+        // A loop variable may shadow an outer variable, which is visible
+        // again after the loop (and in the range).
+        assert_translates(
+            "{ let i = 5; for i in 0..i { self.v += i as Scalar; } self.v += i as Scalar; }",
+        );
+    }
+
+    #[test]
+    fn rejected_patterns_still_declare_their_names() {
+        // Only the pattern (and the tuple) are reported, not every later use
+        // of `a` and `b`.
+        let errs = strict_errors("{ let (a, b) = (1.0, 2.0); self.v = a + b; }");
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert!(errs[0].contains("must bind a plain identifier"), "{errs:?}");
+        let errs = strict_errors("{ for mut i in 0..3 { self.v = i as Scalar; } }");
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0].contains("a `mut` loop variable"), "{errs:?}");
+    }
+
+    #[test]
+    fn undeclared_error_spans_the_identifier() {
+        let err = run_in_scope("{ let a = 1.0; self.v = a * FOO; }", &[])
+            .err()
+            .unwrap();
+        let tokens = err.to_compile_error();
+        if let Some(source) = tokens
+            .into_iter()
+            .next()
+            .and_then(|t| t.span().source_text())
+        {
+            assert_eq!(source, "FOO");
+        }
+    }
+
     #[test]
     fn fields_and_writes_are_collected_in_order() {
         let t = run(
@@ -1750,7 +2293,15 @@ mod tests {
         assert_error("{ self.helper() }", "calling methods of `self`");
         assert_error(
             "{ x.powf() }",
-            "`powf` takes 1 argument(s) besides the receiver, but 0",
+            "`powf` takes 1 argument besides the receiver, but 0 were given",
+        );
+        assert_error(
+            "{ x.exp(y) }",
+            "`exp` takes 0 arguments besides the receiver, but 1 was given",
+        );
+        assert_error(
+            "{ x.clamp(y) }",
+            "`clamp` takes 2 arguments besides the receiver, but 1 was given",
         );
         assert_error("{ x.max::<f32>(y) }", "generic arguments (`::<...>`)");
     }
@@ -1783,7 +2334,15 @@ mod tests {
         );
         assert_error(
             "{ env.dt(1.0) }",
-            "`env.dt` takes 0 argument(s), but 1 were given",
+            "`env.dt` takes 0 arguments, but 1 was given",
+        );
+        assert_error(
+            "{ env.add_to_post() }",
+            "`env.add_to_post` takes 1 argument, but 0 were given",
+        );
+        assert_error(
+            "{ env.add_to_post(x, y) }",
+            "`env.add_to_post` takes 1 argument, but 2 were given",
         );
         assert_error(
             "{ env }",
@@ -1794,7 +2353,7 @@ mod tests {
     }
 
     #[test]
-    fn env_without_env_param_is_an_ordinary_local() {
+    fn env_without_env_param_is_an_ordinary_name() {
         let core = quote!(c);
         let ctx = TranslateCtx {
             core: &core,
@@ -1810,8 +2369,29 @@ mod tests {
             "{err}"
         );
         let body: syn::Block = syn::parse_quote!({ env });
+        let err = translate_body(&body, &ctx).err().unwrap();
+        assert!(
+            err.to_string()
+                .contains("`env` is not a local variable of this method"),
+            "{err}"
+        );
+        let body: syn::Block = syn::parse_quote!({
+            let env = 1.0;
+            env
+        });
         let t = translate_body(&body, &ctx).unwrap();
-        assert_eq!(norm(&t.block), tail(local("env")));
+        let one = float("1.0");
+        assert_eq!(
+            norm(&t.block),
+            block(
+                quote!(c::ir::Stmt::Let {
+                    name: "env",
+                    ty: None,
+                    init: Some(&#one)
+                }),
+                Some(local("env"))
+            )
+        );
     }
 
     #[test]

@@ -18,7 +18,12 @@ struct Args {
     out: PathBuf,
 }
 
-const NAMES: [&str; 4] = ["regular spiking", "fast spiking", "chattering", "intrinsically bursting"];
+const NAMES: [&str; 4] = [
+    "regular spiking",
+    "fast spiking",
+    "chattering",
+    "intrinsically bursting",
+];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
@@ -33,7 +38,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .init("d", vec![8.0, 2.0, 2.0, 4.0])
         .record_spikes(true)
         .build()?;
-    net.add_current_source("CurrentSource", pop, DC { amp: 10.0 }).build()?;
+    net.add_current_source("CurrentSource", pop, DC { amp: 10.0 })
+        .build()?;
     let rec = net.record_var(pop, "v", Neurons::All, 1)?;
 
     let mut sim = CpuSimulation::new(&net)?;
@@ -49,13 +55,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .filter(|(_, &id)| id == i as u32)
             .map(|(t, _)| format!("{t:.1}"))
             .collect();
-        println!("neuron {i} ({name}): {} spikes at [{}] ms", times.len(), times.join(", "));
+        println!(
+            "neuron {i} ({name}): {} spikes at [{}] ms",
+            times.len(),
+            times.join(", ")
+        );
     }
 
     std::fs::create_dir_all(&args.out)?;
     let mut csv = String::from("t_ms,v0,v1,v2,v3\n");
     for (s, t) in v.times.iter().enumerate() {
-        let row: Vec<String> = v.values[s * 4..s * 4 + 4].iter().map(|x| format!("{x:.4}")).collect();
+        let row: Vec<String> = v.values[s * 4..s * 4 + 4]
+            .iter()
+            .map(|x| format!("{x:.4}"))
+            .collect();
         csv.push_str(&format!("{t:.1},{}\n", row.join(",")));
     }
     std::fs::write(args.out.join("izhikevich.csv"), csv)?;
@@ -70,13 +83,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .x_label_area_size(24)
             .y_label_area_size(40)
             .build_cartesian_2d(0f64..200f64, -90f64..40f64)?;
-        chart.configure_mesh().disable_mesh().y_desc("V (mV)").draw()?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .y_desc("V (mV)")
+            .draw()?;
         chart.draw_series(LineSeries::new(
             v.times.iter().copied().zip(v.trace(i)),
             &BLUE,
         ))?;
     }
     root.present()?;
-    println!("wrote {} and {}", args.out.join("izhikevich.csv").display(), png.display());
+    println!(
+        "wrote {} and {}",
+        args.out.join("izhikevich.csv").display(),
+        png.display()
+    );
     Ok(())
 }

@@ -50,3 +50,8 @@ pub use snn_core::*;
 /// The core crate, re-exported for the code the model macros generate.
 #[doc(hidden)]
 pub use snn_core;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -174,10 +174,12 @@ fn egp_refs<S>(egps: &[Vec<S>]) -> Vec<EgpRef<S>> {
 }
 
 fn slices_mut(vars: &mut [VarArray]) -> Vec<VarSliceMut<'_>> {
-    vars.iter_mut().map(|v| {
-        let n = v.len();
-        v.slice_mut(0..n)
-    }).collect()
+    vars.iter_mut()
+        .map(|v| {
+            let n = v.len();
+            v.slice_mut(0..n)
+        })
+        .collect()
 }
 
 impl<S: CpuReal> Block<S> {
@@ -366,7 +368,13 @@ fn init_var<S: Real>(
     arr
 }
 
-fn init_part_vars<S: Real>(part: &ModelPart, net: &Network, n: usize, group: u32, sub: u32) -> Vec<VarArray> {
+fn init_part_vars<S: Real>(
+    part: &ModelPart,
+    net: &Network,
+    n: usize,
+    group: u32,
+    sub: u32,
+) -> Vec<VarArray> {
     part.model
         .fields_of(FieldKind::Var)
         .zip(&part.var_inits)
@@ -417,7 +425,10 @@ impl<S: CpuReal> CpuState<S> {
             let nm = net.populations()[target].part.model;
             part.model
                 .fields_of(FieldKind::NeuronVar)
-                .map(|f| nm.index_of(FieldKind::Var, f.name).expect("checked by the network builder"))
+                .map(|f| {
+                    nm.index_of(FieldKind::Var, f.name)
+                        .expect("checked by the network builder")
+                })
                 .collect()
         };
         let groups: Vec<GroupConsts<S>> = net
@@ -521,12 +532,18 @@ impl<S: CpuReal> CpuState<S> {
             };
             let owner = format!("synapse group `{}` (weight update)", g.name);
             let mut wu_vars = Vec::new();
-            for (k, (f, init)) in g.wu.model.fields_of(FieldKind::Var).zip(&g.wu.var_inits).enumerate() {
-                init.validate(n_syn).map_err(|reason| Error::InvalidVarInit {
-                    owner: owner.clone(),
-                    var: f.name.to_string(),
-                    reason,
-                })?;
+            for (k, (f, init)) in
+                g.wu.model
+                    .fields_of(FieldKind::Var)
+                    .zip(&g.wu.var_inits)
+                    .enumerate()
+            {
+                init.validate(n_syn)
+                    .map_err(|reason| Error::InvalidVarInit {
+                        owner: owner.clone(),
+                        var: f.name.to_string(),
+                        reason,
+                    })?;
                 let stream = stream_id(StreamPurpose::VarInit, gi as u32, SUB_WU + k as u32);
                 let arr = init_var::<S>(init, f.ty, precision, n_syn, seed, stream);
                 wu_vars.push(match (&list_order, init) {
@@ -547,7 +564,13 @@ impl<S: CpuReal> CpuState<S> {
             }
             let psm_vars = {
                 let mut v = vec![VarArray::zeros(IrType::Scalar, precision, n_post as usize)];
-                v.extend(init_part_vars::<S>(&g.psm, net, n_post as usize, gi as u32, SUB_PSM));
+                v.extend(init_part_vars::<S>(
+                    &g.psm,
+                    net,
+                    n_post as usize,
+                    gi as u32,
+                    SUB_PSM,
+                ));
                 v
             };
             let ring_slots = if g.max_dendritic_delay > 0 || g.delay_var.is_some() {
@@ -576,12 +599,18 @@ impl<S: CpuReal> CpuState<S> {
                 let idx: Vec<usize> = (lo as usize..hi as usize).collect();
                 b.incoming.push(IncomingBlock {
                     group: gi,
-                    psm_vars: psm_vars.iter().map(|v| gather(v, &idx, precision)).collect(),
+                    psm_vars: psm_vars
+                        .iter()
+                        .map(|v| gather(v, &idx, precision))
+                        .collect(),
                     ring: vec![S::ZERO; b.len as usize * ring_slots as usize],
                     ring_slots,
                     row_ptr,
                     ind,
-                    wu_vars: wu_vars.iter().map(|v| gather(v, &positions, precision)).collect(),
+                    wu_vars: wu_vars
+                        .iter()
+                        .map(|v| gather(v, &positions, precision))
+                        .collect(),
                 });
             }
         }
@@ -645,7 +674,9 @@ impl<S: CpuReal> CpuState<S> {
         if self.blocks.len() == 1 {
             self.blocks[0].update(&ctx)?;
         } else {
-            self.blocks.par_iter_mut().try_for_each(|b| b.update(&ctx))?;
+            self.blocks
+                .par_iter_mut()
+                .try_for_each(|b| b.update(&ctx))?;
         }
         // Commit spikes (blocks are ordered by population, then start).
         for (pi, q) in self.queues.iter_mut().enumerate() {
@@ -659,7 +690,12 @@ impl<S: CpuReal> CpuState<S> {
                 r.record_step(self.step, out);
             }
         }
-        for (rec, data) in self.net.var_recordings().iter().zip(&mut self.var_recordings) {
+        for (rec, data) in self
+            .net
+            .var_recordings()
+            .iter()
+            .zip(&mut self.var_recordings)
+        {
             if (self.step + 1) % rec.every as u64 == 0 {
                 data.times.push((self.step + 1) as f64 * dt);
                 let pi = rec.population.0 as usize;
@@ -694,7 +730,12 @@ impl<S: CpuReal> CpuState<S> {
         let incs: Vec<&IncomingBlock<S>> = self
             .pop_blocks(post)
             .iter()
-            .map(|b| b.incoming.iter().find(|inc| inc.group == gi).expect("group in block"))
+            .map(|b| {
+                b.incoming
+                    .iter()
+                    .find(|inc| inc.group == gi)
+                    .expect("group in block")
+            })
             .collect();
         for i in 0..n_pre {
             for inc in &incs {
@@ -707,12 +748,14 @@ impl<S: CpuReal> CpuState<S> {
 }
 
 fn var_index(part: &ModelPart, owner: String, var: &str) -> Result<usize> {
-    part.model.index_of(FieldKind::Var, var).ok_or_else(|| Error::UnknownVariable {
-        owner,
-        model: format!("{} `{}`", part.model.kind.describe(), part.model.name),
-        var: var.to_string(),
-        known: part.model.var_names().join(", "),
-    })
+    part.model
+        .index_of(FieldKind::Var, var)
+        .ok_or_else(|| Error::UnknownVariable {
+            owner,
+            model: format!("{} `{}`", part.model.kind.describe(), part.model.name),
+            var: var.to_string(),
+            known: part.model.var_names().join(", "),
+        })
 }
 
 fn value_at(arr: &VarArray, i: usize) -> f64 {
@@ -788,7 +831,12 @@ impl Simulation for CpuSimulation {
             Ok(s.pop_blocks(pi).iter().flat_map(|b| b.vars[k].to_f64()).collect())
         })
     }
-    fn set_var_values(&mut self, population: PopulationRef, var: &str, values: &[f64]) -> Result<()> {
+    fn set_var_values(
+        &mut self,
+        population: PopulationRef,
+        var: &str,
+        values: &[f64],
+    ) -> Result<()> {
         dispatch!(&mut self.inner, s => {
             let pi = s.pop_index(population)?;
             let p = &s.net.populations()[pi];

@@ -6,9 +6,10 @@
 //! block and step, the per-element loops are monomorphic and inlined.
 
 use crate::model::{
-    CurrentSourceBehaviour, CurrentSourceEnv, CurrentSourceModel, EgpRef, NeuronBehaviour, NeuronEnv, NeuronModel,
-    PostsynapticBehaviour, PostsynapticEnv, PostsynapticModel, PrecisionStates, StateIo, StateSource,
-    WeightUpdateBehaviour, WeightUpdateEnv, WeightUpdateModel,
+    CurrentSourceBehaviour, CurrentSourceEnv, CurrentSourceModel, EgpRef, NeuronBehaviour,
+    NeuronEnv, NeuronModel, PostsynapticBehaviour, PostsynapticEnv, PostsynapticModel,
+    PrecisionStates, StateIo, StateSource, WeightUpdateBehaviour, WeightUpdateEnv,
+    WeightUpdateModel,
 };
 use crate::real::Real;
 use crate::rng::RngStream;
@@ -48,7 +49,13 @@ pub(crate) struct ElementArgs<'a, 's, S: Real> {
 /// Runs a neuron model over a block.
 pub(crate) trait NeuronRunner<S: Real>: Send + Sync {
     /// Sim, threshold and reset of every neuron; spiking ids (absolute, ascending) pushed to `spikes`.
-    fn update(&self, a: ElementArgs<'_, '_, S>, isyn: &[S], auto_refractory: bool, spikes: &mut Vec<u32>);
+    fn update(
+        &self,
+        a: ElementArgs<'_, '_, S>,
+        isyn: &[S],
+        auto_refractory: bool,
+        spikes: &mut Vec<u32>,
+    );
 }
 
 /// Runs a postsynaptic model over a block.
@@ -103,8 +110,14 @@ impl<M> Runner<M> {
 }
 
 impl<M: NeuronModel, S: PrecisionStates> NeuronRunner<S> for Runner<M> {
-    fn update(&self, a: ElementArgs<'_, '_, S>, isyn: &[S], auto_refractory: bool, spikes: &mut Vec<u32>) {
-        for i in 0..a.len {
+    fn update(
+        &self,
+        a: ElementArgs<'_, '_, S>,
+        isyn: &[S],
+        auto_refractory: bool,
+        spikes: &mut Vec<u32>,
+    ) {
+        for (i, &isyn) in isyn.iter().enumerate().take(a.len) {
             let src = StateSource {
                 params: a.consts,
                 vars: a.vars,
@@ -116,7 +129,7 @@ impl<M: NeuronModel, S: PrecisionStates> NeuronRunner<S> for Runner<M> {
             let mut env = NeuronEnv {
                 t: a.info.t,
                 dt: a.info.dt,
-                isyn: isyn[i],
+                isyn,
                 id,
                 rng: a.info.rng(id),
             };
@@ -201,7 +214,10 @@ impl<M: WeightUpdateModel, S: PrecisionStates> WeightUpdateRunner<S> for Runner<
         };
         let mut overflow = None;
         for &pre in a.spikes {
-            let (lo, hi) = (a.row_ptr[pre as usize] as usize, a.row_ptr[pre as usize + 1] as usize);
+            let (lo, hi) = (
+                a.row_ptr[pre as usize] as usize,
+                a.row_ptr[pre as usize + 1] as usize,
+            );
             for k in lo..hi {
                 let src = StateSource {
                     params: a.consts,

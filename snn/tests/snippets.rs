@@ -1,0 +1,224 @@
+//! User-defined variable-initialisation and connectivity snippets.
+
+use snn::prelude::*;
+
+/// value = start + step * element
+#[var_init_snippet]
+pub struct Ramp {
+    #[param]
+    pub start: Scalar,
+    #[param]
+    pub step: Scalar,
+}
+
+#[var_init_snippet]
+impl Ramp {
+    fn init(&self, env: &mut InitEnv) -> Scalar {
+        self.start + self.step * env.id() as Scalar
+    }
+}
+
+/// value = scale * u^2 with u uniform in (0, 1): mean scale / 3.
+#[var_init_snippet]
+pub struct SquaredUniform {
+    #[param(positive)]
+    pub scale: Scalar,
+}
+
+#[var_init_snippet]
+impl SquaredUniform {
+    fn init(&self, env: &mut InitEnv) -> Scalar {
+        let u = env.rand_uniform();
+        self.scale * u * u
+    }
+}
+
+/// Neuron i projects to its `k` successors on a ring.
+#[connectivity_snippet(max_row_length = k as u32)]
+pub struct RingSuccessors {
+    #[param(positive)]
+    pub k: Scalar,
+}
+
+#[connectivity_snippet]
+impl RingSuccessors {
+    fn row_build(&self, env: &mut RowBuildEnv) {
+        let n = env.num_post();
+        for j in 1..=(self.k as u32) {
+            env.add_synapse((env.id_pre() + j) % n);
+        }
+    }
+}
+
+/// Fixed probability by geometric skipping, written as a snippet.
+#[connectivity_snippet(max_row_length = num_post)]
+pub struct Bernoulli {
+    #[param]
+    pub p: Scalar,
+    #[derived(1.0 / (1.0 - p).ln())]
+    inv_log_q: Scalar,
+}
+
+#[connectivity_snippet]
+impl Bernoulli {
+    fn row_build(&self, env: &mut RowBuildEnv) {
+        let mut j: i64 = -1;
+        loop {
+            let u = env.rand_uniform();
+            j += 1 + (u.ln() * self.inv_log_q).floor() as i64;
+            if j >= env.num_post() as i64 {
+                break;
+            }
+            env.add_synapse(j as u32);
+        }
+    }
+}
+
+/// Every row gets one target that does not exist.
+#[connectivity_snippet(max_row_length = 1)]
+pub struct OutOfRange {}
+
+#[connectivity_snippet]
+impl OutOfRange {
+    fn row_build(&self, env: &mut RowBuildEnv) {
+        env.add_synapse(env.num_post());
+    }
+}
+
+fn lif() -> Lif {
+    Lif {
+        c: 1.0,
+        tau_m: 20.0,
+        v_rest: -70.0,
+        v_reset: -70.0,
+        v_thresh: -50.0,
+        i_offset: 0.0,
+        tau_refrac: 2.0,
+    }
+}
+
+#[test]
+fn var_init_snippet_values_for_neurons_and_synapses() {
+    for precision in [Precision::F32, Precision::F64] {
+        let mut net = Network::new(0.1).unwrap();
+        net.set_precision(precision);
+        let p = net
+            .add_population("P", 10, lif())
+            .init(
+                "v",
+                VarInit::snippet(Ramp {
+                    start: -70.0,
+                    step: 0.5,
+                }),
+            )
+            .init("refrac_time", 0.0)
+            .build()
+            .unwrap();
+        net.add_synapse_group("S", p, p, StaticPulse, DeltaCurr)
+            .connectivity(Connectivity::snippet(RingSuccessors { k: 2.0 }))
+            .wu_init(
+                "g",
+                VarInit::snippet(Ramp {
+                    start: 1.0,
+                    step: 1.0,
+                }),
+            )
+            .build()
+            .unwrap();
+        let sim = CpuSimulation::new(&net).unwrap();
+        let v = sim.var_values(p.into(), "v").unwrap();
+        let expected: Vec<f64> = (0..10).map(|i| -70.0 + 0.5 * i as f64).collect();
+        assert_eq!(v, expected, "{precision:?}");
+        // Synapse values follow the row-major synapse index.
+        let g = sim.synapse_var_values("S", "g").unwrap();
+        assert_eq!(g, (1..=20).map(|x| x as f64).collect::<Vec<_>>());
+    }
+}
+
+#[test]
+fn random_var_init_snippet_has_the_right_mean() {
+    let mut net = Network::new(0.1).unwrap();
+    let n = 100_000;
+    let p = net
+        .add_population("P", n, lif())
+        .init("v", VarInit::snippet(SquaredUniform { scale: 3.0 }))
+        .init("refrac_time", 0.0)
+        .build()
+        .unwrap();
+    let sim = CpuSimulation::new(&net).unwrap();
+    let v = sim.var_values(p.into(), "v").unwrap();
+    // E[3 u^2] = 1, Var = 9 (1/5 - 1/9) = 0.8; 5 standard errors of the mean.
+    let mean = v.iter().sum::<f64>() / n as f64;
+    assert!(
+        (mean - 1.0).abs() < 5.0 * (0.8f64 / n as f64).sqrt(),
+        "mean {mean}"
+    );
+    assert!(v.iter().all(|&x| (0.0..3.0).contains(&x)));
+    let mut net2 = net.clone();
+    net2.set_seed(7);
+    let other = CpuSimulation::new(&net2)
+        .unwrap()
+        .var_values(p.into(), "v")
+        .unwrap();
+    assert_ne!(v, other, "different seeds give different values");
+
+    let err = Network::new(0.1)
+        .unwrap()
+        .add_population("Q", 3, lif())
+        .init("v", VarInit::snippet(SquaredUniform { scale: -1.0 }))
+        .init("refrac_time", 0.0)
+        .build()
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("parameter `scale` = -1 must be > 0"),
+        "{err}"
+    );
+}
+
+#[test]
+fn connectivity_snippets_build_the_rows_they_describe() {
+    let ring = Connectivity::snippet(RingSuccessors { k: 3.0 });
+    let c = ring.build(8, 8, true, 1, 2).unwrap();
+    for i in 0..8u32 {
+        let mut want: Vec<u32> = (1..=3).map(|j| (i + j) % 8).collect();
+        want.sort();
+        assert_eq!(c.row(i), &want[..], "row {i}");
+    }
+    assert_eq!(ring.max_row_length(8, 8, true), 3);
+
+    // Bernoulli(p) per pair: total ~ Binomial(N^2, p), 5 sigma.
+    let (n, p) = (400u32, 0.05);
+    let c = Connectivity::snippet(Bernoulli { p })
+        .build(n, n, false, 3, 4)
+        .unwrap();
+    let total = c.ind.len() as f64;
+    let (mu, sd) = ((n * n) as f64 * p, ((n * n) as f64 * p * (1.0 - p)).sqrt());
+    assert!((total - mu).abs() < 5.0 * sd, "{total} vs {mu} +- {sd}");
+
+    let err = Connectivity::snippet(OutOfRange {})
+        .build(4, 4, false, 0, 0)
+        .unwrap_err();
+    assert!(
+        err.contains("OutOfRange: row 0 adds a synapse to postsynaptic neuron 4"),
+        "{err}"
+    );
+    let mut net = Network::new(0.1).unwrap();
+    let p = net
+        .add_population("P", 4, lif())
+        .init("v", -70.0)
+        .init("refrac_time", 0.0)
+        .build()
+        .unwrap();
+    net.add_synapse_group("S", p, p, StaticPulse, DeltaCurr)
+        .connectivity(Connectivity::snippet(OutOfRange {}))
+        .wu_init("g", 1.0)
+        .build()
+        .unwrap();
+    let err = CpuSimulation::new(&net).err().unwrap();
+    assert!(
+        err.to_string()
+            .starts_with("synapse group `S`: connectivity: OutOfRange"),
+        "{err}"
+    );
+}

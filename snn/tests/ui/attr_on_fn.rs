@@ -1,0 +1,6 @@
+use snn::prelude::*;
+
+#[neuron_model]
+fn sim() {}
+
+fn main() {}

@@ -1,0 +1,18 @@
+use snn::prelude::*;
+
+#[neuron_model]
+pub struct M {
+    #[param]
+    pub tau: Scalar,
+    #[var]
+    v: Scalar,
+}
+
+#[neuron_model]
+impl M {
+    fn sim(&mut self, env: &mut NeuronEnv) {
+        env.add_to_post(1.0);
+    }
+}
+
+fn main() {}

@@ -1,0 +1,18 @@
+use snn::prelude::*;
+
+#[neuron_model]
+pub struct M {
+    #[param]
+    pub tau: Scalar,
+    #[var]
+    v: Scalar,
+}
+
+#[neuron_model]
+impl M {
+    fn sim(&mut self, env: &mut NeuronEnv) {
+        self.v = foo(self.v);
+    }
+}
+
+fn main() {}

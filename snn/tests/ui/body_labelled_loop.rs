@@ -1,0 +1,20 @@
+use snn::prelude::*;
+
+#[neuron_model]
+pub struct M {
+    #[param]
+    pub tau: Scalar,
+    #[var]
+    v: Scalar,
+}
+
+#[neuron_model]
+impl M {
+    fn sim(&mut self, env: &mut NeuronEnv) {
+        'outer: for i in 0..10 {
+            self.v += 1.0;
+        }
+    }
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use snn::prelude::*;
+
+#[neuron_model]
+pub struct M {
+    #[param(huge)]
+    pub tau: Scalar,
+}
+
+fn main() {}

@@ -1,0 +1,19 @@
+use snn::prelude::*;
+
+#[neuron_model]
+pub struct M {
+    #[param]
+    pub tau: Scalar,
+    #[var]
+    v: Scalar,
+}
+
+#[neuron_model]
+impl M {
+    const K: f64 = 1.0;
+    fn sim(&mut self, env: &mut NeuronEnv) {
+        self.v += 1.0;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use snn::prelude::*;
+
+#[neuron_model]
+pub struct M(Scalar);
+
+fn main() {}
