@@ -4,9 +4,10 @@
 //! [`translate`], and the per-kind rules in [`kinds`]; all three are plain
 //! modules with unit tests.
 //!
-//! Each attribute goes on both the model struct and its impl block:
+//! Each attribute goes on both the model struct and its impl block (the `snn`
+//! crate's documentation has this example compiled and run):
 //!
-//! ```ignore
+//! ```text
 //! #[neuron_model]
 //! pub struct Leaky {
 //!     #[param(positive)] tau: Scalar,

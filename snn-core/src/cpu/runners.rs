@@ -109,6 +109,26 @@ impl<M> Runner<M> {
     }
 }
 
+/// Loads each element of a block, runs `f(state, element index, id)` on it
+/// and stores it back: the loop shared by every per-element model kind.
+#[inline(always)]
+fn for_each_element<S: Real, St: StateIo<S>>(
+    a: ElementArgs<'_, '_, S>,
+    mut f: impl FnMut(&mut St, usize, u32),
+) {
+    for i in 0..a.len {
+        let src = StateSource {
+            params: a.consts,
+            vars: a.vars,
+            refs: a.refs,
+            egps: a.egps,
+        };
+        let mut st = St::load(&src, i);
+        f(&mut st, i, a.first_id + i as u32);
+        st.store(a.vars, i);
+    }
+}
+
 impl<M: NeuronModel, S: PrecisionStates> NeuronRunner<S> for Runner<M> {
     fn update(
         &self,
@@ -117,21 +137,14 @@ impl<M: NeuronModel, S: PrecisionStates> NeuronRunner<S> for Runner<M> {
         auto_refractory: bool,
         spikes: &mut Vec<u32>,
     ) {
-        for (i, &isyn) in isyn.iter().enumerate().take(a.len) {
-            let src = StateSource {
-                params: a.consts,
-                vars: a.vars,
-                refs: a.refs,
-                egps: a.egps,
-            };
-            let mut st = <S::Neuron<M> as StateIo<S>>::load(&src, i);
-            let id = a.first_id + i as u32;
+        let info = a.info;
+        for_each_element(a, |st: &mut S::Neuron<M>, i, id| {
             let mut env = NeuronEnv {
-                t: a.info.t,
-                dt: a.info.dt,
-                isyn,
+                t: info.t,
+                dt: info.dt,
+                isyn: isyn[i],
                 id,
-                rng: a.info.rng(id),
+                rng: info.rng(id),
             };
             let was_above = auto_refractory && st.threshold(&env);
             st.sim(&mut env);
@@ -139,8 +152,7 @@ impl<M: NeuronModel, S: PrecisionStates> NeuronRunner<S> for Runner<M> {
                 st.reset(&mut env);
                 spikes.push(id);
             }
-            st.store(a.vars, i);
-        }
+        });
     }
 }
 
@@ -156,52 +168,30 @@ fn post_env<S: Real>(info: &StepInfo<S>, id: u32) -> PostsynapticEnv<S> {
 
 impl<M: PostsynapticModel, S: PrecisionStates> PostsynapticRunner<S> for Runner<M> {
     fn apply_input(&self, a: ElementArgs<'_, '_, S>, isyn: &mut [S]) {
-        for (i, isyn) in isyn.iter_mut().enumerate().take(a.len) {
-            let src = StateSource {
-                params: a.consts,
-                vars: a.vars,
-                refs: a.refs,
-                egps: a.egps,
-            };
-            let mut st = <S::Postsynaptic<M> as StateIo<S>>::load(&src, i);
-            let mut env = post_env(&a.info, a.first_id + i as u32);
+        let info = a.info;
+        for_each_element(a, |st: &mut S::Postsynaptic<M>, i, id| {
+            let mut env = post_env(&info, id);
             st.apply_input(&mut env);
-            *isyn += env.injected;
-            st.store(a.vars, i);
-        }
+            isyn[i] += env.injected;
+        });
     }
 
     fn decay(&self, a: ElementArgs<'_, '_, S>) {
-        for i in 0..a.len {
-            let src = StateSource {
-                params: a.consts,
-                vars: a.vars,
-                refs: a.refs,
-                egps: a.egps,
-            };
-            let mut st = <S::Postsynaptic<M> as StateIo<S>>::load(&src, i);
-            let mut env = post_env(&a.info, a.first_id + i as u32);
-            st.decay(&mut env);
-            st.store(a.vars, i);
-        }
+        let info = a.info;
+        for_each_element(a, |st: &mut S::Postsynaptic<M>, _, id| {
+            st.decay(&mut post_env(&info, id));
+        });
     }
 }
 
 impl<M: CurrentSourceModel, S: PrecisionStates> CurrentSourceRunner<S> for Runner<M> {
     fn inject(&self, a: ElementArgs<'_, '_, S>, isyn: &mut [S]) {
-        for (i, isyn) in isyn.iter_mut().enumerate().take(a.len) {
-            let src = StateSource {
-                params: a.consts,
-                vars: a.vars,
-                refs: a.refs,
-                egps: a.egps,
-            };
-            let mut st = <S::CurrentSource<M> as StateIo<S>>::load(&src, i);
-            let mut env: CurrentSourceEnv<S> = post_env(&a.info, a.first_id + i as u32);
+        let info = a.info;
+        for_each_element(a, |st: &mut S::CurrentSource<M>, i, id| {
+            let mut env: CurrentSourceEnv<S> = post_env(&info, id);
             st.inject(&mut env);
-            *isyn += env.injected;
-            st.store(a.vars, i);
-        }
+            isyn[i] += env.injected;
+        });
     }
 }
 
