@@ -23,7 +23,7 @@ use crate::cpu::runners::{
 };
 use crate::error::{Error, Result};
 use crate::init::VarInit;
-use crate::ir::{Expr, IrType, Stmt};
+use crate::ir::{Expr, Stmt};
 use crate::model::{
     CurrentSourceModel, FieldKind, ModelDesc, NeuronModel, PostsynapticModel, WeightUpdateModel,
 };
@@ -850,12 +850,4 @@ impl CurrentSourceBuilder<'_> {
         });
         Ok(CurrentSourceId(net.current_sources.len() as u32 - 1))
     }
-}
-
-/// Type of a variable of a model part (for messages and storage).
-pub fn var_type(part: &ModelPart, var: usize) -> IrType {
-    part.model
-        .nth(FieldKind::Var, var)
-        .map(|f| f.ty)
-        .unwrap_or(IrType::Scalar)
 }

@@ -244,6 +244,18 @@ impl VarArray {
         }
     }
 
+    /// A new array of the elements at `idx`, in that order.
+    pub fn gather(&self, idx: &[usize]) -> VarArray {
+        macro_rules! pick {
+            ($($v:ident),*) => {
+                match self {
+                    $(VarArray::$v(a) => VarArray::$v(idx.iter().map(|&i| a[i]).collect()),)*
+                }
+            };
+        }
+        pick!(F32, F64, I32, U32, I64, U64, U8, U16, Bool)
+    }
+
     /// Splits into mutable views of consecutive chunks of `chunk` elements.
     pub fn chunks_mut(&mut self, chunk: usize) -> Vec<VarSliceMut<'_>> {
         match self {

@@ -203,7 +203,7 @@ impl<S: CpuReal> Block<S> {
             let gd = &c.net.synapse_groups()[inc.group];
             let g = &c.groups[inc.group];
             let spikes = c.queues[g.pre].delayed(c.step, g.axonal_delay);
-            let (in_syn_arr, psm_rest) = inc.psm_vars.split_first_mut().expect("in_syn");
+            let in_syn_arr = &mut inc.psm_vars[0];
             if !spikes.is_empty() {
                 let egps = egp_refs(&g.wu_egps);
                 let mut wu_vars = slices_mut(&mut inc.wu_vars);
@@ -239,7 +239,6 @@ impl<S: CpuReal> Block<S> {
                     *r = S::ZERO;
                 }
             }
-            let _ = psm_rest;
             let mut psm_vars = slices_mut(&mut inc.psm_vars);
             let refs: Vec<VarSlice<'_>> = g.psm_refs.iter().map(|&k| neuron_refs[k]).collect();
             S::postsynaptic(&gd.cpu_psm).apply_input(
@@ -386,27 +385,6 @@ fn init_part_vars<S: Real>(
         .collect()
 }
 
-/// Gathers `idx` elements of `arr` into a new array.
-fn gather(arr: &VarArray, idx: &[usize], precision: Precision) -> VarArray {
-    let src = arr.to_f64();
-    let ty = match arr {
-        VarArray::F32(_) => IrType::F32,
-        VarArray::F64(_) => IrType::F64,
-        VarArray::I32(_) => IrType::I32,
-        VarArray::U32(_) => IrType::U32,
-        VarArray::I64(_) => IrType::I64,
-        VarArray::U64(_) => IrType::U64,
-        VarArray::U8(_) => IrType::U8,
-        VarArray::U16(_) => IrType::U16,
-        VarArray::Bool(_) => IrType::Bool,
-    };
-    let mut out = VarArray::zeros(ty, precision, idx.len());
-    for (o, &i) in idx.iter().enumerate() {
-        out.set_f64(o, src[i]);
-    }
-    out
-}
-
 impl<S: CpuReal> CpuState<S> {
     fn new(net: &Network) -> Result<Self> {
         let seed = net.seed();
@@ -492,7 +470,7 @@ impl<S: CpuReal> CpuState<S> {
                     pop: pi,
                     start,
                     len,
-                    vars: vars.iter().map(|v| gather(v, &idx, precision)).collect(),
+                    vars: vars.iter().map(|v| v.gather(&idx)).collect(),
                     incoming: Vec::new(),
                     sources: Vec::new(),
                     isyn: vec![S::ZERO; len as usize],
@@ -547,7 +525,7 @@ impl<S: CpuReal> CpuState<S> {
                 let stream = stream_id(StreamPurpose::VarInit, gi as u32, SUB_WU + k as u32);
                 let arr = init_var::<S>(init, f.ty, precision, n_syn, seed, stream);
                 wu_vars.push(match (&list_order, init) {
-                    (Some(order), VarInit::Values(_)) => gather(&arr, order, precision),
+                    (Some(order), VarInit::Values(_)) => arr.gather(order),
                     _ => arr,
                 });
             }
@@ -599,18 +577,12 @@ impl<S: CpuReal> CpuState<S> {
                 let idx: Vec<usize> = (lo as usize..hi as usize).collect();
                 b.incoming.push(IncomingBlock {
                     group: gi,
-                    psm_vars: psm_vars
-                        .iter()
-                        .map(|v| gather(v, &idx, precision))
-                        .collect(),
+                    psm_vars: psm_vars.iter().map(|v| v.gather(&idx)).collect(),
                     ring: vec![S::ZERO; b.len as usize * ring_slots as usize],
                     ring_slots,
                     row_ptr,
                     ind,
-                    wu_vars: wu_vars
-                        .iter()
-                        .map(|v| gather(v, &positions, precision))
-                        .collect(),
+                    wu_vars: wu_vars.iter().map(|v| v.gather(&positions)).collect(),
                 });
             }
         }
@@ -624,7 +596,7 @@ impl<S: CpuReal> CpuState<S> {
                 let idx: Vec<usize> = (b.start as usize..(b.start + b.len) as usize).collect();
                 b.sources.push(SourceBlock {
                     source: si,
-                    vars: vars.iter().map(|v| gather(v, &idx, precision)).collect(),
+                    vars: vars.iter().map(|v| v.gather(&idx)).collect(),
                 });
             }
         }
