@@ -1,0 +1,375 @@
+//! Printing model method bodies ([`snn_core::ir`]) as C.
+//!
+//! One dialect serves CUDA (NVRTC, C++) and OpenCL C 1.2: plain C99
+//! statements and expressions, C types (`float`, `int`, `unsigned char`,
+//! `bool`, and the typedefs `snn_i64`/`snn_u64`), math functions by the
+//! overloaded names both OpenCL C and CUDA C++ provide for `float` and
+//! `double` (`exp`, `fmin`, `pow`, ...), and a few helpers of [`PRELUDE`]
+//! (`snn_f32_to_i32`, `snn_clamp_f32`, ...) where C and Rust differ. The
+//! printed code does not depend on the backend: what differs (how a field or
+//! an environment call is reached) comes from the closures of [`CodeCtx`].
+//!
+//! # Semantics kept from Rust
+//!
+//! - **Types** are inferred like rustc does for the subset (see `types.rs`):
+//!   every local gets its Rust type, unsuffixed literals the type rustc gives
+//!   them (falling back to `f64` / `i32` when nothing constrains them).
+//! - **Literals** are printed so that C reads exactly rustc's value (see
+//!   `literal.rs`): `0.04f`, `1e-45f`, `16777216.0f`, `0.1`.
+//! - **No implicit promotion**: arithmetic on two operands of one Rust type
+//!   stays in that type. Float literals carry the `f` suffix in `f32` code,
+//!   integer literals the `u` suffix when unsigned, and every arithmetic,
+//!   bitwise or shift result of type `u8`/`u16` (which C promotes to `int`)
+//!   is cast back: `(unsigned char)(l_a + l_b)`; compound assignments on
+//!   them are printed `x = (unsigned char)(x + y)`.
+//! - **Evaluation order**: C leaves the order of operands of `+`, of function
+//!   arguments, ... unspecified, Rust evaluates left to right. When two
+//!   operands of one operation have side effects (random draws, or an `if`
+//!   value with statements), the earlier ones are evaluated first into
+//!   `const` temporaries (`lt_0`, `lt_1`, ...), so the draws happen in Rust's
+//!   order. An `if` used as a value prints as `c ? a : b`, or, when a branch
+//!   has statements, as an `if` statement assigning a temporary before the
+//!   statement that uses it (conditional operands, such as the right-hand
+//!   side of `&&`, are then lowered to `if` statements too, so nothing runs
+//!   that Rust would not run).
+//! - **`as` casts** are C casts, except float-to-integer casts, which Rust
+//!   defines to truncate, saturate at the integer type's bounds and map NaN
+//!   to 0 (C leaves these undefined): they call the prelude helpers
+//!   `snn_f32_to_i32(x)`, `snn_f64_to_u8(x)`, ... (`usize` uses the `u32` ones).
+//! - **Shifts**: Rust (release) masks the shift amount to the type's width;
+//!   C leaves larger amounts undefined, so non-literal amounts are masked
+//!   (`l_a << (l_n & 31)`), and a left shift of a signed value is done in the
+//!   unsigned type (`(int)((unsigned int)l_a << 3)`), which is defined in C.
+//!   Float `%` is `fmod` (what Rust's `%` computes).
+//! - **Locals** get C names `l_<name>`; a `let` that shadows an earlier
+//!   binding anywhere in the method gets a fresh name `l_<name>_1`, `_2`, ...
+//!   (C would see the old binding's name in its own initialiser otherwise).
+//!   Printer temporaries are `lt_<n>`. Kernel code around the printed block
+//!   must not use the prefixes `l_` and `lt_`.
+//! - **`for`** loops evaluate the range bounds once, before the loop (like
+//!   Rust); `a..=b` is printed so that it stops after `b` even when `b` is the
+//!   type's maximum.
+//!
+//! # Float methods
+//!
+//! | Rust | C |
+//! |---|---|
+//! | `exp exp2 ln log10 log2 sqrt cbrt sin cos tan asin acos atan sinh cosh tanh floor ceil round trunc` | same name (`ln` is `log`); Rust's `round` rounds half away from zero like C's |
+//! | `exp_m1`, `ln_1p`, `powf`, `abs`, `mul_add` | `expm1`, `log1p`, `pow`, `fabs`, `fma` |
+//! | `min`, `max`, `atan2`, `hypot` | `fmin`, `fmax`, `atan2`, `hypot` |
+//! | `is_nan`, `is_finite` | `isnan`, `isfinite` |
+//! | `recip` | `1.0f / x` |
+//! | `to_degrees`, `to_radians` | `x * c` with Rust's constant `c` (`57.29578f`, ...) |
+//! | `powi(n)` | `snn_powi_f32(x, n)` (repeated squaring, like LLVM's `__powisf2`) |
+//! | `signum` | `snn_signum_f32(x)` (`NaN` stays `NaN`, `±0` gives `±1`) |
+//! | `clamp(lo, hi)` | `snn_clamp_f32(x, lo, hi)` (Rust's order of comparisons: `NaN` stays `NaN`) |
+//! | `fract` | `snn_fract_f32(x)` (`x - trunc(x)`) |
+//!
+//! On integers: `min`, `max`, `clamp` -> `snn_min_u8(a, b)`, ...;
+//! `abs`, `signum` (signed types) -> `snn_abs_i32(x)`, `snn_signum_i64(x)`
+//! (`abs(i32::MIN)` wraps, as in a Rust release build).
+//!
+//! Constants: `PI`, `E`, `MAX`, `EPSILON`, ... are exact literals;
+//! `INFINITY`, `NEG_INFINITY`, `NAN` are the prelude macros `SNN_INF_F32`,
+//! `(-SNN_INF_F32)`, `SNN_NAN_F32` (and `_F64`).
+//!
+//! # Environment calls
+//!
+//! Their types, as in `snn_core::model` ([`ENV_CALLS`]):
+//!
+//! | call | arguments | result |
+//! |---|---|---|
+//! | `t()`, `dt()`, `isyn()` | | `Scalar` |
+//! | `id()`, `id_pre()`, `id_post()`, `num_pre()`, `num_post()` | | `u32` |
+//! | `rand_uniform()`, `rand_normal()`, `rand_exponential()` | | `Scalar` |
+//! | `rand_gamma(a)` | `Scalar` | `Scalar` |
+//! | `rand_poisson(lambda)` | `Scalar` | `u32` |
+//! | `rand_binomial(n, p)` | `u32`, `Scalar` | `u32` |
+//! | `inject_current(i)`, `add_to_post(x)` | `Scalar` | `()` |
+//! | `add_to_post_delay(x, d)` | `Scalar`, any integer (passed as `unsigned int`) | `()` |
+//! | `add_synapse(j)` | `u32` | `()` |
+//!
+//! How a call is printed is up to [`CodeCtx::env`]; the random draws and the
+//! calls without a result are the ones with side effects.
+//!
+//! # Not reproduced
+//!
+//! Integer overflow of `+ - *` (Rust panics in debug builds and wraps in
+//! release; signed overflow is undefined in C), division by zero and
+//! `MIN / -1` (Rust panics), and out-of-bounds indexing of extra global
+//! parameters (Rust panics) are not checked. `usize` is 32-bit in kernels.
+//! Transcendental functions may differ from the CPU backend's by an ulp or
+//! so on devices whose math libraries differ from the host's.
+
+mod expr;
+mod literal;
+mod stmt;
+mod types;
+
+pub use literal::{f32_literal, f64_literal};
+pub use types::CType;
+
+use snn_core::ir::{IrType, MethodIr};
+use snn_core::model::{FieldDesc, ModelDesc, ModelKind};
+use snn_core::Precision;
+
+/// Everything the printer needs to know besides the method.
+pub struct CodeCtx<'a> {
+    /// The network's precision (`Scalar` is `float` or `double`).
+    pub precision: Precision,
+    /// How to print each model field: given the field, the C expression to
+    /// use, e.g. `l_v` for a variable held in a register, `5.0e-1f` for a
+    /// parameter substituted as a constant, `d_spike_times` for an extra
+    /// global parameter's array (indexed as `d_spike_times[i]`). State
+    /// variables and `in_syn` must be lvalues. Anything but an identifier, a
+    /// number, a call or an indexed name is put in parentheses.
+    pub field: &'a dyn Fn(&FieldDesc) -> String,
+    /// How to print each environment call: name and the already printed
+    /// arguments (complete C expressions, converted to the parameter types of
+    /// [`ENV_CALLS`]) to a C expression (a statement expression for calls
+    /// without a result, e.g. `isyn += x`), or `Err(reason)` if the call is not
+    /// available here.
+    pub env: &'a EnvPrinter<'a>,
+    /// The model (field types, names for messages).
+    pub model: &'static ModelDesc,
+    /// How `return` leaves the printed code.
+    pub exit: Exit<'a>,
+}
+
+/// How a `return` (and the value of a method that returns one) leaves the
+/// printed block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit<'a> {
+    /// The block is the body of a C function: `return [value];`, and the
+    /// value of the block is `return value;`.
+    Return,
+    /// The block is inlined into a kernel: the value goes into the variable
+    /// `result` (which the caller declares; required for methods returning a
+    /// value), and an early `return` jumps to `label`, which the printer
+    /// places right after the block (`label: ;`) when it is used. Labels
+    /// have function scope in C: use a fresh one per inlined method.
+    Goto {
+        /// Variable receiving the method's value.
+        result: Option<&'a str>,
+        /// Label after the block.
+        label: &'a str,
+    },
+}
+
+/// The printer of environment calls of a [`CodeCtx`]: name and printed
+/// arguments to C, or `Err(reason)`.
+pub type EnvPrinter<'a> = dyn Fn(&str, &[String]) -> Result<String, String> + 'a;
+
+/// A code generation failure, naming the model and method.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("cannot generate GPU code for {kind} `{model}`, method `{method}`: {problem}")]
+pub struct CodegenError {
+    /// What the model is ("neuron model", ...).
+    pub kind: &'static str,
+    /// The model's name.
+    pub model: String,
+    /// The method's name.
+    pub method: String,
+    /// What went wrong.
+    pub problem: Problem,
+}
+
+/// What went wrong in a [`CodegenError`].
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum Problem {
+    /// An environment call the context does not provide.
+    #[error("the environment call `env.{name}()` is not available: {reason}")]
+    UnknownEnvCall {
+        /// The call.
+        name: String,
+        /// Why (from [`CodeCtx::env`]).
+        reason: String,
+    },
+    /// `self.name` names no field of the model.
+    #[error("the model has no field `self.{0}`")]
+    UnknownField(String),
+    /// A local variable that is not in scope (malformed IR).
+    #[error("`{0}` is not a local variable in scope")]
+    UnknownLocal(String),
+    /// Types that do not fit together, or that could not be inferred.
+    #[error("type error: {0}")]
+    Type(String),
+    /// Something the printer cannot express.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// Parameter types of environment calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnvArg {
+    /// `Scalar`.
+    Scalar,
+    /// `u32`.
+    U32,
+    /// Any integer type (`impl DelaySteps`), converted to `unsigned int`.
+    DelaySteps,
+}
+
+/// The signature of an environment call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EnvCall {
+    /// Method name (`dt`, `rand_uniform`, ...).
+    pub name: &'static str,
+    /// Parameter types.
+    pub args: &'static [EnvArg],
+    /// Result type; `None` for `()`.
+    pub returns: Option<IrType>,
+    /// False for calls with side effects (random draws, calls without a result).
+    pub pure: bool,
+}
+
+const fn call(
+    name: &'static str,
+    args: &'static [EnvArg],
+    returns: Option<IrType>,
+    pure: bool,
+) -> EnvCall {
+    EnvCall {
+        name,
+        args,
+        returns,
+        pure,
+    }
+}
+
+/// Every environment call of every model kind (see the table in the module docs).
+pub const ENV_CALLS: &[EnvCall] = {
+    use EnvArg::*;
+    const S: Option<IrType> = Some(IrType::Scalar);
+    const U: Option<IrType> = Some(IrType::U32);
+    &[
+        call("t", &[], S, true),
+        call("dt", &[], S, true),
+        call("isyn", &[], S, true),
+        call("id", &[], U, true),
+        call("id_pre", &[], U, true),
+        call("id_post", &[], U, true),
+        call("num_pre", &[], U, true),
+        call("num_post", &[], U, true),
+        call("rand_uniform", &[], S, false),
+        call("rand_normal", &[], S, false),
+        call("rand_exponential", &[], S, false),
+        call("rand_gamma", &[Scalar], S, false),
+        call("rand_poisson", &[Scalar], U, false),
+        call("rand_binomial", &[U32, Scalar], U, false),
+        call("inject_current", &[Scalar], None, false),
+        call("add_to_post", &[Scalar], None, false),
+        call("add_to_post_delay", &[Scalar, DelaySteps], None, false),
+        call("add_synapse", &[U32], None, false),
+    ]
+};
+
+/// The signature of an environment call, by name.
+pub fn env_call(name: &str) -> Option<&'static EnvCall> {
+    ENV_CALLS.iter().find(|c| c.name == name)
+}
+
+/// The environment calls a method of a model kind may make (as the model
+/// macros allow them; random draws need `&mut env`, so not in `threshold`).
+pub fn env_calls_of(kind: ModelKind, method: &str) -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = match kind {
+        ModelKind::Neuron => vec!["t", "dt", "isyn", "id"],
+        ModelKind::Postsynaptic | ModelKind::CurrentSource => {
+            vec!["t", "dt", "id", "inject_current"]
+        }
+        ModelKind::WeightUpdate => vec![
+            "t",
+            "dt",
+            "id_pre",
+            "id_post",
+            "add_to_post",
+            "add_to_post_delay",
+        ],
+        ModelKind::VarInit => vec!["id"],
+        ModelKind::Connectivity => vec!["id_pre", "num_pre", "num_post", "add_synapse"],
+    };
+    if !(kind == ModelKind::Neuron && method == "threshold") {
+        v.extend([
+            "rand_uniform",
+            "rand_normal",
+            "rand_exponential",
+            "rand_poisson",
+            "rand_gamma",
+            "rand_binomial",
+        ]);
+    }
+    v
+}
+
+/// The return type of a method of a model kind: `bool` for a neuron's
+/// `threshold`, `Scalar` for a snippet's `init`, `None` (`()`) otherwise.
+pub fn method_return_type(kind: ModelKind, method: &str) -> Option<IrType> {
+    match (kind, method) {
+        (ModelKind::Neuron, "threshold") => Some(IrType::Bool),
+        (ModelKind::VarInit, "init") => Some(IrType::Scalar),
+        _ => None,
+    }
+}
+
+/// Prints the body of `method` of `ctx.model` as a C block (`{ ... }`, four
+/// spaces per level, ending in a newline).
+///
+/// The method's return type is [`method_return_type`]. With
+/// [`Exit::Return`] the block is a function body: its value (if any) is
+/// `return`ed. The block's value in a method returning `()` is an
+/// expression statement.
+///
+/// ```
+/// use snn_core::builtin::Lif;
+/// use snn_core::model::{FieldKind, Model};
+/// use snn_kernels::cgen::{method_to_c, CodeCtx, Exit};
+///
+/// let field = |f: &snn_core::model::FieldDesc| match f.kind {
+///     FieldKind::Var => format!("l_{}", f.name),
+///     _ => format!("p_{}", f.name),
+/// };
+/// let env = |name: &str, _args: &[String]| Ok(format!("env_{name}"));
+/// let ctx = CodeCtx {
+///     precision: snn_core::Precision::F32,
+///     field: &field,
+///     env: &env,
+///     model: Lif::DESC,
+///     exit: Exit::Return,
+/// };
+/// let c = method_to_c(Lif::DESC.method("threshold").unwrap(), &ctx).unwrap();
+/// assert_eq!(c, "{\n    return l_refrac_time <= 0.0f && l_v >= p_v_thresh;\n}\n");
+/// ```
+pub fn method_to_c(method: &MethodIr, ctx: &CodeCtx) -> Result<String, CodegenError> {
+    let err = |problem| CodegenError {
+        kind: ctx.model.kind.describe(),
+        model: ctx.model.name.to_string(),
+        method: method.name.to_string(),
+        problem,
+    };
+    let ret =
+        method_return_type(ctx.model.kind, method.name).map(|t| CType::from_ir(t, ctx.precision));
+    let mut builder = types::Builder::new(ctx.model, ctx.precision, ret);
+    let body = builder.body(&method.body).map_err(err)?;
+    let solved = builder.types.solve();
+    let mut printer = expr::Printer::new(ctx, &solved, ret);
+    printer.method_body(&body).map_err(err)?;
+    Ok(printer.finish())
+}
+
+/// C source of the helpers and macros the printed code uses, in the common
+/// dialect. Include it after the backend's own prelude, which may define
+/// first:
+///
+/// - `SNN_FN`: qualifiers of helper functions (default `static inline
+///   __attribute__((unused))`, and
+///   `static __device__ __forceinline__` under `__CUDACC__`);
+/// - `SNN_INF_F32`, `SNN_NAN_F32`, `SNN_INF_F64`, `SNN_NAN_F64` (defaults:
+///   `INFINITY`/`NAN`, or CUDA's bit casts under `__CUDACC__`);
+/// - `SNN_NO_DOUBLE`, to leave out the `double` helpers (OpenCL devices
+///   without `cl_khr_fp64`; the OpenCL prelude enables that extension
+///   otherwise).
+///
+/// Under a plain C compiler (neither `__OPENCL_VERSION__` nor `__CUDACC__`
+/// defined) it includes `<stdbool.h>` and `<tgmath.h>`, so that `exp(x)` of
+/// a `float` is `expf` as in OpenCL C and CUDA C++.
+pub const PRELUDE: &str = include_str!("prelude.h");
