@@ -416,3 +416,24 @@ impl StaticPulseDendriticDelay {
         env.add_to_post_delay(self.g, self.d);
     }
 }
+
+/// Metadata of every built-in model, for tools and tests that must cover them all
+/// (e.g. checking that the GPU code generated for each one compiles).
+pub fn all_models() -> Vec<&'static crate::model::ModelDesc> {
+    use crate::model::Model;
+    vec![
+        Lif::DESC,
+        Izhikevich::DESC,
+        IzhikevichVariable::DESC,
+        Poisson::DESC,
+        SpikeSourceArray::DESC,
+        ExpCurr::DESC,
+        DeltaCurr::DESC,
+        ExpCond::DESC,
+        DC::DESC,
+        GaussianNoise::DESC,
+        PoissonExp::DESC,
+        StaticPulse::DESC,
+        StaticPulseDendriticDelay::DESC,
+    ]
+}

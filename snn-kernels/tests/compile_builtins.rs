@@ -14,21 +14,7 @@ use snn_kernels::cgen::PRELUDE;
 
 /// Every built-in model.
 fn builtins() -> Vec<&'static ModelDesc> {
-    vec![
-        Lif::DESC,
-        Izhikevich::DESC,
-        IzhikevichVariable::DESC,
-        Poisson::DESC,
-        SpikeSourceArray::DESC,
-        ExpCurr::DESC,
-        DeltaCurr::DESC,
-        ExpCond::DESC,
-        DC::DESC,
-        GaussianNoise::DESC,
-        PoissonExp::DESC,
-        StaticPulse::DESC,
-        StaticPulseDendriticDelay::DESC,
-    ]
+    snn_core::builtin::all_models()
 }
 
 #[test]

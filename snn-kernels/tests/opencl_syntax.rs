@@ -36,20 +36,8 @@ fn clang() -> String {
 }
 
 fn models() -> Vec<&'static ModelDesc> {
-    vec![
-        Lif::DESC,
-        Izhikevich::DESC,
-        IzhikevichVariable::DESC,
-        Poisson::DESC,
-        SpikeSourceArray::DESC,
-        ExpCurr::DESC,
-        DeltaCurr::DESC,
-        ExpCond::DESC,
-        DC::DESC,
-        GaussianNoise::DESC,
-        PoissonExp::DESC,
-        StaticPulse::DESC,
-        StaticPulseDendriticDelay::DESC,
+    let mut all = snn_core::builtin::all_models();
+    all.extend([
         models::Shadow::DESC,
         models::Infer::DESC,
         models::Ints::DESC,
@@ -57,7 +45,8 @@ fn models() -> Vec<&'static ModelDesc> {
         models::Order::DESC,
         models::Maths::DESC,
         models::Sink::DESC,
-    ]
+    ]);
+    all
 }
 
 /// One OpenCL C file: each method in a function whose locals stand for the
