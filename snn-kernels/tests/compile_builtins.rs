@@ -7,8 +7,7 @@
 mod common;
 
 use common::{check_syntax, stub_source};
-use snn_core::builtin::*;
-use snn_core::model::{Model, ModelDesc};
+use snn_core::model::ModelDesc;
 use snn_core::Precision;
 use snn_kernels::cgen::PRELUDE;
 

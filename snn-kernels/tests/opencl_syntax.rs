@@ -11,7 +11,6 @@ mod common;
 mod models;
 
 use common::{env_stubs, stub_env, stub_instance, work_dir};
-use snn_core::builtin::*;
 use snn_core::model::{FieldDesc, FieldKind, Model, ModelDesc};
 use snn_core::Precision;
 use snn_kernels::cgen::{method_return_type, method_to_c, CType, CodeCtx, Exit, PRELUDE};
