@@ -25,8 +25,7 @@
 use rayon::prelude::*;
 
 use crate::model::{
-    ConnectivityModel, FieldKind, PrecisionStates, RowBuildBehaviour, RowBuildEnv, StateIo,
-    StateSource,
+    ConnectivityModel, PrecisionStates, RowBuildBehaviour, RowBuildEnv, StateIo, StateSource,
 };
 use crate::rng::RngStream;
 use std::sync::Arc;
@@ -521,24 +520,9 @@ impl<M: ConnectivityModel> ConnectivitySnippetDyn for SnippetConnectivity<M> {
         M::DESC.name
     }
     fn validate(&self) -> Result<(), String> {
-        let m = M::DESC;
-        for (f, &v) in m.fields_of(FieldKind::Param).zip(&self.params) {
-            f.constraint
-                .check(v)
-                .map_err(|reason| format!("parameter `{}` = {v} {reason}", f.name))?;
-        }
-        for (f, &v) in m
-            .fields_of(FieldKind::Derived)
-            .zip(&self.consts[self.params.len()..])
-        {
-            if !v.is_finite() {
-                return Err(format!(
-                    "derived parameter `{}` is {v} (snippet derived parameters cannot use dt)",
-                    f.name
-                ));
-            }
-        }
-        Ok(())
+        M::DESC
+            .check_constants(&self.params, &self.consts[self.params.len()..])
+            .map_err(|bad| bad.snippet_message())
     }
     fn max_row_length(&self, num_pre: u32, num_post: u32) -> u32 {
         M::max_row_length(&self.params, num_pre, num_post)

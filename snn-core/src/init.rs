@@ -25,7 +25,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::model::{
-    FieldKind, InitEnv, PrecisionStates, StateIo, StateSource, VarInitBehaviour, VarInitModel,
+    InitEnv, PrecisionStates, StateIo, StateSource, VarInitBehaviour, VarInitModel,
 };
 use crate::real::{Precision, Real};
 use crate::rng::RngStream;
@@ -393,9 +393,10 @@ pub(crate) fn std_normal_upper_tail(x: f64) -> f64 {
 /// NaN in their expressions), since initialisation does not depend on it.
 #[derive(Debug)]
 pub struct SnippetInit<M: VarInitModel> {
-    model: M,
+    n_params: usize,
     consts32: Vec<f32>,
     consts64: Vec<f64>,
+    _m: std::marker::PhantomData<fn() -> M>,
 }
 
 impl<M: VarInitModel> SnippetInit<M> {
@@ -406,8 +407,9 @@ impl<M: VarInitModel> SnippetInit<M> {
         consts64.extend(M::derived_values(&params, f64::NAN));
         SnippetInit {
             consts32: consts64.iter().map(|&x| x as f32).collect(),
+            n_params: params.len(),
             consts64,
-            model,
+            _m: std::marker::PhantomData,
         }
     }
 
@@ -437,26 +439,12 @@ impl<M: VarInitModel> VarInitSnippetDyn for SnippetInit<M> {
         M::DESC.name
     }
     fn validate(&self) -> Result<(), String> {
-        let m = M::DESC;
-        for (f, &v) in m.fields_of(FieldKind::Param).zip(&self.consts64) {
-            f.constraint
-                .check(v)
-                .map_err(|reason| format!("parameter `{}` = {v} {reason}", f.name))?;
-        }
-        let n_params = m.fields_of(FieldKind::Param).count();
-        for (f, &v) in m
-            .fields_of(FieldKind::Derived)
-            .zip(&self.consts64[n_params..])
-        {
-            if !v.is_finite() {
-                return Err(format!(
-                    "derived parameter `{}` is {v} (snippet derived parameters cannot use dt)",
-                    f.name
-                ));
-            }
-        }
-        let _ = &self.model;
-        Ok(())
+        M::DESC
+            .check_constants(
+                &self.consts64[..self.n_params],
+                &self.consts64[self.n_params..],
+            )
+            .map_err(|bad| bad.snippet_message())
     }
     fn sample_f32(&self, rng: &mut RngStream, element: u32) -> f32 {
         Self::sample(&self.consts32, rng, element)

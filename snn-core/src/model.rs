@@ -141,9 +141,59 @@ impl ModelDesc {
     pub fn nth(&self, kind: FieldKind, i: usize) -> Option<&'static FieldDesc> {
         self.fields_of(kind).nth(i)
     }
+    /// Checks parameter values against their constraints and that derived
+    /// values are finite, reporting the first offending constant.
+    pub fn check_constants(&self, params: &[f64], derived: &[f64]) -> Result<(), BadConstant> {
+        for (f, &value) in self.fields_of(FieldKind::Param).zip(params) {
+            f.constraint.check(value).map_err(|reason| BadConstant {
+                name: f.name,
+                value,
+                derived: false,
+                reason,
+            })?;
+        }
+        for (f, &value) in self.fields_of(FieldKind::Derived).zip(derived) {
+            if !value.is_finite() {
+                return Err(BadConstant {
+                    name: f.name,
+                    value,
+                    derived: true,
+                    reason: "is not finite",
+                });
+            }
+        }
+        Ok(())
+    }
     /// A translated method by name.
     pub fn method(&self, name: &str) -> Option<&'static MethodIr> {
         self.methods.iter().find(|m| m.name == name)
+    }
+}
+
+/// A parameter or derived parameter rejected by [`ModelDesc::check_constants`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BadConstant {
+    /// The field's name.
+    pub name: &'static str,
+    /// Its value.
+    pub value: f64,
+    /// True for a derived parameter.
+    pub derived: bool,
+    /// Why it is rejected ("must be > 0", "is not finite", ...).
+    pub reason: &'static str,
+}
+
+impl BadConstant {
+    /// Message for snippets, whose derived parameters are computed without `dt`.
+    pub fn snippet_message(&self) -> String {
+        if self.derived {
+            format!(
+                "derived parameter `{}` is {} (snippet derived parameters cannot use dt)",
+                self.name, self.value
+            )
+        } else {
+            format!("parameter `{}` = {} {}", self.name, self.value, self.reason)
+        }
     }
 }
 

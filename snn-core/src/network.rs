@@ -460,27 +460,18 @@ impl PartBuilder {
             owner: owner.to_string(),
             reason,
         })?;
-        for (f, &v) in m.fields_of(FieldKind::Param).zip(&params) {
-            f.constraint
-                .check(v)
-                .map_err(|reason| Error::InvalidParameter {
-                    owner: owner.to_string(),
-                    param: f.name.to_string(),
-                    value: v,
-                    reason: reason.to_string(),
-                })?;
-        }
         let derived = (self.derive)(&params, dt);
-        for (f, &v) in m.fields_of(FieldKind::Derived).zip(&derived) {
-            if !v.is_finite() {
-                return Err(Error::InvalidParameter {
-                    owner: owner.to_string(),
-                    param: f.name.to_string(),
-                    value: v,
-                    reason: "(derived from the parameters and dt) is not finite".to_string(),
-                });
-            }
-        }
+        m.check_constants(&params, &derived)
+            .map_err(|bad| Error::InvalidParameter {
+                owner: owner.to_string(),
+                param: bad.name.to_string(),
+                value: bad.value,
+                reason: if bad.derived {
+                    "(derived from the parameters and dt) is not finite".to_string()
+                } else {
+                    bad.reason.to_string()
+                },
+            })?;
         let unknown_var = |var: &str| Error::UnknownVariable {
             owner: owner.to_string(),
             model: format!("{} `{}`", m.kind.describe(), m.name),
