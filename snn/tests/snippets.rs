@@ -222,3 +222,48 @@ fn connectivity_snippets_build_the_rows_they_describe() {
         "{err}"
     );
 }
+
+#[test]
+fn cpu_backend_keeps_the_built_connectivity() {
+    // 5000 targets span two CPU blocks; p is small enough that some rows are empty.
+    let mut net = Network::new(0.1).unwrap();
+    net.set_seed(11);
+    let pre = net
+        .add_population("Pre", 3000, lif())
+        .init("v", -70.0)
+        .init("refrac_time", 0.0)
+        .build()
+        .unwrap();
+    let post = net
+        .add_population("Post", 5000, lif())
+        .init("v", -70.0)
+        .init("refrac_time", 0.0)
+        .build()
+        .unwrap();
+    let rule = Connectivity::FixedProbability {
+        p: 0.0003,
+        autapses: true,
+    };
+    net.add_synapse_group("S", pre, post, StaticPulse, DeltaCurr)
+        .connectivity(rule.clone())
+        .wu_init("g", VarInit::uniform(0.0, 1.0))
+        .build()
+        .unwrap();
+    let sim = CpuSimulation::new(&net).unwrap();
+    let stream = snn::rng::stream_id(snn::rng::StreamPurpose::ConnectivityInit, 0, 0);
+    let expected = rule.build(3000, 5000, false, 11, stream).unwrap();
+    let got = sim.connectivity("S").unwrap();
+    assert!(
+        got.row_ptr.windows(2).any(|w| w[0] == w[1]),
+        "some rows are empty"
+    );
+    assert!(
+        got.ind.iter().any(|&j| j >= 4096),
+        "targets in the second block"
+    );
+    assert_eq!(got, expected);
+    assert_eq!(
+        sim.synapse_var_values("S", "g").unwrap().len(),
+        expected.ind.len()
+    );
+}

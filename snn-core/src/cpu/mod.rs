@@ -694,25 +694,29 @@ impl<S: CpuReal> CpuState<S> {
         &self.blocks[self.pop_blocks[pi]..self.pop_blocks[pi + 1]]
     }
 
-    /// Visits a group's synapses in row-major order as (block, position in block).
-    fn for_each_synapse(&self, gi: usize, mut f: impl FnMut(&IncomingBlock<S>, usize)) {
+    /// Index of group `gi` among the incoming groups of block `bi`.
+    fn incoming_index(&self, bi: usize, gi: usize) -> usize {
+        self.blocks[bi]
+            .incoming
+            .iter()
+            .position(|inc| inc.group == gi)
+            .expect("every block of the target population holds the group")
+    }
+
+    /// Visits a group's synapses in row-major order (presynaptic neuron, then
+    /// ascending target) as `f(row, block index, incoming index, position)`.
+    fn for_each_synapse(&self, gi: usize, mut f: impl FnMut(usize, usize, usize, usize)) {
         let g = &self.net.synapse_groups()[gi];
         let post = g.post.0 as usize;
         let n_pre = self.net.population(g.pre).size as usize;
-        let incs: Vec<&IncomingBlock<S>> = self
-            .pop_blocks(post)
-            .iter()
-            .map(|b| {
-                b.incoming
-                    .iter()
-                    .find(|inc| inc.group == gi)
-                    .expect("group in block")
-            })
+        let blocks: Vec<(usize, usize)> = (self.pop_blocks[post]..self.pop_blocks[post + 1])
+            .map(|bi| (bi, self.incoming_index(bi, gi)))
             .collect();
         for i in 0..n_pre {
-            for inc in &incs {
-                for k in inc.row_ptr[i] as usize..inc.row_ptr[i + 1] as usize {
-                    f(inc, k);
+            for &(bi, ii) in &blocks {
+                let inc = &self.blocks[bi].incoming[ii];
+                for pos in inc.row_ptr[i] as usize..inc.row_ptr[i + 1] as usize {
+                    f(i, bi, ii, pos);
                 }
             }
         }
@@ -830,7 +834,9 @@ impl Simulation for CpuSimulation {
             let g = &s.net.synapse_groups()[gi];
             let k = var_index(&g.wu, format!("synapse group `{group}` (weight update)"), var)?;
             let mut out = Vec::new();
-            s.for_each_synapse(gi, |inc, pos| out.push(value_at(&inc.wu_vars[k], pos)));
+            s.for_each_synapse(gi, |_, bi, ii, pos| {
+                out.push(value_at(&s.blocks[bi].incoming[ii].wu_vars[k], pos))
+            });
             Ok(out)
         })
     }
@@ -850,23 +856,8 @@ impl Simulation for CpuSimulation {
                 }
             }
             // Collect (block, incoming index, position) in row-major order, then write.
-            let post = g.post.0 as usize;
-            let n_pre = s.net.population(g.pre).size as usize;
-            let blocks_of_post: Vec<(usize, usize)> = (s.pop_blocks[post]..s.pop_blocks[post + 1])
-                .map(|bi| {
-                    let ii = s.blocks[bi].incoming.iter().position(|inc| inc.group == gi);
-                    (bi, ii.expect("group in block"))
-                })
-                .collect();
             let mut targets: Vec<(usize, usize, usize)> = Vec::new();
-            for i in 0..n_pre {
-                for &(bi, ii) in &blocks_of_post {
-                    let inc = &s.blocks[bi].incoming[ii];
-                    for pos in inc.row_ptr[i] as usize..inc.row_ptr[i + 1] as usize {
-                        targets.push((bi, ii, pos));
-                    }
-                }
-            }
+            s.for_each_synapse(gi, |_, bi, ii, pos| targets.push((bi, ii, pos)));
             check_len(owner, format!("the values of variable `{var}`"), targets.len(), values.len())?;
             for (&(bi, ii, pos), &v) in targets.iter().zip(values) {
                 s.blocks[bi].incoming[ii].wu_vars[k].set_f64(pos, v);
@@ -883,12 +874,9 @@ impl Simulation for CpuSimulation {
             } else {
                 1 + var_index(&g.psm, format!("synapse group `{group}` (postsynaptic model)"), var)?
             };
-            Ok(s.pop_blocks(g.post.0 as usize)
-                .iter()
-                .flat_map(|b| {
-                    let inc = b.incoming.iter().find(|inc| inc.group == gi).expect("group in block");
-                    inc.psm_vars[k].to_f64()
-                })
+            let post = g.post.0 as usize;
+            Ok((s.pop_blocks[post]..s.pop_blocks[post + 1])
+                .flat_map(|bi| s.blocks[bi].incoming[s.incoming_index(bi, gi)].psm_vars[k].to_f64())
                 .collect())
         })
     }
@@ -916,21 +904,15 @@ impl Simulation for CpuSimulation {
             let gi = s.group_index(group)?;
             let g = &s.net.synapse_groups()[gi];
             let (n_pre, n_post) = (s.net.population(g.pre).size, s.net.population(g.post).size);
-            let post = g.post.0 as usize;
-            let incs: Vec<(u32, &IncomingBlock<_>)> = s
-                .pop_blocks(post)
-                .iter()
-                .map(|b| (b.start, b.incoming.iter().find(|inc| inc.group == gi).expect("group in block")))
-                .collect();
-            let mut row_ptr = vec![0u64];
+            let mut row_ptr = vec![0u64; n_pre as usize + 1];
             let mut ind = Vec::new();
+            s.for_each_synapse(gi, |i, bi, ii, pos| {
+                let b = &s.blocks[bi];
+                ind.push(b.start + b.incoming[ii].ind[pos] as u32);
+                row_ptr[i + 1] = ind.len() as u64;
+            });
             for i in 0..n_pre as usize {
-                for (start, inc) in &incs {
-                    for k in inc.row_ptr[i] as usize..inc.row_ptr[i + 1] as usize {
-                        ind.push(start + inc.ind[k] as u32);
-                    }
-                }
-                row_ptr.push(ind.len() as u64);
+                row_ptr[i + 1] = row_ptr[i + 1].max(row_ptr[i]);
             }
             Ok(SparseConnectivity { num_pre: n_pre, num_post: n_post, row_ptr, ind })
         })
