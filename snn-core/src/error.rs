@@ -153,6 +153,15 @@ pub enum Error {
     /// Something failed during simulation.
     #[error("simulation: {0}")]
     Simulation(String),
+    /// A GPU backend failed: no device or runtime library, a compile
+    /// error in generated kernels, an allocation failure, ...
+    #[error("{backend}: {reason}")]
+    Device {
+        /// The backend and device (`CUDA: NVIDIA H100 (sm_90)`, `OpenCL`, ...).
+        backend: String,
+        /// What went wrong.
+        reason: String,
+    },
 }
 
 /// Result with [`Error`].

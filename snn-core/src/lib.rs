@@ -13,6 +13,7 @@ pub mod connectivity;
 pub mod cpu;
 pub mod error;
 pub mod init;
+pub mod initial;
 pub mod ir;
 pub mod model;
 pub mod network;
@@ -41,7 +42,8 @@ pub mod prelude {
         CurrentSourceEnv, InitEnv, NeuronEnv, PostsynapticEnv, RowBuildEnv, WeightUpdateEnv,
     };
     pub use crate::network::{
-        CurrentSourceId, MatrixType, Network, Neurons, PopulationId, SynapseGroupId, VarRecordingId,
+        CurrentSourceId, MatrixType, Network, Neurons, PopulationId, Span, SynapseGroupId,
+        VarRecordingId,
     };
     pub use crate::real::Precision;
     pub use crate::recording::SpikeRecord;

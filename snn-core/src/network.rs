@@ -118,6 +118,19 @@ pub enum MatrixType {
     Dense,
 }
 
+/// How GPU backends parallelise a synapse group's spike propagation (the
+/// CPU backend ignores it; results are the same either way).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Span {
+    /// One thread per row position, looping over the spikes (GeNN's
+    /// default): good when many neurons spike per step.
+    #[default]
+    Postsynaptic,
+    /// One thread per presynaptic spike, looping over its row: good for
+    /// long rows with few spikes per step.
+    Presynaptic,
+}
+
 /// A projection between two populations.
 #[derive(Clone, Debug)]
 pub struct SynapseGroupDesc {
@@ -135,6 +148,8 @@ pub struct SynapseGroupDesc {
     pub connectivity: Connectivity,
     /// Storage of the connectivity.
     pub matrix: MatrixType,
+    /// GPU parallelisation of spike propagation.
+    pub span: Span,
     /// Axonal delay in timesteps (spikes reach the synapses `axonal_delay + 1` steps after emission).
     pub axonal_delay: u32,
     /// Largest dendritic delay in timesteps (0: no dendritic-delay ring).
@@ -355,6 +370,7 @@ impl Network {
             psm: PartBuilder::new(P::DESC, Ok(psm.param_values()), P::derived_values),
             connectivity: Connectivity::AllToAll { autapses: true },
             matrix: MatrixType::Sparse,
+            span: Span::Postsynaptic,
             axonal_delay: 0,
             max_dendritic_delay: 0,
             cpu_wu: WeightUpdateRunners::of::<W>(),
@@ -604,6 +620,7 @@ pub struct SynapseGroupBuilder<'a> {
     psm: PartBuilder,
     connectivity: Connectivity,
     matrix: MatrixType,
+    span: Span,
     axonal_delay: u32,
     max_dendritic_delay: u32,
     cpu_wu: WeightUpdateRunners,
@@ -619,6 +636,12 @@ impl SynapseGroupBuilder<'_> {
     /// Stores the connectivity as a dense matrix (requires all-to-all connectivity).
     pub fn dense(mut self) -> Self {
         self.matrix = MatrixType::Dense;
+        self
+    }
+    /// How GPU backends parallelise spike propagation (default
+    /// [`Span::Postsynaptic`]).
+    pub fn span(mut self, span: Span) -> Self {
+        self.span = span;
         self
     }
     /// Initial value of a weight-update variable (per synapse). A `Vec<f64>`
@@ -705,6 +728,7 @@ impl SynapseGroupBuilder<'_> {
             psm,
             connectivity: self.connectivity,
             matrix: self.matrix,
+            span: self.span,
             axonal_delay: self.axonal_delay,
             max_dendritic_delay: self.max_dendritic_delay,
             delay_var,

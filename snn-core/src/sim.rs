@@ -90,3 +90,84 @@ pub trait Simulation {
     /// The connectivity of a synapse group as built.
     fn connectivity(&self, group: &str) -> Result<SparseConnectivity>;
 }
+
+/// Lookups and checks shared by every backend's variable access, so that
+/// all backends report bad requests with the same messages.
+pub mod access {
+    use crate::error::{Error, Result};
+    use crate::model::FieldKind;
+    use crate::network::{ModelPart, Network, SynapseGroupDesc, VarRecordingDesc, VarRecordingId};
+
+    /// Index of variable `var` of a model part, or an error naming `owner`
+    /// and listing the variables that exist.
+    pub fn var_index(part: &ModelPart, owner: String, var: &str) -> Result<usize> {
+        part.model
+            .index_of(FieldKind::Var, var)
+            .ok_or_else(|| Error::UnknownVariable {
+                owner,
+                model: format!("{} `{}`", part.model.kind.describe(), part.model.name),
+                var: var.to_string(),
+                known: part.model.var_names().join(", "),
+            })
+    }
+
+    /// Index of a postsynaptic variable of a group: 0 for `in_syn`, else 1 +
+    /// the model variable's index.
+    pub fn psm_var_index(g: &SynapseGroupDesc, var: &str) -> Result<usize> {
+        if var == "in_syn" {
+            return Ok(0);
+        }
+        let owner = format!("synapse group `{}` (postsynaptic model)", g.name);
+        Ok(1 + var_index(&g.psm, owner, var)?)
+    }
+
+    /// Fails with [`Error::SizeMismatch`] unless `got == expected`.
+    pub fn check_len(owner: String, what: String, expected: usize, got: usize) -> Result<()> {
+        if expected != got {
+            return Err(Error::SizeMismatch {
+                owner,
+                what,
+                expected,
+                got,
+            });
+        }
+        Ok(())
+    }
+
+    /// Index of the current source named `name`.
+    pub fn current_source_index(net: &Network, name: &str) -> Result<usize> {
+        net.current_sources()
+            .iter()
+            .position(|c| c.name == name)
+            .ok_or_else(|| Error::Simulation(format!("unknown current source `{name}`")))
+    }
+
+    /// The error for spikes asked of population `pi`, which is not recorded.
+    pub fn not_recorded(net: &Network, pi: usize) -> Error {
+        Error::InvalidRecording(format!(
+            "spikes of population `{}` are not recorded (enable .record_spikes(true))",
+            net.populations()[pi].name
+        ))
+    }
+
+    /// The variable recording `id`.
+    pub fn var_recording(net: &Network, id: VarRecordingId) -> Result<&VarRecordingDesc> {
+        net.var_recordings()
+            .get(id.0 as usize)
+            .ok_or_else(|| Error::InvalidRecording(format!("no variable recording #{}", id.0)))
+    }
+
+    /// Rejects new values of a group's dendritic-delay variable `k` above its maximum.
+    pub fn check_delay_values(g: &SynapseGroupDesc, k: usize, values: &[f64]) -> Result<()> {
+        if g.delay_var == Some(k) {
+            if let Some(&d) = values.iter().find(|&&d| d > g.max_dendritic_delay as f64) {
+                return Err(Error::DelayTooLarge {
+                    group: g.name.clone(),
+                    delay: d as u64,
+                    max: g.max_dendritic_delay as u64,
+                });
+            }
+        }
+        Ok(())
+    }
+}

@@ -176,6 +176,44 @@ impl VarArray {
         each_variant!(self, a => elem_size_of(a))
     }
 
+    /// The values as native-endian bytes, the layout of device buffers
+    /// (`bool` as one byte, 0 or 1).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match self {
+            VarArray::Bool(a) => a.iter().map(|&b| b as u8).collect(),
+            VarArray::F32(a) => bytemuck::cast_slice(a).to_vec(),
+            VarArray::F64(a) => bytemuck::cast_slice(a).to_vec(),
+            VarArray::I32(a) => bytemuck::cast_slice(a).to_vec(),
+            VarArray::U32(a) => bytemuck::cast_slice(a).to_vec(),
+            VarArray::I64(a) => bytemuck::cast_slice(a).to_vec(),
+            VarArray::U64(a) => bytemuck::cast_slice(a).to_vec(),
+            VarArray::U8(a) => a.clone(),
+            VarArray::U16(a) => bytemuck::cast_slice(a).to_vec(),
+        }
+    }
+
+    /// Values of the storage type of `ty` from bytes laid out as by
+    /// [`to_bytes`](Self::to_bytes) (a trailing partial element is ignored).
+    pub fn from_bytes(ty: IrType, precision: Precision, bytes: &[u8]) -> VarArray {
+        fn read<T: bytemuck::Pod>(bytes: &[u8]) -> Vec<T> {
+            bytes
+                .chunks_exact(std::mem::size_of::<T>())
+                .map(bytemuck::pod_read_unaligned)
+                .collect()
+        }
+        match VarArray::zeros(ty, precision, 0) {
+            VarArray::Bool(_) => VarArray::Bool(bytes.iter().map(|&b| b != 0).collect()),
+            VarArray::F32(_) => VarArray::F32(read(bytes)),
+            VarArray::F64(_) => VarArray::F64(read(bytes)),
+            VarArray::I32(_) => VarArray::I32(read(bytes)),
+            VarArray::U32(_) => VarArray::U32(read(bytes)),
+            VarArray::I64(_) => VarArray::I64(read(bytes)),
+            VarArray::U64(_) => VarArray::U64(read(bytes)),
+            VarArray::U8(_) => VarArray::U8(bytes.to_vec()),
+            VarArray::U16(_) => VarArray::U16(read(bytes)),
+        }
+    }
+
     /// Values converted to `f64` (exact for every storage type).
     pub fn to_f64(&self) -> Vec<f64> {
         match self {

@@ -47,6 +47,18 @@
 
 pub use snn_core::*;
 
+pub mod backend;
+pub mod testing;
+
+pub use backend::Backend;
+pub use snn_kernels::runtime::GpuSimulation;
+
+/// Everything needed to define models and build and run networks, on any backend.
+pub mod prelude {
+    pub use crate::backend::Backend;
+    pub use snn_core::prelude::*;
+}
+
 /// The core crate, re-exported for the code the model macros generate.
 #[doc(hidden)]
 pub use snn_core;

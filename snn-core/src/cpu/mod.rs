@@ -15,29 +15,23 @@
 
 pub(crate) mod runners;
 
-use crate::connectivity::{Connectivity, SparseConnectivity};
+use crate::connectivity::SparseConnectivity;
 use crate::error::{Error, Result};
-use crate::init::VarInit;
-use crate::ir::IrType;
+use crate::initial::InitialState;
 use crate::model::{EgpRef, FieldKind};
 use crate::network::{ModelPart, Network, PopulationRef, VarRecordingId};
 use crate::real::{Precision, Real};
 use crate::recording::{SpikeRecord, SpikeRecorder};
 use crate::rng::{stream_id, StreamPurpose};
-use crate::sim::{RecordedVar, Simulation};
+use crate::sim::{access, RecordedVar, Simulation};
 use crate::var::{VarArray, VarSlice, VarSliceMut};
+use access::{check_len, var_index};
 use rayon::prelude::*;
 use runners::{CpuReal, ElementArgs, StepInfo, SynapseArgs};
 
 /// Neurons per block (a multiple of 32, at most 65,536 so block-relative
 /// synapse targets fit in `u16`).
 pub const BLOCK_SIZE: u32 = 4096;
-
-/// Offsets of the variable-initialisation stream `sub` ids per part kind.
-const SUB_NEURON: u32 = 0;
-const SUB_WU: u32 = 64;
-const SUB_PSM: u32 = 128;
-const SUB_CS: u32 = 192;
 
 /// A network instantiated on the CPU.
 ///
@@ -343,52 +337,8 @@ fn to_scalars<S: Real>(v: &[f64]) -> Vec<S> {
     v.iter().map(|&x| S::from_f64(x)).collect()
 }
 
-/// Initial values of one variable over `n` elements: `Scalar` variables are
-/// drawn in the network precision, other types in `f64`, then stored in the
-/// variable's type.
-fn init_var<S: Real>(
-    init: &VarInit,
-    ty: IrType,
-    precision: Precision,
-    n: usize,
-    seed: u64,
-    stream: u32,
-) -> VarArray {
-    let mut arr = VarArray::zeros(ty, precision, n);
-    if ty == IrType::Scalar {
-        let mut vals = vec![S::ZERO; n];
-        init.fill::<S>(&mut vals, seed, stream);
-        arr.fill_from(&vals);
-    } else {
-        let mut vals = vec![0f64; n];
-        init.fill::<f64>(&mut vals, seed, stream);
-        arr.fill_from(&vals);
-    }
-    arr
-}
-
-fn init_part_vars<S: Real>(
-    part: &ModelPart,
-    net: &Network,
-    n: usize,
-    group: u32,
-    sub: u32,
-) -> Vec<VarArray> {
-    part.model
-        .fields_of(FieldKind::Var)
-        .zip(&part.var_inits)
-        .enumerate()
-        .map(|(k, (f, init))| {
-            let stream = stream_id(StreamPurpose::VarInit, group, sub + k as u32);
-            init_var::<S>(init, f.ty, net.precision(), n, net.seed(), stream)
-        })
-        .collect()
-}
-
 impl<S: CpuReal> CpuState<S> {
     fn new(net: &Network) -> Result<Self> {
-        let seed = net.seed();
-        let precision = net.precision();
         let pops: Vec<PopConsts<S>> = net
             .populations()
             .iter()
@@ -456,12 +406,18 @@ impl<S: CpuReal> CpuState<S> {
             })
             .collect();
 
+        let init = InitialState::new(net)?;
+        let InitialState {
+            populations,
+            synapse_groups,
+            current_sources,
+        } = init;
+
         // Neuron variables and blocks.
         let mut blocks = Vec::new();
         let mut pop_blocks = Vec::new();
-        for (pi, p) in net.populations().iter().enumerate() {
+        for (pi, (p, vars)) in net.populations().iter().zip(populations).enumerate() {
             pop_blocks.push(blocks.len());
-            let vars = init_part_vars::<S>(&p.part, net, p.size as usize, pi as u32, SUB_NEURON);
             let mut start = 0u32;
             while start < p.size {
                 let len = BLOCK_SIZE.min(p.size - start);
@@ -481,76 +437,10 @@ impl<S: CpuReal> CpuState<S> {
         }
         pop_blocks.push(blocks.len());
 
-        // Synapse groups: build connectivity, initialise, split by target block.
-        for (gi, g) in net.synapse_groups().iter().enumerate() {
-            let (n_pre, n_post) = (net.population(g.pre).size, net.population(g.post).size);
-            let bad = |reason: String| Error::InvalidConnectivity {
-                group: g.name.clone(),
-                reason,
-            };
-            let conn = g
-                .connectivity
-                .build(
-                    n_pre,
-                    n_post,
-                    g.pre == g.post,
-                    seed,
-                    stream_id(StreamPurpose::ConnectivityInit, gi as u32, 0),
-                )
-                .map_err(bad)?;
-            let n_syn = conn.ind.len();
-            // Explicit lists: values are given in list order; CSR position -> list index.
-            let list_order: Option<Vec<usize>> = match &g.connectivity {
-                Connectivity::Explicit { pre, post } => {
-                    let mut order: Vec<usize> = (0..pre.len()).collect();
-                    order.sort_by_key(|&k| (pre[k], post[k]));
-                    Some(order)
-                }
-                _ => None,
-            };
-            let owner = format!("synapse group `{}` (weight update)", g.name);
-            let mut wu_vars = Vec::new();
-            for (k, (f, init)) in
-                g.wu.model
-                    .fields_of(FieldKind::Var)
-                    .zip(&g.wu.var_inits)
-                    .enumerate()
-            {
-                init.validate(n_syn)
-                    .map_err(|reason| Error::InvalidVarInit {
-                        owner: owner.clone(),
-                        var: f.name.to_string(),
-                        reason,
-                    })?;
-                let stream = stream_id(StreamPurpose::VarInit, gi as u32, SUB_WU + k as u32);
-                let arr = init_var::<S>(init, f.ty, precision, n_syn, seed, stream);
-                wu_vars.push(match (&list_order, init) {
-                    (Some(order), VarInit::Values(_)) => arr.gather(order),
-                    _ => arr,
-                });
-            }
-            if let Some(v) = g.delay_var {
-                if let Some(&d) = wu_vars[v].to_f64().iter().max_by(|a, b| a.total_cmp(b)) {
-                    if d > g.max_dendritic_delay as f64 {
-                        return Err(Error::DelayTooLarge {
-                            group: g.name.clone(),
-                            delay: d as u64,
-                            max: g.max_dendritic_delay as u64,
-                        });
-                    }
-                }
-            }
-            let psm_vars = {
-                let mut v = vec![VarArray::zeros(IrType::Scalar, precision, n_post as usize)];
-                v.extend(init_part_vars::<S>(
-                    &g.psm,
-                    net,
-                    n_post as usize,
-                    gi as u32,
-                    SUB_PSM,
-                ));
-                v
-            };
+        // Synapse groups: split by target block.
+        for (gi, (g, state)) in net.synapse_groups().iter().zip(synapse_groups).enumerate() {
+            let n_pre = net.population(g.pre).size;
+            let conn = &state.connectivity;
             let ring_slots = if g.max_dendritic_delay > 0 || g.delay_var.is_some() {
                 g.max_dendritic_delay + 1
             } else {
@@ -577,21 +467,24 @@ impl<S: CpuReal> CpuState<S> {
                 let idx: Vec<usize> = (lo as usize..hi as usize).collect();
                 b.incoming.push(IncomingBlock {
                     group: gi,
-                    psm_vars: psm_vars.iter().map(|v| v.gather(&idx)).collect(),
+                    psm_vars: state.psm_vars.iter().map(|v| v.gather(&idx)).collect(),
                     ring: vec![S::ZERO; b.len as usize * ring_slots as usize],
                     ring_slots,
                     row_ptr,
                     ind,
-                    wu_vars: wu_vars.iter().map(|v| v.gather(&positions)).collect(),
+                    wu_vars: state.wu_vars.iter().map(|v| v.gather(&positions)).collect(),
                 });
             }
         }
 
         // Current sources.
-        for (si, s) in net.current_sources().iter().enumerate() {
+        for (si, (s, vars)) in net
+            .current_sources()
+            .iter()
+            .zip(current_sources)
+            .enumerate()
+        {
             let target = s.target.0 as usize;
-            let n = net.population(s.target).size as usize;
-            let vars = init_part_vars::<S>(&s.part, net, n, si as u32, SUB_CS);
             for b in &mut blocks[pop_blocks[target]..pop_blocks[target + 1]] {
                 let idx: Vec<usize> = (b.start as usize..(b.start + b.len) as usize).collect();
                 b.sources.push(SourceBlock {
@@ -723,17 +616,6 @@ impl<S: CpuReal> CpuState<S> {
     }
 }
 
-fn var_index(part: &ModelPart, owner: String, var: &str) -> Result<usize> {
-    part.model
-        .index_of(FieldKind::Var, var)
-        .ok_or_else(|| Error::UnknownVariable {
-            owner,
-            model: format!("{} `{}`", part.model.kind.describe(), part.model.name),
-            var: var.to_string(),
-            known: part.model.var_names().join(", "),
-        })
-}
-
 fn value_at(arr: &VarArray, i: usize) -> f64 {
     match arr.slice() {
         VarSlice::F32(a) => a[i] as f64,
@@ -746,18 +628,6 @@ fn value_at(arr: &VarArray, i: usize) -> f64 {
         VarSlice::U16(a) => a[i] as f64,
         VarSlice::Bool(a) => a[i] as u8 as f64,
     }
-}
-
-fn check_len(owner: String, what: String, expected: usize, got: usize) -> Result<()> {
-    if expected != got {
-        return Err(Error::SizeMismatch {
-            owner,
-            what,
-            expected,
-            got,
-        });
-    }
-    Ok(())
 }
 
 impl Simulation for CpuSimulation {
@@ -779,18 +649,13 @@ impl Simulation for CpuSimulation {
             let dt = s.net.dt();
             match &mut s.recorders[pi] {
                 Some(r) => Ok(r.spikes(dt).clone()),
-                None => Err(Error::InvalidRecording(format!(
-                    "spikes of population `{}` are not recorded (enable .record_spikes(true))",
-                    s.net.populations()[pi].name
-                ))),
+                None => Err(access::not_recorded(&s.net, pi)),
             }
         })
     }
     fn recorded_var(&mut self, id: VarRecordingId) -> Result<RecordedVar> {
         dispatch!(&self.inner, s => {
-            let rec = s.net.var_recordings().get(id.0 as usize).ok_or_else(|| {
-                Error::InvalidRecording(format!("no variable recording #{}", id.0))
-            })?;
+            let rec = access::var_recording(&s.net, id)?;
             let data = &s.var_recordings[id.0 as usize];
             Ok(RecordedVar {
                 times: data.times.clone(),
@@ -846,15 +711,7 @@ impl Simulation for CpuSimulation {
             let g = &s.net.synapse_groups()[gi];
             let owner = format!("synapse group `{group}` (weight update)");
             let k = var_index(&g.wu, owner.clone(), var)?;
-            if g.delay_var == Some(k) {
-                if let Some(&d) = values.iter().find(|&&d| d > g.max_dendritic_delay as f64) {
-                    return Err(Error::DelayTooLarge {
-                        group: group.to_string(),
-                        delay: d as u64,
-                        max: g.max_dendritic_delay as u64,
-                    });
-                }
-            }
+            access::check_delay_values(g, k, values)?;
             // Collect (block, incoming index, position) in row-major order, then write.
             let mut targets: Vec<(usize, usize, usize)> = Vec::new();
             s.for_each_synapse(gi, |_, bi, ii, pos| targets.push((bi, ii, pos)));
@@ -869,11 +726,7 @@ impl Simulation for CpuSimulation {
         dispatch!(&self.inner, s => {
             let gi = s.group_index(group)?;
             let g = &s.net.synapse_groups()[gi];
-            let k = if var == "in_syn" {
-                0
-            } else {
-                1 + var_index(&g.psm, format!("synapse group `{group}` (postsynaptic model)"), var)?
-            };
+            let k = access::psm_var_index(g, var)?;
             let post = g.post.0 as usize;
             Ok((s.pop_blocks[post]..s.pop_blocks[post + 1])
                 .flat_map(|bi| s.blocks[bi].incoming[s.incoming_index(bi, gi)].psm_vars[k].to_f64())
@@ -882,12 +735,7 @@ impl Simulation for CpuSimulation {
     }
     fn current_source_var_values(&self, source: &str, var: &str) -> Result<Vec<f64>> {
         dispatch!(&self.inner, s => {
-            let si = s
-                .net
-                .current_sources()
-                .iter()
-                .position(|c| c.name == source)
-                .ok_or_else(|| Error::Simulation(format!("unknown current source `{source}`")))?;
+            let si = access::current_source_index(&s.net, source)?;
             let cs = &s.net.current_sources()[si];
             let k = var_index(&cs.part, format!("current source `{source}`"), var)?;
             Ok(s.pop_blocks(cs.target.0 as usize)

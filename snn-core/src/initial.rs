@@ -1,0 +1,195 @@
+//! The initial state of a network, in a layout no backend owns: every
+//! variable over its whole population or synapse group, and the built
+//! connectivity. Backends lay it out their own way (CPU blocks, GPU ragged
+//! rows); all of them start from the same numbers.
+
+use crate::connectivity::{Connectivity, SparseConnectivity};
+use crate::error::{Error, Result};
+use crate::init::VarInit;
+use crate::ir::IrType;
+use crate::model::FieldKind;
+use crate::network::{ModelPart, Network};
+use crate::real::{Precision, Real};
+use crate::rng::{stream_id, StreamPurpose};
+use crate::var::VarArray;
+
+/// Offsets of the variable-initialisation stream `sub` ids per part kind.
+const SUB_NEURON: u32 = 0;
+const SUB_WU: u32 = 64;
+const SUB_PSM: u32 = 128;
+const SUB_CS: u32 = 192;
+
+/// The initial state of one synapse group.
+#[derive(Clone, Debug)]
+pub struct GroupState {
+    /// The built connectivity (rows sorted by target).
+    pub connectivity: SparseConnectivity,
+    /// Weight-update variables, one entry per synapse in CSR order.
+    pub wu_vars: Vec<VarArray>,
+    /// `in_syn` (zeros) then the postsynaptic model's variables, per target neuron.
+    pub psm_vars: Vec<VarArray>,
+}
+
+/// The initial state of a network: what [`Network`]'s initialisers produce.
+#[derive(Clone, Debug)]
+pub struct InitialState {
+    /// Per population, its neuron variables.
+    pub populations: Vec<Vec<VarArray>>,
+    /// Per synapse group.
+    pub synapse_groups: Vec<GroupState>,
+    /// Per current source, its variables over the target population.
+    pub current_sources: Vec<Vec<VarArray>>,
+}
+
+impl InitialState {
+    /// Builds connectivity and initialises every variable of `net`
+    /// (deterministic for the network's seed).
+    pub fn new(net: &Network) -> Result<InitialState> {
+        match net.precision() {
+            Precision::F32 => build::<f32>(net),
+            Precision::F64 => build::<f64>(net),
+        }
+    }
+}
+
+/// Initial values of one variable over `n` elements: `Scalar` variables are
+/// drawn in the network precision, other types in `f64`, then stored in the
+/// variable's type.
+fn init_var<S: Real>(
+    init: &VarInit,
+    ty: IrType,
+    precision: Precision,
+    n: usize,
+    seed: u64,
+    stream: u32,
+) -> VarArray {
+    let mut arr = VarArray::zeros(ty, precision, n);
+    if ty == IrType::Scalar {
+        let mut vals = vec![S::ZERO; n];
+        init.fill::<S>(&mut vals, seed, stream);
+        arr.fill_from(&vals);
+    } else {
+        let mut vals = vec![0f64; n];
+        init.fill::<f64>(&mut vals, seed, stream);
+        arr.fill_from(&vals);
+    }
+    arr
+}
+
+fn init_part_vars<S: Real>(
+    part: &ModelPart,
+    net: &Network,
+    n: usize,
+    group: u32,
+    sub: u32,
+) -> Vec<VarArray> {
+    part.model
+        .fields_of(FieldKind::Var)
+        .zip(&part.var_inits)
+        .enumerate()
+        .map(|(k, (f, init))| {
+            let stream = stream_id(StreamPurpose::VarInit, group, sub + k as u32);
+            init_var::<S>(init, f.ty, net.precision(), n, net.seed(), stream)
+        })
+        .collect()
+}
+
+fn build<S: Real>(net: &Network) -> Result<InitialState> {
+    let seed = net.seed();
+    let precision = net.precision();
+    let populations = net
+        .populations()
+        .iter()
+        .enumerate()
+        .map(|(pi, p)| init_part_vars::<S>(&p.part, net, p.size as usize, pi as u32, SUB_NEURON))
+        .collect();
+
+    let mut synapse_groups = Vec::with_capacity(net.synapse_groups().len());
+    for (gi, g) in net.synapse_groups().iter().enumerate() {
+        let (n_pre, n_post) = (net.population(g.pre).size, net.population(g.post).size);
+        let bad = |reason: String| Error::InvalidConnectivity {
+            group: g.name.clone(),
+            reason,
+        };
+        let connectivity = g
+            .connectivity
+            .build(
+                n_pre,
+                n_post,
+                g.pre == g.post,
+                seed,
+                stream_id(StreamPurpose::ConnectivityInit, gi as u32, 0),
+            )
+            .map_err(bad)?;
+        let n_syn = connectivity.ind.len();
+        // Explicit lists: values are given in list order; CSR position -> list index.
+        let list_order: Option<Vec<usize>> = match &g.connectivity {
+            Connectivity::Explicit { pre, post } => {
+                let mut order: Vec<usize> = (0..pre.len()).collect();
+                order.sort_by_key(|&k| (pre[k], post[k]));
+                Some(order)
+            }
+            _ => None,
+        };
+        let owner = format!("synapse group `{}` (weight update)", g.name);
+        let mut wu_vars = Vec::new();
+        for (k, (f, init)) in
+            g.wu.model
+                .fields_of(FieldKind::Var)
+                .zip(&g.wu.var_inits)
+                .enumerate()
+        {
+            init.validate(n_syn)
+                .map_err(|reason| Error::InvalidVarInit {
+                    owner: owner.clone(),
+                    var: f.name.to_string(),
+                    reason,
+                })?;
+            let stream = stream_id(StreamPurpose::VarInit, gi as u32, SUB_WU + k as u32);
+            let arr = init_var::<S>(init, f.ty, precision, n_syn, seed, stream);
+            wu_vars.push(match (&list_order, init) {
+                (Some(order), VarInit::Values(_)) => arr.gather(order),
+                _ => arr,
+            });
+        }
+        if let Some(v) = g.delay_var {
+            if let Some(&d) = wu_vars[v].to_f64().iter().max_by(|a, b| a.total_cmp(b)) {
+                if d > g.max_dendritic_delay as f64 {
+                    return Err(Error::DelayTooLarge {
+                        group: g.name.clone(),
+                        delay: d as u64,
+                        max: g.max_dendritic_delay as u64,
+                    });
+                }
+            }
+        }
+        let mut psm_vars = vec![VarArray::zeros(IrType::Scalar, precision, n_post as usize)];
+        psm_vars.extend(init_part_vars::<S>(
+            &g.psm,
+            net,
+            n_post as usize,
+            gi as u32,
+            SUB_PSM,
+        ));
+        synapse_groups.push(GroupState {
+            connectivity,
+            wu_vars,
+            psm_vars,
+        });
+    }
+
+    let current_sources = net
+        .current_sources()
+        .iter()
+        .enumerate()
+        .map(|(si, s)| {
+            let n = net.population(s.target).size as usize;
+            init_part_vars::<S>(&s.part, net, n, si as u32, SUB_CS)
+        })
+        .collect();
+    Ok(InitialState {
+        populations,
+        synapse_groups,
+        current_sources,
+    })
+}

@@ -1,0 +1,530 @@
+//! The runtime shared by the GPU backends: a [`GpuSimulation`] runs a
+//! network's [`KernelPlan`] on any [`Device`].
+//!
+//! Building a simulation initialises the network on the host
+//! ([`InitialState`], the same numbers as the CPU backend), generates and
+//! compiles the kernels, allocates and fills the buffers. Stepping only
+//! enqueues launches: there is no host synchronisation per step, except
+//! for variable recordings (a read of the variable after each sampled
+//! step) and for spike recordings when the device's bitfield buffer of
+//! `recording_chunk_steps` steps is full (one read per chunk). Delay
+//! overflows of `add_to_post_delay` are flagged on the device and reported
+//! at the end of [`Simulation::run_steps`] (and of every other call that
+//! synchronises).
+
+use crate::device::{Arg, Device, DeviceError, LaunchDims};
+use crate::dialect::{program, Dialect};
+use crate::network::{elem_bytes, generate, ArgSpec, BufferSpec, Contents, KernelPlan, BLOCK_SIZE};
+use snn_core::connectivity::SparseConnectivity;
+use snn_core::error::{Error, Result};
+use snn_core::initial::InitialState;
+use snn_core::ir::IrType;
+use snn_core::model::FieldKind;
+use snn_core::network::{Network, PopulationRef, VarRecordingId};
+use snn_core::recording::{decode_bitfields, words_per_step, SpikeRecord};
+use snn_core::sim::access::{self, check_len, var_index};
+use snn_core::sim::{RecordedVar, Simulation};
+use snn_core::var::VarArray;
+use snn_core::Precision;
+use std::time::{Duration, Instant};
+
+/// Wall-clock times of building a [`GpuSimulation`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BuildTimes {
+    /// Host-side initialisation (connectivity and variables).
+    pub init: Duration,
+    /// Kernel generation and compilation.
+    pub compile: Duration,
+    /// Allocation and upload.
+    pub upload: Duration,
+}
+
+/// Spike recording state of one population.
+struct Recording {
+    /// First step whose bitfield has not been decoded yet.
+    pulled_until: u64,
+    record: SpikeRecord,
+}
+
+/// A network running on a GPU [`Device`].
+pub struct GpuSimulation<D: Device> {
+    device: D,
+    net: Network,
+    plan: KernelPlan,
+    buffers: Vec<D::Buffer>,
+    step: u64,
+    recordings: Vec<Option<Recording>>,
+    var_samples: Vec<(Vec<f64>, Vec<f64>)>,
+    times: BuildTimes,
+}
+
+impl<D: Device> GpuSimulation<D> {
+    /// Initialises `net`, compiles its kernels in `dialect` for `device` and
+    /// uploads everything.
+    pub fn new(device: D, net: &Network, dialect: Dialect) -> Result<Self> {
+        let backend = device.description();
+        let dev_err = |e: DeviceError| Error::Device {
+            backend: backend.clone(),
+            reason: e.to_string(),
+        };
+        if net.precision() == Precision::F64 && !device.supports_f64() {
+            return Err(Error::Device {
+                backend: backend.clone(),
+                reason: "the network uses f64 precision, which the device does not support \
+                         (cl_khr_fp64): use Precision::F32 or another device"
+                    .into(),
+            });
+        }
+        let t0 = Instant::now();
+        let init = InitialState::new(net)?;
+        let t1 = Instant::now();
+        let max_rows: Vec<u32> = init
+            .synapse_groups
+            .iter()
+            .map(|g| {
+                g.connectivity
+                    .row_ptr
+                    .windows(2)
+                    .map(|w| (w[1] - w[0]) as u32)
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let plan = generate(net, &max_rows).map_err(|e| Error::Device {
+            backend: backend.clone(),
+            reason: e.to_string(),
+        })?;
+        let source = program(dialect, net.precision(), &plan.source);
+        device.compile(&source).map_err(dev_err)?;
+        let t2 = Instant::now();
+        let mut buffers = Vec::with_capacity(plan.buffers.len());
+        for spec in &plan.buffers {
+            let buf = device.alloc_zeroed(spec.bytes()).map_err(|e| match e {
+                DeviceError::OutOfMemory {
+                    device,
+                    bytes,
+                    reason,
+                    ..
+                } => dev_err(DeviceError::OutOfMemory {
+                    device,
+                    bytes,
+                    what: spec.name.clone(),
+                    reason,
+                }),
+                e => dev_err(e),
+            })?;
+            if let Some(bytes) = initial_bytes(spec, &init, net.precision()) {
+                device.write(&buf, 0, &bytes).map_err(dev_err)?;
+            }
+            buffers.push(buf);
+        }
+        device.synchronize().map_err(dev_err)?;
+        let t3 = Instant::now();
+        let recordings = net
+            .populations()
+            .iter()
+            .map(|p| {
+                p.record_spikes.then(|| Recording {
+                    pulled_until: 0,
+                    record: SpikeRecord::default(),
+                })
+            })
+            .collect();
+        Ok(GpuSimulation {
+            device,
+            net: net.clone(),
+            var_samples: vec![(Vec::new(), Vec::new()); net.var_recordings().len()],
+            plan,
+            buffers,
+            step: 0,
+            recordings,
+            times: BuildTimes {
+                init: t1 - t0,
+                compile: t2 - t1,
+                upload: t3 - t2,
+            },
+        })
+    }
+
+    /// How long building took.
+    pub fn build_times(&self) -> BuildTimes {
+        self.times
+    }
+
+    /// The generated kernel source (without preludes).
+    pub fn kernel_source(&self) -> &str {
+        &self.plan.source
+    }
+
+    fn dev_err(&self, e: DeviceError) -> Error {
+        Error::Device {
+            backend: self.device.description(),
+            reason: e.to_string(),
+        }
+    }
+
+    fn read_bytes(&self, id: usize) -> Result<Vec<u8>> {
+        let mut out = vec![0u8; self.plan.buffers[id].bytes()];
+        self.device
+            .read(&self.buffers[id], 0, &mut out)
+            .map_err(|e| self.dev_err(e))?;
+        Ok(out)
+    }
+
+    fn read_u32(&self, id: usize) -> Result<Vec<u32>> {
+        let b = self.read_bytes(id)?;
+        Ok(b.chunks_exact(4)
+            .map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]]))
+            .collect())
+    }
+
+    /// A variable buffer's values.
+    fn read_var(&self, id: usize, ty: IrType) -> Result<VarArray> {
+        Ok(VarArray::from_bytes(
+            ty,
+            self.net.precision(),
+            &self.read_bytes(id)?,
+        ))
+    }
+
+    fn write_var(&self, id: usize, arr: &VarArray) -> Result<()> {
+        self.device
+            .write(&self.buffers[id], 0, &arr.to_bytes())
+            .map_err(|e| self.dev_err(e))
+    }
+
+    /// Enqueues the launches of one step.
+    fn launch_step(&self) -> Result<()> {
+        let p = self.net.precision();
+        let scalar = |v: f64| match p {
+            Precision::F32 => Arg::F32(v as f32),
+            Precision::F64 => Arg::F64(v),
+        };
+        for l in &self.plan.step_launches {
+            let args: Vec<Arg<'_, D::Buffer>> = l
+                .args
+                .iter()
+                .map(|a| match *a {
+                    ArgSpec::Buffer(id) => Arg::Buffer(&self.buffers[id]),
+                    ArgSpec::Step => Arg::U64(self.step),
+                    ArgSpec::Time => scalar(self.step as f64 * self.net.dt()),
+                    ArgSpec::U32(v) => Arg::U32(v),
+                    ArgSpec::U64(v) => Arg::U64(v),
+                    ArgSpec::Scalar(v) => scalar(v),
+                })
+                .collect();
+            let dims = LaunchDims {
+                blocks: l.threads.div_ceil(BLOCK_SIZE).max(1),
+                threads: BLOCK_SIZE,
+            };
+            self.device
+                .launch(&l.kernel, dims, &args)
+                .map_err(|e| self.dev_err(e))?;
+        }
+        Ok(())
+    }
+
+    /// Decodes the recorded bitfields of population `pi` up to the current step.
+    fn pull_spikes(&mut self, pi: usize) -> Result<()> {
+        let Some(rec) = &self.recordings[pi] else {
+            return Ok(());
+        };
+        let first = rec.pulled_until;
+        if first == self.step {
+            return Ok(());
+        }
+        let id = self.plan.populations[pi]
+            .recording
+            .expect("recorded population");
+        let words = self.read_u32(id)?;
+        self.device
+            .zero(&self.buffers[id])
+            .map_err(|e| self.dev_err(e))?;
+        let n = self.net.populations()[pi].size;
+        let wps = words_per_step(n);
+        let chunk = self.plan.recording_chunk as u64;
+        let dt = self.net.dt();
+        let rec = self.recordings[pi].as_mut().expect("recorded population");
+        let mut s = first;
+        while s < self.step {
+            // Rows from `s` to the end of the buffer or the current step.
+            let row = (s % chunk) as usize;
+            let rows = ((chunk - s % chunk).min(self.step - s)) as usize;
+            decode_bitfields(
+                &words[row * wps..(row + rows) * wps],
+                n,
+                s,
+                rows,
+                dt,
+                &mut rec.record,
+            );
+            s += rows as u64;
+        }
+        rec.pulled_until = self.step;
+        Ok(())
+    }
+
+    /// Reports delay overflows flagged on the device.
+    fn check_errors(&self) -> Result<()> {
+        let flags = self.read_u32(self.plan.errors)?;
+        for (g, &f) in self.net.synapse_groups().iter().zip(&flags) {
+            if f > 0 {
+                return Err(Error::DelayTooLarge {
+                    group: g.name.clone(),
+                    delay: (f - 1) as u64,
+                    max: g.max_dendritic_delay as u64,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn advance(&mut self) -> Result<()> {
+        self.launch_step()?;
+        self.step += 1;
+        let chunk = self.plan.recording_chunk as u64;
+        for pi in 0..self.recordings.len() {
+            if let Some(r) = &self.recordings[pi] {
+                if self.step - r.pulled_until >= chunk {
+                    self.pull_spikes(pi)?;
+                }
+            }
+        }
+        for (k, rec) in self.net.var_recordings().iter().enumerate() {
+            if self.step % rec.every as u64 == 0 {
+                let pi = rec.population.0 as usize;
+                let ty = self.net.populations()[pi]
+                    .part
+                    .model
+                    .nth(FieldKind::Var, rec.var)
+                    .expect("checked by record_var")
+                    .ty;
+                let values = self
+                    .read_var(self.plan.populations[pi].vars[rec.var], ty)?
+                    .to_f64();
+                let (times, samples) = &mut self.var_samples[k];
+                times.push(self.step as f64 * self.net.dt());
+                samples.extend(rec.neurons.iter().map(|&n| values[n as usize]));
+            }
+        }
+        Ok(())
+    }
+
+    /// The ragged layout's row lengths of group `gi`.
+    fn row_lengths(&self, gi: usize) -> Result<Vec<u32>> {
+        self.read_u32(self.plan.groups[gi].row_length)
+    }
+}
+
+/// The bytes a buffer starts with, or `None` for zeros.
+fn initial_bytes(spec: &BufferSpec, init: &InitialState, p: Precision) -> Option<Vec<u8>> {
+    let scalars = |v: &[f64]| -> Vec<u8> {
+        match p {
+            Precision::F32 => v.iter().flat_map(|&x| (x as f32).to_ne_bytes()).collect(),
+            Precision::F64 => v.iter().flat_map(|&x| x.to_ne_bytes()).collect(),
+        }
+    };
+    Some(match &spec.contents {
+        Contents::Zero => return None,
+        Contents::NeuronVar { pop, var } => init.populations[*pop][*var].to_bytes(),
+        Contents::PostsynapticVar { group, var } => {
+            init.synapse_groups[*group].psm_vars[*var].to_bytes()
+        }
+        Contents::CurrentSourceVar { source, var } => {
+            init.current_sources[*source][*var].to_bytes()
+        }
+        Contents::SynapseVar { group, var } => {
+            let g = &init.synapse_groups[*group];
+            let e = elem_bytes(spec.elem);
+            let stride = spec.len / (g.connectivity.num_pre as usize).max(1);
+            ragged(&g.connectivity, &g.wu_vars[*var].to_bytes(), e, stride)
+        }
+        Contents::Ind(group) => {
+            let c = &init.synapse_groups[*group].connectivity;
+            let stride = spec.len / (c.num_pre as usize).max(1);
+            ragged(c, bytemuck::cast_slice(&c.ind), 4, stride)
+        }
+        Contents::RowLength(group) => {
+            let c = &init.synapse_groups[*group].connectivity;
+            c.row_ptr
+                .windows(2)
+                .flat_map(|w| ((w[1] - w[0]) as u32).to_ne_bytes())
+                .collect()
+        }
+        Contents::Scalars(v) => scalars(v),
+        Contents::Words(w) => bytemuck::cast_slice(w).to_vec(),
+    })
+}
+
+/// CSR-ordered elements (`e` bytes each) laid out in rows of `stride`.
+fn ragged(c: &SparseConnectivity, csr: &[u8], e: usize, stride: usize) -> Vec<u8> {
+    let mut out = vec![0u8; c.num_pre as usize * stride * e];
+    for i in 0..c.num_pre as usize {
+        let (a, b) = (c.row_ptr[i] as usize, c.row_ptr[i + 1] as usize);
+        out[i * stride * e..(i * stride + b - a) * e].copy_from_slice(&csr[a * e..b * e]);
+    }
+    out
+}
+
+/// Positions in the ragged layout of the synapses in CSR order.
+fn ragged_positions(row_length: &[u32], stride: u32) -> impl Iterator<Item = usize> + '_ {
+    row_length
+        .iter()
+        .enumerate()
+        .flat_map(move |(i, &l)| (0..l as usize).map(move |k| i * stride as usize + k))
+}
+
+impl<D: Device> Simulation for GpuSimulation<D> {
+    fn backend_name(&self) -> String {
+        self.device.description()
+    }
+    fn network(&self) -> &Network {
+        &self.net
+    }
+    fn step(&mut self) -> Result<()> {
+        self.run_steps(1)
+    }
+    fn step_count(&self) -> u64 {
+        self.step
+    }
+    fn run_steps(&mut self, n: u64) -> Result<()> {
+        for _ in 0..n {
+            self.advance()?;
+        }
+        self.device.synchronize().map_err(|e| self.dev_err(e))?;
+        self.check_errors()
+    }
+    fn spikes(&mut self, population: PopulationRef) -> Result<SpikeRecord> {
+        let pi = self.net.population_id(population)?.0 as usize;
+        if self.recordings[pi].is_none() {
+            return Err(access::not_recorded(&self.net, pi));
+        }
+        self.pull_spikes(pi)?;
+        Ok(self.recordings[pi]
+            .as_ref()
+            .expect("recorded")
+            .record
+            .clone())
+    }
+    fn recorded_var(&mut self, id: VarRecordingId) -> Result<RecordedVar> {
+        let rec = access::var_recording(&self.net, id)?;
+        let (times, values) = &self.var_samples[id.0 as usize];
+        Ok(RecordedVar {
+            times: times.clone(),
+            neurons: rec.neurons.clone(),
+            values: values.clone(),
+        })
+    }
+    fn var_values(&self, population: PopulationRef, var: &str) -> Result<Vec<f64>> {
+        let pi = self.net.population_id(population)?.0 as usize;
+        let p = &self.net.populations()[pi];
+        let k = var_index(&p.part, format!("population `{}`", p.name), var)?;
+        let ty = p.part.model.nth(FieldKind::Var, k).expect("index").ty;
+        Ok(self
+            .read_var(self.plan.populations[pi].vars[k], ty)?
+            .to_f64())
+    }
+    fn set_var_values(
+        &mut self,
+        population: PopulationRef,
+        var: &str,
+        values: &[f64],
+    ) -> Result<()> {
+        let pi = self.net.population_id(population)?.0 as usize;
+        let p = &self.net.populations()[pi];
+        let owner = format!("population `{}`", p.name);
+        let k = var_index(&p.part, owner.clone(), var)?;
+        check_len(
+            owner,
+            format!("the values of variable `{var}`"),
+            p.size as usize,
+            values.len(),
+        )?;
+        let ty = p.part.model.nth(FieldKind::Var, k).expect("index").ty;
+        let mut arr = VarArray::zeros(ty, self.net.precision(), values.len());
+        for (i, &v) in values.iter().enumerate() {
+            arr.set_f64(i, v);
+        }
+        self.write_var(self.plan.populations[pi].vars[k], &arr)
+    }
+    fn synapse_var_values(&self, group: &str, var: &str) -> Result<Vec<f64>> {
+        let gi = self.net.synapse_group_id(group)?.0 as usize;
+        let g = &self.net.synapse_groups()[gi];
+        let k = var_index(
+            &g.wu,
+            format!("synapse group `{group}` (weight update)"),
+            var,
+        )?;
+        let ty = g.wu.model.nth(FieldKind::Var, k).expect("index").ty;
+        let gb = &self.plan.groups[gi];
+        let all = self.read_var(gb.wu_vars[k], ty)?.to_f64();
+        let lens = self.row_lengths(gi)?;
+        Ok(ragged_positions(&lens, gb.max_row)
+            .map(|i| all[i])
+            .collect())
+    }
+    fn set_synapse_var_values(&mut self, group: &str, var: &str, values: &[f64]) -> Result<()> {
+        let gi = self.net.synapse_group_id(group)?.0 as usize;
+        let g = &self.net.synapse_groups()[gi];
+        let owner = format!("synapse group `{group}` (weight update)");
+        let k = var_index(&g.wu, owner.clone(), var)?;
+        access::check_delay_values(g, k, values)?;
+        let ty = g.wu.model.nth(FieldKind::Var, k).expect("index").ty;
+        let gb = &self.plan.groups[gi];
+        let lens = self.row_lengths(gi)?;
+        let n_syn: usize = lens.iter().map(|&l| l as usize).sum();
+        check_len(
+            owner,
+            format!("the values of variable `{var}`"),
+            n_syn,
+            values.len(),
+        )?;
+        let mut arr = self.read_var(gb.wu_vars[k], ty)?;
+        for (pos, &v) in ragged_positions(&lens, gb.max_row).zip(values) {
+            arr.set_f64(pos, v);
+        }
+        self.write_var(gb.wu_vars[k], &arr)
+    }
+    fn postsynaptic_var_values(&self, group: &str, var: &str) -> Result<Vec<f64>> {
+        let gi = self.net.synapse_group_id(group)?.0 as usize;
+        let g = &self.net.synapse_groups()[gi];
+        let k = access::psm_var_index(g, var)?;
+        let ty = match k {
+            0 => IrType::Scalar,
+            _ => g.psm.model.nth(FieldKind::Var, k - 1).expect("index").ty,
+        };
+        Ok(self
+            .read_var(self.plan.groups[gi].psm_vars[k], ty)?
+            .to_f64())
+    }
+    fn current_source_var_values(&self, source: &str, var: &str) -> Result<Vec<f64>> {
+        let si = access::current_source_index(&self.net, source)?;
+        let cs = &self.net.current_sources()[si];
+        let k = var_index(&cs.part, format!("current source `{source}`"), var)?;
+        let ty = cs.part.model.nth(FieldKind::Var, k).expect("index").ty;
+        Ok(self
+            .read_var(self.plan.current_sources[si][k], ty)?
+            .to_f64())
+    }
+    fn connectivity(&self, group: &str) -> Result<SparseConnectivity> {
+        let gi = self.net.synapse_group_id(group)?.0 as usize;
+        let g = &self.net.synapse_groups()[gi];
+        let gb = &self.plan.groups[gi];
+        let lens = self.row_lengths(gi)?;
+        let ind_all = self.read_u32(gb.ind)?;
+        let mut row_ptr = Vec::with_capacity(lens.len() + 1);
+        row_ptr.push(0u64);
+        let mut ind = Vec::new();
+        for (i, &l) in lens.iter().enumerate() {
+            let start = i * gb.max_row as usize;
+            ind.extend_from_slice(&ind_all[start..start + l as usize]);
+            row_ptr.push(ind.len() as u64);
+        }
+        Ok(SparseConnectivity {
+            num_pre: self.net.population(g.pre).size,
+            num_post: self.net.population(g.post).size,
+            row_ptr,
+            ind,
+        })
+    }
+}

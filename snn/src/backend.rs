@@ -1,0 +1,108 @@
+//! Choosing where a network runs.
+//!
+//! ```
+//! use snn::prelude::*;
+//! let mut net = Network::new(0.1)?;
+//! net.add_population("P", 4, Poisson { rate: 10.0 })
+//!     .init("time_step_to_spike", 0.0)
+//!     .build()?;
+//! // The CPU backend always exists; `Backend::Auto` would pick a GPU if one is usable.
+//! let mut sim = Backend::Cpu.build(&net)?;
+//! sim.run_for(10.0)?;
+//! assert!(sim.backend_name().starts_with("CPU"));
+//! # Ok::<(), snn::Error>(())
+//! ```
+
+use snn_core::network::Network;
+use snn_core::sim::Simulation;
+use snn_core::{CpuSimulation, Error, Result};
+use snn_cuda_host::CudaDevice;
+use snn_kernels::dialect::Dialect;
+use snn_kernels::runtime::GpuSimulation;
+use snn_opencl_host::{DeviceSelection, OpenClDevice};
+
+/// A backend to run a network on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Backend {
+    /// CUDA if a usable NVIDIA GPU (driver and NVRTC) is found, else an
+    /// OpenCL GPU, else the CPU; the choice is printed to stderr.
+    #[default]
+    Auto,
+    /// The CPU backend (the reference semantics).
+    Cpu,
+    /// CUDA on the first device.
+    Cuda,
+    /// OpenCL on the first GPU, else the first device of any kind (e.g. PoCL on CPUs).
+    OpenCl,
+}
+
+impl Backend {
+    /// The backend named by the environment variable `SNN_BACKEND`
+    /// (`auto`, `cpu`, `cuda`, `opencl`; case-insensitive), [`Backend::Auto`]
+    /// when unset.
+    pub fn from_env() -> Result<Backend> {
+        match std::env::var("SNN_BACKEND") {
+            Ok(v) => v.parse(),
+            Err(_) => Ok(Backend::Auto),
+        }
+    }
+
+    /// Builds `net` on this backend.
+    pub fn build(self, net: &Network) -> Result<Box<dyn Simulation>> {
+        match self {
+            Backend::Cpu => Ok(Box::new(CpuSimulation::new(net)?)),
+            Backend::Cuda => build_cuda(net),
+            Backend::OpenCl => build_opencl(net, DeviceSelection::Any),
+            Backend::Auto => {
+                let cuda = match build_cuda(net) {
+                    Ok(sim) => return Ok(announce(sim)),
+                    Err(e) => e,
+                };
+                let opencl = match build_opencl(net, DeviceSelection::AnyGpu) {
+                    Ok(sim) => return Ok(announce(sim)),
+                    Err(e) => e,
+                };
+                eprintln!("snn: no usable GPU ({cuda}; {opencl}); using the CPU backend");
+                Ok(announce(Box::new(CpuSimulation::new(net)?)))
+            }
+        }
+    }
+}
+
+fn announce(sim: Box<dyn Simulation>) -> Box<dyn Simulation> {
+    eprintln!("snn: running on {}", sim.backend_name());
+    sim
+}
+
+/// A device that could not be opened, as a simulation error.
+fn no_device(backend: &str, e: impl std::fmt::Display) -> Error {
+    Error::Device {
+        backend: backend.to_string(),
+        reason: e.to_string(),
+    }
+}
+
+fn build_cuda(net: &Network) -> Result<Box<dyn Simulation>> {
+    let dev = CudaDevice::new(0).map_err(|e| no_device("CUDA", e))?;
+    Ok(Box::new(GpuSimulation::new(dev, net, Dialect::Cuda)?))
+}
+
+fn build_opencl(net: &Network, which: DeviceSelection) -> Result<Box<dyn Simulation>> {
+    let dev = OpenClDevice::new(which).map_err(|e| no_device("OpenCL", e))?;
+    Ok(Box::new(GpuSimulation::new(dev, net, Dialect::OpenCl)?))
+}
+
+impl std::str::FromStr for Backend {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Backend> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Ok(Backend::Auto),
+            "cpu" => Ok(Backend::Cpu),
+            "cuda" => Ok(Backend::Cuda),
+            "opencl" => Ok(Backend::OpenCl),
+            other => Err(Error::Simulation(format!(
+                "unknown backend `{other}`: expected auto, cpu, cuda or opencl"
+            ))),
+        }
+    }
+}
