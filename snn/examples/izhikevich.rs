@@ -16,6 +16,9 @@ struct Args {
     /// Output directory for izhikevich.csv and izhikevich.png.
     #[arg(long, default_value = "out/izhikevich")]
     out: PathBuf,
+    /// Backend: auto (CUDA, else an OpenCL GPU, else the CPU), cpu, cuda or opencl.
+    #[arg(long, default_value = "auto")]
+    backend: Backend,
 }
 
 const NAMES: [&str; 4] = [
@@ -42,7 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     let rec = net.record_var(pop, "v", Neurons::All, 1)?;
 
-    let mut sim = CpuSimulation::new(&net)?;
+    let mut sim = args.backend.build(&net)?;
     sim.run_for(200.0)?;
     let spikes = sim.spikes(pop.into())?;
     let v = sim.recorded_var(rec)?;

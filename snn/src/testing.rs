@@ -88,10 +88,10 @@ impl TestBackend {
                         self.name()
                     );
                 }
-                eprintln!(
-                    "SKIPPED: no {} device ({why}); set {var}=1 to make this a failure",
+                report_skip(&format!(
+                    "no {} device ({why}); set {var}=1 to make this a failure",
                     self.name()
-                );
+                ));
                 false
             }
         }
@@ -113,6 +113,13 @@ impl TestBackend {
             Err(e) => panic!("building the network on {} failed: {e}", self.name()),
         }
     }
+}
+
+/// Prints `SKIPPED: <why>` straight to the process's stderr, so that the
+/// line shows even for passing tests (libtest captures `eprintln!`).
+pub fn report_skip(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED: {why}");
 }
 
 /// Expands each `fn name(backend) { ... }` into a module `name` with one

@@ -385,3 +385,45 @@ fn runtime_lookups_name_the_culprit() {
     let err = sim.run_for(-1.0).unwrap_err();
     assert!(err.to_string().contains("must be >= 0"), "{err}");
 }
+
+/// `Backend::Auto` falls back to the CPU when there is neither a CUDA
+/// device nor an OpenCL GPU (CI, this machine), and asking for CUDA
+/// explicitly without a driver is a clear error, not a panic.
+#[test]
+fn backend_auto_falls_back_and_missing_cuda_is_an_error() {
+    let mut net = Network::new(0.1).unwrap();
+    net.add_population("P", 3, Poisson { rate: 10.0 })
+        .init("time_step_to_spike", 0.0)
+        .build()
+        .unwrap();
+    let mut sim = Backend::Auto.build(&net).unwrap();
+    sim.run_steps(5).unwrap();
+    let cuda = snn::testing::TestBackend::Cuda.available();
+    let opencl_gpu =
+        snn_opencl_host::OpenClDevice::new(snn_opencl_host::DeviceSelection::AnyGpu).is_ok();
+    if cuda.is_err() && !opencl_gpu {
+        assert!(
+            sim.backend_name().starts_with("CPU"),
+            "{}",
+            sim.backend_name()
+        );
+    }
+    if cuda.is_err() {
+        let err = Backend::Cuda
+            .build(&net)
+            .err()
+            .expect("no CUDA device here");
+        assert!(matches!(err, Error::Device { .. }), "{err:?}");
+        assert!(err.to_string().starts_with("CUDA: "), "{err}");
+    }
+}
+
+#[test]
+fn unknown_backend_names_are_errors() {
+    let err = "vulkan".parse::<Backend>().unwrap_err();
+    assert!(
+        err.to_string().contains("unknown backend `vulkan`"),
+        "{err}"
+    );
+    assert_eq!("OpenCL".parse::<Backend>().unwrap(), Backend::OpenCl);
+}

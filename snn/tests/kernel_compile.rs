@@ -1,0 +1,213 @@
+//! Every kernel generated for the examples and for networks using every
+//! built-in model compiles: with NVRTC for sm_80 and sm_90 (no GPU needed;
+//! `SNN_REQUIRE_NVRTC=1`, set by the project's test command, turns a
+//! missing NVRTC into a failure instead of a loud skip), and with the
+//! OpenCL compiler of the first OpenCL device (PoCL in CI).
+
+use snn::prelude::*;
+use snn_core::initial::InitialState;
+use snn_kernels::dialect::{program, Dialect};
+use snn_kernels::network::generate;
+
+fn lif() -> Lif {
+    Lif {
+        c: 1.0,
+        tau_m: 20.0,
+        v_rest: -70.0,
+        v_reset: -70.0,
+        v_thresh: -50.0,
+        i_offset: 0.0,
+        tau_refrac: 2.0,
+    }
+}
+
+/// The network of `examples/izhikevich.rs`.
+fn izhikevich_example() -> Network {
+    let mut net = Network::new(0.1).unwrap();
+    let pop = net
+        .add_population("Neurons", 4, IzhikevichVariable)
+        .init("v", -65.0)
+        .init("u", -20.0)
+        .init("a", vec![0.02, 0.1, 0.02, 0.02])
+        .init("b", vec![0.2, 0.2, 0.2, 0.2])
+        .init("c", vec![-65.0, -65.0, -50.0, -55.0])
+        .init("d", vec![8.0, 2.0, 2.0, 4.0])
+        .record_spikes(true)
+        .build()
+        .unwrap();
+    net.add_current_source("CurrentSource", pop, DC { amp: 10.0 })
+        .build()
+        .unwrap();
+    net
+}
+
+/// One network using every built-in model, in `precision`.
+fn all_builtins(precision: Precision) -> Network {
+    let mut net = Network::new(0.1).unwrap();
+    net.set_precision(precision);
+    let st = spike_times(&[vec![1.0, 2.0], vec![3.0]]);
+    let ssa = net
+        .add_population("SSA", 2, SpikeSourceArray)
+        .init("start_spike", st.start_spike)
+        .init("end_spike", st.end_spike)
+        .egp("spike_times", st.spike_times)
+        .record_spikes(true)
+        .build()
+        .unwrap();
+    let poisson = net
+        .add_population("Poisson", 100, Poisson { rate: 10.0 })
+        .init("time_step_to_spike", 0.0)
+        .build()
+        .unwrap();
+    let lif = net
+        .add_population("LIF", 100, lif())
+        .init("v", VarInit::normal(-60.0, 2.0))
+        .init("refrac_time", 0.0)
+        .record_spikes(true)
+        .build()
+        .unwrap();
+    let izh = net
+        .add_population(
+            "Izh",
+            50,
+            Izhikevich {
+                a: 0.02,
+                b: 0.2,
+                c: -65.0,
+                d: 8.0,
+            },
+        )
+        .init("v", -65.0)
+        .init("u", -13.0)
+        .build()
+        .unwrap();
+    net.add_synapse_group("SSA_LIF", ssa, lif, StaticPulse, ExpCurr { tau: 5.0 })
+        .connectivity(Connectivity::AllToAll { autapses: true })
+        .wu_init("g", 0.5)
+        .axonal_delay(3)
+        .build()
+        .unwrap();
+    net.add_synapse_group("P_LIF", poisson, lif, StaticPulseDendriticDelay, DeltaCurr)
+        .connectivity(Connectivity::FixedProbability {
+            p: 0.1,
+            autapses: true,
+        })
+        .wu_init("g", 0.1)
+        .wu_init("d", VarInit::uniform(0.0, 10.0))
+        .max_dendritic_delay(10)
+        .span(Span::Presynaptic)
+        .build()
+        .unwrap();
+    net.add_synapse_group(
+        "LIF_Izh",
+        lif,
+        izh,
+        StaticPulse,
+        ExpCond {
+            tau: 5.0,
+            e_rev: 0.0,
+        },
+    )
+    .connectivity(Connectivity::FixedNumberPost {
+        n: 5,
+        autapses: true,
+    })
+    .wu_init("g", 0.01)
+    .build()
+    .unwrap();
+    net.add_current_source("Noise", lif, GaussianNoise { mean: 0.1, sd: 0.5 })
+        .build()
+        .unwrap();
+    net.add_current_source(
+        "Background",
+        izh,
+        PoissonExp {
+            weight: 1.0,
+            tau_syn: 0.5,
+            rate: 8.0,
+        },
+    )
+    .init("current", 0.0)
+    .build()
+    .unwrap();
+    net.add_current_source("DC", izh, DC { amp: 2.0 })
+        .build()
+        .unwrap();
+    net
+}
+
+/// Every network whose kernels are checked, with a name.
+fn networks() -> Vec<(&'static str, Network)> {
+    vec![
+        ("izhikevich example", izhikevich_example()),
+        ("all built-ins f32", all_builtins(Precision::F32)),
+        ("all built-ins f64", all_builtins(Precision::F64)),
+    ]
+}
+
+/// The generated kernel source of `net` (without prelude).
+fn kernels(net: &Network) -> String {
+    let init = InitialState::new(net).unwrap();
+    let rows: Vec<u32> = init
+        .synapse_groups
+        .iter()
+        .map(|g| {
+            g.connectivity
+                .row_ptr
+                .windows(2)
+                .map(|w| (w[1] - w[0]) as u32)
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    generate(net, &rows).unwrap().source
+}
+
+#[test]
+fn every_kernel_compiles_with_nvrtc_for_sm80_and_sm90() {
+    if let Err(e) = snn_cuda_host::nvrtc_version() {
+        if std::env::var("SNN_REQUIRE_NVRTC").is_ok_and(|v| v == "1") {
+            panic!("SNN_REQUIRE_NVRTC=1 but NVRTC is unavailable: {e}");
+        }
+        snn::testing::report_skip(&format!(
+            "NVRTC not found ({e}); run scripts/install-nvrtc.sh, or set SNN_REQUIRE_NVRTC=1 to fail"
+        ));
+        return;
+    }
+    let mut compiled = 0;
+    for (name, net) in networks() {
+        let src = program(Dialect::Cuda, net.precision(), &kernels(&net));
+        for arch in ["sm_80", "sm_90"] {
+            let ptx = snn_cuda_host::compile_ptx(&src, arch)
+                .unwrap_or_else(|e| panic!("{name}: NVRTC for {arch} failed: {e}"));
+            // Every kernel of the source is an entry point of the PTX.
+            for line in src.lines().filter(|l| l.starts_with("KERNEL void ")) {
+                let kernel = line["KERNEL void ".len()..].trim_end_matches('(');
+                assert!(
+                    ptx.contains(&format!(".entry {kernel}(")),
+                    "{name}: kernel {kernel} missing from the {arch} PTX"
+                );
+                compiled += 1;
+            }
+        }
+    }
+    assert!(compiled >= 20, "only {compiled} kernels compiled");
+}
+
+#[test]
+fn every_kernel_compiles_with_opencl() {
+    use snn_kernels::device::Device;
+    if !snn::testing::TestBackend::OpenCl.check() {
+        return;
+    }
+    let dev = snn_opencl_host::OpenClDevice::new(snn_opencl_host::DeviceSelection::Any).unwrap();
+    for (name, net) in networks() {
+        if net.precision() == Precision::F64 && !dev.supports_f64() {
+            snn::testing::report_skip(&format!("{name}: the OpenCL device has no f64"));
+            continue;
+        }
+        let src = program(Dialect::OpenCl, net.precision(), &kernels(&net));
+        dev.compile(&src)
+            .unwrap_or_else(|e| panic!("{name}: OpenCL build failed: {e}"));
+    }
+}
