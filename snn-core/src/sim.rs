@@ -91,6 +91,61 @@ pub trait Simulation {
     fn connectivity(&self, group: &str) -> Result<SparseConnectivity>;
 }
 
+/// A boxed simulation (what `Backend::build` returns) is a simulation, so
+/// `&mut sim` passes where `&mut impl Simulation` is expected.
+impl<S: Simulation + ?Sized> Simulation for Box<S> {
+    fn backend_name(&self) -> String {
+        (**self).backend_name()
+    }
+    fn network(&self) -> &Network {
+        (**self).network()
+    }
+    fn step(&mut self) -> Result<()> {
+        (**self).step()
+    }
+    fn step_count(&self) -> u64 {
+        (**self).step_count()
+    }
+    fn run_steps(&mut self, n: u64) -> Result<()> {
+        (**self).run_steps(n)
+    }
+    fn run_for(&mut self, duration: f64) -> Result<()> {
+        (**self).run_for(duration)
+    }
+    fn spikes(&mut self, population: PopulationRef) -> Result<SpikeRecord> {
+        (**self).spikes(population)
+    }
+    fn recorded_var(&mut self, id: VarRecordingId) -> Result<RecordedVar> {
+        (**self).recorded_var(id)
+    }
+    fn var_values(&self, population: PopulationRef, var: &str) -> Result<Vec<f64>> {
+        (**self).var_values(population, var)
+    }
+    fn set_var_values(
+        &mut self,
+        population: PopulationRef,
+        var: &str,
+        values: &[f64],
+    ) -> Result<()> {
+        (**self).set_var_values(population, var, values)
+    }
+    fn synapse_var_values(&self, group: &str, var: &str) -> Result<Vec<f64>> {
+        (**self).synapse_var_values(group, var)
+    }
+    fn set_synapse_var_values(&mut self, group: &str, var: &str, values: &[f64]) -> Result<()> {
+        (**self).set_synapse_var_values(group, var, values)
+    }
+    fn postsynaptic_var_values(&self, group: &str, var: &str) -> Result<Vec<f64>> {
+        (**self).postsynaptic_var_values(group, var)
+    }
+    fn current_source_var_values(&self, source: &str, var: &str) -> Result<Vec<f64>> {
+        (**self).current_source_var_values(source, var)
+    }
+    fn connectivity(&self, group: &str) -> Result<SparseConnectivity> {
+        (**self).connectivity(group)
+    }
+}
+
 /// Lookups and checks shared by every backend's variable access, so that
 /// all backends report bad requests with the same messages.
 pub mod access {

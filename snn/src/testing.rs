@@ -133,18 +133,18 @@ macro_rules! backend_tests {
             mod $name {
                 #[allow(unused_imports)]
                 use super::*;
-                fn run($backend: $crate::testing::TestBackend) $body
+                fn backend_test_body($backend: $crate::testing::TestBackend) $body
                 #[test]
                 fn cpu() {
-                    run($crate::testing::TestBackend::Cpu)
+                    backend_test_body($crate::testing::TestBackend::Cpu)
                 }
                 #[test]
                 fn opencl() {
-                    run($crate::testing::TestBackend::OpenCl)
+                    backend_test_body($crate::testing::TestBackend::OpenCl)
                 }
                 #[test]
                 fn cuda() {
-                    run($crate::testing::TestBackend::Cuda)
+                    backend_test_body($crate::testing::TestBackend::Cuda)
                 }
             }
         )*

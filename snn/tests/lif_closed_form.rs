@@ -19,8 +19,14 @@
 //! `m` = first `n` with `V_n >= v_thresh` (with `V0 = v_reset`). The
 //! inter-spike interval is therefore exactly `R + m` steps. The continuous
 //! counterpart is `T = tau_m ln((V_inf - v_reset) / (V_inf - v_thresh)) + tau_refrac`.
+//!
+//! Every check runs on every backend (`snn::backend_tests!`): the GPU
+//! kernels do the same IEEE operations in the same order as the CPU code,
+//! with `exp(-dt/tau_m)` computed once on the host, so the same closed-form
+//! tolerances apply unchanged.
 
 use snn::prelude::*;
+use snn::testing::TestBackend;
 
 /// A `Lif` with the given threshold and refractory period; `v_rest = v_reset = -70 mV`,
 /// `c = 1 nF`, `tau_m = 20 ms`, `i_offset = 0.5 nA`.
@@ -43,15 +49,17 @@ fn v_inf(p: &Lif, i_dc: f64) -> f64 {
 
 /// Runs `n` steps of a population of `Lif` neurons (initial potentials `v0`)
 /// under DC current `i_dc` and no spiking, comparing every step against the
-/// closed form with relative tolerance `rel_tol`. Returns the largest relative error.
+/// closed form with relative tolerance `rel_tol`. Returns the largest relative
+/// error, or `None` if the backend's device is missing.
 fn check_subthreshold(
+    backend: TestBackend,
     precision: Precision,
     dt: f64,
     i_dc: f64,
     v0: &[f64],
     n: usize,
     rel_tol: f64,
-) -> f64 {
+) -> Option<f64> {
     let p = lif(1e9, 2.0);
     let vinf = v_inf(&p, i_dc);
     let mut net = Network::new(dt).unwrap();
@@ -66,7 +74,7 @@ fn check_subthreshold(
     net.add_current_source("DC", pop, DC { amp: i_dc })
         .build()
         .unwrap();
-    let mut sim = CpuSimulation::new(&net).unwrap();
+    let mut sim = backend.build(&net)?;
     let mut worst = 0.0f64;
     for step in 1..=n {
         sim.step().unwrap();
@@ -77,7 +85,8 @@ fn check_subthreshold(
             worst = worst.max(rel);
             assert!(
                 rel <= rel_tol,
-                "{precision:?} neuron {i} after {step} steps: V = {got}, closed form {want} (rel. error {rel:e} > {rel_tol:e})"
+                "{} {precision:?} neuron {i} after {step} steps: V = {got}, closed form {want} (rel. error {rel:e} > {rel_tol:e})",
+                backend.name()
             );
         }
     }
@@ -91,52 +100,57 @@ fn check_subthreshold(
     for (&got, &start) in v.iter().zip(v0) {
         assert!((got - vinf).abs() < 0.5 * (start - vinf).abs() + 1e-6);
     }
-    worst
+    Some(worst)
 }
 
-#[test]
-fn subthreshold_f64_matches_exponential_relaxation() {
-    // V_inf = -70 + (1.0 + 0.5) * 20 = -40 mV. Starting points below, above
-    // and at V_inf, 3000 steps = 15 tau_m.
-    // Tolerance 1e-9 relative: the iteration multiplies by a rounded exp(-dt/tau)
-    // (0.5 ulp) once per step, so after n = 3000 steps exp_tc^n differs from
-    // exp(-n dt/tau) by ~n * 1.1e-16 ~ 3e-13 relative; per-step rounding of V is
-    // damped by the contraction, bounded by ~eps |V| tau/dt ~ 3e-12 mV.
-    // 1e-9 leaves a wide margin yet catches any wrong formula or off-by-one
-    // step (one step changes V by up to 0.5% here).
-    let worst = check_subthreshold(
-        Precision::F64,
-        0.1,
-        1.0,
-        &[-65.0, -70.0, -30.0, -40.0, 0.0],
-        3000,
-        1e-9,
-    );
-    eprintln!("f64 worst relative error {worst:e}");
-}
+snn::backend_tests! {
+    fn subthreshold_f64_matches_exponential_relaxation(backend) {
+        // V_inf = -70 + (1.0 + 0.5) * 20 = -40 mV. Starting points below, above
+        // and at V_inf, 3000 steps = 15 tau_m.
+        // Tolerance 1e-9 relative: the iteration multiplies by a rounded exp(-dt/tau)
+        // (0.5 ulp) once per step, so after n = 3000 steps exp_tc^n differs from
+        // exp(-n dt/tau) by ~n * 1.1e-16 ~ 3e-13 relative; per-step rounding of V is
+        // damped by the contraction, bounded by ~eps |V| tau/dt ~ 3e-12 mV.
+        // 1e-9 leaves a wide margin yet catches any wrong formula or off-by-one
+        // step (one step changes V by up to 0.5% here).
+        let Some(worst) = check_subthreshold(
+            backend,
+            Precision::F64,
+            0.1,
+            1.0,
+            &[-65.0, -70.0, -30.0, -40.0, 0.0],
+            3000,
+            1e-9,
+        ) else {
+            return;
+        };
+        eprintln!("{}: f64 worst relative error {worst:e}", backend.name());
+    }
 
-#[test]
-fn subthreshold_f64_coarse_step_matches_closed_form() {
-    // dt = 1 ms (exact integration, so any dt is exact): same tolerance and reasoning.
-    check_subthreshold(Precision::F64, 1.0, 2.5, &[-65.0, -80.0], 300, 1e-9);
-}
+    fn subthreshold_f64_coarse_step_matches_closed_form(backend) {
+        // dt = 1 ms (exact integration, so any dt is exact): same tolerance and reasoning.
+        check_subthreshold(backend, Precision::F64, 1.0, 2.5, &[-65.0, -80.0], 300, 1e-9);
+    }
 
-#[test]
-fn subthreshold_f32_matches_exponential_relaxation() {
-    // Tolerance 1e-4 relative (~4e-3 mV at -40 mV): f32 rounds exp(-dt/tau)
-    // to ~6e-8 relative and V to ~4e-6 mV per step; the contraction bounds the
-    // accumulated rounding by ~eps_f32 |V| tau/dt ~ 1e-3 mV worst case (in
-    // practice far less), and the exp_tc error gives n*6e-8 relative on the
-    // decaying term. Still ~50x tighter than a one-step offset.
-    let worst = check_subthreshold(
-        Precision::F32,
-        0.1,
-        1.0,
-        &[-65.0, -70.0, -30.0, 0.0],
-        3000,
-        1e-4,
-    );
-    eprintln!("f32 worst relative error {worst:e}");
+    fn subthreshold_f32_matches_exponential_relaxation(backend) {
+        // Tolerance 1e-4 relative (~4e-3 mV at -40 mV): f32 rounds exp(-dt/tau)
+        // to ~6e-8 relative and V to ~4e-6 mV per step; the contraction bounds the
+        // accumulated rounding by ~eps_f32 |V| tau/dt ~ 1e-3 mV worst case (in
+        // practice far less), and the exp_tc error gives n*6e-8 relative on the
+        // decaying term. Still ~50x tighter than a one-step offset.
+        let Some(worst) = check_subthreshold(
+            backend,
+            Precision::F32,
+            0.1,
+            1.0,
+            &[-65.0, -70.0, -30.0, 0.0],
+            3000,
+            1e-4,
+        ) else {
+            return;
+        };
+        eprintln!("{}: f32 worst relative error {worst:e}", backend.name());
+    }
 }
 
 /// Number of refractory steps `R`: the documented counter rule replayed in f64.
@@ -167,9 +181,16 @@ fn steps_to_threshold(p: &Lif, i_dc: f64, dt: f64) -> (u64, f64) {
 }
 
 /// Simulates one `Lif` driven by `i_dc` from `V0 = v_reset` for `steps` steps,
-/// recording V every step, and checks the spike train and the refractory
-/// clamp exactly (f64).
-fn check_spiking(dt: f64, tau_refrac: f64, i_dc: f64, steps: u64, expect_r: Option<u64>) {
+/// recording V every step on `backend`, and checks the spike train and the
+/// refractory clamp exactly (f64). Returns `false` if the device is missing.
+fn check_spiking(
+    backend: TestBackend,
+    dt: f64,
+    tau_refrac: f64,
+    i_dc: f64,
+    steps: u64,
+    expect_r: Option<u64>,
+) -> bool {
     let p = lif(-50.0, tau_refrac);
     let vinf = v_inf(&p, i_dc);
     let r = refractory_steps(tau_refrac, dt);
@@ -210,7 +231,9 @@ fn check_spiking(dt: f64, tau_refrac: f64, i_dc: f64, steps: u64, expect_r: Opti
         .build()
         .unwrap();
     let rec = net.record_var(pop, "v", Neurons::All, 1).unwrap();
-    let mut sim = CpuSimulation::new(&net).unwrap();
+    let Some(mut sim) = backend.build(&net) else {
+        return false;
+    };
     sim.run_steps(steps).unwrap();
     let spikes = sim.spikes(pop.into()).unwrap();
     let v = sim.recorded_var(rec).unwrap().trace(0);
@@ -234,8 +257,10 @@ fn check_spiking(dt: f64, tau_refrac: f64, i_dc: f64, steps: u64, expect_r: Opti
         assert_eq!(*t, s as f64 * dt);
     }
     assert_eq!(
-        got, expected,
-        "spike steps (dt={dt}, tau_refrac={tau_refrac}, I={i_dc}): R={r}, m={m}, T_thr={t_thr} ms"
+        got,
+        expected,
+        "{}: spike steps (dt={dt}, tau_refrac={tau_refrac}, I={i_dc}): R={r}, m={m}, T_thr={t_thr} ms",
+        backend.name()
     );
 
     // Clamp: V after steps s ..= s+R is exactly v_reset; after s+R+k (k >= 1)
@@ -247,7 +272,8 @@ fn check_spiking(dt: f64, tau_refrac: f64, i_dc: f64, steps: u64, expect_r: Opti
                 assert_eq!(
                     v[idx],
                     p.v_reset,
-                    "V after step {} (spike at step {s}, k={k})",
+                    "{}: V after step {} (spike at step {s}, k={k})",
+                    backend.name(),
                     s + k
                 );
             }
@@ -258,87 +284,89 @@ fn check_spiking(dt: f64, tau_refrac: f64, i_dc: f64, steps: u64, expect_r: Opti
                 let want = vinf - (vinf - p.v_reset) * (-(k as f64) * dt / p.tau_m).exp();
                 assert!(
                     ((v[idx] - want) / want).abs() < 1e-9,
-                    "V after step {} = {}, closed form {want}",
+                    "{}: V after step {} = {}, closed form {want}",
+                    backend.name(),
                     s + r + k,
                     v[idx]
                 );
             }
         }
     }
+    true
 }
 
-#[test]
-fn spike_intervals_exact_dt_0_1() {
-    // V_inf = -70 + 1.5*20 = -40: T_thr = 20 ln(30/10) = 21.97 ms -> m = 220
-    // steps; tau_refrac 2 ms = 20 decrements of 0.1 (the last leaves -6e-16).
-    check_spiking(0.1, 2.0, 1.0, 3000, Some(20));
-}
+snn::backend_tests! {
+    fn spike_intervals_exact_dt_0_1(backend) {
+        // V_inf = -70 + 1.5*20 = -40: T_thr = 20 ln(30/10) = 21.97 ms -> m = 220
+        // steps; tau_refrac 2 ms = 20 decrements of 0.1 (the last leaves -6e-16).
+        check_spiking(backend, 0.1, 2.0, 1.0, 3000, Some(20));
+    }
 
-#[test]
-fn spike_intervals_exact_dt_power_of_two() {
-    // dt = 0.125 is exact in binary, so R = ceil(2.0 / 0.125) = 16 with no
-    // rounding at all. Stronger drive: V_inf = -70 + 3.5*20 = 0 mV,
-    // T_thr = 20 ln(70/50) = 6.73 ms.
-    check_spiking(0.125, 2.0, 3.0, 2000, Some(16));
-}
+    fn spike_intervals_exact_dt_power_of_two(backend) {
+        // dt = 0.125 is exact in binary, so R = ceil(2.0 / 0.125) = 16 with no
+        // rounding at all. Stronger drive: V_inf = -70 + 3.5*20 = 0 mV,
+        // T_thr = 20 ln(70/50) = 6.73 ms.
+        check_spiking(backend, 0.125, 2.0, 3.0, 2000, Some(16));
+    }
 
-#[test]
-fn spike_intervals_exact_no_refractory_and_dt_1() {
-    check_spiking(1.0, 0.0, 1.0, 1000, Some(0));
-    check_spiking(1.0, 3.0, 2.0, 1000, Some(3));
-}
+    fn spike_intervals_exact_no_refractory_and_dt_1(backend) {
+        if check_spiking(backend, 1.0, 0.0, 1.0, 1000, Some(0)) {
+            check_spiking(backend, 1.0, 3.0, 2.0, 1000, Some(3));
+        }
+    }
 
-#[test]
-fn refractory_counter_with_inexact_dt() {
-    // tau_refrac = 0.3 ms at dt = 0.1: 0.3 - 3*0.1 = -2.8e-17 <= 0, so R = 3 = ceil.
-    check_spiking(0.1, 0.3, 1.0, 2000, Some(3));
-    // tau_refrac = 1.0 ms at dt = 0.1: ten f64 subtractions of 0.1 leave
-    // +1.4e-16 > 0, so the documented rule (shared with GeNN's LIF) holds the
-    // neuron one extra step: R = 11, not ceil(1.0/0.1) = 10. This asserts the
-    // rule as documented; see the report about this rounding artefact.
-    check_spiking(0.1, 1.0, 1.0, 2000, Some(11));
-}
+    fn refractory_counter_with_inexact_dt(backend) {
+        // tau_refrac = 0.3 ms at dt = 0.1: 0.3 - 3*0.1 = -2.8e-17 <= 0, so R = 3 = ceil.
+        if !check_spiking(backend, 0.1, 0.3, 1.0, 2000, Some(3)) {
+            return;
+        }
+        // tau_refrac = 1.0 ms at dt = 0.1: ten f64 subtractions of 0.1 leave
+        // +1.4e-16 > 0, so the documented rule (shared with GeNN's LIF) holds the
+        // neuron one extra step: R = 11, not ceil(1.0/0.1) = 10. This asserts the
+        // rule as documented; see the report about this rounding artefact.
+        check_spiking(backend, 0.1, 1.0, 1.0, 2000, Some(11));
+    }
 
-#[test]
-fn spike_intervals_f32_within_one_step() {
-    // In f32 the iterated V carries ~1e-3 mV of rounding (see the subthreshold
-    // test), and the refractory counter's rounding may add a step, so the
-    // interval may differ from the f64 count R + m by at most one step.
-    let dt = 0.1;
-    let p = lif(-50.0, 2.0);
-    let r = refractory_steps(2.0, dt);
-    let (m, _) = steps_to_threshold(&p, 1.0, dt);
-    let mut net = Network::new(dt).unwrap();
-    let pop = net
-        .add_population("Lif", 1, p.clone())
-        .init("v", p.v_reset)
-        .init("refrac_time", 0.0)
-        .record_spikes(true)
-        .build()
-        .unwrap();
-    net.add_current_source("DC", pop, DC { amp: 1.0 })
-        .build()
-        .unwrap();
-    let mut sim = CpuSimulation::new(&net).unwrap();
-    sim.run_steps(3000).unwrap();
-    let spikes = sim.spikes(pop.into()).unwrap();
-    let steps: Vec<i64> = spikes
-        .times
-        .iter()
-        .map(|t| (t / dt).round() as i64)
-        .collect();
-    assert!(steps.len() >= 10, "{} spikes", steps.len());
-    assert!(
-        (steps[0] - (m as i64 - 1)).abs() <= 1,
-        "first spike at step {}",
-        steps[0]
-    );
-    for w in steps.windows(2) {
-        let isi = w[1] - w[0];
+    fn spike_intervals_f32_within_one_step(backend) {
+        // In f32 the iterated V carries ~1e-3 mV of rounding (see the subthreshold
+        // test), and the refractory counter's rounding may add a step, so the
+        // interval may differ from the f64 count R + m by at most one step.
+        let dt = 0.1;
+        let p = lif(-50.0, 2.0);
+        let r = refractory_steps(2.0, dt);
+        let (m, _) = steps_to_threshold(&p, 1.0, dt);
+        let mut net = Network::new(dt).unwrap();
+        let pop = net
+            .add_population("Lif", 1, p.clone())
+            .init("v", p.v_reset)
+            .init("refrac_time", 0.0)
+            .record_spikes(true)
+            .build()
+            .unwrap();
+        net.add_current_source("DC", pop, DC { amp: 1.0 })
+            .build()
+            .unwrap();
+        let Some(mut sim) = backend.build(&net) else { return };
+        sim.run_steps(3000).unwrap();
+        let spikes = sim.spikes(pop.into()).unwrap();
+        let steps: Vec<i64> = spikes
+            .times
+            .iter()
+            .map(|t| (t / dt).round() as i64)
+            .collect();
+        assert!(steps.len() >= 10, "{} spikes", steps.len());
         assert!(
-            (isi - (r + m) as i64).abs() <= 1,
-            "f32 ISI {isi} steps, f64 rule {}",
-            r + m
+            (steps[0] - (m as i64 - 1)).abs() <= 1,
+            "first spike at step {}",
+            steps[0]
         );
+        for w in steps.windows(2) {
+            let isi = w[1] - w[0];
+            assert!(
+                (isi - (r + m) as i64).abs() <= 1,
+                "f32 ISI {isi} steps, f64 rule {}",
+                r + m
+            );
+        }
     }
 }

@@ -1,6 +1,13 @@
 //! User-defined variable-initialisation and connectivity snippets.
+//!
+//! The tests that build a simulation run on every backend
+//! (`snn::backend_tests!`) and check, with the same exact checks, what the
+//! backend reports back: the GPU runtime keeps variables and rows in its
+//! ragged device layout and reads them back from there. (Initialisation
+//! itself currently runs on the host for every backend.)
 
 use snn::prelude::*;
+use snn::testing::TestBackend;
 
 /// value = start + step * element
 #[var_init_snippet]
@@ -85,6 +92,20 @@ impl OutOfRange {
     }
 }
 
+/// Builds `net` on `backend`, which must fail; the error, or `None` if the
+/// backend's device is missing.
+fn build_error(backend: TestBackend, net: &Network) -> Option<Error> {
+    if !backend.check() {
+        return None;
+    }
+    let b = match backend {
+        TestBackend::Cpu => Backend::Cpu,
+        TestBackend::OpenCl => Backend::OpenCl,
+        TestBackend::Cuda => Backend::Cuda,
+    };
+    Some(b.build(net).err().expect("building must fail"))
+}
+
 fn lif() -> Lif {
     Lif {
         c: 1.0,
@@ -97,83 +118,149 @@ fn lif() -> Lif {
     }
 }
 
-#[test]
-fn var_init_snippet_values_for_neurons_and_synapses() {
-    for precision in [Precision::F32, Precision::F64] {
+snn::backend_tests! {
+    fn var_init_snippet_values_for_neurons_and_synapses(backend) {
+        for precision in [Precision::F32, Precision::F64] {
+            let mut net = Network::new(0.1).unwrap();
+            net.set_precision(precision);
+            let p = net
+                .add_population("P", 10, lif())
+                .init(
+                    "v",
+                    VarInit::snippet(Ramp {
+                        start: -70.0,
+                        step: 0.5,
+                    }),
+                )
+                .init("refrac_time", 0.0)
+                .build()
+                .unwrap();
+            net.add_synapse_group("S", p, p, StaticPulse, DeltaCurr)
+                .connectivity(Connectivity::snippet(RingSuccessors { k: 2.0 }))
+                .wu_init(
+                    "g",
+                    VarInit::snippet(Ramp {
+                        start: 1.0,
+                        step: 1.0,
+                    }),
+                )
+                .build()
+                .unwrap();
+            let Some(sim) = backend.build(&net) else { return };
+            let v = sim.var_values(p.into(), "v").unwrap();
+            let expected: Vec<f64> = (0..10).map(|i| -70.0 + 0.5 * i as f64).collect();
+            assert_eq!(v, expected, "{precision:?}");
+            // Synapse values follow the row-major synapse index.
+            let g = sim.synapse_var_values("S", "g").unwrap();
+            assert_eq!(g, (1..=20).map(|x| x as f64).collect::<Vec<_>>());
+        }
+    }
+
+    fn random_var_init_snippet_has_the_right_mean(backend) {
         let mut net = Network::new(0.1).unwrap();
-        net.set_precision(precision);
+        let n = 100_000;
         let p = net
-            .add_population("P", 10, lif())
-            .init(
-                "v",
-                VarInit::snippet(Ramp {
-                    start: -70.0,
-                    step: 0.5,
-                }),
-            )
+            .add_population("P", n, lif())
+            .init("v", VarInit::snippet(SquaredUniform { scale: 3.0 }))
+            .init("refrac_time", 0.0)
+            .build()
+            .unwrap();
+        let Some(sim) = backend.build(&net) else { return };
+        let v = sim.var_values(p.into(), "v").unwrap();
+        // E[3 u^2] = 1, Var = 9 (1/5 - 1/9) = 0.8; 5 standard errors of the mean.
+        let mean = v.iter().sum::<f64>() / n as f64;
+        assert!(
+            (mean - 1.0).abs() < 5.0 * (0.8f64 / n as f64).sqrt(),
+            "mean {mean}"
+        );
+        assert!(v.iter().all(|&x| (0.0..3.0).contains(&x)));
+        let mut net2 = net.clone();
+        net2.set_seed(7);
+        let other = backend
+            .build(&net2)
+            .expect("device checked above")
+            .var_values(p.into(), "v")
+            .unwrap();
+        assert_ne!(v, other, "different seeds give different values");
+
+        let err = Network::new(0.1)
+            .unwrap()
+            .add_population("Q", 3, lif())
+            .init("v", VarInit::snippet(SquaredUniform { scale: -1.0 }))
+            .init("refrac_time", 0.0)
+            .build()
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("parameter `scale` = -1 must be > 0"),
+            "{err}"
+        );
+    }
+
+    fn connectivity_snippet_errors_fail_the_build(backend) {
+        let mut net = Network::new(0.1).unwrap();
+        let p = net
+            .add_population("P", 4, lif())
+            .init("v", -70.0)
             .init("refrac_time", 0.0)
             .build()
             .unwrap();
         net.add_synapse_group("S", p, p, StaticPulse, DeltaCurr)
-            .connectivity(Connectivity::snippet(RingSuccessors { k: 2.0 }))
-            .wu_init(
-                "g",
-                VarInit::snippet(Ramp {
-                    start: 1.0,
-                    step: 1.0,
-                }),
-            )
+            .connectivity(Connectivity::snippet(OutOfRange {}))
+            .wu_init("g", 1.0)
             .build()
             .unwrap();
-        let sim = CpuSimulation::new(&net).unwrap();
-        let v = sim.var_values(p.into(), "v").unwrap();
-        let expected: Vec<f64> = (0..10).map(|i| -70.0 + 0.5 * i as f64).collect();
-        assert_eq!(v, expected, "{precision:?}");
-        // Synapse values follow the row-major synapse index.
-        let g = sim.synapse_var_values("S", "g").unwrap();
-        assert_eq!(g, (1..=20).map(|x| x as f64).collect::<Vec<_>>());
+        let Some(err) = build_error(backend, &net) else { return };
+        assert!(
+            err.to_string()
+                .starts_with("synapse group `S`: connectivity: OutOfRange"),
+            "{err}"
+        );
     }
-}
 
-#[test]
-fn random_var_init_snippet_has_the_right_mean() {
-    let mut net = Network::new(0.1).unwrap();
-    let n = 100_000;
-    let p = net
-        .add_population("P", n, lif())
-        .init("v", VarInit::snippet(SquaredUniform { scale: 3.0 }))
-        .init("refrac_time", 0.0)
-        .build()
-        .unwrap();
-    let sim = CpuSimulation::new(&net).unwrap();
-    let v = sim.var_values(p.into(), "v").unwrap();
-    // E[3 u^2] = 1, Var = 9 (1/5 - 1/9) = 0.8; 5 standard errors of the mean.
-    let mean = v.iter().sum::<f64>() / n as f64;
-    assert!(
-        (mean - 1.0).abs() < 5.0 * (0.8f64 / n as f64).sqrt(),
-        "mean {mean}"
-    );
-    assert!(v.iter().all(|&x| (0.0..3.0).contains(&x)));
-    let mut net2 = net.clone();
-    net2.set_seed(7);
-    let other = CpuSimulation::new(&net2)
-        .unwrap()
-        .var_values(p.into(), "v")
-        .unwrap();
-    assert_ne!(v, other, "different seeds give different values");
-
-    let err = Network::new(0.1)
-        .unwrap()
-        .add_population("Q", 3, lif())
-        .init("v", VarInit::snippet(SquaredUniform { scale: -1.0 }))
-        .init("refrac_time", 0.0)
-        .build()
-        .unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("parameter `scale` = -1 must be > 0"),
-        "{err}"
-    );
+    fn keeps_the_built_connectivity(backend) {
+        // 5000 targets span two CPU blocks; p is small enough that some rows are empty.
+        let mut net = Network::new(0.1).unwrap();
+        net.set_seed(11);
+        let pre = net
+            .add_population("Pre", 3000, lif())
+            .init("v", -70.0)
+            .init("refrac_time", 0.0)
+            .build()
+            .unwrap();
+        let post = net
+            .add_population("Post", 5000, lif())
+            .init("v", -70.0)
+            .init("refrac_time", 0.0)
+            .build()
+            .unwrap();
+        let rule = Connectivity::FixedProbability {
+            p: 0.0003,
+            autapses: true,
+        };
+        net.add_synapse_group("S", pre, post, StaticPulse, DeltaCurr)
+            .connectivity(rule.clone())
+            .wu_init("g", VarInit::uniform(0.0, 1.0))
+            .build()
+            .unwrap();
+        let Some(sim) = backend.build(&net) else { return };
+        let stream = snn::rng::stream_id(snn::rng::StreamPurpose::ConnectivityInit, 0, 0);
+        let expected = rule.build(3000, 5000, false, 11, stream).unwrap();
+        let got = sim.connectivity("S").unwrap();
+        assert!(
+            got.row_ptr.windows(2).any(|w| w[0] == w[1]),
+            "some rows are empty"
+        );
+        assert!(
+            got.ind.iter().any(|&j| j >= 4096),
+            "targets in the second block"
+        );
+        assert_eq!(got, expected);
+        assert_eq!(
+            sim.synapse_var_values("S", "g").unwrap().len(),
+            expected.ind.len()
+        );
+    }
 }
 
 #[test]
@@ -202,68 +289,5 @@ fn connectivity_snippets_build_the_rows_they_describe() {
     assert!(
         err.contains("OutOfRange: row 0 adds a synapse to postsynaptic neuron 4"),
         "{err}"
-    );
-    let mut net = Network::new(0.1).unwrap();
-    let p = net
-        .add_population("P", 4, lif())
-        .init("v", -70.0)
-        .init("refrac_time", 0.0)
-        .build()
-        .unwrap();
-    net.add_synapse_group("S", p, p, StaticPulse, DeltaCurr)
-        .connectivity(Connectivity::snippet(OutOfRange {}))
-        .wu_init("g", 1.0)
-        .build()
-        .unwrap();
-    let err = CpuSimulation::new(&net).err().unwrap();
-    assert!(
-        err.to_string()
-            .starts_with("synapse group `S`: connectivity: OutOfRange"),
-        "{err}"
-    );
-}
-
-#[test]
-fn cpu_backend_keeps_the_built_connectivity() {
-    // 5000 targets span two CPU blocks; p is small enough that some rows are empty.
-    let mut net = Network::new(0.1).unwrap();
-    net.set_seed(11);
-    let pre = net
-        .add_population("Pre", 3000, lif())
-        .init("v", -70.0)
-        .init("refrac_time", 0.0)
-        .build()
-        .unwrap();
-    let post = net
-        .add_population("Post", 5000, lif())
-        .init("v", -70.0)
-        .init("refrac_time", 0.0)
-        .build()
-        .unwrap();
-    let rule = Connectivity::FixedProbability {
-        p: 0.0003,
-        autapses: true,
-    };
-    net.add_synapse_group("S", pre, post, StaticPulse, DeltaCurr)
-        .connectivity(rule.clone())
-        .wu_init("g", VarInit::uniform(0.0, 1.0))
-        .build()
-        .unwrap();
-    let sim = CpuSimulation::new(&net).unwrap();
-    let stream = snn::rng::stream_id(snn::rng::StreamPurpose::ConnectivityInit, 0, 0);
-    let expected = rule.build(3000, 5000, false, 11, stream).unwrap();
-    let got = sim.connectivity("S").unwrap();
-    assert!(
-        got.row_ptr.windows(2).any(|w| w[0] == w[1]),
-        "some rows are empty"
-    );
-    assert!(
-        got.ind.iter().any(|&j| j >= 4096),
-        "targets in the second block"
-    );
-    assert_eq!(got, expected);
-    assert_eq!(
-        sim.synapse_var_values("S", "g").unwrap().len(),
-        expected.ind.len()
     );
 }
