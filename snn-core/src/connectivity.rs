@@ -504,6 +504,12 @@ pub trait ConnectivitySnippetDyn: Send + Sync + std::fmt::Debug {
         rng: &mut RngStream,
         targets: &mut Vec<u32>,
     );
+    /// The snippet's model (whose IR GPU backends translate) and its
+    /// constants (parameters, then derived parameters); `None` for
+    /// hand-written snippets, which GPU backends build on the host.
+    fn model_code(&self) -> Option<(&'static crate::model::ModelDesc, Vec<f64>)> {
+        None
+    }
 }
 
 /// A `#[connectivity_snippet]` model with its parameter values. Rows are
@@ -518,6 +524,9 @@ struct SnippetConnectivity<M: ConnectivityModel> {
 impl<M: ConnectivityModel> ConnectivitySnippetDyn for SnippetConnectivity<M> {
     fn name(&self) -> &'static str {
         M::DESC.name
+    }
+    fn model_code(&self) -> Option<(&'static crate::model::ModelDesc, Vec<f64>)> {
+        Some((M::DESC, self.consts.clone()))
     }
     fn validate(&self) -> Result<(), String> {
         M::DESC

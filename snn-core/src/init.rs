@@ -44,6 +44,12 @@ pub trait VarInitSnippetDyn: Send + Sync + fmt::Debug {
     fn sample_f32(&self, rng: &mut RngStream, element: u32) -> f32;
     /// The value of one element in double precision.
     fn sample_f64(&self, rng: &mut RngStream, element: u32) -> f64;
+    /// The snippet's model (whose IR GPU backends translate) and its
+    /// constants (parameters, then derived parameters); `None` for
+    /// hand-written snippets, which GPU backends evaluate on the host.
+    fn model_code(&self) -> Option<(&'static crate::model::ModelDesc, Vec<f64>)> {
+        None
+    }
 }
 
 /// How a state variable is initialised (one value per element: neuron or synapse).
@@ -437,6 +443,9 @@ impl<M: VarInitModel> SnippetInit<M> {
 impl<M: VarInitModel> VarInitSnippetDyn for SnippetInit<M> {
     fn name(&self) -> &'static str {
         M::DESC.name
+    }
+    fn model_code(&self) -> Option<(&'static crate::model::ModelDesc, Vec<f64>)> {
+        Some((M::DESC, self.consts64.clone()))
     }
     fn validate(&self) -> Result<(), String> {
         M::DESC

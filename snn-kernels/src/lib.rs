@@ -12,6 +12,7 @@
 pub mod cgen;
 pub mod device;
 pub mod dialect;
+pub mod init_kernels;
 pub mod network;
 pub mod rng;
 pub mod runtime;

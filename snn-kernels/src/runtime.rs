@@ -1,9 +1,13 @@
 //! The runtime shared by the GPU backends: a [`GpuSimulation`] runs a
 //! network's [`KernelPlan`] on any [`Device`].
 //!
-//! Building a simulation initialises the network on the host
-//! ([`InitialState`], the same numbers as the CPU backend), generates and
-//! compiles the kernels, allocates and fills the buffers. Stepping only
+//! Building a simulation initialises the network on the device
+//! ([`crate::init_kernels`]: the CPU backend's algorithms and random
+//! streams, so the same connectivity and the same values up to the device's
+//! `log`/`exp` rounding), or, with [`InitOn::Host`], on the host
+//! ([`InitialState`], exactly the CPU backend's numbers, uploaded); then it
+//! generates and compiles the step kernels and allocates the remaining
+//! buffers. Stepping only
 //! enqueues launches: there is no host synchronisation per step, except
 //! for variable recordings (a read of the variable after each sampled
 //! step) and for spike recordings when the device's bitfield buffer of
@@ -14,6 +18,7 @@
 
 use crate::device::{Arg, Device, DeviceError, LaunchDims};
 use crate::dialect::{program, Dialect};
+use crate::init_kernels::{init_on_device, ModelSnippets};
 use crate::network::{elem_bytes, generate, ArgSpec, BufferSpec, Contents, KernelPlan, BLOCK_SIZE};
 use snn_core::connectivity::SparseConnectivity;
 use snn_core::error::{Error, Result};
@@ -28,10 +33,22 @@ use snn_core::var::VarArray;
 use snn_core::Precision;
 use std::time::{Duration, Instant};
 
+/// Where a [`GpuSimulation`] initialises variables and connectivity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum InitOn {
+    /// Init kernels on the device (the default): nothing of size O(synapses)
+    /// goes through the host, except explicit lists and per-element values.
+    #[default]
+    Device,
+    /// On the host, then uploaded: bit-identical to the CPU backend's initial
+    /// state whatever the device's math library.
+    Host,
+}
+
 /// Wall-clock times of building a [`GpuSimulation`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct BuildTimes {
-    /// Host-side initialisation (connectivity and variables).
+    /// Initialisation of connectivity and variables (device or host).
     pub init: Duration,
     /// Kernel generation and compilation.
     pub compile: Duration,
@@ -56,12 +73,18 @@ pub struct GpuSimulation<D: Device> {
     recordings: Vec<Option<Recording>>,
     var_samples: Vec<(Vec<f64>, Vec<f64>)>,
     times: BuildTimes,
+    host_fallbacks: Vec<String>,
 }
 
 impl<D: Device> GpuSimulation<D> {
-    /// Initialises `net`, compiles its kernels in `dialect` for `device` and
-    /// uploads everything.
+    /// Initialises `net` on `device` and compiles its kernels in `dialect`
+    /// ([`InitOn::Device`]).
     pub fn new(device: D, net: &Network, dialect: Dialect) -> Result<Self> {
+        Self::with_init(device, net, dialect, InitOn::Device)
+    }
+
+    /// Like [`new`](Self::new), initialising where `init_on` says.
+    pub fn with_init(device: D, net: &Network, dialect: Dialect, init_on: InitOn) -> Result<Self> {
         let backend = device.description();
         let dev_err = |e: DeviceError| Error::Device {
             backend: backend.clone(),
@@ -76,20 +99,35 @@ impl<D: Device> GpuSimulation<D> {
             });
         }
         let t0 = Instant::now();
-        let init = InitialState::new(net)?;
+        let (mut on_device, on_host, max_rows) = match init_on {
+            InitOn::Device => {
+                let state = init_on_device(&device, net, dialect, &ModelSnippets)
+                    .map_err(|e| e.into_core(&backend))?;
+                let rows: Vec<u32> = state.synapse_groups.iter().map(|g| g.max_row).collect();
+                (Some(state), None, rows)
+            }
+            InitOn::Host => {
+                let state = InitialState::new(net)?;
+                let rows: Vec<u32> = state
+                    .synapse_groups
+                    .iter()
+                    .map(|g| {
+                        g.connectivity
+                            .row_ptr
+                            .windows(2)
+                            .map(|w| (w[1] - w[0]) as u32)
+                            .max()
+                            .unwrap_or(0)
+                    })
+                    .collect();
+                (None, Some(state), rows)
+            }
+        };
+        let host_fallbacks = on_device
+            .as_ref()
+            .map(|s| s.host_fallbacks.clone())
+            .unwrap_or_default();
         let t1 = Instant::now();
-        let max_rows: Vec<u32> = init
-            .synapse_groups
-            .iter()
-            .map(|g| {
-                g.connectivity
-                    .row_ptr
-                    .windows(2)
-                    .map(|w| (w[1] - w[0]) as u32)
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
         let plan = generate(net, &max_rows).map_err(|e| Error::Device {
             backend: backend.clone(),
             reason: e.to_string(),
@@ -99,6 +137,10 @@ impl<D: Device> GpuSimulation<D> {
         let t2 = Instant::now();
         let mut buffers = Vec::with_capacity(plan.buffers.len());
         for spec in &plan.buffers {
+            if let Some(buf) = on_device.as_mut().and_then(|s| s.take(&spec.contents)) {
+                buffers.push(buf);
+                continue;
+            }
             let buf = device.alloc_zeroed(spec.bytes()).map_err(|e| match e {
                 DeviceError::OutOfMemory {
                     device,
@@ -113,7 +155,14 @@ impl<D: Device> GpuSimulation<D> {
                 }),
                 e => dev_err(e),
             })?;
-            if let Some(bytes) = initial_bytes(spec, &init, net.precision()) {
+            let bytes =
+                initial_bytes(spec, on_host.as_ref(), net.precision()).ok_or_else(|| {
+                    Error::Device {
+                        backend: backend.clone(),
+                        reason: format!("internal error: no initial data for {}", spec.name),
+                    }
+                })?;
+            if let Some(bytes) = bytes {
                 device.write(&buf, 0, &bytes).map_err(dev_err)?;
             }
             buffers.push(buf);
@@ -143,12 +192,19 @@ impl<D: Device> GpuSimulation<D> {
                 compile: t2 - t1,
                 upload: t3 - t2,
             },
+            host_fallbacks,
         })
     }
 
     /// How long building took.
     pub fn build_times(&self) -> BuildTimes {
         self.times
+    }
+
+    /// What device initialisation left to the host, and why (empty with
+    /// [`InitOn::Host`]).
+    pub fn host_fallbacks(&self) -> &[String] {
+        &self.host_fallbacks
     }
 
     /// The generated kernel source (without preludes).
@@ -316,16 +372,26 @@ impl<D: Device> GpuSimulation<D> {
     }
 }
 
-/// The bytes a buffer starts with, or `None` for zeros.
-fn initial_bytes(spec: &BufferSpec, init: &InitialState, p: Precision) -> Option<Vec<u8>> {
+/// The bytes a buffer starts with (`Some(None)` for zeros), or `None` when
+/// they would come from a host initial state that is not given.
+fn initial_bytes(
+    spec: &BufferSpec,
+    init: Option<&InitialState>,
+    p: Precision,
+) -> Option<Option<Vec<u8>>> {
     let scalars = |v: &[f64]| -> Vec<u8> {
         match p {
             Precision::F32 => v.iter().flat_map(|&x| (x as f32).to_ne_bytes()).collect(),
             Precision::F64 => v.iter().flat_map(|&x| x.to_ne_bytes()).collect(),
         }
     };
-    Some(match &spec.contents {
-        Contents::Zero => return None,
+    let init = match &spec.contents {
+        Contents::Zero => return Some(None),
+        Contents::Scalars(v) => return Some(Some(scalars(v))),
+        Contents::Words(w) => return Some(Some(bytemuck::cast_slice(w).to_vec())),
+        _ => init?,
+    };
+    Some(Some(match &spec.contents {
         Contents::NeuronVar { pop, var } => init.populations[*pop][*var].to_bytes(),
         Contents::PostsynapticVar { group, var } => {
             init.synapse_groups[*group].psm_vars[*var].to_bytes()
@@ -351,9 +417,8 @@ fn initial_bytes(spec: &BufferSpec, init: &InitialState, p: Precision) -> Option
                 .flat_map(|w| ((w[1] - w[0]) as u32).to_ne_bytes())
                 .collect()
         }
-        Contents::Scalars(v) => scalars(v),
-        Contents::Words(w) => bytemuck::cast_slice(w).to_vec(),
-    })
+        Contents::Zero | Contents::Scalars(_) | Contents::Words(_) => unreachable!("handled above"),
+    }))
 }
 
 /// CSR-ordered elements (`e` bytes each) laid out in rows of `stride`.

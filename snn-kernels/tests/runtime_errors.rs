@@ -3,7 +3,7 @@
 use snn_core::prelude::*;
 use snn_kernels::device::{Arg, Device, DeviceError, DeviceResult, LaunchDims};
 use snn_kernels::dialect::Dialect;
-use snn_kernels::runtime::GpuSimulation;
+use snn_kernels::runtime::{GpuSimulation, InitOn};
 
 /// A device that compiles anything and fails the `fail_at`-th allocation
 /// (0-based) like a full GPU would.
@@ -91,7 +91,7 @@ fn fake(fail_at: usize, compile_error: bool) -> FakeDevice {
 #[test]
 fn allocation_failure_names_the_buffer_and_size() {
     // Buffers: spike counts, error flags, then the population's `v`.
-    let err = GpuSimulation::new(fake(2, false), &net(), Dialect::Cuda)
+    let err = GpuSimulation::with_init(fake(2, false), &net(), Dialect::Cuda, InitOn::Host)
         .err()
         .expect("the allocation fails");
     let msg = err.to_string();
@@ -104,7 +104,7 @@ fn allocation_failure_names_the_buffer_and_size() {
 
 #[test]
 fn compile_errors_show_the_generated_source() {
-    let err = GpuSimulation::new(fake(usize::MAX, true), &net(), Dialect::Cuda)
+    let err = GpuSimulation::with_init(fake(usize::MAX, true), &net(), Dialect::Cuda, InitOn::Host)
         .err()
         .expect("the compilation fails");
     let msg = err.to_string();
@@ -120,4 +120,17 @@ fn f64_on_a_device_without_doubles_is_refused() {
         .err()
         .expect("f64 is refused");
     assert!(err.to_string().contains("f64"), "{err}");
+}
+
+#[test]
+fn allocation_failure_during_device_initialisation_is_an_error() {
+    let err = GpuSimulation::new(fake(0, false), &net(), Dialect::Cuda)
+        .err()
+        .expect("the allocation fails");
+    let msg = err.to_string();
+    assert!(matches!(err, Error::Device { .. }), "{err:?}");
+    assert!(msg.contains("could not allocate 4000 bytes"), "{msg}");
+    assert!(msg.contains("population `Cortex`: variable `v`"), "{msg}");
+    assert!(msg.contains("CUDA_ERROR_OUT_OF_MEMORY"), "{msg}");
+    eprintln!("{msg}");
 }

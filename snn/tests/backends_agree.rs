@@ -171,3 +171,60 @@ snn::backend_tests! {
         }
     }
 }
+
+/// Initialisation on the device reproduces the host's connectivity exactly
+/// and its normally distributed values up to the device's `log`/`cos`;
+/// `InitOn::Host` uploads exactly the CPU's initial state.
+#[test]
+fn device_and_host_initialisation_on_opencl() {
+    use snn::GpuSimulation;
+    use snn_kernels::dialect::Dialect;
+    use snn_kernels::runtime::InitOn;
+    use snn_opencl_host::{DeviceSelection, OpenClDevice};
+    if !TestBackend::OpenCl.check() {
+        return;
+    }
+    let mut net = Network::new(0.1).unwrap();
+    let a = net
+        .add_population("A", 300, lif(-50.0))
+        .init("v", VarInit::normal(-60.0, 3.0))
+        .init("refrac_time", 0.0)
+        .build()
+        .unwrap();
+    net.add_synapse_group("AA", a, a, StaticPulse, ExpCurr { tau: 5.0 })
+        .connectivity(Connectivity::FixedProbability {
+            p: 0.1,
+            autapses: false,
+        })
+        .wu_init("g", VarInit::normal(0.5, 0.1))
+        .build()
+        .unwrap();
+    let cpu = CpuSimulation::new(&net).unwrap();
+    for init_on in [InitOn::Device, InitOn::Host] {
+        let dev = OpenClDevice::new(DeviceSelection::Any).unwrap();
+        let gpu = GpuSimulation::with_init(dev, &net, Dialect::OpenCl, init_on).unwrap();
+        assert_eq!(
+            gpu.connectivity("AA").unwrap(),
+            cpu.connectivity("AA").unwrap()
+        );
+        for (x, y) in [
+            (
+                cpu.var_values(a.into(), "v").unwrap(),
+                gpu.var_values(a.into(), "v").unwrap(),
+            ),
+            (
+                cpu.synapse_var_values("AA", "g").unwrap(),
+                gpu.synapse_var_values("AA", "g").unwrap(),
+            ),
+        ] {
+            if init_on == InitOn::Host {
+                assert_eq!(x, y, "host initialisation must be the CPU's");
+            } else {
+                // Box-Muller through the device's log/cos: a few f32 ulps.
+                for (p, q) in x.iter().zip(&y) {
+                    assert!((p - q).abs() <= 1e-5 * p.abs().max(1.0), "{p} vs {q}");
+                }
+            }
+        }
+    }
+}
