@@ -160,6 +160,15 @@ impl ColumnView {
 }
 
 impl SparseConnectivity {
+    /// Length of the longest row (0 without synapses).
+    pub fn longest_row(&self) -> u32 {
+        self.row_ptr
+            .windows(2)
+            .map(|w| (w[1] - w[0]) as u32)
+            .max()
+            .unwrap_or(0)
+    }
+
     /// An empty connectivity (no synapses) of the given shape.
     pub fn empty(num_pre: u32, num_post: u32) -> Self {
         SparseConnectivity {

@@ -50,6 +50,14 @@ impl InitialState {
             Precision::F64 => build::<f64>(net),
         }
     }
+
+    /// The longest row of each synapse group's built connectivity.
+    pub fn longest_rows(&self) -> Vec<u32> {
+        self.synapse_groups
+            .iter()
+            .map(|g| g.connectivity.longest_row())
+            .collect()
+    }
 }
 
 /// Initial values of one variable over `n` elements: `Scalar` variables are

@@ -35,19 +35,7 @@ fn main() -> Result<()> {
         .wu_init("g", 0.25)
         .axonal_delay(2)
         .build()?;
-    let init = snn_core::initial::InitialState::new(&net)?;
-    let rows: Vec<u32> = init
-        .synapse_groups
-        .iter()
-        .map(|g| {
-            g.connectivity
-                .row_ptr
-                .windows(2)
-                .map(|w| (w[1] - w[0]) as u32)
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
+    let rows = snn_core::initial::InitialState::new(&net)?.longest_rows();
     let plan = snn_kernels::network::generate(&net, &rows).expect("generate");
     println!("{}", plan.source);
     Ok(())

@@ -851,6 +851,17 @@ fn indent(code: &str, levels: usize) -> String {
         .collect()
 }
 
+/// A block running inlined postsynaptic or current-source `code` that
+/// injects current: its own random stream, its injections summed in `inj`
+/// (from 0, as on the CPU), then added to `isyn`.
+fn injecting(stream: &str, scalar: &str, code: &str) -> String {
+    format!(
+        "    {{\n        snn_rng rng = snn_rng_new(seed, {stream}, (unsigned int)step, i);\n        \
+         {scalar} inj = 0;\n{}        isyn += inj;\n        (void)rng;\n    }}\n",
+        indent(code, 2)
+    )
+}
+
 /// The fused neuron kernel of population `pi`.
 fn neuron_kernel(
     g: &mut Generator<'_>,
@@ -960,12 +971,7 @@ fn neuron_kernel(
             neuron: "n_",
         };
         let apply = g.inline(&gowner, &sg.psm, "apply_input", &names, &inject_env, None)?;
-        let _ = writeln!(
-            body,
-            "    {{\n        snn_rng rng = snn_rng_new(seed, p{k}_stream, (unsigned int)step, i);\n        \
-             {scalar} inj = 0;\n{}        isyn += inj;\n        (void)rng;\n    }}",
-            indent(&apply, 2)
-        );
+        body.push_str(&injecting(&format!("p{k}_stream"), scalar, &apply));
         let decay = g.inline(&gowner, &sg.psm, "decay", &names, &atomic_free_env, None)?;
         let _ = writeln!(
             decays,
@@ -1008,12 +1014,7 @@ fn neuron_kernel(
             neuron: "n_",
         };
         let inject = g.inline(&cowner, &cs.part, "inject", &names, &inject_env, None)?;
-        let _ = writeln!(
-            body,
-            "    {{\n        snn_rng rng = snn_rng_new(seed, c{k}_stream, (unsigned int)step, i);\n        \
-             {scalar} inj = 0;\n{}        isyn += inj;\n        (void)rng;\n    }}",
-            indent(&inject, 2)
-        );
+        body.push_str(&injecting(&format!("c{k}_stream"), scalar, &inject));
     }
 
     // The neuron update.

@@ -108,18 +108,7 @@ impl<D: Device> GpuSimulation<D> {
             }
             InitOn::Host => {
                 let state = InitialState::new(net)?;
-                let rows: Vec<u32> = state
-                    .synapse_groups
-                    .iter()
-                    .map(|g| {
-                        g.connectivity
-                            .row_ptr
-                            .windows(2)
-                            .map(|w| (w[1] - w[0]) as u32)
-                            .max()
-                            .unwrap_or(0)
-                    })
-                    .collect();
+                let rows = state.longest_rows();
                 (None, Some(state), rows)
             }
         };

@@ -147,19 +147,7 @@ fn networks() -> Vec<(&'static str, Network)> {
 
 /// The generated kernel source of `net` (without prelude).
 fn kernels(net: &Network) -> String {
-    let init = InitialState::new(net).unwrap();
-    let rows: Vec<u32> = init
-        .synapse_groups
-        .iter()
-        .map(|g| {
-            g.connectivity
-                .row_ptr
-                .windows(2)
-                .map(|w| (w[1] - w[0]) as u32)
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
+    let rows = InitialState::new(net).unwrap().longest_rows();
     generate(net, &rows).unwrap().source
 }
 
