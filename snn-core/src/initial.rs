@@ -161,7 +161,7 @@ fn build<S: Real>(net: &Network) -> Result<InitialState> {
             });
         }
         if let Some(v) = g.delay_var {
-            if let Some(&d) = wu_vars[v].to_f64().iter().max_by(|a, b| a.total_cmp(b)) {
+            if let Some(d) = wu_vars[v].max_f64() {
                 if d > g.max_dendritic_delay as f64 {
                     return Err(Error::DelayTooLarge {
                         group: g.name.clone(),

@@ -381,7 +381,8 @@ pub struct WeightUpdateEnv<'a, S: Real> {
     pub(crate) id_post: u32,
     /// Postsynaptic input of the target block, indexed by `id_post - post_offset`.
     pub(crate) in_syn: &'a mut [S],
-    /// Dendritic-delay ring of the target block, post-major (`post * slots + slot`).
+    /// Dendritic-delay ring of the target block, slot-major
+    /// (`slot * in_syn.len() + post`).
     pub(crate) ring: &'a mut [S],
     pub(crate) ring_slots: u32,
     pub(crate) ring_head: u32,
@@ -541,7 +542,7 @@ impl<S: Real> WeightUpdateEnv<'_, S> {
             self.in_syn[j] += x;
         } else {
             let slot = self.ring_head as usize;
-            self.ring[j * self.ring_slots as usize + slot] += x;
+            self.ring[slot * self.in_syn.len() + j] += x;
         }
     }
     /// Adds `x` to the postsynaptic input of the target `delay` steps later
@@ -558,7 +559,7 @@ impl<S: Real> WeightUpdateEnv<'_, S> {
         }
         let slots = self.ring_slots as usize;
         let slot = (self.ring_head as usize + delay as usize) % slots;
-        self.ring[j * slots + slot] += x;
+        self.ring[slot * self.in_syn.len() + j] += x;
     }
 }
 

@@ -4,6 +4,7 @@ use crate::connectivity::SparseConnectivity;
 use crate::error::Result;
 use crate::network::{Network, PopulationRef, VarRecordingId};
 use crate::recording::SpikeRecord;
+use std::time::Duration;
 
 /// Samples of one variable recording.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -27,6 +28,26 @@ impl RecordedVar {
             .copied()
             .collect()
     }
+}
+
+/// What a backend reports about how it built a simulation and what it holds,
+/// for timing and memory reports ([`Simulation::report`]). Every field is
+/// `None` where the backend does not measure or does not have it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BackendReport {
+    /// Initialisation of connectivity and variables (on a GPU: the init
+    /// kernels, including compiling their program).
+    pub init: Option<Duration>,
+    /// Generating and compiling the simulation kernels.
+    pub compile: Option<Duration>,
+    /// Allocating and uploading the remaining buffers.
+    pub upload: Option<Duration>,
+    /// Whether the compiled kernels came from a cache: `Some(true)` when every
+    /// program did, `Some(false)` when one was compiled, `None` when the
+    /// backend has no such cache (OpenCL, the CPU).
+    pub kernel_cache_hit: Option<bool>,
+    /// Bytes of device memory the simulation holds (its buffers).
+    pub device_bytes: Option<u64>,
 }
 
 /// A network instantiated on a backend, stepped in time.
@@ -89,6 +110,12 @@ pub trait Simulation {
     fn current_source_var_values(&self, source: &str, var: &str) -> Result<Vec<f64>>;
     /// The connectivity of a synapse group as built.
     fn connectivity(&self, group: &str) -> Result<SparseConnectivity>;
+
+    /// Build times, kernel cache and device memory, as far as the backend
+    /// knows them (the default: nothing).
+    fn report(&self) -> BackendReport {
+        BackendReport::default()
+    }
 }
 
 /// A boxed simulation (what `Backend::build` returns) is a simulation, so
@@ -143,6 +170,9 @@ impl<S: Simulation + ?Sized> Simulation for Box<S> {
     }
     fn connectivity(&self, group: &str) -> Result<SparseConnectivity> {
         (**self).connectivity(group)
+    }
+    fn report(&self) -> BackendReport {
+        (**self).report()
     }
 }
 

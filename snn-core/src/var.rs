@@ -214,6 +214,25 @@ impl VarArray {
         }
     }
 
+    /// The largest value as `f64` (`None` when empty; NaN-aware total
+    /// order), without converting the whole array.
+    pub fn max_f64(&self) -> Option<f64> {
+        fn max<T: Copy>(a: &[T], f: impl Fn(T) -> f64) -> Option<f64> {
+            a.iter().map(|&x| f(x)).max_by(|a, b| a.total_cmp(b))
+        }
+        match self {
+            VarArray::F32(a) => max(a, |x| x as f64),
+            VarArray::F64(a) => max(a, |x| x),
+            VarArray::I32(a) => max(a, |x| x as f64),
+            VarArray::U32(a) => max(a, |x| x as f64),
+            VarArray::I64(a) => max(a, |x| x as f64),
+            VarArray::U64(a) => max(a, |x| x as f64),
+            VarArray::U8(a) => max(a, |x| x as f64),
+            VarArray::U16(a) => max(a, |x| x as f64),
+            VarArray::Bool(a) => max(a, |x| x as u8 as f64),
+        }
+    }
+
     /// Values converted to `f64` (exact for every storage type).
     pub fn to_f64(&self) -> Vec<f64> {
         match self {

@@ -191,6 +191,8 @@ struct State {
     module: Option<Arc<CudaModule>>,
     functions: HashMap<String, CudaFunction>,
     last_launch: Option<String>,
+    /// Whether the PTX of the last compile came from the disk cache.
+    from_cache: Option<bool>,
 }
 
 /// One CUDA GPU with one stream: the CUDA backend's [`Device`].
@@ -372,7 +374,12 @@ impl Device for CudaDevice {
         let mut state = self.state();
         state.functions.clear();
         state.module = Some(module);
+        state.from_cache = Some(compiled.from_cache);
         Ok(())
+    }
+
+    fn last_compile_from_cache(&self) -> Option<bool> {
+        self.state().from_cache
     }
 
     fn alloc_zeroed(&self, bytes: usize) -> DeviceResult<CudaBuffer> {

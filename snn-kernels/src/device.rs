@@ -106,6 +106,13 @@ pub trait Device {
     /// Replaces any earlier program.
     fn compile(&self, source: &str) -> DeviceResult<()>;
 
+    /// Whether the program of the last successful [`Device::compile`] came
+    /// from a cache of compiled programs (`None`: the device has no such
+    /// cache, or nothing was compiled yet). The default is `None`.
+    fn last_compile_from_cache(&self) -> Option<bool> {
+        None
+    }
+
     /// Allocates `bytes` bytes (at least 1 is allocated), zero-filled.
     fn alloc_zeroed(&self, bytes: usize) -> DeviceResult<Self::Buffer>;
 

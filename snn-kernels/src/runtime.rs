@@ -28,7 +28,7 @@ use snn_core::model::FieldKind;
 use snn_core::network::{Network, PopulationRef, VarRecordingId};
 use snn_core::recording::{decode_bitfields, words_per_step, SpikeRecord};
 use snn_core::sim::access::{self, check_len, var_index};
-use snn_core::sim::{RecordedVar, Simulation};
+use snn_core::sim::{BackendReport, RecordedVar, Simulation};
 use snn_core::var::VarArray;
 use snn_core::Precision;
 use std::time::{Duration, Instant};
@@ -74,6 +74,8 @@ pub struct GpuSimulation<D: Device> {
     var_samples: Vec<(Vec<f64>, Vec<f64>)>,
     times: BuildTimes,
     host_fallbacks: Vec<String>,
+    /// Whether every compiled program came from the device's cache.
+    kernel_cache_hit: Option<bool>,
 }
 
 impl<D: Device> GpuSimulation<D> {
@@ -116,6 +118,10 @@ impl<D: Device> GpuSimulation<D> {
             .as_ref()
             .map(|s| s.host_fallbacks.clone())
             .unwrap_or_default();
+        // The init program (compiled by `init_on_device`), if any.
+        let init_cache_hit = on_device
+            .as_ref()
+            .and_then(|_| device.last_compile_from_cache());
         let t1 = Instant::now();
         let plan = generate(net, &max_rows).map_err(|e| Error::Device {
             backend: backend.clone(),
@@ -123,6 +129,10 @@ impl<D: Device> GpuSimulation<D> {
         })?;
         let source = program(dialect, net.precision(), &plan.source);
         device.compile(&source).map_err(dev_err)?;
+        let kernel_cache_hit = match (init_cache_hit, device.last_compile_from_cache()) {
+            (Some(a), Some(b)) => Some(a && b),
+            (a, b) => a.or(b),
+        };
         let t2 = Instant::now();
         let mut buffers = Vec::with_capacity(plan.buffers.len());
         for spec in &plan.buffers {
@@ -182,12 +192,23 @@ impl<D: Device> GpuSimulation<D> {
                 upload: t3 - t2,
             },
             host_fallbacks,
+            kernel_cache_hit,
         })
     }
 
     /// How long building took.
     pub fn build_times(&self) -> BuildTimes {
         self.times
+    }
+
+    /// Bytes of device memory held by the simulation's buffers (the
+    /// initialised state, taken over from the init kernels, included).
+    pub fn device_bytes(&self) -> u64 {
+        self.plan
+            .buffers
+            .iter()
+            .map(|b| b.bytes().max(1) as u64)
+            .sum()
     }
 
     /// What device initialisation left to the host, and why (empty with
@@ -560,6 +581,15 @@ impl<D: Device> Simulation for GpuSimulation<D> {
             .read_var(self.plan.current_sources[si][k], ty)?
             .to_f64())
     }
+    fn report(&self) -> BackendReport {
+        BackendReport {
+            init: Some(self.times.init),
+            compile: Some(self.times.compile),
+            upload: Some(self.times.upload),
+            kernel_cache_hit: self.kernel_cache_hit,
+            device_bytes: Some(self.device_bytes()),
+        }
+    }
     fn connectivity(&self, group: &str) -> Result<SparseConnectivity> {
         let gi = self.net.synapse_group_id(group)?.0 as usize;
         let g = &self.net.synapse_groups()[gi];
@@ -580,5 +610,110 @@ impl<D: Device> Simulation for GpuSimulation<D> {
             row_ptr,
             ind,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::DeviceResult;
+    use snn_core::builtin::{Poisson, DC};
+    use std::cell::Cell;
+
+    /// A device that does nothing, counts the bytes allocated and says the
+    /// first `cached` compiles came from its cache (`None`: it has no cache).
+    struct CountingDevice {
+        cached: Option<usize>,
+        compiles: Cell<usize>,
+        allocated: Cell<u64>,
+    }
+
+    impl Device for CountingDevice {
+        type Buffer = ();
+        fn description(&self) -> String {
+            "Counting: test device".into()
+        }
+        fn supports_f64(&self) -> bool {
+            true
+        }
+        fn compile(&self, _: &str) -> DeviceResult<()> {
+            self.compiles.set(self.compiles.get() + 1);
+            Ok(())
+        }
+        fn last_compile_from_cache(&self) -> Option<bool> {
+            let n = self.compiles.get();
+            self.cached.filter(|_| n > 0).map(|c| n <= c)
+        }
+        fn alloc_zeroed(&self, bytes: usize) -> DeviceResult<()> {
+            self.allocated
+                .set(self.allocated.get() + bytes.max(1) as u64);
+            Ok(())
+        }
+        fn write(&self, _: &(), _: usize, _: &[u8]) -> DeviceResult<()> {
+            Ok(())
+        }
+        fn read(&self, _: &(), _: usize, _: &mut [u8]) -> DeviceResult<()> {
+            Ok(())
+        }
+        fn zero(&self, _: &()) -> DeviceResult<()> {
+            Ok(())
+        }
+        fn launch(&self, _: &str, _: LaunchDims, _: &[Arg<'_, ()>]) -> DeviceResult<()> {
+            Ok(())
+        }
+        fn synchronize(&self) -> DeviceResult<()> {
+            Ok(())
+        }
+    }
+
+    fn device(cached: Option<usize>) -> CountingDevice {
+        CountingDevice {
+            cached,
+            compiles: Cell::new(0),
+            allocated: Cell::new(0),
+        }
+    }
+
+    fn net() -> Network {
+        let mut net = Network::new(0.1).unwrap();
+        let pop = net
+            .add_population("P", 1000, Poisson { rate: 10.0 })
+            .init("time_step_to_spike", 0.0)
+            .record_spikes(true)
+            .build()
+            .unwrap();
+        net.add_current_source("I", pop, DC { amp: 1.0 })
+            .build()
+            .unwrap();
+        net
+    }
+
+    #[test]
+    fn report_gives_device_memory_and_kernel_cache() {
+        // Host init: one compile (the step kernels); every byte is held.
+        let sim =
+            GpuSimulation::with_init(device(Some(1)), &net(), Dialect::Cuda, InitOn::Host).unwrap();
+        let r = sim.report();
+        assert_eq!(r.kernel_cache_hit, Some(true));
+        assert_eq!(r.device_bytes, Some(sim.device.allocated.get()));
+        assert!(r.device_bytes.unwrap() >= 1000 * 4, "{r:?}");
+        assert!(r.init.is_some() && r.compile.is_some() && r.upload.is_some());
+        // Boxed as `Backend::build` returns it: the same report.
+        let boxed: Box<dyn Simulation> = Box::new(sim);
+        assert_eq!(boxed.report().device_bytes, r.device_bytes);
+
+        // Device init: the init program came from the cache, the step
+        // kernels did not, so the build was not a hit.
+        let sim = GpuSimulation::with_init(device(Some(1)), &net(), Dialect::Cuda, InitOn::Device)
+            .unwrap();
+        assert_eq!(sim.device.compiles.get(), 2);
+        assert_eq!(sim.report().kernel_cache_hit, Some(false));
+        let sim = GpuSimulation::with_init(device(Some(2)), &net(), Dialect::Cuda, InitOn::Device)
+            .unwrap();
+        assert_eq!(sim.report().kernel_cache_hit, Some(true));
+        // A device without a program cache (OpenCL).
+        let sim =
+            GpuSimulation::with_init(device(None), &net(), Dialect::Cuda, InitOn::Device).unwrap();
+        assert_eq!(sim.report().kernel_cache_hit, None);
     }
 }

@@ -123,7 +123,8 @@ struct IncomingBlock<S> {
     group: usize,
     /// `in_syn` then the postsynaptic model's variables.
     psm_vars: Vec<VarArray>,
-    /// Post-major dendritic-delay ring (`post * ring_slots + slot`).
+    /// Slot-major dendritic-delay ring (`slot * len + post`): moving the
+    /// current slot into `in_syn` is one contiguous pass.
     ring: Vec<S>,
     ring_slots: u32,
     row_ptr: Vec<u32>,
@@ -224,11 +225,10 @@ impl<S: CpuReal> Block<S> {
                 }
             }
             if inc.ring_slots > 0 {
-                let slots = inc.ring_slots as usize;
-                let head = (c.step % slots as u64) as usize;
+                let head = (c.step % inc.ring_slots as u64) as usize;
                 let in_syn = S::slice_mut(in_syn_arr);
-                for (j, x) in in_syn.iter_mut().enumerate() {
-                    let r = &mut inc.ring[j * slots + head];
+                let slot = &mut inc.ring[head * len..(head + 1) * len];
+                for (x, r) in in_syn.iter_mut().zip(slot) {
                     *x += *r;
                     *r = S::ZERO;
                 }

@@ -1,0 +1,206 @@
+//! Criterion benchmarks of the hot paths of a simulation step, on the CPU
+//! backend and on every GPU backend that opens here (CUDA, OpenCL; a backend
+//! that does not is skipped with a note):
+//!
+//! - `neuron_update`: 100,000 LIF neurons driven by a DC current source, no
+//!   synapses (throughput: neuron updates);
+//! - `synapse_propagation`: 10,000 Poisson sources at 100 Hz onto 10,000 LIF
+//!   neurons, fixed probability 0.05 (5e6 synapses, ~50,000 synaptic events
+//!   per step; throughput: expected events);
+//! - `recording`: 100,000 Poisson neurons at 50 Hz (~500 spikes per step),
+//!   spikes recorded or not.
+//!
+//! One iteration is `STEPS` steps (`run_steps`, which on a GPU ends with one
+//! synchronisation). The simulation is built on first use and rebuilt,
+//! outside the timing, every `MAX_STEPS` steps so that recorded spikes do not
+//! pile up.
+//!
+//! ```sh
+//! cargo bench -p snn --bench hot_paths                     # everything
+//! cargo bench -p snn --bench hot_paths -- neuron_update    # one group
+//! SNN_BENCH_BACKENDS=cpu cargo bench -p snn --bench hot_paths
+//! ```
+
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
+use snn::prelude::*;
+use std::time::{Duration, Instant};
+
+/// Steps per iteration.
+const STEPS: u64 = 10;
+/// Steps after which a simulation is rebuilt (outside the measurement).
+const MAX_STEPS: u64 = 5000;
+
+fn lif() -> Lif {
+    Lif {
+        c: 0.25,
+        tau_m: 10.0,
+        v_rest: -65.0,
+        v_reset: -65.0,
+        v_thresh: -50.0,
+        i_offset: 0.0,
+        tau_refrac: 2.0,
+    }
+}
+
+/// 100,000 LIF neurons with a DC input firing at ~60 Hz, not recorded.
+fn neuron_update_net() -> Network {
+    let mut net = Network::new(0.1).expect("dt");
+    let pop = net
+        .add_population("LIF", 100_000, lif())
+        .init("v", VarInit::uniform(-65.0, -50.0))
+        .init("refrac_time", 0.0)
+        .build()
+        .expect("population");
+    net.add_current_source("DC", pop, DC { amp: 0.3 })
+        .build()
+        .expect("current source");
+    net
+}
+
+/// 10,000 Poisson sources at 100 Hz onto 10,000 LIF neurons, p = 0.05.
+fn synapse_net() -> Network {
+    let mut net = Network::new(0.1).expect("dt");
+    let pre = net
+        .add_population("Poisson", 10_000, Poisson { rate: 100.0 })
+        .init("time_step_to_spike", 0.0)
+        .build()
+        .expect("population");
+    let post = net
+        .add_population("LIF", 10_000, lif())
+        .init("v", -65.0)
+        .init("refrac_time", 0.0)
+        .build()
+        .expect("population");
+    net.add_synapse_group("Poisson_LIF", pre, post, StaticPulse, ExpCurr { tau: 0.5 })
+        .connectivity(Connectivity::FixedProbability {
+            p: 0.05,
+            autapses: false,
+        })
+        .wu_init("g", 0.0001)
+        .build()
+        .expect("synapse group");
+    net
+}
+
+/// 100,000 Poisson neurons at 50 Hz, spikes recorded or not.
+fn recording_net(record: bool) -> Network {
+    let mut net = Network::new(0.1).expect("dt");
+    net.add_population("Poisson", 100_000, Poisson { rate: 50.0 })
+        .init("time_step_to_spike", 0.0)
+        .record_spikes(record)
+        .build()
+        .expect("population");
+    net
+}
+
+/// The backends to benchmark: the CPU, and each GPU backend that opens here,
+/// unless `SNN_BENCH_BACKENDS` (e.g. `cpu,opencl`) says which.
+fn backends() -> Vec<(&'static str, Backend)> {
+    let all = [
+        ("cpu", Backend::Cpu),
+        ("cuda", Backend::Cuda),
+        ("opencl", Backend::OpenCl),
+    ];
+    let wanted = std::env::var("SNN_BENCH_BACKENDS").ok();
+    let mut probe = Network::new(0.1).expect("dt");
+    probe
+        .add_population("probe", 1, Poisson { rate: 0.0 })
+        .init("time_step_to_spike", 0.0)
+        .build()
+        .expect("population");
+    let mut out = Vec::new();
+    for (name, backend) in all {
+        if let Some(w) = &wanted {
+            if !w.split(',').any(|x| x.trim().eq_ignore_ascii_case(name)) {
+                continue;
+            }
+        }
+        match backend.build(&probe) {
+            Ok(sim) => {
+                eprintln!("benchmarking {name}: {}", sim.backend_name());
+                out.push((name, backend));
+            }
+            Err(e) => eprintln!("note: skipping the {name} benchmarks: {e}"),
+        }
+    }
+    out
+}
+
+/// Benchmarks `STEPS` steps of `net` on `backend` as `id` in `group`.
+fn bench_steps(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    id: &str,
+    backend: Backend,
+    net: &Network,
+) {
+    let build = || {
+        let mut sim = backend.build(net).expect("the network builds");
+        sim.run_steps(STEPS).expect("the network runs"); // first launches, lazy set-up
+        sim
+    };
+    // Built on first use, so that benchmarks filtered out build nothing.
+    let mut current: Option<Box<dyn Simulation>> = None;
+    group.bench_function(id, |b| {
+        b.iter_custom(|iters| {
+            if current.as_ref().is_none_or(|s| s.step_count() > MAX_STEPS) {
+                current = Some(build());
+            }
+            let sim = current.as_mut().expect("built above");
+            let t = Instant::now();
+            for _ in 0..iters {
+                sim.run_steps(STEPS).expect("the network runs");
+            }
+            t.elapsed()
+        })
+    });
+}
+
+fn configure(group: &mut BenchmarkGroup<'_, WallTime>) {
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+}
+
+fn hot_paths(c: &mut Criterion) {
+    let backends = backends();
+
+    let net = neuron_update_net();
+    let mut group = c.benchmark_group("neuron_update");
+    configure(&mut group);
+    group.throughput(Throughput::Elements(100_000 * STEPS));
+    for &(name, backend) in &backends {
+        bench_steps(&mut group, name, backend, &net);
+    }
+    group.finish();
+
+    let net = synapse_net();
+    let mut group = c.benchmark_group("synapse_propagation");
+    configure(&mut group);
+    // 10,000 sources * 100 Hz * 0.1 ms = 100 spikes per step, 500 targets each.
+    group.throughput(Throughput::Elements(50_000 * STEPS));
+    for &(name, backend) in &backends {
+        bench_steps(&mut group, name, backend, &net);
+    }
+    group.finish();
+
+    let recorded = recording_net(true);
+    let unrecorded = recording_net(false);
+    let mut group = c.benchmark_group("recording");
+    configure(&mut group);
+    group.throughput(Throughput::Elements(100_000 * STEPS));
+    for &(name, backend) in &backends {
+        bench_steps(&mut group, &format!("{name}/recorded"), backend, &recorded);
+        bench_steps(
+            &mut group,
+            &format!("{name}/not_recorded"),
+            backend,
+            &unrecorded,
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, hot_paths);
+criterion_main!(benches);

@@ -1,0 +1,247 @@
+//! Benchmark harness for the cortical microcircuit: runs the model at the
+//! given scales on the given backends and prints one line per run.
+//!
+//! ```sh
+//! cargo run --release --example microcircuit_bench -- \
+//!     --backends cpu,opencl --scales 0.05,0.1 --duration 1000
+//! ```
+//!
+//! Each run is a fresh child process (this program again, with a hidden
+//! `--child` flag), so the peak host memory is that run's own. Columns:
+//!
+//! | column | meaning |
+//! |---|---|
+//! | `backend` | the backend asked for (`cpu`, `cuda`, `opencl`, `auto`) |
+//! | `scale` | fraction of neurons and of in-degrees (`model::Options`) |
+//! | `neurons`, `synapses` | size of the network |
+//! | `build_s` | network construction on the host (`model::build`) |
+//! | `init_s` | `Backend::build`: connectivity and variables, kernels, upload |
+//! | `kernel_s` | of `init_s`, generating and compiling the simulation kernels, with the kernel cache's `hit`/`miss` (`-`: none, e.g. OpenCL; CPU: native code) |
+//! | `sim_s` | simulating `--duration` ms |
+//! | `rtf` | real-time factor, `sim_s` / biological time |
+//! | `host_MB` | peak resident memory of the run's process |
+//! | `dev_MB` | device memory the simulation holds (`-` on the CPU) |
+//! | `rate_Hz` | mean rate of all neurons, a sanity check (`-` with `--no-record`) |
+//! | `device` | the device, as the backend names it |
+
+#[path = "microcircuit/model.rs"]
+mod model;
+
+use clap::Parser;
+use model::{build, rate_and_cv, Options, Params};
+use snn::prelude::*;
+use std::process::Command;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(
+    about = "Runs the cortical microcircuit at given scales on given backends, one line per run",
+    after_help = "Each run is a fresh process. Columns: backend and scale asked for; \
+        neurons, synapses; build_s: network construction on the host (model::build); \
+        init_s: Backend::build (connectivity, variables, kernels, upload); \
+        kernel_s: of init_s, building the simulation kernels, with the kernel \
+        cache's hit/miss ('-': no cache, e.g. OpenCL; '-' alone: CPU, native code); \
+        sim_s: simulating --duration ms; rtf: sim_s / biological time; \
+        host_MB: peak resident memory of the run; dev_MB: device memory held \
+        ('-' on the CPU); rate_Hz: mean rate of all neurons (a sanity check); \
+        device: the backend's name for the device."
+)]
+struct Args {
+    /// Backends, comma separated: cpu, cuda, opencl, auto.
+    #[arg(long, value_delimiter = ',', default_value = "cpu")]
+    backends: Vec<Backend>,
+    /// Scales (fraction of neurons and in-degrees), comma separated.
+    #[arg(long, value_delimiter = ',', default_value = "0.05,0.1")]
+    scales: Vec<f64>,
+    /// Biological time to simulate per run (ms).
+    #[arg(long, default_value_t = 1000.0)]
+    duration: f64,
+    /// Repetitions of each configuration.
+    #[arg(long, default_value_t = 1)]
+    repeat: u32,
+    /// Do not record spikes.
+    #[arg(long)]
+    no_record: bool,
+    /// Random seed.
+    #[arg(long, default_value_t = 1234)]
+    seed: u64,
+    /// Internal: run one configuration in this process and print its result.
+    #[arg(long, hide = true)]
+    child: bool,
+}
+
+/// What a child reports, one `key=value` per field on a line starting with
+/// this marker.
+const MARKER: &str = "MICROCIRCUIT_BENCH_RESULT";
+
+const COLUMNS: [(&str, usize); 13] = [
+    ("backend", 7),
+    ("scale", 6),
+    ("neurons", 8),
+    ("synapses", 11),
+    ("build_s", 8),
+    ("init_s", 8),
+    ("kernel_s", 13),
+    ("sim_s", 8),
+    ("rtf", 8),
+    ("host_MB", 8),
+    ("dev_MB", 8),
+    ("rate_Hz", 7),
+    ("device", 0),
+];
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    if args.child {
+        let backend = *args.backends.first().ok_or("no backend")?;
+        let scale = *args.scales.first().ok_or("no scale")?;
+        return run_one(backend, scale, &args);
+    }
+    println!(
+        "# microcircuit, {} ms per run, spikes {}recorded, seed {}",
+        args.duration,
+        if args.no_record { "not " } else { "" },
+        args.seed
+    );
+    println!("{}", row(&COLUMNS.map(|(name, _)| name.to_string())));
+    let exe = std::env::current_exe()?;
+    for &backend in &args.backends {
+        for &scale in &args.scales {
+            for _ in 0..args.repeat {
+                let mut cmd = Command::new(&exe);
+                cmd.arg("--child")
+                    .arg(format!("--backends={}", backend_name(backend)))
+                    .arg(format!("--scales={scale}"))
+                    .arg(format!("--duration={}", args.duration))
+                    .arg(format!("--seed={}", args.seed));
+                if args.no_record {
+                    cmd.arg("--no-record");
+                }
+                // The child's stderr (progress notes, errors) goes to ours.
+                let out = cmd.stderr(std::process::Stdio::inherit()).output()?;
+                let stdout = String::from_utf8_lossy(&out.stdout);
+                let line = stdout.lines().find_map(|l| l.strip_prefix(MARKER));
+                match line {
+                    Some(fields) if out.status.success() => {
+                        let get = |key: &str| {
+                            fields
+                                .split('\t')
+                                .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
+                                .unwrap_or("-")
+                                .to_string()
+                        };
+                        println!("{}", row(&COLUMNS.map(|(name, _)| get(name))));
+                    }
+                    _ => println!(
+                        "{:<7} {:>6}  failed ({})",
+                        backend_name(backend),
+                        scale,
+                        out.status
+                    ),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn backend_name(b: Backend) -> &'static str {
+    match b {
+        Backend::Auto => "auto",
+        Backend::Cpu => "cpu",
+        Backend::Cuda => "cuda",
+        Backend::OpenCl => "opencl",
+    }
+}
+
+/// The columns, aligned: text left, numbers right, the last one as is.
+fn row(values: &[String; 13]) -> String {
+    let mut out = String::new();
+    for (i, (v, (_, w))) in values.iter().zip(COLUMNS).enumerate() {
+        if i > 0 {
+            out.push_str("  ");
+        }
+        if i == 0 || w == 0 {
+            out.push_str(&format!("{v:<w$}"));
+        } else {
+            out.push_str(&format!("{v:>w$}"));
+        }
+    }
+    out.trim_end().to_string()
+}
+
+/// One run, in the child process: prints the marker line.
+fn run_one(backend: Backend, scale: f64, args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    let params = Params::published();
+    let options = Options {
+        n_scale: scale,
+        k_scale: scale,
+        record: !args.no_record,
+        seed: args.seed,
+        ..Options::default()
+    };
+    let t0 = Instant::now();
+    let mc = build(&params, &options)?;
+    let t_build = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    let mut sim = backend.build(&mc.net)?;
+    let t_init = t1.elapsed().as_secs_f64();
+    let t2 = Instant::now();
+    sim.run_for(args.duration)?;
+    let t_sim = t2.elapsed().as_secs_f64();
+    let neurons: u64 = mc.net.populations().iter().map(|p| p.size as u64).sum();
+    let rate = if options.record {
+        let mut spikes = 0.0;
+        for &pop in &mc.populations {
+            let record = sim.spikes(pop.into())?;
+            let size = mc.net.population(pop).size;
+            let (r, _) = rate_and_cv(&record, size, 0.0, args.duration);
+            spikes += r * size as f64;
+        }
+        format!("{:.3}", spikes / neurons as f64)
+    } else {
+        "-".to_string()
+    };
+    let report = sim.report();
+    let kernel = match (report.compile, report.kernel_cache_hit) {
+        (Some(c), Some(true)) => format!("{:.3} hit", c.as_secs_f64()),
+        (Some(c), Some(false)) => format!("{:.3} miss", c.as_secs_f64()),
+        (Some(c), None) => format!("{:.3} -", c.as_secs_f64()),
+        (None, _) => "-".to_string(),
+    };
+    let host_mb = peak_rss_kb()
+        .map(|kb| format!("{:.1}", kb as f64 / 1e3))
+        .unwrap_or_else(|| "-".into());
+    let dev_mb = report
+        .device_bytes
+        .map(|b| format!("{:.1}", b as f64 / 1e6))
+        .unwrap_or_else(|| "-".into());
+    let fields = [
+        ("backend", backend_name(backend).to_string()),
+        ("scale", scale.to_string()),
+        ("neurons", neurons.to_string()),
+        ("synapses", mc.num_synapses.to_string()),
+        ("build_s", format!("{t_build:.3}")),
+        ("init_s", format!("{t_init:.3}")),
+        ("kernel_s", kernel),
+        ("sim_s", format!("{t_sim:.3}")),
+        ("rtf", format!("{:.3}", t_sim / (args.duration / 1000.0))),
+        ("host_MB", host_mb),
+        ("dev_MB", dev_mb),
+        ("rate_Hz", rate),
+        ("device", sim.backend_name()),
+    ];
+    let line: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.replace(['\t', '\n'], " ")))
+        .collect();
+    println!("{MARKER}{}", line.join("\t"));
+    Ok(())
+}
+
+/// Peak resident set size of this process (Linux), in kB.
+fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
