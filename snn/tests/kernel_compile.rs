@@ -1,8 +1,12 @@
 //! Every kernel generated for the examples and for networks using every
-//! built-in model compiles: with NVRTC for sm_80 and sm_90 (no GPU needed;
+//! built-in model (the step kernels and the device-initialisation kernels)
+//! compiles: with NVRTC for sm_80 and sm_90 (no GPU needed;
 //! `SNN_REQUIRE_NVRTC=1`, set by the project's test command, turns a
 //! missing NVRTC into a failure instead of a loud skip), and with the
 //! OpenCL compiler of the first OpenCL device (PoCL in CI).
+
+#[path = "../examples/microcircuit/model.rs"]
+mod microcircuit;
 
 use snn::prelude::*;
 use snn_core::initial::InitialState;
@@ -39,6 +43,21 @@ fn izhikevich_example() -> Network {
         .build()
         .unwrap();
     net
+}
+
+/// The network of `examples/microcircuit` (its kernels do not depend on the
+/// scale; 1 % keeps the host-side setup small).
+fn microcircuit_example(dc_input: bool) -> Network {
+    let options = microcircuit::Options {
+        n_scale: 0.01,
+        k_scale: 0.01,
+        dc_input,
+        thalamus: !dc_input,
+        ..Default::default()
+    };
+    microcircuit::build(&microcircuit::Params::published(), &options)
+        .unwrap()
+        .net
 }
 
 /// One network using every built-in model, in `precision`.
@@ -142,7 +161,79 @@ fn networks() -> Vec<(&'static str, Network)> {
         ("izhikevich example", izhikevich_example()),
         ("all built-ins f32", all_builtins(Precision::F32)),
         ("all built-ins f64", all_builtins(Precision::F64)),
+        (
+            "microcircuit example (with thalamus)",
+            microcircuit_example(false),
+        ),
+        (
+            "microcircuit example (DC input)",
+            microcircuit_example(true),
+        ),
     ]
+}
+
+/// Captures the program `init_on_device` compiles, then stops it.
+struct InitSourceCatcher {
+    f64: bool,
+    source: std::cell::RefCell<Option<String>>,
+}
+
+impl snn_kernels::device::Device for InitSourceCatcher {
+    type Buffer = ();
+    fn description(&self) -> String {
+        "source catcher".into()
+    }
+    fn supports_f64(&self) -> bool {
+        self.f64
+    }
+    fn compile(&self, source: &str) -> snn_kernels::device::DeviceResult<()> {
+        *self.source.borrow_mut() = Some(source.to_string());
+        Err(snn_kernels::device::DeviceError::Failed {
+            operation: "compile".into(),
+            reason: "source captured".into(),
+        })
+    }
+    fn alloc_zeroed(&self, _: usize) -> snn_kernels::device::DeviceResult<()> {
+        Ok(())
+    }
+    fn write(&self, _: &(), _: usize, _: &[u8]) -> snn_kernels::device::DeviceResult<()> {
+        Ok(())
+    }
+    fn read(&self, _: &(), _: usize, _: &mut [u8]) -> snn_kernels::device::DeviceResult<()> {
+        Ok(())
+    }
+    fn zero(&self, _: &()) -> snn_kernels::device::DeviceResult<()> {
+        Ok(())
+    }
+    fn launch(
+        &self,
+        _: &str,
+        _: snn_kernels::device::LaunchDims,
+        _: &[snn_kernels::device::Arg<'_, ()>],
+    ) -> snn_kernels::device::DeviceResult<()> {
+        Ok(())
+    }
+    fn synchronize(&self) -> snn_kernels::device::DeviceResult<()> {
+        Ok(())
+    }
+}
+
+/// The complete device-initialisation program of `net` in `dialect`.
+fn init_program(net: &Network, dialect: Dialect) -> String {
+    let catcher = InitSourceCatcher {
+        f64: true,
+        source: Default::default(),
+    };
+    let _ = snn_kernels::init_kernels::init_on_device(
+        &catcher,
+        net,
+        dialect,
+        &snn_kernels::init_kernels::ModelSnippets,
+    );
+    catcher
+        .source
+        .into_inner()
+        .expect("init_on_device compiles a program")
 }
 
 /// The generated kernel source of `net` (without prelude).
@@ -164,13 +255,20 @@ fn every_kernel_compiles_with_nvrtc_for_sm80_and_sm90() {
     }
     let mut compiled = 0;
     for (name, net) in networks() {
-        let src = program(Dialect::Cuda, net.precision(), &kernels(&net));
-        for arch in ["sm_80", "sm_90"] {
-            let ptx = snn_cuda_host::compile_ptx(&src, arch)
+        let step = program(Dialect::Cuda, net.precision(), &kernels(&net));
+        let init = init_program(&net, Dialect::Cuda);
+        for (src, arch) in [
+            (&step, "sm_80"),
+            (&step, "sm_90"),
+            (&init, "sm_80"),
+            (&init, "sm_90"),
+        ] {
+            let ptx = snn_cuda_host::compile_ptx(src, arch)
                 .unwrap_or_else(|e| panic!("{name}: NVRTC for {arch} failed: {e}"));
             // Every kernel of the source is an entry point of the PTX.
             for line in src.lines().filter(|l| l.starts_with("KERNEL void ")) {
-                let kernel = line["KERNEL void ".len()..].trim_end_matches('(');
+                let rest = &line["KERNEL void ".len()..];
+                let kernel = &rest[..rest.find('(').unwrap_or(rest.len())];
                 assert!(
                     ptx.contains(&format!(".entry {kernel}(")),
                     "{name}: kernel {kernel} missing from the {arch} PTX"
