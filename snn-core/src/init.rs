@@ -288,7 +288,24 @@ impl VarInit {
         if let VarInit::Values(values) = self {
             assert_eq!(values.len(), out.len(), "VarInit::Values: length mismatch");
         }
-        out.par_iter_mut().enumerate().for_each(|(i, x)| {
+        self.fill_at(out, 0, seed, stream);
+    }
+
+    /// Like [`fill`](Self::fill) for the elements `first..first + out.len()`
+    /// of a longer variable (each element draws from its own stream, so
+    /// filling in pieces gives the same values).
+    ///
+    /// # Panics
+    /// For `Values` shorter than `first + out.len()`.
+    pub fn fill_at<S: Real>(&self, out: &mut [S], first: usize, seed: u64, stream: u32) {
+        if let VarInit::Values(values) = self {
+            assert!(
+                values.len() >= first + out.len(),
+                "VarInit::Values: length mismatch"
+            );
+        }
+        out.par_iter_mut().enumerate().for_each(|(k, x)| {
+            let i = first + k;
             let mut rng = RngStream::new(seed, stream, 0, i as u32);
             *x = self.sample(&mut rng, i);
         });

@@ -45,9 +45,28 @@ impl InitialState {
     /// Builds connectivity and initialises every variable of `net`
     /// (deterministic for the network's seed).
     pub fn new(net: &Network) -> Result<InitialState> {
+        let mut state = Self::without_synapses(net);
+        state.synapse_groups = (0..net.synapse_groups().len())
+            .map(|gi| Self::synapse_group(net, gi))
+            .collect::<Result<_>>()?;
+        Ok(state)
+    }
+
+    /// The neuron and current-source variables only (`synapse_groups`
+    /// empty): with [`synapse_group`](Self::synapse_group), lets a backend
+    /// hold one group's host-side state at a time.
+    pub fn without_synapses(net: &Network) -> InitialState {
         match net.precision() {
-            Precision::F32 => build::<f32>(net),
-            Precision::F64 => build::<f64>(net),
+            Precision::F32 => neurons_and_sources::<f32>(net),
+            Precision::F64 => neurons_and_sources::<f64>(net),
+        }
+    }
+
+    /// The initial state of synapse group `gi`.
+    pub fn synapse_group(net: &Network, gi: usize) -> Result<GroupState> {
+        match net.precision() {
+            Precision::F32 => group_state::<f32>(net, gi),
+            Precision::F64 => group_state::<f64>(net, gi),
         }
     }
 
@@ -73,13 +92,17 @@ fn init_var<S: Real>(
 ) -> VarArray {
     let mut arr = VarArray::zeros(ty, precision, n);
     if ty == IrType::Scalar {
-        let mut vals = vec![S::ZERO; n];
-        init.fill::<S>(&mut vals, seed, stream);
-        arr.fill_from(&vals);
+        init.fill::<S>(S::slice_mut(&mut arr), seed, stream);
     } else {
-        let mut vals = vec![0f64; n];
-        init.fill::<f64>(&mut vals, seed, stream);
-        arr.fill_from(&vals);
+        // Drawn in f64 piece by piece, then converted: no f64 copy of the
+        // whole variable (8 bytes per synapse for a u8 delay).
+        const PIECE: usize = 1 << 16;
+        let mut buf = vec![0f64; PIECE.min(n)];
+        for start in (0..n).step_by(PIECE) {
+            let piece = &mut buf[..PIECE.min(n - start)];
+            init.fill_at::<f64>(piece, start, seed, stream);
+            arr.set_f64_from(start, piece);
+        }
     }
     arr
 }
@@ -102,90 +125,13 @@ fn init_part_vars<S: Real>(
         .collect()
 }
 
-fn build<S: Real>(net: &Network) -> Result<InitialState> {
-    let seed = net.seed();
-    let precision = net.precision();
+fn neurons_and_sources<S: Real>(net: &Network) -> InitialState {
     let populations = net
         .populations()
         .iter()
         .enumerate()
         .map(|(pi, p)| init_part_vars::<S>(&p.part, net, p.size as usize, pi as u32, SUB_NEURON))
         .collect();
-
-    let mut synapse_groups = Vec::with_capacity(net.synapse_groups().len());
-    for (gi, g) in net.synapse_groups().iter().enumerate() {
-        let (n_pre, n_post) = (net.population(g.pre).size, net.population(g.post).size);
-        let bad = |reason: String| Error::InvalidConnectivity {
-            group: g.name.clone(),
-            reason,
-        };
-        let connectivity = g
-            .connectivity
-            .build(
-                n_pre,
-                n_post,
-                g.pre == g.post,
-                seed,
-                stream_id(StreamPurpose::ConnectivityInit, gi as u32, 0),
-            )
-            .map_err(bad)?;
-        let n_syn = connectivity.ind.len();
-        // Explicit lists: values are given in list order; CSR position -> list index.
-        let list_order: Option<Vec<usize>> = match &g.connectivity {
-            Connectivity::Explicit { pre, post } => {
-                let mut order: Vec<usize> = (0..pre.len()).collect();
-                order.sort_by_key(|&k| (pre[k], post[k]));
-                Some(order)
-            }
-            _ => None,
-        };
-        let owner = format!("synapse group `{}` (weight update)", g.name);
-        let mut wu_vars = Vec::new();
-        for (k, (f, init)) in
-            g.wu.model
-                .fields_of(FieldKind::Var)
-                .zip(&g.wu.var_inits)
-                .enumerate()
-        {
-            init.validate(n_syn)
-                .map_err(|reason| Error::InvalidVarInit {
-                    owner: owner.clone(),
-                    var: f.name.to_string(),
-                    reason,
-                })?;
-            let stream = stream_id(StreamPurpose::VarInit, gi as u32, SUB_WU + k as u32);
-            let arr = init_var::<S>(init, f.ty, precision, n_syn, seed, stream);
-            wu_vars.push(match (&list_order, init) {
-                (Some(order), VarInit::Values(_)) => arr.gather(order),
-                _ => arr,
-            });
-        }
-        if let Some(v) = g.delay_var {
-            if let Some(d) = wu_vars[v].max_f64() {
-                if d > g.max_dendritic_delay as f64 {
-                    return Err(Error::DelayTooLarge {
-                        group: g.name.clone(),
-                        delay: d as u64,
-                        max: g.max_dendritic_delay as u64,
-                    });
-                }
-            }
-        }
-        let mut psm_vars = vec![VarArray::zeros(IrType::Scalar, precision, n_post as usize)];
-        psm_vars.extend(init_part_vars::<S>(
-            &g.psm,
-            net,
-            n_post as usize,
-            gi as u32,
-            SUB_PSM,
-        ));
-        synapse_groups.push(GroupState {
-            connectivity,
-            wu_vars,
-            psm_vars,
-        });
-    }
-
     let current_sources = net
         .current_sources()
         .iter()
@@ -195,9 +141,85 @@ fn build<S: Real>(net: &Network) -> Result<InitialState> {
             init_part_vars::<S>(&s.part, net, n, si as u32, SUB_CS)
         })
         .collect();
-    Ok(InitialState {
+    InitialState {
         populations,
-        synapse_groups,
+        synapse_groups: Vec::new(),
         current_sources,
+    }
+}
+
+fn group_state<S: Real>(net: &Network, gi: usize) -> Result<GroupState> {
+    let seed = net.seed();
+    let precision = net.precision();
+    let g = &net.synapse_groups()[gi];
+    let (n_pre, n_post) = (net.population(g.pre).size, net.population(g.post).size);
+    let bad = |reason: String| Error::InvalidConnectivity {
+        group: g.name.clone(),
+        reason,
+    };
+    let connectivity = g
+        .connectivity
+        .build(
+            n_pre,
+            n_post,
+            g.pre == g.post,
+            seed,
+            stream_id(StreamPurpose::ConnectivityInit, gi as u32, 0),
+        )
+        .map_err(bad)?;
+    let n_syn = connectivity.ind.len();
+    // Explicit lists: values are given in list order; CSR position -> list index.
+    let list_order: Option<Vec<usize>> = match &g.connectivity {
+        Connectivity::Explicit { pre, post } => {
+            let mut order: Vec<usize> = (0..pre.len()).collect();
+            order.sort_by_key(|&k| (pre[k], post[k]));
+            Some(order)
+        }
+        _ => None,
+    };
+    let owner = format!("synapse group `{}` (weight update)", g.name);
+    let mut wu_vars = Vec::new();
+    for (k, (f, init)) in
+        g.wu.model
+            .fields_of(FieldKind::Var)
+            .zip(&g.wu.var_inits)
+            .enumerate()
+    {
+        init.validate(n_syn)
+            .map_err(|reason| Error::InvalidVarInit {
+                owner: owner.clone(),
+                var: f.name.to_string(),
+                reason,
+            })?;
+        let stream = stream_id(StreamPurpose::VarInit, gi as u32, SUB_WU + k as u32);
+        let arr = init_var::<S>(init, f.ty, precision, n_syn, seed, stream);
+        wu_vars.push(match (&list_order, init) {
+            (Some(order), VarInit::Values(_)) => arr.gather(order),
+            _ => arr,
+        });
+    }
+    if let Some(v) = g.delay_var {
+        if let Some(d) = wu_vars[v].max_f64() {
+            if d > g.max_dendritic_delay as f64 {
+                return Err(Error::DelayTooLarge {
+                    group: g.name.clone(),
+                    delay: d as u64,
+                    max: g.max_dendritic_delay as u64,
+                });
+            }
+        }
+    }
+    let mut psm_vars = vec![VarArray::zeros(IrType::Scalar, precision, n_post as usize)];
+    psm_vars.extend(init_part_vars::<S>(
+        &g.psm,
+        net,
+        n_post as usize,
+        gi as u32,
+        SUB_PSM,
+    ));
+    Ok(GroupState {
+        connectivity,
+        wu_vars,
+        psm_vars,
     })
 }

@@ -264,6 +264,28 @@ impl VarArray {
         }
     }
 
+    /// Sets the elements `start..start + values.len()` from `f64`s (`as`
+    /// conversion, like [`set_f64`](Self::set_f64)), with one type dispatch.
+    pub fn set_f64_from(&mut self, start: usize, values: &[f64]) {
+        fn conv<T>(out: &mut [T], values: &[f64], f: impl Fn(f64) -> T) {
+            for (o, &v) in out.iter_mut().zip(values) {
+                *o = f(v);
+            }
+        }
+        let end = start + values.len();
+        match self {
+            VarArray::F32(a) => conv(&mut a[start..end], values, |x| x as f32),
+            VarArray::F64(a) => a[start..end].copy_from_slice(values),
+            VarArray::I32(a) => conv(&mut a[start..end], values, |x| x as i32),
+            VarArray::U32(a) => conv(&mut a[start..end], values, |x| x as u32),
+            VarArray::I64(a) => conv(&mut a[start..end], values, |x| x as i64),
+            VarArray::U64(a) => conv(&mut a[start..end], values, |x| x as u64),
+            VarArray::U8(a) => conv(&mut a[start..end], values, |x| x as u8),
+            VarArray::U16(a) => conv(&mut a[start..end], values, |x| x as u16),
+            VarArray::Bool(a) => conv(&mut a[start..end], values, |x| x != 0.0),
+        }
+    }
+
     /// Fills from values computed in precision `S`, converted like `as`.
     pub fn fill_from<S: Real>(&mut self, values: &[S]) {
         for (i, v) in values.iter().enumerate() {

@@ -406,12 +406,13 @@ impl<S: CpuReal> CpuState<S> {
             })
             .collect();
 
-        let init = InitialState::new(net)?;
+        // Neuron and current-source state now; synapse groups one at a time
+        // below, so only one group's full host-side state exists at once.
         let InitialState {
             populations,
-            synapse_groups,
             current_sources,
-        } = init;
+            ..
+        } = InitialState::without_synapses(net);
 
         // Neuron variables and blocks.
         let mut blocks = Vec::new();
@@ -437,9 +438,10 @@ impl<S: CpuReal> CpuState<S> {
         }
         pop_blocks.push(blocks.len());
 
-        // Synapse groups: split by target block.
-        for (gi, (g, state)) in net.synapse_groups().iter().zip(synapse_groups).enumerate() {
-            let n_pre = net.population(g.pre).size;
+        // Synapse groups: build each, then split it by target block (blocks in parallel).
+        for (gi, g) in net.synapse_groups().iter().enumerate() {
+            let state = InitialState::synapse_group(net, gi)?;
+            let n_pre = net.population(g.pre).size as usize;
             let conn = &state.connectivity;
             let ring_slots = if g.max_dendritic_delay > 0 || g.delay_var.is_some() {
                 g.max_dendritic_delay + 1
@@ -447,34 +449,36 @@ impl<S: CpuReal> CpuState<S> {
                 0
             };
             let post = g.post.0 as usize;
-            for b in &mut blocks[pop_blocks[post]..pop_blocks[post + 1]] {
-                let (lo, hi) = (b.start, b.start + b.len);
-                let mut row_ptr = Vec::with_capacity(n_pre as usize + 1);
-                let mut ind = Vec::new();
-                let mut positions = Vec::new();
-                row_ptr.push(0u32);
-                for i in 0..n_pre as usize {
-                    let (r0, r1) = (conn.row_ptr[i] as usize, conn.row_ptr[i + 1] as usize);
-                    let row = &conn.ind[r0..r1];
-                    let a = row.partition_point(|&j| j < lo);
-                    let z = row.partition_point(|&j| j < hi);
-                    for (k, &j) in row[a..z].iter().enumerate() {
-                        ind.push((j - lo) as u16);
-                        positions.push(r0 + a + k);
+            blocks[pop_blocks[post]..pop_blocks[post + 1]]
+                .par_iter_mut()
+                .for_each(|b| {
+                    let (lo, hi) = (b.start, b.start + b.len);
+                    let mut row_ptr = Vec::with_capacity(n_pre + 1);
+                    let mut ind = Vec::new();
+                    let mut positions = Vec::new();
+                    row_ptr.push(0u32);
+                    for i in 0..n_pre {
+                        let (r0, r1) = (conn.row_ptr[i] as usize, conn.row_ptr[i + 1] as usize);
+                        let row = &conn.ind[r0..r1];
+                        let a = row.partition_point(|&j| j < lo);
+                        let z = row.partition_point(|&j| j < hi);
+                        for (k, &j) in row[a..z].iter().enumerate() {
+                            ind.push((j - lo) as u16);
+                            positions.push(r0 + a + k);
+                        }
+                        row_ptr.push(ind.len() as u32);
                     }
-                    row_ptr.push(ind.len() as u32);
-                }
-                let idx: Vec<usize> = (lo as usize..hi as usize).collect();
-                b.incoming.push(IncomingBlock {
-                    group: gi,
-                    psm_vars: state.psm_vars.iter().map(|v| v.gather(&idx)).collect(),
-                    ring: vec![S::ZERO; b.len as usize * ring_slots as usize],
-                    ring_slots,
-                    row_ptr,
-                    ind,
-                    wu_vars: state.wu_vars.iter().map(|v| v.gather(&positions)).collect(),
+                    let idx: Vec<usize> = (lo as usize..hi as usize).collect();
+                    b.incoming.push(IncomingBlock {
+                        group: gi,
+                        psm_vars: state.psm_vars.iter().map(|v| v.gather(&idx)).collect(),
+                        ring: vec![S::ZERO; b.len as usize * ring_slots as usize],
+                        ring_slots,
+                        row_ptr,
+                        ind,
+                        wu_vars: state.wu_vars.iter().map(|v| v.gather(&positions)).collect(),
+                    });
                 });
-            }
         }
 
         // Current sources.
