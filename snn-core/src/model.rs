@@ -557,9 +557,13 @@ impl<S: Real> WeightUpdateEnv<'_, S> {
             self.delay_overflow = self.delay_overflow.max(Some(delay));
             return;
         }
-        let slots = self.ring_slots as usize;
-        let slot = (self.ring_head as usize + delay as usize) % slots;
-        self.ring[slot * self.in_syn.len() + j] += x;
+        // head < slots and delay < slots: one conditional subtraction
+        // instead of a division.
+        let mut slot = self.ring_head + delay;
+        if slot >= self.ring_slots {
+            slot -= self.ring_slots;
+        }
+        self.ring[slot as usize * self.in_syn.len() + j] += x;
     }
 }
 

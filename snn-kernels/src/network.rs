@@ -664,14 +664,11 @@ pub fn generate(net: &Network, max_row_lengths: &[u32]) -> Result<KernelPlan, Ge
                 "id_pre" => "pre".into(),
                 "id_post" => "post".into(),
                 "add_to_post" if has_ring => {
-                    format!(
-                        "{atomic}(&ring[(unsigned int)(step % ring_slots) * n_post + post], {})",
-                        args[0]
-                    )
+                    format!("{atomic}(&ring[ring_head * n_post + post], {})", args[0])
                 }
                 "add_to_post" => format!("{atomic}(&in_syn[post], {})", args[0]),
                 "add_to_post_delay" if has_ring => format!(
-                    "snn_add_delayed(ring, ring_slots, n_post, step, post, {}, {}, &errors[group])",
+                    "snn_add_delayed(ring, ring_slots, n_post, ring_head, post, {}, {}, &errors[group])",
                     args[0], args[1]
                 ),
                 "add_to_post_delay" => {
@@ -703,7 +700,13 @@ pub fn generate(net: &Network, max_row_lengths: &[u32]) -> Result<KernelPlan, Ge
              const unsigned int slot = (unsigned int)((step - 1u - delay) % slots);\n    \
              const unsigned int n_spk = spk_cnt[cnt_off + slot];\n    \
              const unsigned int tid = GROUP_ID * LOCAL_SIZE + LOCAL_ID;\n    \
-             (void)t; (void)dt;\n";
+             (void)t; (void)dt;\n"
+            .to_string()
+            + if has_ring {
+                "    const unsigned int ring_head = (unsigned int)(step % ring_slots);\n"
+            } else {
+                ""
+            };
         let (body, threads) = match sg.span {
             Span::Postsynaptic => (
                 format!(
@@ -832,9 +835,11 @@ fn delayed_add_helper(p: Precision) -> String {
     };
     format!(
         "SNN_FN void snn_add_delayed(GLOBAL {s}* ring, unsigned int ring_slots, unsigned int n_post,\n    \
-         snn_u64 step, unsigned int post, {s} x, unsigned int delay, GLOBAL unsigned int* error)\n{{\n    \
+         unsigned int head, unsigned int post, {s} x, unsigned int delay, GLOBAL unsigned int* error)\n{{\n    \
          if (delay >= ring_slots) {{\n        ATOMIC_MAX_U32(error, delay + 1u);\n        return;\n    }}\n    \
-         {atomic}(&ring[(unsigned int)((step + delay) % ring_slots) * n_post + post], x);\n}}\n\n"
+         unsigned int slot = head + delay;\n    \
+         if (slot >= ring_slots) slot -= ring_slots;\n    \
+         {atomic}(&ring[slot * n_post + post], x);\n}}\n\n"
     )
 }
 
