@@ -208,6 +208,28 @@ pub struct Network {
     pub(crate) var_recordings: Vec<VarRecordingDesc>,
     /// Steps per spike-recording chunk (see [`crate::recording`]).
     pub recording_chunk_steps: u32,
+    fuse_postsynaptic: bool,
+}
+
+/// Whether two descriptions are of the same model (same name, fields and
+/// code; the statics of one model type need not share an address).
+fn same_model(a: &ModelDesc, b: &ModelDesc) -> bool {
+    std::ptr::eq(a, b)
+        || (a.name == b.name && a.fields == b.fields && a.methods == b.methods && a.kind == b.kind)
+}
+
+/// The postsynaptic input of one target population that one or more
+/// synapse groups share (see [`Network::set_fuse_postsynaptic`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostsynapticTarget {
+    /// The target population.
+    pub post: PopulationId,
+    /// The synapse groups feeding it (ascending); the first one's
+    /// postsynaptic model, constants, variables and random stream are used.
+    pub groups: Vec<usize>,
+    /// Slots of the shared dendritic-delay ring (0: none): the largest
+    /// `max_dendritic_delay + 1` of the groups that use one.
+    pub ring_slots: u32,
 }
 
 impl Network {
@@ -225,7 +247,72 @@ impl Network {
             current_sources: Vec::new(),
             var_recordings: Vec::new(),
             recording_chunk_steps: 1000,
+            fuse_postsynaptic: false,
         })
+    }
+
+    /// Lets synapse groups onto one population share their postsynaptic
+    /// input when their postsynaptic models are the same model with the same
+    /// constants and no variables besides `in_syn` (GeNN's
+    /// `fuse_postsynaptic_models`): one `in_syn`, one dendritic-delay ring
+    /// and one `apply_input`/`decay` per neuron instead of one per group. The
+    /// dynamics are the same (sums in another order); `in_syn` of any fused
+    /// group reads the shared value, and dendritic delays are checked
+    /// against the largest maximum of the fused groups. Default off.
+    pub fn set_fuse_postsynaptic(&mut self, fuse: bool) -> &mut Self {
+        self.fuse_postsynaptic = fuse;
+        self
+    }
+
+    /// Whether postsynaptic inputs are fused.
+    pub fn fuse_postsynaptic(&self) -> bool {
+        self.fuse_postsynaptic
+    }
+
+    /// The postsynaptic inputs every backend keeps, in order of their first
+    /// group, and the index of each synapse group's input. Without fusion,
+    /// one per group.
+    pub fn postsynaptic_targets(&self) -> (Vec<PostsynapticTarget>, Vec<usize>) {
+        let ring_slots = |g: &SynapseGroupDesc| {
+            if g.max_dendritic_delay > 0 || g.delay_var.is_some() {
+                g.max_dendritic_delay + 1
+            } else {
+                0
+            }
+        };
+        let fusable = |g: &SynapseGroupDesc| {
+            self.fuse_postsynaptic
+                && g.psm.model.fields_of(FieldKind::Var).next().is_none()
+                && g.psm.model.fields_of(FieldKind::Egp).next().is_none()
+        };
+        let mut targets: Vec<PostsynapticTarget> = Vec::new();
+        let mut of_group = Vec::with_capacity(self.synapse_groups.len());
+        for (gi, g) in self.synapse_groups.iter().enumerate() {
+            let same = |t: &PostsynapticTarget| {
+                let first = &self.synapse_groups[t.groups[0]];
+                t.post == g.post
+                    && fusable(first)
+                    && fusable(g)
+                    && same_model(first.psm.model, g.psm.model)
+                    && first.psm.constants() == g.psm.constants()
+            };
+            match targets.iter().position(same) {
+                Some(k) => {
+                    targets[k].groups.push(gi);
+                    targets[k].ring_slots = targets[k].ring_slots.max(ring_slots(g));
+                    of_group.push(k);
+                }
+                None => {
+                    of_group.push(targets.len());
+                    targets.push(PostsynapticTarget {
+                        post: g.post,
+                        groups: vec![gi],
+                        ring_slots: ring_slots(g),
+                    });
+                }
+            }
+        }
+        (targets, of_group)
     }
 
     /// Sets the precision of `Scalar` (default `f32`).

@@ -548,6 +548,8 @@ pub fn generate(net: &Network, max_row_lengths: &[u32]) -> Result<KernelPlan, Ge
     }
 
     // Synapse groups: buffers and synapse kernels.
+    let (targets, psm_of_group) = net.postsynaptic_targets();
+    let mut target_buffers: Vec<(Vec<BufferId>, Option<BufferId>)> = Vec::new();
     let mut groups = Vec::new();
     let mut launches = Vec::new();
     for (gi, sg) in net.synapse_groups().iter().enumerate() {
@@ -588,36 +590,40 @@ pub fn generate(net: &Network, max_row_lengths: &[u32]) -> Result<KernelPlan, Ge
                 )
             })
             .collect();
-        let mut psm_vars = vec![g.buffer(
-            format!("{owner}: in_syn"),
-            g.scalar_type(),
-            n_post as usize,
-            Contents::PostsynapticVar { group: gi, var: 0 },
-        )];
-        for (k, f) in sg.psm.model.fields_of(FieldKind::Var).enumerate() {
-            psm_vars.push(g.buffer(
-                format!("{owner}: postsynaptic variable `{}`", f.name),
-                buffer_type(f.ty, p),
-                n_post as usize,
-                Contents::PostsynapticVar {
-                    group: gi,
-                    var: k + 1,
-                },
-            ));
-        }
-        let ring_slots = if sg.max_dendritic_delay > 0 || sg.delay_var.is_some() {
-            sg.max_dendritic_delay + 1
-        } else {
-            0
-        };
-        let ring = (ring_slots > 0).then(|| {
-            g.buffer(
-                format!("{owner}: dendritic-delay ring"),
+        // The postsynaptic input: the group's own, or shared with the groups
+        // fused with it (allocated with the target's first group).
+        let t = psm_of_group[gi];
+        if targets[t].groups[0] == gi {
+            let mut vars = vec![g.buffer(
+                format!("{owner}: in_syn"),
                 g.scalar_type(),
-                ring_slots as usize * n_post as usize,
-                Contents::Zero,
-            )
-        });
+                n_post as usize,
+                Contents::PostsynapticVar { group: gi, var: 0 },
+            )];
+            for (k, f) in sg.psm.model.fields_of(FieldKind::Var).enumerate() {
+                vars.push(g.buffer(
+                    format!("{owner}: postsynaptic variable `{}`", f.name),
+                    buffer_type(f.ty, p),
+                    n_post as usize,
+                    Contents::PostsynapticVar {
+                        group: gi,
+                        var: k + 1,
+                    },
+                ));
+            }
+            let slots = targets[t].ring_slots;
+            let ring = (slots > 0).then(|| {
+                g.buffer(
+                    format!("{owner}: dendritic-delay ring"),
+                    g.scalar_type(),
+                    slots as usize * n_post as usize,
+                    Contents::Zero,
+                )
+            });
+            target_buffers.push((vars, ring));
+        }
+        let (psm_vars, ring) = target_buffers[t].clone();
+        let ring_slots = targets[t].ring_slots;
 
         // The synapse kernel.
         let pre = &populations[sg.pre.0 as usize];
@@ -924,15 +930,16 @@ fn neuron_kernel(
     };
 
     // Postsynaptic models of incoming groups: input.
-    let incoming: Vec<usize> = net
-        .synapse_groups()
+    // Postsynaptic inputs onto this population (one per group, or fused),
+    // each with the model and constants of its first group.
+    let (targets, _) = net.postsynaptic_targets();
+    let incoming: Vec<(usize, u32)> = targets
         .iter()
-        .enumerate()
-        .filter(|(_, sg)| sg.post.0 as usize == pi)
-        .map(|(gi, _)| gi)
+        .filter(|t| t.post.0 as usize == pi)
+        .map(|t| (t.groups[0], t.ring_slots))
         .collect();
     let mut decays = String::new();
-    for (k, &gi) in incoming.iter().enumerate() {
+    for (k, &(gi, ring_slots)) in incoming.iter().enumerate() {
         let sg = &net.synapse_groups()[gi];
         let gb = &groups[gi];
         let gowner = format!("synapse group `{}` (postsynaptic model)", sg.name);
@@ -949,7 +956,7 @@ fn neuron_kernel(
             params.buffer(g.scalar_type(), &ring, r);
             params.push(
                 format!("unsigned int p{k}_ring_slots"),
-                ArgSpec::U32(sg.max_dendritic_delay + 1),
+                ArgSpec::U32(ring_slots),
             );
             let _ = writeln!(
                 body,

@@ -140,6 +140,60 @@ snn::backend_tests! {
         assert!(spikes[0].len() > 30);
     }
 
+    fn fused_postsynaptic_inputs(backend) {
+        // Two excitatory groups (one with dendritic delays) and an inhibitory
+        // one onto the same population, same ExpCurr: fused into one input.
+        // The GPU must equal the CPU (exactly summable weights). Fusing only
+        // changes rounding (one decayed sum instead of separately decayed
+        // inputs, ~1 ulp of in_syn), which changes no spike here.
+        let build = |fuse: bool| {
+            let mut net = Network::new(0.1).unwrap();
+            net.set_fuse_postsynaptic(fuse);
+            let src = random_spike_source(&mut net, "Src", 40, 0.01, 1500);
+            let dst = net
+                .add_population("Dst", 60, lif(-60.0))
+                .init("v", -65.0)
+                .init("refrac_time", 0.0)
+                .record_spikes(true)
+                .build()
+                .unwrap();
+            net.add_synapse_group("E1", src, dst, StaticPulse, ExpCurr { tau: 2.0 })
+                .connectivity(Connectivity::FixedProbability { p: 0.3, autapses: true })
+                .wu_init("g", 1.0)
+                .axonal_delay(3)
+                .build()
+                .unwrap();
+            net.add_synapse_group("E2", src, dst, StaticPulseDendriticDelay, ExpCurr { tau: 2.0 })
+                .connectivity(Connectivity::FixedNumberPost { n: 8, autapses: true })
+                .wu_init("g", 0.5)
+                .wu_init("d", VarInit::uniform(0.0, 12.0))
+                .max_dendritic_delay(12)
+                .build()
+                .unwrap();
+            net.add_synapse_group("I", dst, dst, StaticPulse, ExpCurr { tau: 2.0 })
+                .connectivity(Connectivity::FixedProbability { p: 0.2, autapses: false })
+                .wu_init("g", -0.25)
+                .build()
+                .unwrap();
+            net
+        };
+        let fused = build(true);
+        let (targets, _) = fused.postsynaptic_targets();
+        assert_eq!(targets.len(), 1, "all three groups share one input");
+        let Some(spikes) = assert_same_spikes(backend, &fused, 1500) else { return };
+        assert!(spikes[1].len() > 50, "too few target spikes: {}", spikes[1].len());
+        // Fusing changes no spike (the CPU, fused vs separate inputs).
+        let mut separate = CpuSimulation::new(&build(false)).unwrap();
+        separate.run_steps(1500).unwrap();
+        assert_eq!(separate.spikes("Dst".into()).unwrap(), spikes[1]);
+        // Every fused group reads the shared in_syn.
+        let Some(mut sim) = backend.build(&fused) else { return };
+        sim.run_steps(700).unwrap();
+        let e1 = sim.postsynaptic_var_values("E1", "in_syn").unwrap();
+        assert_eq!(e1, sim.postsynaptic_var_values("I", "in_syn").unwrap());
+        assert!(e1.iter().any(|&x| x != 0.0));
+    }
+
     fn delays_and_spans(backend) {
         for span in [Span::Postsynaptic, Span::Presynaptic] {
             let mut net = Network::new(0.1).unwrap();

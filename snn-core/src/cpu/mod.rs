@@ -118,15 +118,25 @@ struct SourceConsts<S> {
     stream: u32,
 }
 
-/// What a block holds of one incoming synapse group.
-struct IncomingBlock<S> {
-    group: usize,
+/// What a block holds of one postsynaptic input
+/// ([`Network::postsynaptic_targets`]: one per synapse group, or shared by
+/// fused groups).
+struct PsmBlock<S> {
+    /// Index of the target in `Network::postsynaptic_targets`.
+    target: usize,
     /// `in_syn` then the postsynaptic model's variables.
     psm_vars: Vec<VarArray>,
     /// Slot-major dendritic-delay ring (`slot * len + post`): moving the
     /// current slot into `in_syn` is one contiguous pass.
     ring: Vec<S>,
     ring_slots: u32,
+}
+
+/// What a block holds of one incoming synapse group.
+struct IncomingBlock {
+    group: usize,
+    /// Index of the group's postsynaptic input in `Block::psms`.
+    psm: usize,
     row_ptr: Vec<u32>,
     ind: Vec<u16>,
     wu_vars: Vec<VarArray>,
@@ -144,7 +154,8 @@ struct Block<S> {
     start: u32,
     len: u32,
     vars: Vec<VarArray>,
-    incoming: Vec<IncomingBlock<S>>,
+    psms: Vec<PsmBlock<S>>,
+    incoming: Vec<IncomingBlock>,
     sources: Vec<SourceBlock>,
     isyn: Vec<S>,
     spikes: Vec<u32>,
@@ -157,6 +168,8 @@ struct StepCtx<'a, S: CpuReal> {
     groups: &'a [GroupConsts<S>],
     sources: &'a [SourceConsts<S>],
     queues: &'a [SpikeQueue],
+    /// First synapse group of each postsynaptic target (its model and constants).
+    psm_first: &'a [usize],
     step: u64,
     t: S,
     dt: S,
@@ -193,13 +206,18 @@ impl<S: CpuReal> Block<S> {
         };
         let neuron_refs: Vec<VarSlice<'_>> = self.vars.iter().map(|v| v.slice()).collect();
 
-        // 1. Synapse update, then postsynaptic input.
-        for inc in &mut self.incoming {
-            let gd = &c.net.synapse_groups()[inc.group];
-            let g = &c.groups[inc.group];
-            let spikes = c.queues[g.pre].delayed(c.step, g.axonal_delay);
-            let in_syn_arr = &mut inc.psm_vars[0];
-            if !spikes.is_empty() {
+        // 1. Synapse update into each postsynaptic input, then the input.
+        for (pi, psm) in self.psms.iter_mut().enumerate() {
+            let [in_syn_arr, ..] = &mut psm.psm_vars[..] else {
+                unreachable!("in_syn is always present")
+            };
+            for inc in self.incoming.iter_mut().filter(|inc| inc.psm == pi) {
+                let gd = &c.net.synapse_groups()[inc.group];
+                let g = &c.groups[inc.group];
+                let spikes = c.queues[g.pre].delayed(c.step, g.axonal_delay);
+                if spikes.is_empty() {
+                    continue;
+                }
                 let egps = egp_refs(&g.wu_egps);
                 let mut wu_vars = slices_mut(&mut inc.wu_vars);
                 let overflow = S::weight_update(&gd.cpu_wu).on_pre_spikes(SynapseArgs {
@@ -211,8 +229,8 @@ impl<S: CpuReal> Block<S> {
                     ind: &inc.ind,
                     post_offset: self.start,
                     in_syn: S::slice_mut(in_syn_arr),
-                    ring: &mut inc.ring,
-                    ring_slots: inc.ring_slots,
+                    ring: &mut psm.ring,
+                    ring_slots: psm.ring_slots,
                     info: info(g.wu_stream),
                     store: g.wu_stores,
                 });
@@ -224,16 +242,19 @@ impl<S: CpuReal> Block<S> {
                     });
                 }
             }
-            if inc.ring_slots > 0 {
-                let head = (c.step % inc.ring_slots as u64) as usize;
+            if psm.ring_slots > 0 {
+                let head = (c.step % psm.ring_slots as u64) as usize;
                 let in_syn = S::slice_mut(in_syn_arr);
-                let slot = &mut inc.ring[head * len..(head + 1) * len];
+                let slot = &mut psm.ring[head * len..(head + 1) * len];
                 for (x, r) in in_syn.iter_mut().zip(slot) {
                     *x += *r;
                     *r = S::ZERO;
                 }
             }
-            let mut psm_vars = slices_mut(&mut inc.psm_vars);
+            let first = c.psm_first[psm.target];
+            let gd = &c.net.synapse_groups()[first];
+            let g = &c.groups[first];
+            let mut psm_vars = slices_mut(&mut psm.psm_vars);
             let refs: Vec<VarSlice<'_>> = g.psm_refs.iter().map(|&k| neuron_refs[k]).collect();
             S::postsynaptic(&gd.cpu_psm).apply_input(
                 ElementArgs {
@@ -293,11 +314,12 @@ impl<S: CpuReal> Block<S> {
 
         // 4. Postsynaptic decay (reads neuron variables after the update, like GeNN).
         let neuron_refs: Vec<VarSlice<'_>> = self.vars.iter().map(|v| v.slice()).collect();
-        for inc in &mut self.incoming {
-            let gd = &c.net.synapse_groups()[inc.group];
-            let g = &c.groups[inc.group];
+        for psm in &mut self.psms {
+            let first = c.psm_first[psm.target];
+            let gd = &c.net.synapse_groups()[first];
+            let g = &c.groups[first];
             let refs: Vec<VarSlice<'_>> = g.psm_refs.iter().map(|&k| neuron_refs[k]).collect();
-            let mut psm_vars = slices_mut(&mut inc.psm_vars);
+            let mut psm_vars = slices_mut(&mut psm.psm_vars);
             S::postsynaptic(&gd.cpu_psm).decay(ElementArgs {
                 consts: &g.psm_consts,
                 egps: &[],
@@ -329,6 +351,9 @@ struct CpuState<S: CpuReal> {
     blocks: Vec<Block<S>>,
     /// Index of the first block of each population (plus one past the end).
     pop_blocks: Vec<usize>,
+    /// Postsynaptic target of each synapse group, and the first group of each target.
+    psm_of_group: Vec<usize>,
+    psm_first: Vec<usize>,
     recorders: Vec<Option<SpikeRecorder>>,
     var_recordings: Vec<VarRecordingData>,
 }
@@ -428,6 +453,7 @@ impl<S: CpuReal> CpuState<S> {
                     start,
                     len,
                     vars: vars.iter().map(|v| v.gather(&idx)).collect(),
+                    psms: Vec::new(),
                     incoming: Vec::new(),
                     sources: Vec::new(),
                     isyn: vec![S::ZERO; len as usize],
@@ -438,21 +464,36 @@ impl<S: CpuReal> CpuState<S> {
         }
         pop_blocks.push(blocks.len());
 
-        // Synapse groups: build each, then split it by target block (blocks in parallel).
+        // Synapse groups: build each, then split it by target block (blocks
+        // in parallel). The first group of a postsynaptic target brings its
+        // `in_syn`, variables and ring.
+        let (targets, psm_of_group) = net.postsynaptic_targets();
         for (gi, g) in net.synapse_groups().iter().enumerate() {
             let state = InitialState::synapse_group(net, gi)?;
             let n_pre = net.population(g.pre).size as usize;
             let conn = &state.connectivity;
-            let ring_slots = if g.max_dendritic_delay > 0 || g.delay_var.is_some() {
-                g.max_dendritic_delay + 1
-            } else {
-                0
-            };
+            let t = psm_of_group[gi];
+            let first_of_target = targets[t].groups[0] == gi;
+            let ring_slots = targets[t].ring_slots;
             let post = g.post.0 as usize;
             blocks[pop_blocks[post]..pop_blocks[post + 1]]
                 .par_iter_mut()
                 .for_each(|b| {
                     let (lo, hi) = (b.start, b.start + b.len);
+                    if first_of_target {
+                        let idx: Vec<usize> = (lo as usize..hi as usize).collect();
+                        b.psms.push(PsmBlock {
+                            target: t,
+                            psm_vars: state.psm_vars.iter().map(|v| v.gather(&idx)).collect(),
+                            ring: vec![S::ZERO; b.len as usize * ring_slots as usize],
+                            ring_slots,
+                        });
+                    }
+                    let psm = b
+                        .psms
+                        .iter()
+                        .position(|p| p.target == t)
+                        .expect("the target's first group came before");
                     let mut row_ptr = Vec::with_capacity(n_pre + 1);
                     let mut ind = Vec::new();
                     let mut positions = Vec::new();
@@ -468,18 +509,16 @@ impl<S: CpuReal> CpuState<S> {
                         }
                         row_ptr.push(ind.len() as u32);
                     }
-                    let idx: Vec<usize> = (lo as usize..hi as usize).collect();
                     b.incoming.push(IncomingBlock {
                         group: gi,
-                        psm_vars: state.psm_vars.iter().map(|v| v.gather(&idx)).collect(),
-                        ring: vec![S::ZERO; b.len as usize * ring_slots as usize],
-                        ring_slots,
+                        psm,
                         row_ptr,
                         ind,
                         wu_vars: state.wu_vars.iter().map(|v| v.gather(&positions)).collect(),
                     });
                 });
         }
+        let psm_first = targets.iter().map(|t| t.groups[0]).collect();
 
         // Current sources.
         for (si, (s, vars)) in net
@@ -523,6 +562,8 @@ impl<S: CpuReal> CpuState<S> {
             queues,
             blocks,
             pop_blocks,
+            psm_of_group,
+            psm_first,
             recorders,
             var_recordings,
         })
@@ -536,6 +577,7 @@ impl<S: CpuReal> CpuState<S> {
             groups: &self.groups,
             sources: &self.sources,
             queues: &self.queues,
+            psm_first: &self.psm_first,
             step: self.step,
             t: S::from_f64(self.step as f64 * dt),
             dt: S::from_f64(dt),
@@ -733,7 +775,12 @@ impl Simulation for CpuSimulation {
             let k = access::psm_var_index(g, var)?;
             let post = g.post.0 as usize;
             Ok((s.pop_blocks[post]..s.pop_blocks[post + 1])
-                .flat_map(|bi| s.blocks[bi].incoming[s.incoming_index(bi, gi)].psm_vars[k].to_f64())
+                .flat_map(|bi| {
+                    let b = &s.blocks[bi];
+                    let t = s.psm_of_group[gi];
+                    let psm = b.psms.iter().find(|p| p.target == t).expect("target in block");
+                    psm.psm_vars[k].to_f64()
+                })
                 .collect())
         })
     }

@@ -205,6 +205,9 @@ pub fn build(p: &Params, o: &Options) -> Result<Microcircuit> {
     let dt = p.simulation.dt;
     let mut net = Network::new(dt)?;
     net.set_seed(o.seed);
+    // All projections use ExpCurr with the same tau_syn: one input (and one
+    // dendritic-delay ring) per neuron instead of one per projection.
+    net.set_fuse_postsynaptic(true);
     let n = p.populations.len();
     let full: Vec<f64> = p.num_neurons.iter().map(|&x| x as f64).collect();
     let sizes: Vec<u32> = full
