@@ -79,9 +79,37 @@ impl InitialState {
     }
 }
 
-/// Initial values of one variable over `n` elements: `Scalar` variables are
-/// drawn in the network precision, other types in `f64`, then stored in the
-/// variable's type.
+/// For an explicit synapse list, the list index of each synapse in CSR
+/// (row-major, sorted) order: per-synapse values are given in list order.
+/// `None` for every other connectivity.
+pub fn explicit_list_order(connectivity: &Connectivity) -> Option<Vec<usize>> {
+    match connectivity {
+        Connectivity::Explicit { pre, post } => {
+            let mut order: Vec<usize> = (0..pre.len()).collect();
+            order.sort_by_key(|&k| (pre[k], post[k]));
+            Some(order)
+        }
+        _ => None,
+    }
+}
+
+/// Initial values of one variable of type `ty` over `n` elements, as every
+/// backend starts from them: `Scalar` variables are drawn in the network
+/// precision, other types in `f64`, then stored in the variable's type.
+pub fn var_values(
+    init: &VarInit,
+    ty: IrType,
+    precision: Precision,
+    n: usize,
+    seed: u64,
+    stream: u32,
+) -> VarArray {
+    match precision {
+        Precision::F32 => init_var::<f32>(init, ty, precision, n, seed, stream),
+        Precision::F64 => init_var::<f64>(init, ty, precision, n, seed, stream),
+    }
+}
+
 fn init_var<S: Real>(
     init: &VarInit,
     ty: IrType,
@@ -168,15 +196,7 @@ fn group_state<S: Real>(net: &Network, gi: usize) -> Result<GroupState> {
         )
         .map_err(bad)?;
     let n_syn = connectivity.ind.len();
-    // Explicit lists: values are given in list order; CSR position -> list index.
-    let list_order: Option<Vec<usize>> = match &g.connectivity {
-        Connectivity::Explicit { pre, post } => {
-            let mut order: Vec<usize> = (0..pre.len()).collect();
-            order.sort_by_key(|&k| (pre[k], post[k]));
-            Some(order)
-        }
-        _ => None,
-    };
+    let list_order = explicit_list_order(&g.connectivity);
     let owner = format!("synapse group `{}` (weight update)", g.name);
     let mut wu_vars = Vec::new();
     for (k, (f, init)) in

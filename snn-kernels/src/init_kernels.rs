@@ -1050,31 +1050,9 @@ impl VarInitKernel {
     }
 }
 
-/// The initial values of a variable as `InitialState` computes them:
-/// `Scalar` drawn in `precision`, other types in `f64`, stored like `as`.
-pub fn host_var_values(
-    init: &VarInit,
-    ty: IrType,
-    precision: Precision,
-    n: usize,
-    seed: u64,
-    stream: u32,
-) -> VarArray {
-    let mut arr = VarArray::zeros(ty, precision, n);
-    match draw_precision(ty, precision) {
-        Precision::F32 => {
-            let mut v = vec![0f32; n];
-            init.fill(&mut v, seed, stream);
-            arr.fill_from(&v);
-        }
-        Precision::F64 => {
-            let mut v = vec![0f64; n];
-            init.fill(&mut v, seed, stream);
-            arr.fill_from(&v);
-        }
-    }
-    arr
-}
+/// The initial values of a variable as `InitialState` computes them
+/// (the host path, used where the device cannot draw them).
+pub use snn_core::initial::var_values as host_var_values;
 
 // ---------------------------------------------------------------------------
 // Connectivity
@@ -2212,14 +2190,7 @@ pub fn init_on_device<D: Device>(
             .connectivity(&g.connectivity, shape, seed, stream, snippets)
             .map_err(|e| e.for_group(&g.name))?;
         // Explicit lists give values in list order: reorder them to CSR order.
-        let order: Option<Vec<usize>> = match &g.connectivity {
-            Connectivity::Explicit { pre, post } => {
-                let mut order: Vec<usize> = (0..pre.len()).collect();
-                order.sort_by_key(|&k| (pre[k], post[k]));
-                Some(order)
-            }
-            _ => None,
-        };
+        let order = snn_core::initial::explicit_list_order(&g.connectivity);
         let wu =
             g.wu.model
                 .fields_of(FieldKind::Var)
