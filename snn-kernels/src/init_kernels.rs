@@ -93,7 +93,7 @@
 //!
 //! [`InitialState`]: snn_core::initial::InitialState
 
-use crate::cgen::{method_to_c, CType, CodeCtx, EnvPrinter, Exit};
+use crate::cgen::{indent, method_to_c, CType, CodeCtx, EnvPrinter, Exit};
 use crate::device::{Arg, Device, DeviceError, DeviceResult, LaunchDims};
 use crate::dialect::{program, Dialect};
 use crate::network::{elem_bytes, Contents};
@@ -1935,19 +1935,6 @@ fn rand_call(name: &str, args: &[String], s: &str) -> Option<String> {
         "rand_binomial" => format!("snn_binomial_{s}(&rng, {}, {})", args[0], args[1]),
         _ => return None,
     })
-}
-
-fn indent(code: &str, levels: usize) -> String {
-    let pad = "    ".repeat(levels);
-    code.lines()
-        .map(|l| {
-            if l.is_empty() {
-                "\n".to_string()
-            } else {
-                format!("{pad}{l}\n")
-            }
-        })
-        .collect()
 }
 
 fn float_arg<'a, B>(p: Precision, x: f64) -> Arg<'a, B> {

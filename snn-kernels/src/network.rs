@@ -38,7 +38,7 @@
 //! Kernels whose text is identical (same models and structure) are emitted
 //! once and launched for every instance, GeNN's merged groups in spirit.
 
-use crate::cgen::{method_to_c, CType, CodeCtx, CodegenError, Exit};
+use crate::cgen::{indent, method_to_c, CType, CodeCtx, CodegenError, Exit};
 use snn_core::ir::IrType;
 use snn_core::model::{FieldDesc, FieldKind, ModelDesc};
 pub use snn_core::network::Span;
@@ -847,19 +847,6 @@ fn delayed_add_helper(p: Precision) -> String {
          if (slot >= ring_slots) slot -= ring_slots;\n    \
          {atomic}(&ring[slot * n_post + post], x);\n}}\n\n"
     )
-}
-
-fn indent(code: &str, levels: usize) -> String {
-    let pad = "    ".repeat(levels);
-    code.lines()
-        .map(|l| {
-            if l.is_empty() {
-                "\n".to_string()
-            } else {
-                format!("{pad}{l}\n")
-            }
-        })
-        .collect()
 }
 
 /// A block running inlined postsynaptic or current-source `code` that

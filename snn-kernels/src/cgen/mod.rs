@@ -356,6 +356,21 @@ pub fn method_to_c(method: &MethodIr, ctx: &CodeCtx) -> Result<String, CodegenEr
     Ok(printer.finish())
 }
 
+/// `code` with every non-empty line indented by `levels` times four spaces
+/// (how printed blocks are placed into generated kernels).
+pub(crate) fn indent(code: &str, levels: usize) -> String {
+    let pad = "    ".repeat(levels);
+    code.lines()
+        .map(|l| {
+            if l.is_empty() {
+                "\n".to_string()
+            } else {
+                format!("{pad}{l}\n")
+            }
+        })
+        .collect()
+}
+
 /// C source of the helpers and macros the printed code uses, in the common
 /// dialect. Include it after the backend's own prelude, which may define
 /// first:
