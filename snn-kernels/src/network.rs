@@ -304,7 +304,56 @@ impl FieldNames<'_> {
     }
 }
 
+/// A postsynaptic model or current source instance `tag` (`p0`, `c1`) in a
+/// neuron kernel: register copies `<tag>_<var>` of its variables, its
+/// constants `<tag>_c`, extra global parameters `<tag>_e_<name>`.
+struct ElementPart {
+    prefix: String,
+    consts: String,
+    egp: String,
+    /// Loads of the registers.
+    load: String,
+    /// Stores of the registers.
+    store: String,
+}
+
+impl ElementPart {
+    fn names(&self) -> FieldNames<'_> {
+        FieldNames {
+            var: &self.prefix,
+            consts: &self.consts,
+            egp: &self.egp,
+            neuron: "n_",
+        }
+    }
+}
+
 impl<'n> Generator<'n> {
+    /// Declares the parameters of an [`ElementPart`] (constants, extra
+    /// global parameters, then variables `vars`).
+    fn element_part(
+        &mut self,
+        part: &ModelPart,
+        owner: &str,
+        tag: &str,
+        vars: &[BufferId],
+        params: &mut Params,
+    ) -> ElementPart {
+        let prefix = format!("{tag}_");
+        let consts = format!("{tag}_c");
+        let egp = format!("{tag}_e_");
+        self.const_params(part, owner, &consts, &egp, params);
+        let (load, store) =
+            self.var_registers(part, &prefix, &format!("{tag}_v"), "i", params, vars);
+        ElementPart {
+            prefix,
+            consts,
+            egp,
+            load,
+            store,
+        }
+    }
+
     fn buffer(&mut self, name: String, elem: CType, len: usize, contents: Contents) -> BufferId {
         self.buffers.push(BufferSpec {
             name,
@@ -951,24 +1000,16 @@ fn neuron_kernel(
                  {prefix}in_syn += {ring}[r];\n        {ring}[r] = 0;\n    }}"
             );
         }
-        let consts = format!("p{k}_c");
-        let egp = format!("p{k}_e_");
-        g.const_params(&sg.psm, &gowner, &consts, &egp, &mut params);
-        let (load, store) = g.var_registers(
+        let part = g.element_part(
             &sg.psm,
-            &prefix,
-            &format!("p{k}_v"),
-            "i",
-            &mut params,
+            &gowner,
+            &format!("p{k}"),
             &gb.psm_vars[1..],
+            &mut params,
         );
-        body.push_str(&load);
-        let names = FieldNames {
-            var: &prefix,
-            consts: &consts,
-            egp: &egp,
-            neuron: "n_",
-        };
+        body.push_str(&part.load);
+        let store = &part.store;
+        let names = part.names();
         let apply = g.inline(&gowner, &sg.psm, "apply_input", &names, &inject_env, None)?;
         body.push_str(&injecting(&format!("p{k}_stream"), scalar, &apply));
         let decay = g.inline(&gowner, &sg.psm, "decay", &names, &atomic_free_env, None)?;
@@ -988,30 +1029,20 @@ fn neuron_kernel(
         .filter(|(_, cs)| cs.target.0 as usize == pi);
     for (k, (si, cs)) in targeting.enumerate() {
         let cowner = format!("current source `{}`", cs.name);
-        let prefix = format!("c{k}_");
         params.push(
             format!("unsigned int c{k}_stream"),
             ArgSpec::U32(stream_id(StreamPurpose::CurrentSourceSim, si as u32, 0)),
         );
-        let consts = format!("c{k}_c");
-        let egp = format!("c{k}_e_");
-        g.const_params(&cs.part, &cowner, &consts, &egp, &mut params);
-        let (load, store) = g.var_registers(
+        let part = g.element_part(
             &cs.part,
-            &prefix,
-            &format!("c{k}_v"),
-            "i",
-            &mut params,
+            &cowner,
+            &format!("c{k}"),
             &sources[si],
+            &mut params,
         );
-        body.push_str(&load);
-        cs_store.push_str(&store);
-        let names = FieldNames {
-            var: &prefix,
-            consts: &consts,
-            egp: &egp,
-            neuron: "n_",
-        };
+        body.push_str(&part.load);
+        cs_store.push_str(&part.store);
+        let names = part.names();
         let inject = g.inline(&cowner, &cs.part, "inject", &names, &inject_env, None)?;
         body.push_str(&injecting(&format!("c{k}_stream"), scalar, &inject));
     }
