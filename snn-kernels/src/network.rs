@@ -364,6 +364,32 @@ impl<'n> Generator<'n> {
         self.buffers.len() - 1
     }
 
+    /// One buffer of `len` elements per variable of `part`, named
+    /// `<owner>: <what> `<var>`` and filled with `contents(k)` for the
+    /// `k`-th variable.
+    fn var_buffers(
+        &mut self,
+        part: &ModelPart,
+        owner: &str,
+        what: &str,
+        len: usize,
+        contents: impl Fn(usize) -> Contents,
+    ) -> Vec<BufferId> {
+        let p = self.p;
+        part.model
+            .fields_of(FieldKind::Var)
+            .enumerate()
+            .map(|(k, f)| {
+                self.buffer(
+                    format!("{owner}: {what} `{}`", f.name),
+                    buffer_type(f.ty, p),
+                    len,
+                    contents(k),
+                )
+            })
+            .collect()
+    }
+
     fn scalar_type(&self) -> CType {
         CType::from_ir(IrType::Scalar, self.p)
     }
@@ -548,20 +574,9 @@ pub fn generate(net: &Network, max_row_lengths: &[u32]) -> Result<KernelPlan, Ge
     let mut offset = 0;
     for (pi, pop) in net.populations().iter().enumerate() {
         let owner = format!("population `{}`", pop.name);
-        let vars = pop
-            .part
-            .model
-            .fields_of(FieldKind::Var)
-            .enumerate()
-            .map(|(k, f)| {
-                g.buffer(
-                    format!("{owner}: variable `{}`", f.name),
-                    buffer_type(f.ty, p),
-                    pop.size as usize,
-                    Contents::NeuronVar { pop: pi, var: k },
-                )
-            })
-            .collect();
+        let vars = g.var_buffers(&pop.part, &owner, "variable", pop.size as usize, |k| {
+            Contents::NeuronVar { pop: pi, var: k }
+        });
         let slots = slots_of[pi];
         let n = pop.size as usize;
         let spk_len = (slots as usize)
@@ -625,20 +640,9 @@ pub fn generate(net: &Network, max_row_lengths: &[u32]) -> Result<KernelPlan, Ge
             ragged,
             Contents::Ind(gi),
         );
-        let wu_vars: Vec<BufferId> = sg
-            .wu
-            .model
-            .fields_of(FieldKind::Var)
-            .enumerate()
-            .map(|(k, f)| {
-                g.buffer(
-                    format!("{owner}: weight-update variable `{}`", f.name),
-                    buffer_type(f.ty, p),
-                    ragged,
-                    Contents::SynapseVar { group: gi, var: k },
-                )
-            })
-            .collect();
+        let wu_vars = g.var_buffers(&sg.wu, &owner, "weight-update variable", ragged, |k| {
+            Contents::SynapseVar { group: gi, var: k }
+        });
         // The postsynaptic input: the group's own, or shared with the groups
         // fused with it (allocated with the target's first group).
         let t = psm_of_group[gi];
@@ -649,17 +653,16 @@ pub fn generate(net: &Network, max_row_lengths: &[u32]) -> Result<KernelPlan, Ge
                 n_post as usize,
                 Contents::PostsynapticVar { group: gi, var: 0 },
             )];
-            for (k, f) in sg.psm.model.fields_of(FieldKind::Var).enumerate() {
-                vars.push(g.buffer(
-                    format!("{owner}: postsynaptic variable `{}`", f.name),
-                    buffer_type(f.ty, p),
-                    n_post as usize,
-                    Contents::PostsynapticVar {
-                        group: gi,
-                        var: k + 1,
-                    },
-                ));
-            }
+            vars.extend(g.var_buffers(
+                &sg.psm,
+                &owner,
+                "postsynaptic variable",
+                n_post as usize,
+                |k| Contents::PostsynapticVar {
+                    group: gi,
+                    var: k + 1,
+                },
+            ));
             let slots = targets[t].ring_slots;
             let ring = (slots > 0).then(|| {
                 g.buffer(
@@ -833,21 +836,9 @@ pub fn generate(net: &Network, max_row_lengths: &[u32]) -> Result<KernelPlan, Ge
     for (si, cs) in net.current_sources().iter().enumerate() {
         let owner = format!("current source `{}`", cs.name);
         let n = net.population(cs.target).size as usize;
-        current_sources.push(
-            cs.part
-                .model
-                .fields_of(FieldKind::Var)
-                .enumerate()
-                .map(|(k, f)| {
-                    g.buffer(
-                        format!("{owner}: variable `{}`", f.name),
-                        buffer_type(f.ty, p),
-                        n,
-                        Contents::CurrentSourceVar { source: si, var: k },
-                    )
-                })
-                .collect::<Vec<_>>(),
-        );
+        current_sources.push(g.var_buffers(&cs.part, &owner, "variable", n, |k| {
+            Contents::CurrentSourceVar { source: si, var: k }
+        }));
     }
 
     // Neuron kernels.
