@@ -16,6 +16,9 @@
 //! `determinism.rs` covers a random network with such draws, with stated
 //! tolerances.
 
+mod common;
+
+use common::add_source;
 use snn::prelude::*;
 use snn::testing::TestBackend;
 
@@ -84,24 +87,13 @@ fn assert_same_spikes(backend: TestBackend, net: &Network, steps: u64) -> Option
 /// A `SpikeSourceArray` of `n` neurons spiking in each of `steps` steps with
 /// probability `p` (drawn on the host; times are `step * dt`).
 fn random_spike_source(net: &mut Network, name: &str, n: u32, p: f64, steps: u64) -> PopulationId {
-    let dt = net.dt();
-    let times: Vec<Vec<f64>> = (0..n)
+    let spike_steps: Vec<Vec<u64>> = (0..n)
         .map(|i| {
             let mut rng = snn::rng::RngStream::new(7, 1, 0, i);
-            (0..steps)
-                .filter(|_| rng.uniform::<f64>() < p)
-                .map(|s| s as f64 * dt)
-                .collect()
+            (0..steps).filter(|_| rng.uniform::<f64>() < p).collect()
         })
         .collect();
-    let st = spike_times(&times);
-    net.add_population(name, n, SpikeSourceArray)
-        .init("start_spike", st.start_spike)
-        .init("end_spike", st.end_spike)
-        .egp("spike_times", st.spike_times)
-        .record_spikes(true)
-        .build()
-        .unwrap()
+    add_source(net, name, &spike_steps)
 }
 
 snn::backend_tests! {

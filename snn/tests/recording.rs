@@ -10,6 +10,9 @@
 //! once per chunk and samples variables after the step, so chunking and
 //! sampling must be just as invisible there.
 
+mod common;
+
+use common::add_source;
 use snn::prelude::*;
 
 const DT: f64 = 0.1;
@@ -50,22 +53,6 @@ fn spike_steps(n: usize, steps: u64, seed: u64) -> Vec<Vec<u64>> {
             }
         })
         .collect()
-}
-
-fn add_source(net: &mut Network, name: &str, steps: &[Vec<u64>]) -> PopulationId {
-    let dt = net.dt();
-    let times: Vec<Vec<f64>> = steps
-        .iter()
-        .map(|s| s.iter().map(|&k| k as f64 * dt).collect())
-        .collect();
-    let st = spike_times(&times);
-    net.add_population(name, steps.len() as u32, SpikeSourceArray)
-        .init("start_spike", st.start_spike)
-        .init("end_spike", st.end_spike)
-        .egp("spike_times", st.spike_times)
-        .record_spikes(true)
-        .build()
-        .unwrap()
 }
 
 /// The expected record: sorted by step, then id; times `k as f64 * dt`.

@@ -16,6 +16,9 @@
 //! tolerance is needed. `exp(-dt/tau)` is a derived parameter computed on the
 //! host, so no device transcendental is involved.
 
+mod common;
+
+use common::add_source;
 use snn::prelude::*;
 
 /// Records the synaptic input current of the current step in `i`.
@@ -36,24 +39,6 @@ impl Probe {
 }
 
 const DT: f64 = 0.1;
-
-/// A `SpikeSourceArray` population emitting, for neuron `i`, spikes in the
-/// given steps (times `k * dt`, compared by the source against `step * dt`).
-fn add_source(net: &mut Network, name: &str, steps: &[Vec<u64>]) -> PopulationId {
-    let dt = net.dt();
-    let times: Vec<Vec<f64>> = steps
-        .iter()
-        .map(|s| s.iter().map(|&k| k as f64 * dt).collect())
-        .collect();
-    let st = spike_times(&times);
-    net.add_population(name, steps.len() as u32, SpikeSourceArray)
-        .init("start_spike", st.start_spike)
-        .init("end_spike", st.end_spike)
-        .egp("spike_times", st.spike_times)
-        .record_spikes(true)
-        .build()
-        .unwrap()
-}
 
 fn add_probe(net: &mut Network, name: &str, n: u32) -> PopulationId {
     net.add_population(name, n, Probe)
