@@ -42,7 +42,7 @@ use crate::cgen::{indent, method_to_c, CType, CodeCtx, CodegenError, Exit};
 use snn_core::ir::IrType;
 use snn_core::model::{FieldDesc, FieldKind, ModelDesc};
 pub use snn_core::network::Span;
-use snn_core::network::{ModelPart, Network};
+use snn_core::network::{ModelPart, Network, PostsynapticTarget};
 use snn_core::rng::{stream_id, StreamPurpose};
 use snn_core::Precision;
 use std::collections::HashMap;
@@ -271,6 +271,8 @@ struct Generator<'n> {
     kernels: HashMap<String, String>,
     source: String,
     labels: usize,
+    /// The network's postsynaptic inputs ([`Network::postsynaptic_targets`]).
+    targets: Vec<PostsynapticTarget>,
 }
 
 /// How model fields are reached in a kernel.
@@ -539,6 +541,7 @@ impl<'n> Generator<'n> {
 /// ragged layout's stride), known once connectivity is built.
 pub fn generate(net: &Network, max_row_lengths: &[u32]) -> Result<KernelPlan, GenerateError> {
     let p = net.precision();
+    let (targets, psm_of_group) = net.postsynaptic_targets();
     let mut g = Generator {
         net,
         p,
@@ -548,6 +551,7 @@ pub fn generate(net: &Network, max_row_lengths: &[u32]) -> Result<KernelPlan, Ge
         kernels: HashMap::new(),
         source: String::new(),
         labels: 0,
+        targets,
     };
     let chunk = net.recording_chunk_steps.max(1);
 
@@ -612,7 +616,6 @@ pub fn generate(net: &Network, max_row_lengths: &[u32]) -> Result<KernelPlan, Ge
     }
 
     // Synapse groups: buffers and synapse kernels.
-    let (targets, psm_of_group) = net.postsynaptic_targets();
     let mut target_buffers: Vec<(Vec<BufferId>, Option<BufferId>)> = Vec::new();
     let mut groups = Vec::new();
     let mut launches = Vec::new();
@@ -646,7 +649,8 @@ pub fn generate(net: &Network, max_row_lengths: &[u32]) -> Result<KernelPlan, Ge
         // The postsynaptic input: the group's own, or shared with the groups
         // fused with it (allocated with the target's first group).
         let t = psm_of_group[gi];
-        if targets[t].groups[0] == gi {
+        let ring_slots = g.targets[t].ring_slots;
+        if g.targets[t].groups[0] == gi {
             let mut vars = vec![g.buffer(
                 format!("{owner}: in_syn"),
                 g.scalar_type(),
@@ -663,19 +667,17 @@ pub fn generate(net: &Network, max_row_lengths: &[u32]) -> Result<KernelPlan, Ge
                     var: k + 1,
                 },
             ));
-            let slots = targets[t].ring_slots;
-            let ring = (slots > 0).then(|| {
+            let ring = (ring_slots > 0).then(|| {
                 g.buffer(
                     format!("{owner}: dendritic-delay ring"),
                     g.scalar_type(),
-                    slots as usize * n_post as usize,
+                    ring_slots as usize * n_post as usize,
                     Contents::Zero,
                 )
             });
             target_buffers.push((vars, ring));
         }
         let (psm_vars, ring) = target_buffers[t].clone();
-        let ring_slots = targets[t].ring_slots;
 
         // The synapse kernel.
         let pre = &populations[sg.pre.0 as usize];
@@ -842,18 +844,17 @@ pub fn generate(net: &Network, max_row_lengths: &[u32]) -> Result<KernelPlan, Ge
     }
 
     // Neuron kernels.
-    for (pi, pop) in net.populations().iter().enumerate() {
+    for (pi, pb) in populations.iter().enumerate() {
         let launch = neuron_kernel(
             &mut g,
             pi,
-            &populations[pi],
+            pb,
             &groups,
             &current_sources,
             spike_counts,
             chunk,
         )?;
         launches.push(launch);
-        let _ = pop;
     }
 
     let mut source = String::new();
@@ -956,11 +957,10 @@ fn neuron_kernel(
         }
     };
 
-    // Postsynaptic models of incoming groups: input.
     // Postsynaptic inputs onto this population (one per group, or fused),
     // each with the model and constants of its first group.
-    let (targets, _) = net.postsynaptic_targets();
-    let incoming: Vec<(usize, u32)> = targets
+    let incoming: Vec<(usize, u32)> = g
+        .targets
         .iter()
         .filter(|t| t.post.0 as usize == pi)
         .map(|t| (t.groups[0], t.ring_slots))
