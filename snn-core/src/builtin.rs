@@ -417,6 +417,240 @@ impl StaticPulseDendriticDelay {
     }
 }
 
+/// Pair-based additive STDP with all-to-all spike pairing through traces
+/// (Song, Miller & Abbott 2000; GeNN's `STDP` with traces).
+///
+/// Each presynaptic spike adds 1 to the presynaptic trace `x` (after decaying
+/// it, `tau_plus`), each postsynaptic spike 1 to `y` (`tau_minus`); traces
+/// are decayed lazily from the spike times. A postsynaptic spike at time
+/// `t_post` adds `a_plus * x(t_post)` to `g` (so one earlier presynaptic
+/// spike at `t_pre` gives exactly `a_plus * exp(-(t_post - t_pre) / tau_plus)`);
+/// a presynaptic spike at `t_pre` subtracts `a_minus * y(t_pre)`. `g` stays in
+/// `[w_min, w_max]` and is added to the target's input on every presynaptic spike.
+#[weight_update_model]
+pub struct StdpAdditive {
+    /// Potentiation time constant (ms).
+    #[param(positive)]
+    pub tau_plus: Scalar,
+    /// Depression time constant (ms).
+    #[param(positive)]
+    pub tau_minus: Scalar,
+    /// Potentiation amplitude.
+    #[param(non_negative)]
+    pub a_plus: Scalar,
+    /// Depression amplitude.
+    #[param(non_negative)]
+    pub a_minus: Scalar,
+    /// Lower weight bound.
+    #[param]
+    pub w_min: Scalar,
+    /// Upper weight bound.
+    #[param]
+    pub w_max: Scalar,
+    /// Weight.
+    #[var]
+    g: Scalar,
+    /// Presynaptic trace, as of the latest presynaptic spike.
+    #[pre_var]
+    x: Scalar,
+    /// Postsynaptic trace, as of the latest postsynaptic spike.
+    #[post_var]
+    y: Scalar,
+}
+
+#[weight_update_model]
+impl StdpAdditive {
+    fn on_pre_spike(&mut self, env: &mut WeightUpdateEnv) {
+        env.add_to_post(self.g);
+        let y = self.y * (-(env.st_pre() - env.st_post()) / self.tau_minus).exp();
+        self.g = (self.g - self.a_minus * y).max(self.w_min).min(self.w_max);
+    }
+    fn on_post_spike(&mut self, env: &mut WeightUpdateEnv) {
+        let x = self.x * (-(env.st_post() - env.st_pre()) / self.tau_plus).exp();
+        self.g = (self.g + self.a_plus * x).max(self.w_min).min(self.w_max);
+    }
+    fn pre_spike(&mut self, env: &mut WeightUpdateEnv) {
+        self.x = self.x * (-(env.st_pre() - env.prev_st_pre()) / self.tau_plus).exp() + 1.0;
+    }
+    fn post_spike(&mut self, env: &mut WeightUpdateEnv) {
+        self.y = self.y * (-(env.st_post() - env.prev_st_post()) / self.tau_minus).exp() + 1.0;
+    }
+}
+
+/// Pair-based multiplicative STDP (soft bounds, van Rossum et al. 2000):
+/// as [`StdpAdditive`], but potentiation is scaled by `w_max - g` and
+/// depression by `g - w_min`.
+#[weight_update_model]
+pub struct StdpMultiplicative {
+    /// Potentiation time constant (ms).
+    #[param(positive)]
+    pub tau_plus: Scalar,
+    /// Depression time constant (ms).
+    #[param(positive)]
+    pub tau_minus: Scalar,
+    /// Potentiation amplitude (relative to `w_max - g`).
+    #[param(non_negative)]
+    pub a_plus: Scalar,
+    /// Depression amplitude (relative to `g - w_min`).
+    #[param(non_negative)]
+    pub a_minus: Scalar,
+    /// Lower weight bound.
+    #[param]
+    pub w_min: Scalar,
+    /// Upper weight bound.
+    #[param]
+    pub w_max: Scalar,
+    /// Weight.
+    #[var]
+    g: Scalar,
+    /// Presynaptic trace.
+    #[pre_var]
+    x: Scalar,
+    /// Postsynaptic trace.
+    #[post_var]
+    y: Scalar,
+}
+
+#[weight_update_model]
+impl StdpMultiplicative {
+    fn on_pre_spike(&mut self, env: &mut WeightUpdateEnv) {
+        env.add_to_post(self.g);
+        let y = self.y * (-(env.st_pre() - env.st_post()) / self.tau_minus).exp();
+        self.g -= self.a_minus * (self.g - self.w_min) * y;
+    }
+    fn on_post_spike(&mut self, env: &mut WeightUpdateEnv) {
+        let x = self.x * (-(env.st_post() - env.st_pre()) / self.tau_plus).exp();
+        self.g += self.a_plus * (self.w_max - self.g) * x;
+    }
+    fn pre_spike(&mut self, env: &mut WeightUpdateEnv) {
+        self.x = self.x * (-(env.st_pre() - env.prev_st_pre()) / self.tau_plus).exp() + 1.0;
+    }
+    fn post_spike(&mut self, env: &mut WeightUpdateEnv) {
+        self.y = self.y * (-(env.st_post() - env.prev_st_post()) / self.tau_minus).exp() + 1.0;
+    }
+}
+
+/// Three-factor STDP: nearest-spike STDP writes an eligibility trace `c`
+/// (decaying with `tau_c`), and the weight follows `dg/dt = c * d` where the
+/// dopamine level `d` jumps by `d_amount` at every dopamine delivery and
+/// decays with `tau_d` (Izhikevich 2007, "Solving the distal reward
+/// problem"; the event-driven form of GeNN's `izhikevich_stdp`).
+///
+/// Dopamine is delivered as a spike-like event: set the extra global
+/// parameter `inject_dopamine` to `[1.0]` for the step of delivery (every
+/// presynaptic neuron then emits an event, and every synapse integrates up
+/// to it). Each synapse integrates `c * d` exactly from its last update
+/// (`t_last`) to the current spike or event, then applies the STDP step:
+/// a presynaptic spike `delta` ms after the latest postsynaptic spike adds
+/// `-a_minus * exp(-delta / tau_minus)` to `c`, a postsynaptic spike `delta`
+/// ms after the latest presynaptic spike adds `a_plus * exp(-delta / tau_plus)`.
+/// `g` stays in `[w_min, w_max]`. Only the latest delivery's dopamine is
+/// tracked (deliveries further apart than a few `tau_d`, as in the experiment).
+#[weight_update_model]
+pub struct DopamineStdp {
+    /// Potentiation time constant (ms).
+    #[param(positive)]
+    pub tau_plus: Scalar,
+    /// Depression time constant (ms).
+    #[param(positive)]
+    pub tau_minus: Scalar,
+    /// Eligibility-trace time constant (ms).
+    #[param(positive)]
+    pub tau_c: Scalar,
+    /// Dopamine time constant (ms).
+    #[param(positive)]
+    pub tau_d: Scalar,
+    /// Potentiation amplitude.
+    #[param(non_negative)]
+    pub a_plus: Scalar,
+    /// Depression amplitude.
+    #[param(non_negative)]
+    pub a_minus: Scalar,
+    /// Dopamine added per delivery.
+    #[param(non_negative)]
+    pub d_amount: Scalar,
+    /// Lower weight bound.
+    #[param]
+    pub w_min: Scalar,
+    /// Upper weight bound.
+    #[param]
+    pub w_max: Scalar,
+    /// `1 / (1 / tau_c + 1 / tau_d)`: time constant of `c * d`.
+    #[derived(1.0 / (1.0 / tau_c + 1.0 / tau_d))]
+    tau_cd: Scalar,
+    /// Weight.
+    #[var]
+    g: Scalar,
+    /// Eligibility trace.
+    #[var]
+    c: Scalar,
+    /// Time of this synapse's last update (ms); initialise to 0.
+    #[var]
+    t_last: Scalar,
+    /// Dopamine delivery flag: `[1.0]` on a delivery step, `[0.0]` otherwise.
+    #[egp]
+    inject_dopamine: Scalar,
+}
+
+#[weight_update_model]
+impl DopamineStdp {
+    fn on_pre_spike(&mut self, env: &mut WeightUpdateEnv) {
+        env.add_to_post(self.g);
+        let now = env.st_pre();
+        // Dopamine delivered after the last update is integrated by its own event.
+        let t_d = if env.set_pre() <= self.t_last {
+            env.set_pre()
+        } else {
+            env.prev_set_pre()
+        };
+        let d0 = self.d_amount * (-(self.t_last - t_d) / self.tau_d).exp();
+        let decay = (-(now - self.t_last) / self.tau_cd).exp();
+        self.g = (self.g + self.c * d0 * self.tau_cd * (1.0 - decay))
+            .max(self.w_min)
+            .min(self.w_max);
+        self.c *= (-(now - self.t_last) / self.tau_c).exp();
+        self.t_last = now;
+        let delta = now - env.st_post();
+        if delta > 0.0 {
+            self.c -= self.a_minus * (-delta / self.tau_minus).exp();
+        }
+    }
+    fn on_post_spike(&mut self, env: &mut WeightUpdateEnv) {
+        let now = env.st_post();
+        let t_d = if env.set_pre() <= self.t_last {
+            env.set_pre()
+        } else {
+            env.prev_set_pre()
+        };
+        let d0 = self.d_amount * (-(self.t_last - t_d) / self.tau_d).exp();
+        let decay = (-(now - self.t_last) / self.tau_cd).exp();
+        self.g = (self.g + self.c * d0 * self.tau_cd * (1.0 - decay))
+            .max(self.w_min)
+            .min(self.w_max);
+        self.c *= (-(now - self.t_last) / self.tau_c).exp();
+        self.t_last = now;
+        let delta = now - env.st_pre();
+        if delta > 0.0 {
+            self.c += self.a_plus * (-delta / self.tau_plus).exp();
+        }
+    }
+    fn on_pre_event(&mut self, env: &mut WeightUpdateEnv) {
+        // Integrate up to the delivery with the dopamine before it.
+        let now = env.set_pre();
+        let t_d = env.prev_set_pre();
+        let d0 = self.d_amount * (-(self.t_last - t_d) / self.tau_d).exp();
+        let decay = (-(now - self.t_last) / self.tau_cd).exp();
+        self.g = (self.g + self.c * d0 * self.tau_cd * (1.0 - decay))
+            .max(self.w_min)
+            .min(self.w_max);
+        self.c *= (-(now - self.t_last) / self.tau_c).exp();
+        self.t_last = now;
+    }
+    fn event_threshold(&self, env: &WeightUpdateEnv) -> bool {
+        self.inject_dopamine[0] > 0.5
+    }
+}
+
 /// Metadata of every built-in model, for tools and tests that must cover them all
 /// (e.g. checking that the GPU code generated for each one compiles).
 pub fn all_models() -> Vec<&'static crate::model::ModelDesc> {
@@ -435,5 +669,8 @@ pub fn all_models() -> Vec<&'static crate::model::ModelDesc> {
         PoissonExp::DESC,
         StaticPulse::DESC,
         StaticPulseDendriticDelay::DESC,
+        StdpAdditive::DESC,
+        StdpMultiplicative::DESC,
+        DopamineStdp::DESC,
     ]
 }

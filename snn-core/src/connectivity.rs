@@ -559,6 +559,8 @@ impl<M: ConnectivityModel> ConnectivitySnippetDyn for SnippetConnectivity<M> {
                 vars: &[],
                 refs: &[],
                 egps: &[],
+                pre: &[],
+                post: &[],
             },
             0,
         );

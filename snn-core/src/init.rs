@@ -443,6 +443,8 @@ impl<M: VarInitModel> SnippetInit<M> {
                 vars: &[],
                 refs: &[],
                 egps: &[],
+                pre: &[],
+                post: &[],
             },
             element as usize,
         );

@@ -16,6 +16,8 @@ use crate::var::VarArray;
 /// Offsets of the variable-initialisation stream `sub` ids per part kind.
 const SUB_NEURON: u32 = 0;
 const SUB_WU: u32 = 64;
+const SUB_WU_PRE: u32 = 96;
+const SUB_WU_POST: u32 = 112;
 const SUB_PSM: u32 = 128;
 const SUB_CS: u32 = 192;
 
@@ -28,6 +30,10 @@ pub struct GroupState {
     pub wu_vars: Vec<VarArray>,
     /// `in_syn` (zeros) then the postsynaptic model's variables, per target neuron.
     pub psm_vars: Vec<VarArray>,
+    /// The weight-update model's `#[pre_var]`s, per presynaptic neuron.
+    pub pre_vars: Vec<VarArray>,
+    /// The weight-update model's `#[post_var]`s, per postsynaptic neuron.
+    pub post_vars: Vec<VarArray>,
 }
 
 /// The initial state of a network: what [`Network`]'s initialisers produce.
@@ -237,9 +243,24 @@ fn group_state<S: Real>(net: &Network, gi: usize) -> Result<GroupState> {
         gi as u32,
         SUB_PSM,
     ));
+    let side_vars = |kind: FieldKind, inits: &[VarInit], n: u32, sub: u32| -> Vec<VarArray> {
+        g.wu.model
+            .fields_of(kind)
+            .zip(inits)
+            .enumerate()
+            .map(|(k, (f, init))| {
+                let stream = stream_id(StreamPurpose::VarInit, gi as u32, sub + k as u32);
+                init_var::<S>(init, f.ty, precision, n as usize, seed, stream)
+            })
+            .collect()
+    };
+    let pre_vars = side_vars(FieldKind::PreVar, &g.pre_var_inits, n_pre, SUB_WU_PRE);
+    let post_vars = side_vars(FieldKind::PostVar, &g.post_var_inits, n_post, SUB_WU_POST);
     Ok(GroupState {
         connectivity,
         wu_vars,
         psm_vars,
+        pre_vars,
+        post_vars,
     })
 }

@@ -269,3 +269,82 @@ pub struct MethodIr {
     /// The `self` fields the body assigns to.
     pub writes: &'static [&'static str],
 }
+
+impl Expr {
+    /// Calls `f` on this expression and every sub-expression (pre-order).
+    pub fn visit(&'static self, f: &mut dyn FnMut(&'static Expr)) {
+        f(self);
+        match self {
+            Expr::Lit(_) | Expr::Local(_) | Expr::Field(_) | Expr::Const(..) => {}
+            Expr::Index(a, b) | Expr::Binary(_, a, b) => {
+                a.visit(f);
+                b.visit(f);
+            }
+            Expr::Unary(_, a) | Expr::Cast(a, _) => a.visit(f),
+            Expr::Math(_, args) | Expr::Env(_, args) => args.iter().for_each(|a| a.visit(f)),
+            Expr::If(c, a, b) => {
+                c.visit(f);
+                a.visit(f);
+                b.visit(f);
+            }
+        }
+    }
+}
+
+impl Block {
+    /// Calls `f` on every expression in the block, nested blocks included.
+    pub fn visit(&'static self, f: &mut dyn FnMut(&'static Expr)) {
+        for s in self.stmts {
+            match s {
+                Stmt::Let { init, .. } => {
+                    if let Some(e) = init {
+                        e.visit(f)
+                    }
+                }
+                Stmt::Assign { value, .. } => value.visit(f),
+                Stmt::Expr(e) => e.visit(f),
+                Stmt::If { cond, then, else_ } => {
+                    cond.visit(f);
+                    then.visit(f);
+                    if let Some(b) = else_ {
+                        b.visit(f);
+                    }
+                }
+                Stmt::For {
+                    start, end, body, ..
+                } => {
+                    start.visit(f);
+                    end.visit(f);
+                    body.visit(f);
+                }
+                Stmt::While { cond, body } => {
+                    cond.visit(f);
+                    body.visit(f);
+                }
+                Stmt::Loop(body) => body.visit(f),
+                Stmt::Break | Stmt::Continue => {}
+                Stmt::Return(e) => {
+                    if let Some(e) = e {
+                        e.visit(f)
+                    }
+                }
+            }
+        }
+        if let Some(e) = self.tail {
+            e.visit(f);
+        }
+    }
+}
+
+impl MethodIr {
+    /// True when the body calls `env.<name>(..)` anywhere.
+    pub fn uses_env(&'static self, name: &str) -> bool {
+        let mut found = false;
+        self.body.visit(&mut |e| {
+            if matches!(e, Expr::Env(n, _) if *n == name) {
+                found = true;
+            }
+        });
+        found
+    }
+}

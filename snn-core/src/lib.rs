@@ -47,7 +47,7 @@ pub mod prelude {
     };
     pub use crate::real::Precision;
     pub use crate::recording::SpikeRecord;
-    pub use crate::sim::{RecordedVar, Simulation};
+    pub use crate::sim::{EgpOwner, RecordedVar, Side, Simulation};
     pub use snn_macros::{
         connectivity_snippet, current_source_model, neuron_model, postsynaptic_model,
         var_init_snippet, weight_update_model,

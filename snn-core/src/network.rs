@@ -156,6 +156,11 @@ pub struct SynapseGroupDesc {
     pub max_dendritic_delay: u32,
     /// Weight-update variable passed as the delay to `add_to_post_delay`, if the model does that.
     pub delay_var: Option<usize>,
+    /// Initialisers of the weight-update model's `#[pre_var]`s (one value per
+    /// presynaptic neuron), in declaration order.
+    pub pre_var_inits: Vec<VarInit>,
+    /// Initialisers of the `#[post_var]`s (one value per postsynaptic neuron).
+    pub post_var_inits: Vec<VarInit>,
     pub(crate) cpu_wu: WeightUpdateRunners,
     pub(crate) cpu_psm: PostsynapticRunners,
 }
@@ -460,6 +465,8 @@ impl Network {
             span: Span::Postsynaptic,
             axonal_delay: 0,
             max_dendritic_delay: 0,
+            pre_inits: Vec::new(),
+            post_inits: Vec::new(),
             cpu_wu: WeightUpdateRunners::of::<W>(),
             cpu_psm: PostsynapticRunners::of::<P>(),
             net: self,
@@ -710,11 +717,23 @@ pub struct SynapseGroupBuilder<'a> {
     span: Span,
     axonal_delay: u32,
     max_dendritic_delay: u32,
+    pre_inits: Vec<(String, VarInit)>,
+    post_inits: Vec<(String, VarInit)>,
     cpu_wu: WeightUpdateRunners,
     cpu_psm: PostsynapticRunners,
 }
 
 impl SynapseGroupBuilder<'_> {
+    /// Initial value of a weight-update `#[pre_var]` (one per presynaptic neuron).
+    pub fn pre_init(mut self, var: &str, init: impl Into<VarInit>) -> Self {
+        self.pre_inits.push((var.to_string(), init.into()));
+        self
+    }
+    /// Initial value of a weight-update `#[post_var]` (one per postsynaptic neuron).
+    pub fn post_init(mut self, var: &str, init: impl Into<VarInit>) -> Self {
+        self.post_inits.push((var.to_string(), init.into()));
+        self
+    }
     /// The connectivity rule or explicit list.
     pub fn connectivity(mut self, c: Connectivity) -> Self {
         self.connectivity = c;
@@ -790,6 +809,28 @@ impl SynapseGroupBuilder<'_> {
         let wu = self.wu.finish(&wu_owner, net.dt, n_syn)?;
         let psm = self.psm.finish(&psm_owner, net.dt, Some(n_post as usize))?;
         check_neuron_refs(&psm_owner, &psm, net.population(post))?;
+        let m = wu.model;
+        let pre_var_inits =
+            neuron_side_inits(&wu_owner, m, FieldKind::PreVar, self.pre_inits, n_pre)?;
+        let post_var_inits =
+            neuron_side_inits(&wu_owner, m, FieldKind::PostVar, self.post_inits, n_post)?;
+        for (kind, pop) in [
+            (FieldKind::PreNeuronVar, net.population(pre)),
+            (FieldKind::PostNeuronVar, net.population(post)),
+        ] {
+            check_refs_of(&wu_owner, m, kind, pop)?;
+        }
+        let pre_times = ["st_pre", "prev_st_pre", "set_pre", "prev_set_pre"];
+        if self.axonal_delay > 0 && pre_times.iter().any(|n| m.uses_env(n)) {
+            return Err(Error::InvalidSynapseGroup {
+                group: self.name,
+                reason: format!(
+                    "weight-update model `{}` reads presynaptic spike times, which are not supported \
+                     with an axonal delay yet (axonal delay {}): use a dendritic delay instead",
+                    m.name, self.axonal_delay
+                ),
+            });
+        }
         let delay_use = find_delay_use(wu.model);
         if delay_use != DelayUse::None && self.max_dendritic_delay == 0 {
             return Err(Error::InvalidSynapseGroup {
@@ -819,6 +860,8 @@ impl SynapseGroupBuilder<'_> {
             axonal_delay: self.axonal_delay,
             max_dendritic_delay: self.max_dendritic_delay,
             delay_var,
+            pre_var_inits,
+            post_var_inits,
             cpu_wu: self.cpu_wu,
             cpu_psm: self.cpu_psm,
         });
@@ -829,15 +872,26 @@ impl SynapseGroupBuilder<'_> {
 /// Checks that every `#[neuron_var]` of a postsynaptic model or current
 /// source exists, with the same type, in the target neuron model.
 fn check_neuron_refs(owner: &str, part: &ModelPart, target: &PopulationDesc) -> Result<()> {
+    check_refs_of(owner, part.model, FieldKind::NeuronVar, target)
+}
+
+/// Checks the neuron-variable references of one kind (`NeuronVar`,
+/// `PreNeuronVar`, `PostNeuronVar`) against the population they refer to.
+fn check_refs_of(
+    owner: &str,
+    model: &ModelDesc,
+    kind: FieldKind,
+    target: &PopulationDesc,
+) -> Result<()> {
     let nm = target.part.model;
-    for f in part.model.fields_of(FieldKind::NeuronVar) {
+    for f in model.fields_of(kind) {
         let ok = nm
             .fields_of(FieldKind::Var)
-            .any(|v| v.name == f.name && v.ty == f.ty);
+            .any(|v| v.name == f.bind && v.ty == f.ty);
         if !ok {
             return Err(Error::MissingNeuronVar {
                 owner: owner.to_string(),
-                var: f.name.to_string(),
+                var: f.bind.to_string(),
                 ty: f.ty.rust_name().to_string(),
                 population: target.name.clone(),
                 model: nm.name.to_string(),
@@ -845,6 +899,59 @@ fn check_neuron_refs(owner: &str, part: &ModelPart, target: &PopulationDesc) -> 
         }
     }
     Ok(())
+}
+
+/// Validates the initialisers of a weight-update model's `#[pre_var]`s or
+/// `#[post_var]`s (`kind`) for `n` neurons, in declaration order.
+fn neuron_side_inits(
+    owner: &str,
+    m: &'static ModelDesc,
+    kind: FieldKind,
+    inits: Vec<(String, VarInit)>,
+    n: u32,
+) -> Result<Vec<VarInit>> {
+    let names: Vec<&str> = m.fields_of(kind).map(|f| f.name).collect();
+    let what = if kind == FieldKind::PreVar {
+        "presynaptic variable"
+    } else {
+        "postsynaptic variable"
+    };
+    let mut out: Vec<Option<VarInit>> = vec![None; names.len()];
+    for (var, init) in inits {
+        let i = names
+            .iter()
+            .position(|n| *n == var)
+            .ok_or_else(|| Error::UnknownVariable {
+                owner: owner.to_string(),
+                model: format!("{} `{}` ({what}s)", m.kind.describe(), m.name),
+                var: var.clone(),
+                known: names.join(", "),
+            })?;
+        init.validate(n as usize)
+            .map_err(|reason| Error::InvalidVarInit {
+                owner: owner.to_string(),
+                var: var.clone(),
+                reason,
+            })?;
+        out[i] = Some(init);
+    }
+    out.into_iter()
+        .zip(&names)
+        .map(|(init, var)| {
+            init.ok_or_else(|| Error::InvalidVarInit {
+                owner: owner.to_string(),
+                var: var.to_string(),
+                reason: format!(
+                    "the {what} has no initial value (give one with .{}(\"{var}\", ...))",
+                    if kind == FieldKind::PreVar {
+                        "pre_init"
+                    } else {
+                        "post_init"
+                    }
+                ),
+            })
+        })
+        .collect()
 }
 
 /// How a weight-update model uses dendritic delays.

@@ -48,6 +48,10 @@ pub trait Real:
     const PRECISION: Precision;
     /// Zero.
     const ZERO: Self;
+    /// The spike time of an element that has not spiked yet: the most
+    /// negative finite value (GeNN's `-TIME_MAX`), so `t - st` is huge and
+    /// finite and `exp(-(t - st) / tau)` is 0.
+    const NO_SPIKE: Self;
     /// Converts from `f64` (rounding to nearest for `f32`).
     fn from_f64(x: f64) -> Self;
     /// Converts to `f64` exactly.
@@ -57,6 +61,7 @@ pub trait Real:
 impl Real for f32 {
     const PRECISION: Precision = Precision::F32;
     const ZERO: Self = 0.0;
+    const NO_SPIKE: Self = -f32::MAX;
     #[inline(always)]
     fn from_f64(x: f64) -> Self {
         x as f32
@@ -70,6 +75,7 @@ impl Real for f32 {
 impl Real for f64 {
     const PRECISION: Precision = Precision::F64;
     const ZERO: Self = 0.0;
+    const NO_SPIKE: Self = -f64::MAX;
     #[inline(always)]
     fn from_f64(x: f64) -> Self {
         x

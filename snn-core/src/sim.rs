@@ -110,6 +110,25 @@ pub trait Simulation {
     fn current_source_var_values(&self, source: &str, var: &str) -> Result<Vec<f64>>;
     /// The connectivity of a synapse group as built.
     fn connectivity(&self, group: &str) -> Result<SparseConnectivity>;
+    /// Overwrites a current-source variable (one value per target neuron),
+    /// e.g. a stimulus set from the host between steps.
+    fn set_current_source_var_values(
+        &mut self,
+        source: &str,
+        var: &str,
+        values: &[f64],
+    ) -> Result<()>;
+    /// Values of a weight-update `#[pre_var]` (per presynaptic neuron) or
+    /// `#[post_var]` (per postsynaptic neuron) of a synapse group.
+    fn neuron_side_var_values(&self, group: &str, side: Side, var: &str) -> Result<Vec<f64>>;
+    /// Overwrites the values of an extra global parameter (same length as
+    /// given at build time). Cheap enough to call every step; the values are
+    /// seen from the next step on.
+    fn set_egp(&mut self, owner: EgpOwner<'_>, egp: &str, values: &[f64]) -> Result<()>;
+    /// Turns spike recording of a population (built with
+    /// `.record_spikes(true)`) on or off from the next step on; spikes of
+    /// steps while it is off are not kept.
+    fn set_spike_recording(&mut self, population: PopulationRef, on: bool) -> Result<()>;
 
     /// Build times, kernel cache and device memory, as far as the backend
     /// knows them (the default: nothing).
@@ -171,9 +190,46 @@ impl<S: Simulation + ?Sized> Simulation for Box<S> {
     fn connectivity(&self, group: &str) -> Result<SparseConnectivity> {
         (**self).connectivity(group)
     }
+    fn set_current_source_var_values(
+        &mut self,
+        source: &str,
+        var: &str,
+        values: &[f64],
+    ) -> Result<()> {
+        (**self).set_current_source_var_values(source, var, values)
+    }
+    fn neuron_side_var_values(&self, group: &str, side: Side, var: &str) -> Result<Vec<f64>> {
+        (**self).neuron_side_var_values(group, side, var)
+    }
+    fn set_egp(&mut self, owner: EgpOwner<'_>, egp: &str, values: &[f64]) -> Result<()> {
+        (**self).set_egp(owner, egp, values)
+    }
+    fn set_spike_recording(&mut self, population: PopulationRef, on: bool) -> Result<()> {
+        (**self).set_spike_recording(population, on)
+    }
     fn report(&self) -> BackendReport {
         (**self).report()
     }
+}
+
+/// The presynaptic or postsynaptic side of a synapse group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// Per presynaptic neuron (`#[pre_var]`).
+    Pre,
+    /// Per postsynaptic neuron (`#[post_var]`).
+    Post,
+}
+
+/// What an extra global parameter belongs to ([`Simulation::set_egp`]).
+#[derive(Clone, Debug)]
+pub enum EgpOwner<'a> {
+    /// A population's neuron model.
+    Population(PopulationRef),
+    /// A synapse group's weight-update model, by name.
+    SynapseGroup(&'a str),
+    /// A current source, by name.
+    CurrentSource(&'a str),
 }
 
 /// Lookups and checks shared by every backend's variable access, so that

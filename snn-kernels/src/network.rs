@@ -302,6 +302,10 @@ impl FieldNames<'_> {
             FieldKind::Egp => format!("{}{}", self.egp, f.name),
             FieldKind::NeuronVar => format!("{}{}", self.neuron, f.name),
             FieldKind::Var | FieldKind::InSyn => format!("{}{}", self.var, f.name),
+            FieldKind::PreVar
+            | FieldKind::PostVar
+            | FieldKind::PreNeuronVar
+            | FieldKind::PostNeuronVar => format!("{}{}", self.var, f.name),
         }
     }
 }

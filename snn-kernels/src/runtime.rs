@@ -28,7 +28,7 @@ use snn_core::model::FieldKind;
 use snn_core::network::{Network, PopulationRef, VarRecordingId};
 use snn_core::recording::{decode_bitfields, words_per_step, SpikeRecord};
 use snn_core::sim::access::{self, check_len, var_index};
-use snn_core::sim::{BackendReport, RecordedVar, Simulation};
+use snn_core::sim::{BackendReport, EgpOwner, RecordedVar, Side, Simulation};
 use snn_core::var::VarArray;
 use snn_core::Precision;
 use std::time::{Duration, Instant};
@@ -610,6 +610,27 @@ impl<D: Device> Simulation for GpuSimulation<D> {
             row_ptr,
             ind,
         })
+    }
+    fn set_current_source_var_values(
+        &mut self,
+        source: &str,
+        var: &str,
+        values: &[f64],
+    ) -> Result<()> {
+        let _ = (source, var, values);
+        Err(Error::InvalidRecording("PLASTICITY-STUB".into()))
+    }
+    fn neuron_side_var_values(&self, group: &str, side: Side, var: &str) -> Result<Vec<f64>> {
+        let _ = (group, side, var);
+        Err(Error::InvalidRecording("PLASTICITY-STUB".into()))
+    }
+    fn set_egp(&mut self, owner: EgpOwner<'_>, egp: &str, values: &[f64]) -> Result<()> {
+        let _ = (owner, egp, values);
+        Err(Error::InvalidRecording("PLASTICITY-STUB".into()))
+    }
+    fn set_spike_recording(&mut self, population: PopulationRef, on: bool) -> Result<()> {
+        let _ = (population, on);
+        Err(Error::InvalidRecording("PLASTICITY-STUB".into()))
     }
 }
 

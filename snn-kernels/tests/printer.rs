@@ -386,12 +386,14 @@ const V: FieldDesc = FieldDesc {
     kind: FieldKind::Var,
     ty: IrType::Scalar,
     constraint: snn_core::model::Constraint::Finite,
+    bind: "v",
 };
 const P: FieldDesc = FieldDesc {
     name: "p",
     kind: FieldKind::Param,
     ty: IrType::Scalar,
     constraint: snn_core::model::Constraint::Finite,
+    bind: "p",
 };
 const ONE: Expr = Expr::Lit(Lit::Float("1.0", None));
 const TWO: Expr = Expr::Lit(Lit::Int("2", None));

@@ -30,6 +30,14 @@ pub enum FieldAttr {
     Egp,
     /// `#[neuron_var]`
     NeuronVar,
+    /// `#[pre_var]` (weight update: per presynaptic neuron)
+    PreVar,
+    /// `#[post_var]` (weight update: per postsynaptic neuron)
+    PostVar,
+    /// `#[pre_neuron_var]` / `#[pre_neuron_var(name)]` (weight update)
+    PreNeuronVar,
+    /// `#[post_neuron_var]` / `#[post_neuron_var(name)]` (weight update)
+    PostNeuronVar,
 }
 
 impl FieldAttr {
@@ -41,15 +49,45 @@ impl FieldAttr {
             FieldAttr::Var => "var",
             FieldAttr::Egp => "egp",
             FieldAttr::NeuronVar => "neuron_var",
+            FieldAttr::PreVar => "pre_var",
+            FieldAttr::PostVar => "post_var",
+            FieldAttr::PreNeuronVar => "pre_neuron_var",
+            FieldAttr::PostNeuronVar => "post_neuron_var",
         }
     }
+    /// The `snn_core::model::FieldKind` variant name.
+    pub fn field_kind(self) -> &'static str {
+        match self {
+            FieldAttr::Param => "Param",
+            FieldAttr::Derived => "Derived",
+            FieldAttr::Var => "Var",
+            FieldAttr::Egp => "Egp",
+            FieldAttr::NeuronVar => "NeuronVar",
+            FieldAttr::PreVar => "PreVar",
+            FieldAttr::PostVar => "PostVar",
+            FieldAttr::PreNeuronVar => "PreNeuronVar",
+            FieldAttr::PostNeuronVar => "PostNeuronVar",
+        }
+    }
+    /// True for references to neuron variables (bound by name).
+    #[allow(dead_code)]
+    pub fn is_neuron_ref(self) -> bool {
+        matches!(
+            self,
+            FieldAttr::NeuronVar | FieldAttr::PreNeuronVar | FieldAttr::PostNeuronVar
+        )
+    }
     /// All field attributes.
-    pub const ALL: [FieldAttr; 5] = [
+    pub const ALL: [FieldAttr; 9] = [
         FieldAttr::Param,
         FieldAttr::Derived,
         FieldAttr::Var,
         FieldAttr::Egp,
         FieldAttr::NeuronVar,
+        FieldAttr::PreVar,
+        FieldAttr::PostVar,
+        FieldAttr::PreNeuronVar,
+        FieldAttr::PostNeuronVar,
     ];
 }
 
@@ -99,7 +137,25 @@ const POSTSYNAPTIC_METHODS: &[MethodSpec] = &[
     method("decay", Receiver::Mut, true, None),
 ];
 const CURRENT_SOURCE_METHODS: &[MethodSpec] = &[method("inject", Receiver::Mut, true, None)];
-const WEIGHT_UPDATE_METHODS: &[MethodSpec] = &[method("on_pre_spike", Receiver::Mut, true, None)];
+const WEIGHT_UPDATE_METHODS: &[MethodSpec] = &[
+    method("on_pre_spike", Receiver::Mut, true, None),
+    method("on_post_spike", Receiver::Mut, true, None),
+    method("on_pre_event", Receiver::Mut, true, None),
+    method("synapse_dynamics", Receiver::Mut, true, None),
+    method("event_threshold", Receiver::Ref, false, Some("bool")),
+    method("pre_spike", Receiver::Mut, true, None),
+    method("post_spike", Receiver::Mut, true, None),
+];
+
+/// Spike-time accessors of the presynaptic view of weight-update code.
+const PRE_TIMES: [(&str, usize); 4] = [
+    ("st_pre", 0),
+    ("prev_st_pre", 0),
+    ("set_pre", 0),
+    ("prev_set_pre", 0),
+];
+/// Spike-time accessors of the postsynaptic view of weight-update code.
+const POST_TIMES: [(&str, usize); 2] = [("st_post", 0), ("prev_st_post", 0)];
 const VAR_INIT_METHODS: &[MethodSpec] = &[method("init", Receiver::Ref, true, Some("Scalar"))];
 
 const CONNECTIVITY_METHODS: &[MethodSpec] = &[method("row_build", Receiver::Ref, true, None)];
@@ -169,7 +225,16 @@ impl Kind {
             Kind::Neuron => &[Param, Derived, Var, Egp],
             Kind::Postsynaptic => &[Param, Derived, Var, NeuronVar],
             Kind::CurrentSource => &[Param, Derived, Var, Egp, NeuronVar],
-            Kind::WeightUpdate => &[Param, Derived, Var, Egp],
+            Kind::WeightUpdate => &[
+                Param,
+                Derived,
+                Var,
+                Egp,
+                PreVar,
+                PostVar,
+                PreNeuronVar,
+                PostNeuronVar,
+            ],
             Kind::VarInit | Kind::Connectivity => &[Param, Derived],
         }
     }
@@ -194,14 +259,28 @@ impl Kind {
             Kind::Postsynaptic | Kind::CurrentSource => {
                 vec![("t", 0), ("dt", 0), ("id", 0), ("inject_current", 1)]
             }
-            Kind::WeightUpdate => vec![
-                ("t", 0),
-                ("dt", 0),
-                ("id_pre", 0),
-                ("id_post", 0),
-                ("add_to_post", 1),
-                ("add_to_post_delay", 2),
-            ],
+            Kind::WeightUpdate => {
+                let mut v = vec![("t", 0), ("dt", 0)];
+                match method.name {
+                    "pre_spike" | "event_threshold" => {
+                        v.push(("id_pre", 0));
+                        v.extend(PRE_TIMES);
+                    }
+                    "post_spike" => {
+                        v.push(("id_post", 0));
+                        v.extend(POST_TIMES);
+                    }
+                    name => {
+                        v.extend([("id_pre", 0), ("id_post", 0)]);
+                        v.extend(PRE_TIMES);
+                        v.extend(POST_TIMES);
+                        if name != "on_post_spike" {
+                            v.extend([("add_to_post", 1), ("add_to_post_delay", 2)]);
+                        }
+                    }
+                }
+                v
+            }
             Kind::VarInit => vec![("id", 0)],
             Kind::Connectivity => vec![
                 ("id_pre", 0),

@@ -37,6 +37,8 @@ struct Field {
     constraint: &'static str,
     /// The expression of a `#[derived(expr)]`.
     derived: Option<syn::Expr>,
+    /// The neuron variable a `#[pre_neuron_var(v)]` / `#[post_neuron_var(v)]` names.
+    bind: Option<Ident>,
     docs: Vec<Attribute>,
 }
 
@@ -114,13 +116,15 @@ fn parse_field(kind: Kind, f: &syn::Field) -> Result<Field> {
         else {
             return Err(Error::new_spanned(
                 a,
-                "unknown field attribute: use #[param], #[derived(expr)], #[var], #[egp] or #[neuron_var]",
+                "unknown field attribute: use #[param], #[derived(expr)], #[var], #[egp], #[neuron_var] \
+                 (weight update: #[pre_var], #[post_var], #[pre_neuron_var], #[post_neuron_var])",
             ));
         };
         if found.is_some() {
             return Err(Error::new_spanned(
                 a,
-                "a field takes exactly one of #[param], #[derived], #[var], #[egp], #[neuron_var]",
+                "a field takes exactly one of #[param], #[derived], #[var], #[egp], #[neuron_var], \
+                 #[pre_var], #[post_var], #[pre_neuron_var], #[post_neuron_var]",
             ));
         }
         found = Some((attr, a));
@@ -173,7 +177,19 @@ fn parse_field(kind: Kind, f: &syn::Field) -> Result<Field> {
     }
     let mut constraint = "Finite";
     let mut derived = None;
+    let mut bind = None;
     match (&attr, &attribute.meta) {
+        (FieldAttr::PreNeuronVar | FieldAttr::PostNeuronVar, syn::Meta::List(list)) => {
+            bind = Some(syn::parse2::<Ident>(list.tokens.clone()).map_err(|_| {
+                Error::new_spanned(
+                    list,
+                    format!(
+                        "#[{}(name)] takes the name of the neuron variable it refers to",
+                        attr.name()
+                    ),
+                )
+            })?);
+        }
         (FieldAttr::Param, syn::Meta::List(list)) => {
             let id: Ident = syn::parse2(list.tokens.clone())?;
             constraint = match id.to_string().as_str() {
@@ -210,6 +226,7 @@ fn parse_field(kind: Kind, f: &syn::Field) -> Result<Field> {
         ty,
         constraint,
         derived,
+        bind,
         docs,
     })
 }
@@ -318,6 +335,7 @@ pub fn expand_struct(kind: Kind, args: TokenStream, item: ItemStruct) -> Result<
         descs.push(quote!(#core::model::FieldDesc {
             name: "in_syn", kind: #core::model::FieldKind::InSyn,
             ty: #core::ir::IrType::Scalar, constraint: #core::model::Constraint::Finite,
+            bind: "in_syn",
         }));
         n_var = 1;
     }
@@ -327,50 +345,140 @@ pub fn expand_struct(kind: Kind, args: TokenStream, item: ItemStruct) -> Result<
         .chain(of(FieldAttr::Var))
         .chain(of(FieldAttr::Egp))
         .chain(of(FieldAttr::NeuronVar))
+        .chain(of(FieldAttr::PreVar))
+        .chain(of(FieldAttr::PostVar))
+        .chain(of(FieldAttr::PreNeuronVar))
+        .chain(of(FieldAttr::PostNeuronVar))
         .collect();
+    // Weight-update views (see `StateIo`): `src.pre` holds the pre vars then
+    // the pre neuron references; `src.post` likewise.
+    let n_pre_vars = of(FieldAttr::PreVar).count();
+    let n_post_vars = of(FieldAttr::PostVar).count();
+    let (mut n_pre, mut n_post, mut n_pre_ref, mut n_post_ref) = (0usize, 0usize, 0usize, 0usize);
+    let mut syn_loads = vec![quote!(__precision: ::core::marker::PhantomData)];
+    let mut pre_loads = syn_loads.clone();
+    let mut post_loads = syn_loads.clone();
+    let mut pre_stores = Vec::new();
+    let mut post_stores = Vec::new();
+    let default = quote!(::core::default::Default::default());
     for f in &ordered {
         let fname = &f.name;
         let t = elem_ty(&f.ty);
         let ty_ident = format_ident!("{}", f.ty_variant());
         let constraint = format_ident!("{}", f.constraint);
-        let (field_kind, field_ty, load) = match f.attr {
+        // (field type, plain load, synapse-view load, pre-view load, post-view load)
+        let (field_ty, load, syn_load, pre_load, post_load) = match f.attr {
             FieldAttr::Param | FieldAttr::Derived => {
                 let k = n_param;
                 n_param += 1;
-                let fk = if f.attr == FieldAttr::Param {
-                    "Param"
-                } else {
-                    "Derived"
-                };
-                (fk, quote!(S), quote!(src.params[#k]))
+                let l = quote!(src.params[#k]);
+                (quote!(S), l.clone(), l.clone(), l.clone(), l)
             }
             FieldAttr::Var => {
                 let k = n_var;
                 n_var += 1;
                 stores
                     .push(quote!(<#t as #core::var::VarElem>::set(&mut vars[#k], i, self.#fname);));
-                ("Var", t.clone(), quote!(src.var::<#t>(#k, i)))
+                let l = quote!(src.var::<#t>(#k, i));
+                (t.clone(), l.clone(), l, default.clone(), default.clone())
             }
             FieldAttr::Egp => {
                 let k = n_egp;
                 n_egp += 1;
-                ("Egp", quote!(#core::model::EgpRef<S>), quote!(src.egps[#k]))
+                let l = quote!(src.egps[#k]);
+                (
+                    quote!(#core::model::EgpRef<S>),
+                    l.clone(),
+                    l.clone(),
+                    l.clone(),
+                    l,
+                )
             }
             FieldAttr::NeuronVar => {
                 let k = n_ref;
                 n_ref += 1;
-                ("NeuronVar", t.clone(), quote!(src.neuron_var::<#t>(#k, i)))
+                let l = quote!(src.neuron_var::<#t>(#k, i));
+                (t.clone(), l.clone(), l, default.clone(), default.clone())
+            }
+            FieldAttr::PreVar => {
+                let k = n_pre;
+                n_pre += 1;
+                pre_stores
+                    .push(quote!(<#t as #core::var::VarElem>::set(&mut vars[#k], i, self.#fname);));
+                let syn = quote!(src.pre_var::<#t>(#k, pre));
+                let own = quote!(src.var::<#t>(#k, i));
+                (t.clone(), default.clone(), syn, own, default.clone())
+            }
+            FieldAttr::PostVar => {
+                let k = n_post;
+                n_post += 1;
+                post_stores
+                    .push(quote!(<#t as #core::var::VarElem>::set(&mut vars[#k], i, self.#fname);));
+                let syn = quote!(src.post_var::<#t>(#k, post));
+                let own = quote!(src.var::<#t>(#k, i));
+                (t.clone(), default.clone(), syn, default.clone(), own)
+            }
+            FieldAttr::PreNeuronVar => {
+                let k = n_pre_ref;
+                n_pre_ref += 1;
+                let j = n_pre_vars + k;
+                let syn = quote!(src.pre_var::<#t>(#j, pre));
+                let own = quote!(src.neuron_var::<#t>(#k, i));
+                (t.clone(), default.clone(), syn, own, default.clone())
+            }
+            FieldAttr::PostNeuronVar => {
+                let k = n_post_ref;
+                n_post_ref += 1;
+                let j = n_post_vars + k;
+                let syn = quote!(src.post_var::<#t>(#j, post));
+                let own = quote!(src.neuron_var::<#t>(#k, i));
+                (t.clone(), default.clone(), syn, default.clone(), own)
             }
         };
-        let fk = format_ident!("{}", field_kind);
+        let fk = format_ident!("{}", f.attr.field_kind());
         let name_str = fname.to_string();
+        let bind_str = f.bind.as_ref().unwrap_or(fname).to_string();
         state_fields.push(quote!(pub #fname: #field_ty));
         loads.push(quote!(#fname: #load));
+        syn_loads.push(quote!(#fname: #syn_load));
+        pre_loads.push(quote!(#fname: #pre_load));
+        post_loads.push(quote!(#fname: #post_load));
         descs.push(quote!(#core::model::FieldDesc {
             name: #name_str, kind: #core::model::FieldKind::#fk,
             ty: #core::ir::IrType::#ty_ident, constraint: #core::model::Constraint::#constraint,
+            bind: #bind_str,
         }));
     }
+    // Weight-update models get the synapse / pre / post views of `StateIo`.
+    let views = (kind == Kind::WeightUpdate).then(|| {
+        quote! {
+            #[inline(always)]
+            #[allow(unused_variables)]
+            fn load_synapse(src: &#core::model::StateSource<'_, '_, S>, i: usize, pre: usize, post: usize) -> Self {
+                Self { #( #syn_loads, )* }
+            }
+            #[inline(always)]
+            #[allow(unused_variables)]
+            fn load_pre(src: &#core::model::StateSource<'_, '_, S>, i: usize) -> Self {
+                Self { #( #pre_loads, )* }
+            }
+            #[inline(always)]
+            #[allow(unused_variables)]
+            fn load_post(src: &#core::model::StateSource<'_, '_, S>, i: usize) -> Self {
+                Self { #( #post_loads, )* }
+            }
+            #[inline(always)]
+            #[allow(unused_variables)]
+            fn store_pre(&self, vars: &mut [#core::var::VarSliceMut<'_>], i: usize) {
+                #( #pre_stores )*
+            }
+            #[inline(always)]
+            #[allow(unused_variables)]
+            fn store_post(&self, vars: &mut [#core::var::VarSliceMut<'_>], i: usize) {
+                #( #post_stores )*
+            }
+        }
+    });
 
     // Derived parameters: computed in f64 from parameters by name and `dt`.
     let derived: Vec<&Field> = of(FieldAttr::Derived).collect();
@@ -416,6 +524,7 @@ pub fn expand_struct(kind: Kind, args: TokenStream, item: ItemStruct) -> Result<
             fn store(&self, vars: &mut [#core::var::VarSliceMut<'_>], i: usize) {
                 #( #stores )*
             }
+            #views
         }
 
         impl #core::model::Model for #name {
@@ -640,13 +749,28 @@ pub fn expand_impl(kind: Kind, args: TokenStream, item: ItemImpl) -> Result<Toke
                 let writes: Vec<&String> = t.writes.iter().map(|(w, _)| w).collect();
                 irs.push(quote!(#core::ir::MethodIr { name: #mname, body: #block, writes: &[ #( #writes ),* ] }));
                 for (w, span) in &t.writes {
-                    let msg = format!(
-                        "`{mname}` assigns to `self.{w}`, which is not a #[var] of `{name}`: parameters, derived parameters, EGPs and neuron-variable references are read-only"
-                    );
+                    let msg = match mname {
+                        "pre_spike" => format!("`pre_spike` assigns to `self.{w}`, which is not a #[pre_var] of `{name}`: pre_spike updates only presynaptic variables"),
+                        "post_spike" => format!("`post_spike` assigns to `self.{w}`, which is not a #[post_var] of `{name}`: post_spike updates only postsynaptic variables"),
+                        _ => format!("`{mname}` assigns to `self.{w}`, which is not a #[var] of `{name}`: parameters, derived parameters, EGPs, neuron-variable references (and, in synapse code, pre/post variables) are read-only"),
+                    };
                     write_checks.push(quote_spanned! {*span=>
-                        const _: () = if !#core::model::is_writable(
-                            <#name as #core::model::Model>::DESC.fields, #w) { panic!(#msg) };
+                        const _: () = if !#core::model::field_access_ok(
+                            <#name as #core::model::Model>::DESC.fields, #w, #mname, true) { panic!(#msg) };
                     });
+                }
+                if kind == Kind::WeightUpdate {
+                    for (r, span) in &t.fields {
+                        let msg = format!(
+                            "`{mname}` reads `self.{r}`, which it cannot see: pre_spike and event_threshold see only \
+                             parameters, EGPs, #[pre_var]s and #[pre_neuron_var]s; post_spike only parameters, EGPs, \
+                             #[post_var]s and #[post_neuron_var]s"
+                        );
+                        write_checks.push(quote_spanned! {*span=>
+                            const _: () = if !#core::model::field_access_ok(
+                                <#name as #core::model::Model>::DESC.fields, #r, #mname, false) { panic!(#msg) };
+                        });
+                    }
                 }
             }
             Err(e) => push_err(e),
@@ -921,7 +1045,7 @@ mod tests {
             out.contains("NeuronBehaviour < f64 > for __MState < f64 >"),
             "{out}"
         );
-        assert!(out.contains("is_writable"), "{out}");
+        assert!(out.contains("field_access_ok"), "{out}");
         assert!(out.contains("name : \"sim\""), "{out}");
     }
 }

@@ -23,7 +23,7 @@ use crate::network::{ModelPart, Network, PopulationRef, VarRecordingId};
 use crate::real::{Precision, Real};
 use crate::recording::{SpikeRecord, SpikeRecorder};
 use crate::rng::{stream_id, StreamPurpose};
-use crate::sim::{access, RecordedVar, Simulation};
+use crate::sim::{access, EgpOwner, RecordedVar, Side, Simulation};
 use crate::var::{VarArray, VarSlice, VarSliceMut};
 use access::{check_len, var_index};
 use rayon::prelude::*;
@@ -815,5 +815,26 @@ impl Simulation for CpuSimulation {
             }
             Ok(SparseConnectivity { num_pre: n_pre, num_post: n_post, row_ptr, ind })
         })
+    }
+    fn set_current_source_var_values(
+        &mut self,
+        source: &str,
+        var: &str,
+        values: &[f64],
+    ) -> Result<()> {
+        let _ = (source, var, values);
+        Err(Error::InvalidRecording("PLASTICITY-STUB".into()))
+    }
+    fn neuron_side_var_values(&self, group: &str, side: Side, var: &str) -> Result<Vec<f64>> {
+        let _ = (group, side, var);
+        Err(Error::InvalidRecording("PLASTICITY-STUB".into()))
+    }
+    fn set_egp(&mut self, owner: EgpOwner<'_>, egp: &str, values: &[f64]) -> Result<()> {
+        let _ = (owner, egp, values);
+        Err(Error::InvalidRecording("PLASTICITY-STUB".into()))
+    }
+    fn set_spike_recording(&mut self, population: PopulationRef, on: bool) -> Result<()> {
+        let _ = (population, on);
+        Err(Error::InvalidRecording("PLASTICITY-STUB".into()))
     }
 }

@@ -8,7 +8,7 @@
 use crate::model::{
     CurrentSourceBehaviour, CurrentSourceEnv, CurrentSourceModel, EgpRef, NeuronBehaviour,
     NeuronEnv, NeuronModel, PostsynapticBehaviour, PostsynapticEnv, PostsynapticModel,
-    PrecisionStates, StateIo, StateSource, WeightUpdateBehaviour, WeightUpdateEnv,
+    PrecisionStates, SpikeTimes, StateIo, StateSource, WeightUpdateBehaviour, WeightUpdateEnv,
     WeightUpdateModel,
 };
 use crate::real::Real;
@@ -122,6 +122,8 @@ fn for_each_element<S: Real, St: StateIo<S>>(
             vars: a.vars,
             refs: a.refs,
             egps: a.egps,
+            pre: &[],
+            post: &[],
         };
         let mut st = St::load(&src, i);
         f(&mut st, i, a.first_id + i as u32);
@@ -214,6 +216,8 @@ impl<M: WeightUpdateModel, S: PrecisionStates> WeightUpdateRunner<S> for Runner<
                     vars: a.vars,
                     refs: &[],
                     egps: a.egps,
+                    pre: &[],
+                    post: &[],
                 };
                 let mut st = <S::WeightUpdate<M> as StateIo<S>>::load(&src, k);
                 let id_post = a.post_offset + a.ind[k] as u32;
@@ -230,6 +234,7 @@ impl<M: WeightUpdateModel, S: PrecisionStates> WeightUpdateRunner<S> for Runner<
                     delay_overflow: None,
                     rng: RngStream::new(a.info.seed, a.info.stream, a.info.step as u32, id_post)
                         .with_block_offset(pre),
+                    times: SpikeTimes::NONE,
                 };
                 st.on_pre_spike(&mut env);
                 if let Some(d) = env.delay_overflow {

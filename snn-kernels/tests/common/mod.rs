@@ -229,7 +229,13 @@ impl Instance {
                 .find(|(n, _)| *n == f.name)
                 .map(|(_, c)| c.clone())
                 .unwrap_or_else(|| panic!("no reference for neuron variable `{}`", f.name)),
-            FieldKind::Var | FieldKind::InSyn | FieldKind::Egp => self.var(f.name),
+            FieldKind::Var
+            | FieldKind::InSyn
+            | FieldKind::Egp
+            | FieldKind::PreVar
+            | FieldKind::PostVar
+            | FieldKind::PreNeuronVar
+            | FieldKind::PostNeuronVar => self.var(f.name),
         }
     }
 
