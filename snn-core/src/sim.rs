@@ -235,9 +235,120 @@ pub enum EgpOwner<'a> {
 /// Lookups and checks shared by every backend's variable access, so that
 /// all backends report bad requests with the same messages.
 pub mod access {
+    use super::{EgpOwner, Side};
     use crate::error::{Error, Result};
     use crate::model::FieldKind;
     use crate::network::{ModelPart, Network, SynapseGroupDesc, VarRecordingDesc, VarRecordingId};
+
+    /// What [`egp_slot`] resolved: which part holds the extra global parameter.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum EgpPart {
+        /// Population index.
+        Population(usize),
+        /// Synapse group index (weight-update model).
+        SynapseGroup(usize),
+        /// Current source index.
+        CurrentSource(usize),
+    }
+
+    /// Resolves `owner`'s extra global parameter `egp` for new `values`:
+    /// the part and the EGP's index. Fails, naming the culprit, for an
+    /// unknown owner or EGP, a different length than at build, or a
+    /// non-finite value.
+    pub fn egp_slot(
+        net: &Network,
+        owner: &EgpOwner<'_>,
+        egp: &str,
+        values: &[f64],
+    ) -> Result<(EgpPart, usize)> {
+        let (part, desc, who) = match owner {
+            EgpOwner::Population(p) => {
+                let id = net.population_id(p.clone())?;
+                let pop = net.population(id);
+                (
+                    EgpPart::Population(id.0 as usize),
+                    &pop.part,
+                    format!("population `{}`", pop.name),
+                )
+            }
+            EgpOwner::SynapseGroup(name) => {
+                let gi = net.synapse_group_id(name)?.0 as usize;
+                let g = &net.synapse_groups()[gi];
+                (
+                    EgpPart::SynapseGroup(gi),
+                    &g.wu,
+                    format!("synapse group `{}` (weight update)", g.name),
+                )
+            }
+            EgpOwner::CurrentSource(name) => {
+                let si = current_source_index(net, name)?;
+                let s = &net.current_sources()[si];
+                (
+                    EgpPart::CurrentSource(si),
+                    &s.part,
+                    format!("current source `{}`", s.name),
+                )
+            }
+        };
+        let bad = |reason: String| Error::InvalidEgp {
+            owner: who.clone(),
+            egp: egp.to_string(),
+            reason,
+        };
+        let names: Vec<&str> = desc
+            .model
+            .fields_of(FieldKind::Egp)
+            .map(|f| f.name)
+            .collect();
+        let k = names.iter().position(|n| *n == egp).ok_or_else(|| {
+            bad(format!(
+                "{} `{}` has no such extra global parameter (has: {})",
+                desc.model.kind.describe(),
+                desc.model.name,
+                names.join(", ")
+            ))
+        })?;
+        if values.len() != desc.egps[k].len() {
+            return Err(bad(format!(
+                "{} values given, but it was built with {} (the length cannot change)",
+                values.len(),
+                desc.egps[k].len()
+            )));
+        }
+        if let Some(x) = values.iter().find(|x| !x.is_finite()) {
+            return Err(bad(format!("contains the non-finite value {x}")));
+        }
+        Ok((part, k))
+    }
+
+    /// Resolves a weight-update `#[pre_var]` / `#[post_var]` of a group: the
+    /// group's index and the variable's index among that side's variables.
+    pub fn side_var_index(
+        net: &Network,
+        group: &str,
+        side: Side,
+        var: &str,
+    ) -> Result<(usize, usize)> {
+        let gi = net.synapse_group_id(group)?.0 as usize;
+        let m = net.synapse_groups()[gi].wu.model;
+        let kind = match side {
+            Side::Pre => FieldKind::PreVar,
+            Side::Post => FieldKind::PostVar,
+        };
+        let k = m
+            .index_of(kind, var)
+            .ok_or_else(|| Error::UnknownVariable {
+                owner: format!("synapse group `{group}` (weight update, {side:?} side)"),
+                model: format!("{} `{}`", m.kind.describe(), m.name),
+                var: var.to_string(),
+                known: m
+                    .fields_of(kind)
+                    .map(|f| f.name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?;
+        Ok((gi, k))
+    }
 
     /// Index of variable `var` of a model part, or an error naming `owner`
     /// and listing the variables that exist.
