@@ -127,6 +127,8 @@ pub const META_WORDS: usize = 8;
 /// in `snn_core::initial`.
 const SUB_NEURON: u32 = 0;
 const SUB_WU: u32 = 64;
+const SUB_WU_PRE: u32 = 96;
+const SUB_WU_POST: u32 = 112;
 const SUB_PSM: u32 = 128;
 const SUB_CS: u32 = 192;
 
@@ -2002,6 +2004,10 @@ pub struct DeviceGroup<B> {
     pub wu_vars: Vec<Option<B>>,
     /// `in_syn` (zeros), then the postsynaptic model's variables.
     pub psm_vars: Vec<Option<B>>,
+    /// The weight-update model's `#[pre_var]`s, per presynaptic neuron.
+    pub pre_vars: Vec<Option<B>>,
+    /// The weight-update model's `#[post_var]`s, per postsynaptic neuron.
+    pub post_vars: Vec<Option<B>>,
 }
 
 /// A network's initial state on the device, in the runtime's buffer layout
@@ -2040,6 +2046,18 @@ impl<B> DeviceInit<B> {
             Contents::CurrentSourceVar { source, var } => {
                 self.current_sources.get_mut(source)?.get_mut(var)?.take()
             }
+            Contents::PreVar { group, var } => self
+                .synapse_groups
+                .get_mut(group)?
+                .pre_vars
+                .get_mut(var)?
+                .take(),
+            Contents::PostVar { group, var } => self
+                .synapse_groups
+                .get_mut(group)?
+                .post_vars
+                .get_mut(var)?
+                .take(),
             Contents::RowLength(group) => self.synapse_groups.get_mut(group)?.row_length.take(),
             Contents::Ind(group) => self.synapse_groups.get_mut(group)?.ind.take(),
             _ => None,
@@ -2054,9 +2072,28 @@ fn plan_part(
     layout: Layout,
     snippets: &dyn SnippetSource,
 ) -> Vec<(&'static FieldDesc, VarInitKernel)> {
-    part.model
-        .fields_of(FieldKind::Var)
-        .zip(&part.var_inits)
+    plan_fields(
+        prog,
+        part.model,
+        FieldKind::Var,
+        &part.var_inits,
+        layout,
+        snippets,
+    )
+}
+
+/// The planned kernels of the fields of `kind` of `model`, initialised by `inits`.
+fn plan_fields(
+    prog: &mut InitProgram,
+    model: &'static ModelDesc,
+    kind: FieldKind,
+    inits: &[VarInit],
+    layout: Layout,
+    snippets: &dyn SnippetSource,
+) -> Vec<(&'static FieldDesc, VarInitKernel)> {
+    model
+        .fields_of(kind)
+        .zip(inits)
         .map(|(f, init)| (f, prog.var_init(init, f.ty, layout, snippets)))
         .collect()
 }
@@ -2163,6 +2200,8 @@ pub fn init_on_device<D: Device>(
         conn: ConnectivityKernel,
         wu: Vec<(&'static FieldDesc, VarInitKernel)>,
         psm: Vec<(&'static FieldDesc, VarInitKernel)>,
+        pre: Vec<(&'static FieldDesc, VarInitKernel)>,
+        post: Vec<(&'static FieldDesc, VarInitKernel)>,
         delay: Option<DelayCheck>,
     }
     let mut groups = Vec::with_capacity(net.synapse_groups().len());
@@ -2194,6 +2233,23 @@ pub fn init_on_device<D: Device>(
                 })
                 .collect();
         let psm = plan_part(&mut prog, &g.psm, Layout::Dense, snippets);
+        let (m, dense) = (g.wu.model, Layout::Dense);
+        let pre = plan_fields(
+            &mut prog,
+            m,
+            FieldKind::PreVar,
+            &g.pre_var_inits,
+            dense,
+            snippets,
+        );
+        let post = plan_fields(
+            &mut prog,
+            m,
+            FieldKind::PostVar,
+            &g.post_var_inits,
+            dense,
+            snippets,
+        );
         let delay = match g.delay_var {
             Some(v) => {
                 let f = g.wu.model.nth(FieldKind::Var, v).ok_or_else(|| {
@@ -2207,6 +2263,8 @@ pub fn init_on_device<D: Device>(
             conn,
             wu,
             psm,
+            pre,
+            post,
             delay,
         });
     }
@@ -2322,6 +2380,20 @@ pub fn init_on_device<D: Device>(
             sub: SUB_PSM,
         };
         psm_vars.extend(run_dense(device, net, &plan.psm, part, &mut fallbacks)?);
+        let part = DensePart {
+            owner: &owner,
+            n: n_pre,
+            group: gi as u32,
+            sub: SUB_WU_PRE,
+        };
+        let pre_vars = run_dense(device, net, &plan.pre, part, &mut fallbacks)?;
+        let part = DensePart {
+            owner: &owner,
+            n: n_post,
+            group: gi as u32,
+            sub: SUB_WU_POST,
+        };
+        let post_vars = run_dense(device, net, &plan.post, part, &mut fallbacks)?;
         synapse_groups.push(DeviceGroup {
             max_row: stride,
             num_synapses,
@@ -2329,6 +2401,8 @@ pub fn init_on_device<D: Device>(
             ind: Some(ind),
             wu_vars,
             psm_vars,
+            pre_vars,
+            post_vars,
         });
     }
     let mut current_sources = Vec::with_capacity(sources.len());

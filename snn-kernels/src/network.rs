@@ -20,7 +20,17 @@
 //!   in a small buffer, so instances of one model share kernel code; extra
 //!   global parameters as arrays;
 //! - `errors`: one word per synapse group, the largest dendritic delay + 1
-//!   that did not fit the ring (0: none).
+//!   that did not fit the ring (0: none);
+//! - plasticity, only where a weight-update model needs it: spike times
+//!   `st[N]` / `prev_st[N]` of a population (when a model of a group from
+//!   or to it reads them; [`Contents::NoSpike`] initially); per group the
+//!   `#[pre_var]`s `[N_pre]` and `#[post_var]`s `[N_post]`; event times
+//!   `set[N_pre]` / `prev_set[N_pre]` and, with `event_threshold`, an event
+//!   queue `ev[(axonal_delay + 1) * N_pre]` whose counts follow the spike
+//!   counts in the shared count buffer; with `on_post_spike`, the
+//!   column-wise view `col_length[N_post]`, `col_ind[N_post * max_col]`
+//!   (ragged synapse positions `pre * max_row + k`, row-major within a
+//!   column; built by the runtime from the connectivity).
 //!
 //! # One timestep
 //!
@@ -28,12 +38,32 @@
 //!    `step - 1 - axonal_delay` are propagated, with [`Span::Postsynaptic`]
 //!    (a thread per row position, looping over spikes) or
 //!    [`Span::Presynaptic`] (a thread per spike, looping over its row);
-//!    inputs are added atomically to `in_syn` (or the ring);
-//! 2. `reset_spike_counts`: clears the queue slot each population writes next;
-//! 3. one neuron kernel per population, fused with its postsynaptic models
+//!    inputs are added atomically to `in_syn` (or the ring); groups with
+//!    `event_threshold` and `on_pre_event` then run the same kernel shape
+//!    over their event queue (a second launch, so that a row never has two
+//!    writers);
+//! 2. `learn_post` per group with `on_post_spike`: a thread per column
+//!    position, looping over the postsynaptic spikes of step `step - 1`;
+//! 3. `synapse_dynamics` per group that has it: a thread per ragged slot;
+//! 4. `reset_spike_counts`: clears the slot each spike and event queue
+//!    writes next;
+//! 5. one neuron kernel per population, fused with its postsynaptic models
 //!    (ring slot into `in_syn`, `apply_input`, then `decay` after the
 //!    neuron update) and current sources, writing spikes into the queue and
-//!    the recording bitfield.
+//!    the recording bitfield; then, for a neuron that spiked, its spike
+//!    times move and the outgoing groups' `pre_spike` and incoming groups'
+//!    `post_spike` run (the thread owns index `i` of the pre/post
+//!    variables), and every outgoing group's `event_threshold` is evaluated
+//!    on every neuron (events: times move, atomic push into the slot of
+//!    this step).
+//!
+//! Synapse code reads the pre/post variables, the referenced neuron
+//! variables and the spike/event times straight from their buffers at
+//! `pre` / `post`; the kernels run before the neuron kernels, so they see
+//! them as of the end of the previous step. Random streams follow
+//! docs/ARCHITECTURE.md: `stream_id(SynapseSim, group, sub)` with sub 0-3
+//! for the synapse code (element `post`, block offset `pre`), 4 for
+//! `pre_spike` and 5 for `post_spike` (element = the neuron).
 //!
 //! Kernels whose text is identical (same models and structure) are emitted
 //! once and launched for every instance, GeNN's merged groups in spirit.
@@ -44,6 +74,7 @@ use snn_core::model::{FieldDesc, FieldKind, ModelDesc};
 pub use snn_core::network::Span;
 use snn_core::network::{ModelPart, Network, PostsynapticTarget};
 use snn_core::rng::{stream_id, StreamPurpose};
+pub use snn_core::sim::access::EgpPart;
 use snn_core::Precision;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -87,6 +118,30 @@ pub enum Contents {
         /// Variable index.
         var: usize,
     },
+    /// `#[pre_var]` `var` of group `group`, per presynaptic neuron.
+    PreVar {
+        /// Synapse group index.
+        group: usize,
+        /// Index among the model's `#[pre_var]`s.
+        var: usize,
+    },
+    /// `#[post_var]` `var` of group `group`, per postsynaptic neuron.
+    PostVar {
+        /// Synapse group index.
+        group: usize,
+        /// Index among the model's `#[post_var]`s.
+        var: usize,
+    },
+    /// Every element [`Real::NO_SPIKE`](snn_core::Real) in the network
+    /// precision (spike and event times before the first one).
+    NoSpike,
+    /// Column lengths of `group`'s column-wise view (`u32[N_post]`), built
+    /// by the runtime from the connectivity.
+    ColLength(usize),
+    /// The column-wise view of `group` (`u32[N_post * max_col]`): ragged
+    /// positions (`pre * max_row + k`) of the synapses of each column, in
+    /// row-major order.
+    ColInd(usize),
     /// Row lengths of `group`.
     RowLength(usize),
     /// Targets of `group`, ragged.
@@ -168,6 +223,51 @@ pub struct PopulationBuffers {
     pub slots: u32,
     /// Spike recording bitfields, if recorded.
     pub recording: Option<BufferId>,
+    /// Spike times `st[N]` and `prev_st[N]`, when a weight-update model of
+    /// a group from or to the population reads them.
+    pub spike_times: Option<SpikeTimeBuffers>,
+}
+
+/// Latest and previous spike times of a population's neurons.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SpikeTimeBuffers {
+    /// `st[N]`.
+    pub st: BufferId,
+    /// `prev_st[N]`.
+    pub prev_st: BufferId,
+}
+
+/// Spike-like events of a synapse group.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EventBuffers {
+    /// Latest event times `set[N_pre]`.
+    pub set: BufferId,
+    /// Previous event times `prev_set[N_pre]`.
+    pub prev_set: BufferId,
+    /// The event queue, when the model has `event_threshold`.
+    pub queue: Option<EventQueue>,
+}
+
+/// A queue of spike-like events, laid out like a spike queue.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EventQueue {
+    /// `spk[slots * N_pre]`.
+    pub spk: BufferId,
+    /// Offset of its counts in [`KernelPlan::spike_counts`].
+    pub count_offset: u32,
+    /// Slots: axonal delay + 1.
+    pub slots: u32,
+}
+
+/// The column-wise view of a synapse group (for `on_post_spike`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ColumnBuffers {
+    /// `col_length[N_post]`.
+    pub col_length: BufferId,
+    /// `col_ind[N_post * max_col]`: ragged synapse positions.
+    pub col_ind: BufferId,
+    /// Column stride.
+    pub max_col: u32,
 }
 
 /// Buffers of one synapse group.
@@ -185,6 +285,15 @@ pub struct GroupBuffers {
     pub psm_vars: Vec<BufferId>,
     /// Dendritic-delay ring, if any.
     pub ring: Option<BufferId>,
+    /// `#[pre_var]`s (`[N_pre]` each).
+    pub pre_vars: Vec<BufferId>,
+    /// `#[post_var]`s (`[N_post]` each).
+    pub post_vars: Vec<BufferId>,
+    /// Event times and queue, when the model has `event_threshold` or
+    /// reads event times.
+    pub events: Option<EventBuffers>,
+    /// Column-wise view, when the model has `on_post_spike`.
+    pub columns: Option<ColumnBuffers>,
 }
 
 /// Everything a runtime needs to run a network on a device.
@@ -208,6 +317,12 @@ pub struct KernelPlan {
     pub errors: BufferId,
     /// Steps per recording chunk.
     pub recording_chunk: u32,
+    /// Every buffer holding an extra global parameter: owner, index of the
+    /// parameter among the model's EGPs, buffer (kernels of several steps
+    /// may each have their copy: [`Simulation::set_egp`] writes them all).
+    ///
+    /// [`Simulation::set_egp`]: snn_core::sim::Simulation::set_egp
+    pub egp_buffers: Vec<(EgpPart, usize, BufferId)>,
     /// The launches of one timestep, in order.
     pub step_launches: Vec<Launch>,
 }
@@ -273,6 +388,35 @@ struct Generator<'n> {
     labels: usize,
     /// The network's postsynaptic inputs ([`Network::postsynaptic_targets`]).
     targets: Vec<PostsynapticTarget>,
+    /// [`KernelPlan::egp_buffers`].
+    egp_buffers: Vec<(EgpPart, usize, BufferId)>,
+}
+
+/// How one side's weight-update fields are reached: `<prefix><name><index>`,
+/// a register copy when `index` is empty, else a buffer element (`bool`
+/// buffers hold `unsigned char`, compared with 0). Neuron-variable
+/// references in register form use the referenced neuron variable's name
+/// (the neuron kernel's registers), in buffer form the field's own name
+/// (one kernel parameter per field).
+#[derive(Clone, Copy)]
+struct SideAccess<'a> {
+    prefix: &'a str,
+    index: &'a str,
+}
+
+impl SideAccess<'_> {
+    fn print(&self, f: &FieldDesc, reference: bool) -> String {
+        if self.index.is_empty() {
+            let name = if reference { f.bind } else { f.name };
+            return format!("{}{name}", self.prefix);
+        }
+        let text = format!("{}{}{}", self.prefix, f.name, self.index);
+        if f.ty == IrType::Bool {
+            format!("({text} != 0)")
+        } else {
+            text
+        }
+    }
 }
 
 /// How model fields are reached in a kernel.
@@ -285,9 +429,63 @@ struct FieldNames<'a> {
     egp: &'a str,
     /// Prefix of referenced neuron variables.
     neuron: &'a str,
+    /// Weight-update `#[pre_var]`s.
+    pre_var: SideAccess<'a>,
+    /// Weight-update `#[post_var]`s.
+    post_var: SideAccess<'a>,
+    /// Weight-update `#[pre_neuron_var]`s.
+    pre_neuron: SideAccess<'a>,
+    /// Weight-update `#[post_neuron_var]`s.
+    post_neuron: SideAccess<'a>,
 }
 
-impl FieldNames<'_> {
+impl<'a> FieldNames<'a> {
+    /// Names for models without weight-update sides.
+    fn basic(var: &'a str, consts: &'a str, egp: &'a str, neuron: &'a str) -> Self {
+        let side = SideAccess {
+            prefix: var,
+            index: "",
+        };
+        FieldNames {
+            var,
+            consts,
+            egp,
+            neuron,
+            pre_var: side,
+            post_var: side,
+            pre_neuron: side,
+            post_neuron: side,
+        }
+    }
+
+    /// Names in synapse code (synapse, event, learn-post and dynamics
+    /// kernels): registers `w_<var>`, constants `wc`, EGPs `we_<name>`, and
+    /// the buffers of both sides at `pre` / `post`.
+    fn synapse() -> FieldNames<'static> {
+        FieldNames {
+            var: "w_",
+            consts: "wc",
+            egp: "we_",
+            neuron: "",
+            pre_var: SideAccess {
+                prefix: "wpre_",
+                index: "[pre]",
+            },
+            post_var: SideAccess {
+                prefix: "wpost_",
+                index: "[post]",
+            },
+            pre_neuron: SideAccess {
+                prefix: "pn_",
+                index: "[pre]",
+            },
+            post_neuron: SideAccess {
+                prefix: "qn_",
+                index: "[post]",
+            },
+        }
+    }
+
     fn print(&self, model: &ModelDesc, f: &FieldDesc) -> String {
         let n_params = model.fields_of(FieldKind::Param).count();
         match f.kind {
@@ -302,10 +500,10 @@ impl FieldNames<'_> {
             FieldKind::Egp => format!("{}{}", self.egp, f.name),
             FieldKind::NeuronVar => format!("{}{}", self.neuron, f.name),
             FieldKind::Var | FieldKind::InSyn => format!("{}{}", self.var, f.name),
-            FieldKind::PreVar
-            | FieldKind::PostVar
-            | FieldKind::PreNeuronVar
-            | FieldKind::PostNeuronVar => format!("{}{}", self.var, f.name),
+            FieldKind::PreVar => self.pre_var.print(f, false),
+            FieldKind::PostVar => self.post_var.print(f, false),
+            FieldKind::PreNeuronVar => self.pre_neuron.print(f, true),
+            FieldKind::PostNeuronVar => self.post_neuron.print(f, true),
         }
     }
 }
@@ -325,12 +523,7 @@ struct ElementPart {
 
 impl ElementPart {
     fn names(&self) -> FieldNames<'_> {
-        FieldNames {
-            var: &self.prefix,
-            consts: &self.consts,
-            egp: &self.egp,
-            neuron: "n_",
-        }
+        FieldNames::basic(&self.prefix, &self.consts, &self.egp, "n_")
     }
 }
 
@@ -344,11 +537,12 @@ impl<'n> Generator<'n> {
         tag: &str,
         vars: &[BufferId],
         params: &mut Params,
+        egp_owner: Option<EgpPart>,
     ) -> ElementPart {
         let prefix = format!("{tag}_");
         let consts = format!("{tag}_c");
         let egp = format!("{tag}_e_");
-        self.const_params(part, owner, &consts, &egp, params);
+        self.const_params(part, owner, &consts, &egp, params, egp_owner);
         let (load, store) =
             self.var_registers(part, &prefix, &format!("{tag}_v"), "i", params, vars);
         ElementPart {
@@ -469,8 +663,31 @@ impl<'n> Generator<'n> {
         params: &mut Params,
         ids: &[BufferId],
     ) -> (String, String) {
+        self.registers(
+            part.model,
+            FieldKind::Var,
+            prefix,
+            buf_prefix,
+            index,
+            params,
+            ids,
+        )
+    }
+
+    /// Like [`Self::var_registers`] for the fields of `kind` of `model`.
+    #[allow(clippy::too_many_arguments)]
+    fn registers(
+        &self,
+        model: &ModelDesc,
+        kind: FieldKind,
+        prefix: &str,
+        buf_prefix: &str,
+        index: &str,
+        params: &mut Params,
+        ids: &[BufferId],
+    ) -> (String, String) {
         let (mut load, mut store) = (String::new(), String::new());
-        for (k, f) in part.model.fields_of(FieldKind::Var).enumerate() {
+        for (k, f) in model.fields_of(kind).enumerate() {
             let t = CType::from_ir(f.ty, self.p);
             let bt = buffer_type(f.ty, self.p);
             let buf = format!("{buf_prefix}{k}");
@@ -503,6 +720,7 @@ impl<'n> Generator<'n> {
         cname: &str,
         egp: &str,
         params: &mut Params,
+        egp_owner: Option<EgpPart>,
     ) {
         let st = self.scalar_type();
         let consts = self.buffer(
@@ -512,13 +730,21 @@ impl<'n> Generator<'n> {
             Contents::Scalars(part.constants()),
         );
         params.buffer(st, cname, consts);
-        for (f, values) in part.model.fields_of(FieldKind::Egp).zip(&part.egps) {
+        for (k, (f, values)) in part
+            .model
+            .fields_of(FieldKind::Egp)
+            .zip(&part.egps)
+            .enumerate()
+        {
             let id = self.buffer(
                 format!("{owner}: extra global parameter `{}`", f.name),
                 st,
                 values.len().max(1),
                 Contents::Scalars(values.clone()),
             );
+            if let Some(o) = egp_owner {
+                self.egp_buffers.push((o, k, id));
+            }
             params.buffer(st, &format!("{egp}{}", f.name), id);
         }
     }
@@ -542,8 +768,21 @@ impl<'n> Generator<'n> {
 /// Generates the kernels, buffers and launches of `net`.
 ///
 /// `row_lengths[g]` is the largest row length of synapse group `g` (the
-/// ragged layout's stride), known once connectivity is built.
+/// ragged layout's stride), known once connectivity is built. Groups whose
+/// model has `on_post_spike` get a column-wise view sized for `n_pre`
+/// synapses per column (exact without multapses); the runtime uses
+/// [`generate_with_columns`] with the built connectivity's longest columns.
 pub fn generate(net: &Network, max_row_lengths: &[u32]) -> Result<KernelPlan, GenerateError> {
+    generate_with_columns(net, max_row_lengths, None)
+}
+
+/// Like [`generate`], with `max_col_lengths[g]`, the longest column of
+/// group `g` (used by groups with `on_post_spike`; `None`: `n_pre`).
+pub fn generate_with_columns(
+    net: &Network,
+    max_row_lengths: &[u32],
+    max_col_lengths: Option<&[u32]>,
+) -> Result<KernelPlan, GenerateError> {
     let p = net.precision();
     let (targets, psm_of_group) = net.postsynaptic_targets();
     let mut g = Generator {
@@ -556,16 +795,31 @@ pub fn generate(net: &Network, max_row_lengths: &[u32]) -> Result<KernelPlan, Ge
         source: String::new(),
         labels: 0,
         targets,
+        egp_buffers: Vec::new(),
     };
     let chunk = net.recording_chunk_steps.max(1);
 
-    // Spike queues.
+    // Spike queues, then event queues, share the count buffer.
     let mut slots_of = vec![1u32; net.populations().len()];
+    let mut needs_st = vec![false; net.populations().len()];
     for sg in net.synapse_groups() {
         let s = &mut slots_of[sg.pre.0 as usize];
         *s = (*s).max(sg.axonal_delay + 1);
+        let m = sg.wu.model;
+        if uses_any(m, &["st_pre", "prev_st_pre"]) {
+            needs_st[sg.pre.0 as usize] = true;
+        }
+        if uses_any(m, &["st_post", "prev_st_post"]) {
+            needs_st[sg.post.0 as usize] = true;
+        }
     }
-    let total_slots: u32 = slots_of.iter().sum();
+    let event_slots: u32 = net
+        .synapse_groups()
+        .iter()
+        .filter(|sg| sg.wu.model.has_method("event_threshold"))
+        .map(|sg| sg.axonal_delay + 1)
+        .sum();
+    let total_slots: u32 = slots_of.iter().sum::<u32>() + event_slots;
     let spike_counts = g.buffer(
         "spike counts".into(),
         CType::U32,
@@ -578,6 +832,7 @@ pub fn generate(net: &Network, max_row_lengths: &[u32]) -> Result<KernelPlan, Ge
         net.synapse_groups().len().max(1),
         Contents::Zero,
     );
+    let scalar_t = g.scalar_type();
     let mut populations = Vec::new();
     let mut offset = 0;
     for (pi, pop) in net.populations().iter().enumerate() {
@@ -587,10 +842,7 @@ pub fn generate(net: &Network, max_row_lengths: &[u32]) -> Result<KernelPlan, Ge
         });
         let slots = slots_of[pi];
         let n = pop.size as usize;
-        let spk_len = (slots as usize)
-            .checked_mul(n)
-            .filter(|&l| l <= u32::MAX as usize);
-        let spk_len = spk_len.ok_or_else(|| {
+        let spk_len = checked_len(slots, n).ok_or_else(|| {
             GenerateError::TooLarge(format!(
                 "{owner}: spike queue of {slots} x {n} entries exceeds 2^32"
             ))
@@ -609,32 +861,44 @@ pub fn generate(net: &Network, max_row_lengths: &[u32]) -> Result<KernelPlan, Ge
                 Contents::Zero,
             )
         });
+        let spike_times = needs_st[pi].then(|| SpikeTimeBuffers {
+            st: g.buffer(
+                format!("{owner}: spike times"),
+                scalar_t,
+                n,
+                Contents::NoSpike,
+            ),
+            prev_st: g.buffer(
+                format!("{owner}: previous spike times"),
+                scalar_t,
+                n,
+                Contents::NoSpike,
+            ),
+        });
         populations.push(PopulationBuffers {
             vars,
             spk,
             count_offset: offset,
             slots,
             recording,
+            spike_times,
         });
         offset += slots;
     }
 
-    // Synapse groups: buffers and synapse kernels.
+    // Synapse groups: buffers.
     let mut target_buffers: Vec<(Vec<BufferId>, Option<BufferId>)> = Vec::new();
     let mut groups = Vec::new();
-    let mut launches = Vec::new();
     for (gi, sg) in net.synapse_groups().iter().enumerate() {
         let owner = format!("synapse group `{}`", sg.name);
+        let m = sg.wu.model;
         let (n_pre, n_post) = (net.population(sg.pre).size, net.population(sg.post).size);
         let max_row = max_row_lengths[gi].max(1);
-        let ragged = (n_pre as usize)
-            .checked_mul(max_row as usize)
-            .filter(|&l| l <= u32::MAX as usize)
-            .ok_or_else(|| {
-                GenerateError::TooLarge(format!(
-                    "{owner}: {n_pre} rows x {max_row} (longest row) synapse slots exceed 2^32"
-                ))
-            })?;
+        let ragged = checked_len(n_pre, max_row as usize).ok_or_else(|| {
+            GenerateError::TooLarge(format!(
+                "{owner}: {n_pre} rows x {max_row} (longest row) synapse slots exceed 2^32"
+            ))
+        })?;
         let row_length = g.buffer(
             format!("{owner}: row lengths"),
             CType::U32,
@@ -657,7 +921,7 @@ pub fn generate(net: &Network, max_row_lengths: &[u32]) -> Result<KernelPlan, Ge
         if g.targets[t].groups[0] == gi {
             let mut vars = vec![g.buffer(
                 format!("{owner}: in_syn"),
-                g.scalar_type(),
+                scalar_t,
                 n_post as usize,
                 Contents::PostsynapticVar { group: gi, var: 0 },
             )];
@@ -674,7 +938,7 @@ pub fn generate(net: &Network, max_row_lengths: &[u32]) -> Result<KernelPlan, Ge
             let ring = (ring_slots > 0).then(|| {
                 g.buffer(
                     format!("{owner}: dendritic-delay ring"),
-                    g.scalar_type(),
+                    scalar_t,
                     ring_slots as usize * n_post as usize,
                     Contents::Zero,
                 )
@@ -682,123 +946,100 @@ pub fn generate(net: &Network, max_row_lengths: &[u32]) -> Result<KernelPlan, Ge
             target_buffers.push((vars, ring));
         }
         let (psm_vars, ring) = target_buffers[t].clone();
-
-        // The synapse kernel.
-        let pre = &populations[sg.pre.0 as usize];
-        let mut params = Params::new();
-        params.push("snn_u64 step".into(), ArgSpec::Step);
-        params.push(format!("{} t", g.scalar), ArgSpec::Time);
-        params.push(format!("{} dt", g.scalar), ArgSpec::Scalar(net.dt()));
-        params.push("snn_u64 seed".into(), ArgSpec::U64(net.seed()));
-        params.push(
-            "unsigned int stream".into(),
-            ArgSpec::U32(stream_id(StreamPurpose::SynapseSim, gi as u32, 0)),
-        );
-        params.push("unsigned int n_pre".into(), ArgSpec::U32(n_pre));
-        params.push("unsigned int n_post".into(), ArgSpec::U32(n_post));
-        params.buffer(CType::U32, "spk_cnt", spike_counts);
-        params.push(
-            "unsigned int cnt_off".into(),
-            ArgSpec::U32(pre.count_offset),
-        );
-        params.push("unsigned int slots".into(), ArgSpec::U32(pre.slots));
-        params.buffer(CType::U32, "spk", pre.spk);
-        params.push("unsigned int delay".into(), ArgSpec::U32(sg.axonal_delay));
-        params.buffer(CType::U32, "row_length", row_length);
-        params.buffer(CType::U32, "ind", ind);
-        params.push("unsigned int max_row".into(), ArgSpec::U32(max_row));
-        params.buffer(g.scalar_type(), "in_syn", psm_vars[0]);
-        if let Some(r) = ring {
-            params.buffer(g.scalar_type(), "ring", r);
-            params.push("unsigned int ring_slots".into(), ArgSpec::U32(ring_slots));
-        }
-        params.buffer(CType::U32, "errors", errors);
-        params.push("unsigned int group".into(), ArgSpec::U32(gi as u32));
-        g.const_params(&sg.wu, &owner, "wc", "we_", &mut params);
-        let (load, store) = g.var_registers(&sg.wu, "w_", "wv", "syn", &mut params, &wu_vars);
-        let writes = sg.wu.model.methods.iter().any(|m| !m.writes.is_empty());
-        let atomic = if p == Precision::F32 {
-            "ATOMIC_ADD_F32"
-        } else {
-            "ATOMIC_ADD_F64"
+        let side = |g: &mut Generator<'_>, kind: FieldKind, n: u32| -> Vec<BufferId> {
+            m.fields_of(kind)
+                .enumerate()
+                .map(|(k, f)| {
+                    let (what, contents) = if kind == FieldKind::PreVar {
+                        ("presynaptic", Contents::PreVar { group: gi, var: k })
+                    } else {
+                        ("postsynaptic", Contents::PostVar { group: gi, var: k })
+                    };
+                    g.buffer(
+                        format!("{owner}: {what} variable `{}`", f.name),
+                        buffer_type(f.ty, p),
+                        n as usize,
+                        contents,
+                    )
+                })
+                .collect()
         };
-        let has_ring = ring.is_some();
-        let env = move |name: &str, args: &[String]| -> Option<String> {
-            Some(match name {
-                "id_pre" => "pre".into(),
-                "id_post" => "post".into(),
-                "add_to_post" if has_ring => {
-                    format!("{atomic}(&ring[ring_head * n_post + post], {})", args[0])
-                }
-                "add_to_post" => format!("{atomic}(&in_syn[post], {})", args[0]),
-                "add_to_post_delay" if has_ring => format!(
-                    "snn_add_delayed(ring, ring_slots, n_post, ring_head, post, {}, {}, &errors[group])",
-                    args[0], args[1]
-                ),
-                "add_to_post_delay" => {
-                    format!("ATOMIC_MAX_U32(&errors[group], ({}) + 1u)", args[1])
-                }
-                _ => return None,
-            })
-        };
-        let code = g.inline(
-            &owner,
-            &sg.wu,
-            "on_pre_spike",
-            &FieldNames {
-                var: "w_",
-                consts: "wc",
-                egp: "we_",
-                neuron: "",
-            },
-            &env,
-            None,
-        )?;
-        let code = indent(&code, 2);
-        let synapse = format!(
-            "        const unsigned int post = ind[syn];\n{}        snn_rng rng = snn_rng_with_block_offset(snn_rng_new(seed, stream, (unsigned int)step, post), pre);\n{code}{}",
-            indent(&load, 1),
-            if writes { indent(&store, 1) } else { String::new() },
-        );
-        let head = "    if (step < 1u + (snn_u64)delay) return;\n    \
-             const unsigned int slot = (unsigned int)((step - 1u - delay) % slots);\n    \
-             const unsigned int n_spk = spk_cnt[cnt_off + slot];\n    \
-             const unsigned int tid = GROUP_ID * LOCAL_SIZE + LOCAL_ID;\n    \
-             (void)t; (void)dt;\n"
-            .to_string()
-            + if has_ring {
-                "    const unsigned int ring_head = (unsigned int)(step % ring_slots);\n"
-            } else {
-                ""
-            };
-        let (body, threads) = match sg.span {
-            Span::Postsynaptic => (
-                format!(
-                    "{head}    if (tid >= max_row) return;\n    \
-                     for (unsigned int s = 0; s < n_spk; s++) {{\n        \
-                     const unsigned int pre = spk[slot * n_pre + s];\n        \
-                     if (tid >= row_length[pre]) continue;\n        \
-                     const unsigned int syn = pre * max_row + tid;\n{synapse}    }}\n"
-                ),
-                max_row,
-            ),
-            Span::Presynaptic => (
-                format!(
-                    "{head}    if (tid >= n_spk) return;\n    \
-                     const unsigned int pre = spk[slot * n_pre + tid];\n    \
-                     const unsigned int len = row_length[pre];\n    \
-                     for (unsigned int k = 0; k < len; k++) {{\n        \
-                     const unsigned int syn = pre * max_row + k;\n{synapse}    }}\n"
-                ),
-                n_pre,
-            ),
-        };
-        let kernel = g.emit("synapse_update", &params, &body);
-        launches.push(Launch {
-            kernel,
-            threads,
-            args: params.args,
+        let pre_vars = side(&mut g, FieldKind::PreVar, n_pre);
+        let post_vars = side(&mut g, FieldKind::PostVar, n_post);
+        let has_events = m.has_method("event_threshold");
+        let events = (has_events || uses_any(m, &["set_pre", "prev_set_pre"])).then(|| {
+            let set = g.buffer(
+                format!("{owner}: event times"),
+                scalar_t,
+                n_pre as usize,
+                Contents::NoSpike,
+            );
+            let prev_set = g.buffer(
+                format!("{owner}: previous event times"),
+                scalar_t,
+                n_pre as usize,
+                Contents::NoSpike,
+            );
+            (set, prev_set)
         });
+        let events = match events {
+            None => None,
+            Some((set, prev_set)) => {
+                let queue = if has_events {
+                    let slots = sg.axonal_delay + 1;
+                    let len = checked_len(slots, n_pre as usize).ok_or_else(|| {
+                        GenerateError::TooLarge(format!(
+                            "{owner}: event queue of {slots} x {n_pre} entries exceeds 2^32"
+                        ))
+                    })?;
+                    let spk = g.buffer(
+                        format!("{owner}: event queue"),
+                        CType::U32,
+                        len,
+                        Contents::Zero,
+                    );
+                    let q = EventQueue {
+                        spk,
+                        count_offset: offset,
+                        slots,
+                    };
+                    offset += slots;
+                    Some(q)
+                } else {
+                    None
+                };
+                Some(EventBuffers {
+                    set,
+                    prev_set,
+                    queue,
+                })
+            }
+        };
+        let columns = if m.has_method("on_post_spike") {
+            let max_col = max_col_lengths.map_or(n_pre, |c| c[gi]).max(1);
+            let len = checked_len(n_post, max_col as usize).ok_or_else(|| {
+                GenerateError::TooLarge(format!(
+                    "{owner}: {n_post} columns x {max_col} (longest column) synapse slots exceed 2^32"
+                ))
+            })?;
+            Some(ColumnBuffers {
+                col_length: g.buffer(
+                    format!("{owner}: column lengths"),
+                    CType::U32,
+                    n_post as usize,
+                    Contents::ColLength(gi),
+                ),
+                col_ind: g.buffer(
+                    format!("{owner}: column-wise synapses"),
+                    CType::U32,
+                    len,
+                    Contents::ColInd(gi),
+                ),
+                max_col,
+            })
+        } else {
+            None
+        };
         groups.push(GroupBuffers {
             row_length,
             ind,
@@ -806,14 +1047,54 @@ pub fn generate(net: &Network, max_row_lengths: &[u32]) -> Result<KernelPlan, Ge
             wu_vars,
             psm_vars,
             ring,
+            pre_vars,
+            post_vars,
+            events,
+            columns,
         });
     }
 
-    // Spike-count reset.
-    let table: Vec<u32> = populations
+    // Synapse kernels: presynaptic spikes and events, then postsynaptic
+    // learning, then synapse dynamics (the order of the semantics).
+    let mut launches = Vec::new();
+    let mut learn = Vec::new();
+    let mut dynamics = Vec::new();
+    for (gi, sg) in net.synapse_groups().iter().enumerate() {
+        let m = sg.wu.model;
+        let sk = SynapseKernels {
+            gi,
+            populations: &populations,
+            gb: &groups[gi],
+            spike_counts,
+            errors,
+            ring_slots: g.targets[psm_of_group[gi]].ring_slots,
+        };
+        launches.push(sk.kernel(&mut g, SynapseCode::PreSpike)?);
+        if groups[gi].events.is_some_and(|e| e.queue.is_some()) && m.has_method("on_pre_event") {
+            launches.push(sk.kernel(&mut g, SynapseCode::PreEvent)?);
+        }
+        if groups[gi].columns.is_some() {
+            learn.push(sk.kernel(&mut g, SynapseCode::PostSpike)?);
+        }
+        if m.has_method("synapse_dynamics") {
+            dynamics.push(sk.kernel(&mut g, SynapseCode::Dynamics)?);
+        }
+    }
+    launches.extend(learn);
+    launches.extend(dynamics);
+
+    // Spike-count reset (spike queues and event queues).
+    let mut table: Vec<u32> = populations
         .iter()
         .flat_map(|pb| [pb.count_offset, pb.slots])
         .collect();
+    for q in groups
+        .iter()
+        .filter_map(|gb| gb.events.and_then(|e| e.queue))
+    {
+        table.extend([q.count_offset, q.slots]);
+    }
+    let n_queues = table.len() / 2;
     let table_id = g.buffer(
         "spike queue table".into(),
         CType::U32,
@@ -824,16 +1105,13 @@ pub fn generate(net: &Network, max_row_lengths: &[u32]) -> Result<KernelPlan, Ge
     params.push("snn_u64 step".into(), ArgSpec::Step);
     params.buffer(CType::U32, "spk_cnt", spike_counts);
     params.buffer(CType::U32, "table", table_id);
-    params.push(
-        "unsigned int n_pops".into(),
-        ArgSpec::U32(populations.len() as u32),
-    );
+    params.push("unsigned int n_pops".into(), ArgSpec::U32(n_queues as u32));
     let body = "    const unsigned int i = GROUP_ID * LOCAL_SIZE + LOCAL_ID;\n    \
                 if (i < n_pops) spk_cnt[table[2 * i] + (unsigned int)(step % table[2 * i + 1])] = 0;\n";
     let kernel = g.emit("reset_spike_counts", &params, body);
     launches.push(Launch {
         kernel,
-        threads: populations.len() as u32,
+        threads: n_queues as u32,
         args: params.args,
     });
 
@@ -874,8 +1152,304 @@ pub fn generate(net: &Network, max_row_lengths: &[u32]) -> Result<KernelPlan, Ge
         spike_counts,
         errors,
         recording_chunk: chunk,
+        egp_buffers: g.egp_buffers,
         step_launches: launches,
     })
+}
+
+/// `a * b` if it fits the kernels' 32-bit indices.
+fn checked_len(a: u32, b: usize) -> Option<usize> {
+    (a as usize)
+        .checked_mul(b)
+        .filter(|&l| l <= u32::MAX as usize)
+}
+
+/// True when any method of `m` calls one of the environment methods `names`.
+fn uses_any(m: &ModelDesc, names: &[&str]) -> bool {
+    names.iter().any(|n| m.uses_env(n))
+}
+
+/// Which synapse code a synapse-view kernel runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SynapseCode {
+    /// `on_pre_spike` on the rows of the presynaptic spikes of step `s - 1 - d`.
+    PreSpike,
+    /// `on_pre_event` on the rows of the group's events of step `s - 1 - d`.
+    PreEvent,
+    /// `on_post_spike` on the columns of the postsynaptic spikes of step `s - 1`.
+    PostSpike,
+    /// `synapse_dynamics` on every synapse.
+    Dynamics,
+}
+
+impl SynapseCode {
+    fn method(self) -> &'static str {
+        match self {
+            SynapseCode::PreSpike => "on_pre_spike",
+            SynapseCode::PreEvent => "on_pre_event",
+            SynapseCode::PostSpike => "on_post_spike",
+            SynapseCode::Dynamics => "synapse_dynamics",
+        }
+    }
+    /// The random stream's `sub` (docs/ARCHITECTURE.md, "Random streams").
+    fn sub(self) -> u32 {
+        match self {
+            SynapseCode::PreSpike => 0,
+            SynapseCode::PreEvent => 1,
+            SynapseCode::PostSpike => 2,
+            SynapseCode::Dynamics => 3,
+        }
+    }
+    fn base(self) -> &'static str {
+        match self {
+            SynapseCode::PreSpike => "synapse_update",
+            SynapseCode::PreEvent => "synapse_event",
+            SynapseCode::PostSpike => "learn_post",
+            SynapseCode::Dynamics => "synapse_dynamics",
+        }
+    }
+}
+
+/// What the synapse-view kernels of one group need.
+struct SynapseKernels<'a> {
+    gi: usize,
+    populations: &'a [PopulationBuffers],
+    gb: &'a GroupBuffers,
+    spike_counts: BufferId,
+    errors: BufferId,
+    ring_slots: u32,
+}
+
+impl SynapseKernels<'_> {
+    /// The kernel running `code` of the group, and its launch.
+    fn kernel(&self, g: &mut Generator<'_>, code: SynapseCode) -> Result<Launch, GenerateError> {
+        let net = g.net;
+        let p = g.p;
+        let gi = self.gi;
+        let gb = self.gb;
+        let sg = &net.synapse_groups()[gi];
+        let m = sg.wu.model;
+        let owner = format!("synapse group `{}`", sg.name);
+        let (n_pre, n_post) = (net.population(sg.pre).size, net.population(sg.post).size);
+        let pre = &self.populations[sg.pre.0 as usize];
+        let post_pop = &self.populations[sg.post.0 as usize];
+        let max_row = gb.max_row;
+        let scalar_t = g.scalar_type();
+        let ring_slots = self.ring_slots;
+        let adds = code != SynapseCode::PostSpike;
+
+        let mut params = Params::new();
+        params.push("snn_u64 step".into(), ArgSpec::Step);
+        params.push(format!("{} t", g.scalar), ArgSpec::Time);
+        params.push(format!("{} dt", g.scalar), ArgSpec::Scalar(net.dt()));
+        params.push("snn_u64 seed".into(), ArgSpec::U64(net.seed()));
+        params.push(
+            "unsigned int stream".into(),
+            ArgSpec::U32(stream_id(StreamPurpose::SynapseSim, gi as u32, code.sub())),
+        );
+        params.push("unsigned int n_pre".into(), ArgSpec::U32(n_pre));
+        params.push("unsigned int n_post".into(), ArgSpec::U32(n_post));
+        // The queue the kernel reads, if any.
+        let queue = match code {
+            SynapseCode::PreSpike => Some((pre.count_offset, pre.slots, pre.spk)),
+            SynapseCode::PreEvent => gb
+                .events
+                .and_then(|e| e.queue)
+                .map(|q| (q.count_offset, q.slots, q.spk)),
+            SynapseCode::PostSpike => Some((post_pop.count_offset, post_pop.slots, post_pop.spk)),
+            SynapseCode::Dynamics => None,
+        };
+        if let Some((cnt_off, slots, spk)) = queue {
+            params.buffer(CType::U32, "spk_cnt", self.spike_counts);
+            params.push("unsigned int cnt_off".into(), ArgSpec::U32(cnt_off));
+            params.push("unsigned int slots".into(), ArgSpec::U32(slots));
+            params.buffer(CType::U32, "spk", spk);
+        }
+        let delay = match code {
+            SynapseCode::PostSpike | SynapseCode::Dynamics => 0,
+            _ => sg.axonal_delay,
+        };
+        params.push("unsigned int delay".into(), ArgSpec::U32(delay));
+        params.buffer(CType::U32, "row_length", gb.row_length);
+        params.buffer(CType::U32, "ind", gb.ind);
+        params.push("unsigned int max_row".into(), ArgSpec::U32(max_row));
+        if let (SynapseCode::PostSpike, Some(c)) = (code, gb.columns) {
+            params.buffer(CType::U32, "col_length", c.col_length);
+            params.buffer(CType::U32, "col_ind", c.col_ind);
+            params.push("unsigned int max_col".into(), ArgSpec::U32(c.max_col));
+        }
+        let ring = gb.ring.filter(|_| adds);
+        if adds {
+            params.buffer(scalar_t, "in_syn", gb.psm_vars[0]);
+            if let Some(r) = ring {
+                params.buffer(scalar_t, "ring", r);
+                params.push("unsigned int ring_slots".into(), ArgSpec::U32(ring_slots));
+            }
+            params.buffer(CType::U32, "errors", self.errors);
+            params.push("unsigned int group".into(), ArgSpec::U32(gi as u32));
+        }
+        g.const_params(
+            &sg.wu,
+            &owner,
+            "wc",
+            "we_",
+            &mut params,
+            Some(EgpPart::SynapseGroup(gi)),
+        );
+        let (load, store) = g.var_registers(&sg.wu, "w_", "wv", "syn", &mut params, &gb.wu_vars);
+        // Both sides, read-only.
+        let pre_model = net.population(sg.pre).part.model;
+        let post_model = net.population(sg.post).part.model;
+        for (f, &id) in m.fields_of(FieldKind::PreVar).zip(&gb.pre_vars) {
+            params.buffer(buffer_type(f.ty, p), &format!("wpre_{}", f.name), id);
+        }
+        for (f, &id) in m.fields_of(FieldKind::PostVar).zip(&gb.post_vars) {
+            params.buffer(buffer_type(f.ty, p), &format!("wpost_{}", f.name), id);
+        }
+        for (kind, model, pb, prefix) in [
+            (FieldKind::PreNeuronVar, pre_model, pre, "pn_"),
+            (FieldKind::PostNeuronVar, post_model, post_pop, "qn_"),
+        ] {
+            for f in m.fields_of(kind) {
+                let k = model.index_of(FieldKind::Var, f.bind).unwrap_or(0);
+                params.buffer(
+                    buffer_type(f.ty, p),
+                    &format!("{prefix}{}", f.name),
+                    pb.vars[k],
+                );
+            }
+        }
+        if uses_any(m, &["st_pre", "prev_st_pre"]) {
+            if let Some(st) = pre.spike_times {
+                params.buffer(scalar_t, "pre_st", st.st);
+                params.buffer(scalar_t, "pre_prev_st", st.prev_st);
+            }
+        }
+        if uses_any(m, &["st_post", "prev_st_post"]) {
+            if let Some(st) = post_pop.spike_times {
+                params.buffer(scalar_t, "post_st", st.st);
+                params.buffer(scalar_t, "post_prev_st", st.prev_st);
+            }
+        }
+        if uses_any(m, &["set_pre", "prev_set_pre"]) {
+            if let Some(e) = gb.events {
+                params.buffer(scalar_t, "pre_set", e.set);
+                params.buffer(scalar_t, "pre_prev_set", e.prev_set);
+            }
+        }
+
+        let method = code.method();
+        let writes = m.method(method).is_some_and(|mi| !mi.writes.is_empty());
+        let atomic = if p == Precision::F32 {
+            "ATOMIC_ADD_F32"
+        } else {
+            "ATOMIC_ADD_F64"
+        };
+        let has_ring = ring.is_some();
+        let env = move |name: &str, args: &[String]| -> Option<String> {
+            Some(match name {
+                "id_pre" => "pre".into(),
+                "id_post" => "post".into(),
+                "st_pre" => "pre_st[pre]".into(),
+                "prev_st_pre" => "pre_prev_st[pre]".into(),
+                "set_pre" => "pre_set[pre]".into(),
+                "prev_set_pre" => "pre_prev_set[pre]".into(),
+                "st_post" => "post_st[post]".into(),
+                "prev_st_post" => "post_prev_st[post]".into(),
+                "add_to_post" if !adds => return None,
+                "add_to_post_delay" if !adds => return None,
+                "add_to_post" if has_ring => {
+                    format!("{atomic}(&ring[ring_head * n_post + post], {})", args[0])
+                }
+                "add_to_post" => format!("{atomic}(&in_syn[post], {})", args[0]),
+                "add_to_post_delay" if has_ring => format!(
+                    "snn_add_delayed(ring, ring_slots, n_post, ring_head, post, {}, {}, &errors[group])",
+                    args[0], args[1]
+                ),
+                "add_to_post_delay" => {
+                    format!("ATOMIC_MAX_U32(&errors[group], ({}) + 1u)", args[1])
+                }
+                _ => return None,
+            })
+        };
+        let body_code = g.inline(&owner, &sg.wu, method, &FieldNames::synapse(), &env, None)?;
+        let body_code = indent(&body_code, 2);
+        let post_line = if code == SynapseCode::PostSpike {
+            String::new()
+        } else {
+            "        const unsigned int post = ind[syn];\n".into()
+        };
+        let synapse = format!(
+            "{post_line}{}        snn_rng rng = snn_rng_with_block_offset(snn_rng_new(seed, stream, (unsigned int)step, post), pre);\n{body_code}        (void)rng;\n{}",
+            indent(&load, 1),
+            if writes { indent(&store, 1) } else { String::new() },
+        );
+        let mut head = String::from(
+            "    const unsigned int tid = GROUP_ID * LOCAL_SIZE + LOCAL_ID;\n    \
+             (void)t; (void)dt; (void)n_pre; (void)delay;\n",
+        );
+        if queue.is_some() {
+            head.push_str(
+                "    if (step < 1u + (snn_u64)delay) return;\n    \
+                 const unsigned int slot = (unsigned int)((step - 1u - delay) % slots);\n    \
+                 const unsigned int n_spk = spk_cnt[cnt_off + slot];\n",
+            );
+        }
+        if has_ring {
+            head.push_str(
+                "    const unsigned int ring_head = (unsigned int)(step % ring_slots);\n",
+            );
+        }
+        let (body, threads) = match (code, sg.span) {
+            (SynapseCode::PreSpike | SynapseCode::PreEvent, Span::Postsynaptic) => (
+                format!(
+                    "{head}    if (tid >= max_row) return;\n    \
+                     for (unsigned int s = 0; s < n_spk; s++) {{\n        \
+                     const unsigned int pre = spk[slot * n_pre + s];\n        \
+                     if (tid >= row_length[pre]) continue;\n        \
+                     const unsigned int syn = pre * max_row + tid;\n{synapse}    }}\n"
+                ),
+                max_row,
+            ),
+            (SynapseCode::PreSpike | SynapseCode::PreEvent, Span::Presynaptic) => (
+                format!(
+                    "{head}    if (tid >= n_spk) return;\n    \
+                     const unsigned int pre = spk[slot * n_pre + tid];\n    \
+                     const unsigned int len = row_length[pre];\n    \
+                     for (unsigned int k = 0; k < len; k++) {{\n        \
+                     const unsigned int syn = pre * max_row + k;\n{synapse}    }}\n"
+                ),
+                n_pre,
+            ),
+            (SynapseCode::PostSpike, _) => (
+                format!(
+                    "{head}    if (tid >= max_col) return;\n    \
+                     for (unsigned int s = 0; s < n_spk; s++) {{\n        \
+                     const unsigned int post = spk[slot * n_post + s];\n        \
+                     if (tid >= col_length[post]) continue;\n        \
+                     const unsigned int syn = col_ind[post * max_col + tid];\n        \
+                     const unsigned int pre = syn / max_row;\n{synapse}    }}\n"
+                ),
+                gb.columns.map_or(1, |c| c.max_col),
+            ),
+            (SynapseCode::Dynamics, _) => (
+                format!(
+                    "{head}    if (tid >= n_pre * max_row) return;\n    \
+                     const unsigned int syn = tid;\n    \
+                     const unsigned int pre = syn / max_row;\n    \
+                     if (syn - pre * max_row >= row_length[pre]) return;\n    \
+                     {{\n{synapse}    }}\n"
+                ),
+                n_pre * max_row,
+            ),
+        };
+        let kernel = g.emit(code.base(), &params, &body);
+        Ok(Launch {
+            kernel,
+            threads,
+            args: params.args,
+        })
+    }
 }
 
 /// `snn_add_delayed`: adds to the ring slot `delay` steps ahead, or flags an overflow.
@@ -937,7 +1511,14 @@ fn neuron_kernel(
         params.buffer(CType::U32, "rec", rec);
         params.push("unsigned int rec_chunk".into(), ArgSpec::U32(chunk));
     }
-    g.const_params(&pop.part, &owner, "nc", "ne_", &mut params);
+    g.const_params(
+        &pop.part,
+        &owner,
+        "nc",
+        "ne_",
+        &mut params,
+        Some(EgpPart::Population(pi)),
+    );
     let (n_load, n_store) = g.var_registers(&pop.part, "n_", "nv", "i", &mut params, &pb.vars);
 
     let mut body = String::new();
@@ -1001,6 +1582,7 @@ fn neuron_kernel(
             &format!("p{k}"),
             &gb.psm_vars[1..],
             &mut params,
+            None,
         );
         body.push_str(&part.load);
         let store = &part.store;
@@ -1034,6 +1616,7 @@ fn neuron_kernel(
             &format!("c{k}"),
             &sources[si],
             &mut params,
+            Some(EgpPart::CurrentSource(si)),
         );
         body.push_str(&part.load);
         cs_store.push_str(&part.store);
@@ -1043,12 +1626,7 @@ fn neuron_kernel(
     }
 
     // The neuron update.
-    let names = FieldNames {
-        var: "n_",
-        consts: "nc",
-        egp: "ne_",
-        neuron: "n_",
-    };
+    let names = FieldNames::basic("n_", "nc", "ne_", "n_");
     let neuron_env = |name: &str, _: &[String]| -> Option<String> {
         match name {
             "id" => Some("i".into()),
@@ -1086,9 +1664,9 @@ fn neuron_kernel(
     };
     let _ = write!(
         body,
-        "    {{\n        snn_rng rng = snn_rng_new(seed, stream, (unsigned int)step, i);\n        \
+        "    bool spiked = false;\n    {{\n        snn_rng rng = snn_rng_new(seed, stream, (unsigned int)step, i);\n        \
          bool was_above = false;\n        bool above = false;\n{}{}{}        \
-         if (above && !was_above) {{\n{}            \
+         if (above && !was_above) {{\n            spiked = true;\n{}            \
          const unsigned int slot = (unsigned int)(step % slots);\n            \
          const unsigned int pos = ATOMIC_INC_U32(&spk_cnt[cnt_off + slot]);\n            \
          spk[slot * n + pos] = i;\n{record}        }}\n        (void)rng;\n    }}\n",
@@ -1100,11 +1678,212 @@ fn neuron_kernel(
     body.push_str(&n_store);
     body.push_str(&decays);
     body.push_str(&cs_store);
-    body.push_str("    (void)t; (void)dt; (void)isyn;\n");
+    body.push_str(&neuron_side_code(g, pi, pb, groups, &mut params)?);
+    body.push_str("    (void)t; (void)dt; (void)isyn; (void)spiked;\n");
     let kernel = g.emit("neuron_update", &params, &body);
     Ok(Launch {
         kernel,
         threads: pop.size,
         args: params.args,
     })
+}
+
+/// The neuron kernel's part of weight-update models (step 5 of the
+/// semantics), after the neuron update of population `pi`: the spike
+/// times of a neuron that spiked move, every outgoing group's `pre_spike`
+/// and every incoming group's `post_spike` run on it, then every outgoing
+/// group's `event_threshold` is evaluated and events are queued.
+fn neuron_side_code(
+    g: &mut Generator<'_>,
+    pi: usize,
+    pb: &PopulationBuffers,
+    groups: &[GroupBuffers],
+    params: &mut Params,
+) -> Result<String, GenerateError> {
+    let net = g.net;
+    let scalar_t = g.scalar_type();
+    let mut code = String::new();
+    if let Some(st) = pb.spike_times {
+        params.buffer(scalar_t, "st", st.st);
+        params.buffer(scalar_t, "prev_st", st.prev_st);
+        code.push_str(
+            "    if (spiked) {\n        prev_st[i] = st[i];\n        st[i] = t;\n    }\n",
+        );
+    }
+    let mut outgoing = 0;
+    let mut incoming = 0;
+    for (gi, sg) in net.synapse_groups().iter().enumerate() {
+        let m = sg.wu.model;
+        let gb = &groups[gi];
+        let owner = format!("synapse group `{}` (weight update)", sg.name);
+        if sg.pre.0 as usize == pi && (m.has_method("pre_spike") || m.has_method("event_threshold"))
+        {
+            let k = outgoing;
+            outgoing += 1;
+            let tag = format!("o{k}");
+            params.push(
+                format!("unsigned int {tag}_stream"),
+                ArgSpec::U32(stream_id(StreamPurpose::SynapseSim, gi as u32, 4)),
+            );
+            let consts = format!("{tag}_c");
+            let egp = format!("{tag}_e_");
+            g.const_params(
+                &sg.wu,
+                &owner,
+                &consts,
+                &egp,
+                params,
+                Some(EgpPart::SynapseGroup(gi)),
+            );
+            let prefix = format!("{tag}_");
+            let (load, store) = g.registers(
+                m,
+                FieldKind::PreVar,
+                &prefix,
+                &format!("{tag}_v"),
+                "i",
+                params,
+                &gb.pre_vars,
+            );
+            let set = format!("{tag}_set");
+            let prev_set = format!("{tag}_prev_set");
+            if let Some(e) = gb.events {
+                params.buffer(scalar_t, &set, e.set);
+                params.buffer(scalar_t, &prev_set, e.prev_set);
+            }
+            let side = SideAccess {
+                prefix: &prefix,
+                index: "",
+            };
+            let neuron = SideAccess {
+                prefix: "n_",
+                index: "",
+            };
+            let names = FieldNames {
+                var: &prefix,
+                consts: &consts,
+                egp: &egp,
+                neuron: "n_",
+                pre_var: side,
+                post_var: side,
+                pre_neuron: neuron,
+                post_neuron: neuron,
+            };
+            let (set_c, prev_set_c) = (format!("{set}[i]"), format!("{prev_set}[i]"));
+            let env = |name: &str, _: &[String]| -> Option<String> {
+                Some(match name {
+                    "id_pre" => "i".into(),
+                    "st_pre" => "st[i]".into(),
+                    "prev_st_pre" => "prev_st[i]".into(),
+                    "set_pre" => set_c.clone(),
+                    "prev_set_pre" => prev_set_c.clone(),
+                    _ => return None,
+                })
+            };
+            let _ = write!(code, "    {{\n{}", indent(&load, 1));
+            if m.has_method("pre_spike") {
+                let body = g.inline(&owner, &sg.wu, "pre_spike", &names, &env, None)?;
+                let _ = write!(
+                    code,
+                    "        if (spiked) {{\n            snn_rng rng = snn_rng_new(seed, {tag}_stream, (unsigned int)step, i);\n{}{}            (void)rng;\n        }}\n",
+                    indent(&body, 3),
+                    indent(&store, 2),
+                );
+            }
+            if let Some(q) = gb.events.and_then(|e| e.queue) {
+                params.buffer(CType::U32, &format!("{tag}_ev"), q.spk);
+                params.push(
+                    format!("unsigned int {tag}_ev_off"),
+                    ArgSpec::U32(q.count_offset),
+                );
+                params.push(
+                    format!("unsigned int {tag}_ev_slots"),
+                    ArgSpec::U32(q.slots),
+                );
+                let result = format!("{tag}_event");
+                let body = g.inline(
+                    &owner,
+                    &sg.wu,
+                    "event_threshold",
+                    &names,
+                    &env,
+                    Some(&result),
+                )?;
+                let _ = write!(
+                    code,
+                    "        bool {result} = false;\n{}        if ({result}) {{\n            \
+                     {prev_set}[i] = {set}[i];\n            {set}[i] = t;\n            \
+                     const unsigned int eslot = (unsigned int)(step % {tag}_ev_slots);\n            \
+                     const unsigned int epos = ATOMIC_INC_U32(&spk_cnt[{tag}_ev_off + eslot]);\n            \
+                     {tag}_ev[eslot * n + epos] = i;\n        }}\n",
+                    indent(&body, 2),
+                );
+            }
+            code.push_str("    }\n");
+        }
+        if sg.post.0 as usize == pi && m.has_method("post_spike") {
+            let k = incoming;
+            incoming += 1;
+            let tag = format!("q{k}");
+            params.push(
+                format!("unsigned int {tag}_stream"),
+                ArgSpec::U32(stream_id(StreamPurpose::SynapseSim, gi as u32, 5)),
+            );
+            let consts = format!("{tag}_c");
+            let egp = format!("{tag}_e_");
+            g.const_params(
+                &sg.wu,
+                &owner,
+                &consts,
+                &egp,
+                params,
+                Some(EgpPart::SynapseGroup(gi)),
+            );
+            let prefix = format!("{tag}_");
+            let (load, store) = g.registers(
+                m,
+                FieldKind::PostVar,
+                &prefix,
+                &format!("{tag}_v"),
+                "i",
+                params,
+                &gb.post_vars,
+            );
+            let side = SideAccess {
+                prefix: &prefix,
+                index: "",
+            };
+            let neuron = SideAccess {
+                prefix: "n_",
+                index: "",
+            };
+            let names = FieldNames {
+                var: &prefix,
+                consts: &consts,
+                egp: &egp,
+                neuron: "n_",
+                pre_var: side,
+                post_var: side,
+                pre_neuron: neuron,
+                post_neuron: neuron,
+            };
+            let env = |name: &str, _: &[String]| -> Option<String> {
+                Some(match name {
+                    "id_post" => "i".into(),
+                    "st_post" => "st[i]".into(),
+                    "prev_st_post" => "prev_st[i]".into(),
+                    _ => return None,
+                })
+            };
+            let body = g.inline(&owner, &sg.wu, "post_spike", &names, &env, None)?;
+            let _ = write!(
+                code,
+                "    if (spiked) {{\n        snn_rng rng = snn_rng_new(seed, {tag}_stream, (unsigned int)step, i);\n{}{}{}        (void)rng;\n    }}\n",
+                indent(&load, 1),
+                indent(&body, 2),
+                indent(&store, 1),
+            );
+        }
+    }
+    Ok(code)
 }

@@ -15,11 +15,22 @@
 //! overflows of `add_to_post_delay` are flagged on the device and reported
 //! at the end of [`Simulation::run_steps`] (and of every other call that
 //! synchronises).
+//!
+//! Plasticity: `#[pre_var]` / `#[post_var]`s are initialised like other
+//! variables (init kernels on the device, streams `96 + k` / `112 + k`, or
+//! the host's [`InitialState`]); the column-wise view of groups with
+//! `on_post_spike` is built on the host once, from the connectivity (read
+//! back from the device after device initialisation). Between steps,
+//! `set_egp` writes every device copy of the parameter and
+//! `set_spike_recording` decodes what is pending before switching, so the
+//! device keeps writing bitfields and the steps while off are dropped.
 
 use crate::device::{Arg, Device, DeviceError, LaunchDims};
 use crate::dialect::{program, Dialect};
 use crate::init_kernels::{init_on_device, ModelSnippets};
-use crate::network::{elem_bytes, generate, ArgSpec, BufferSpec, Contents, KernelPlan, BLOCK_SIZE};
+use crate::network::{
+    elem_bytes, generate_with_columns, ArgSpec, BufferSpec, Contents, KernelPlan, BLOCK_SIZE,
+};
 use snn_core::connectivity::SparseConnectivity;
 use snn_core::error::{Error, Result};
 use snn_core::initial::InitialState;
@@ -60,7 +71,43 @@ pub struct BuildTimes {
 struct Recording {
     /// First step whose bitfield has not been decoded yet.
     pulled_until: u64,
+    /// Whether spikes are kept ([`Simulation::set_spike_recording`]); the
+    /// device writes the bitfields either way, and the steps while off are
+    /// dropped when decoded (the state changes only after a pull).
+    on: bool,
     record: SpikeRecord,
+}
+
+/// The column-wise view of a synapse group: `col_length[N_post]`,
+/// `col_ind[N_post * max_col]` (ragged positions, row-major within a column).
+struct Columns {
+    col_length: Vec<u32>,
+    col_ind: Vec<u32>,
+    max_col: u32,
+}
+
+impl Columns {
+    /// Builds the view from ragged rows (`row_length`, `ind` with `stride`).
+    fn new(row_length: &[u32], ind: &[u32], stride: u32, n_post: u32) -> Columns {
+        let mut col_length = vec![0u32; n_post as usize];
+        let positions = || ragged_positions(row_length, stride);
+        for pos in positions() {
+            col_length[ind[pos] as usize] += 1;
+        }
+        let max_col = col_length.iter().copied().max().unwrap_or(0).max(1);
+        let mut col_ind = vec![0u32; n_post as usize * max_col as usize];
+        let mut fill = vec![0u32; n_post as usize];
+        for pos in positions() {
+            let j = ind[pos] as usize;
+            col_ind[j * max_col as usize + fill[j] as usize] = pos as u32;
+            fill[j] += 1;
+        }
+        Columns {
+            col_length,
+            col_ind,
+            max_col,
+        }
+    }
 }
 
 /// A network running on a GPU [`Device`].
@@ -122,11 +169,56 @@ impl<D: Device> GpuSimulation<D> {
         let init_cache_hit = on_device
             .as_ref()
             .and_then(|_| device.last_compile_from_cache());
+        // Column-wise views (groups with `on_post_spike`), built on the host
+        // from the connectivity once.
+        let mut columns: Vec<Option<Columns>> = Vec::new();
+        for (gi, g) in net.synapse_groups().iter().enumerate() {
+            if !g.wu.model.has_method("on_post_spike") {
+                columns.push(None);
+                continue;
+            }
+            let stride = max_rows[gi].max(1);
+            let n_post = net.population(g.post).size;
+            let (lens, ind) = match (&on_device, &on_host) {
+                (Some(state), _) => {
+                    let dg = &state.synapse_groups[gi];
+                    let (Some(rl), Some(ind)) = (&dg.row_length, &dg.ind) else {
+                        return Err(Error::Device {
+                            backend: backend.clone(),
+                            reason: "internal error: connectivity buffers taken".into(),
+                        });
+                    };
+                    let n_pre = net.population(g.pre).size as usize;
+                    let mut lens = vec![0u8; n_pre * 4];
+                    device.read(rl, 0, &mut lens).map_err(dev_err)?;
+                    let mut inds = vec![0u8; n_pre * stride as usize * 4];
+                    device.read(ind, 0, &mut inds).map_err(dev_err)?;
+                    (words(&lens), words(&inds))
+                }
+                (None, Some(state)) => {
+                    let c = &state.synapse_groups[gi].connectivity;
+                    let lens: Vec<u32> =
+                        c.row_ptr.windows(2).map(|w| (w[1] - w[0]) as u32).collect();
+                    let mut ind = vec![0u32; lens.len() * stride as usize];
+                    for (pos, &j) in ragged_positions(&lens, stride).zip(&c.ind) {
+                        ind[pos] = j;
+                    }
+                    (lens, ind)
+                }
+                (None, None) => unreachable!("one initial state"),
+            };
+            columns.push(Some(Columns::new(&lens, &ind, stride, n_post)));
+        }
+        let max_cols: Vec<u32> = columns
+            .iter()
+            .map(|c| c.as_ref().map_or(1, |c| c.max_col))
+            .collect();
         let t1 = Instant::now();
-        let plan = generate(net, &max_rows).map_err(|e| Error::Device {
-            backend: backend.clone(),
-            reason: e.to_string(),
-        })?;
+        let plan =
+            generate_with_columns(net, &max_rows, Some(&max_cols)).map_err(|e| Error::Device {
+                backend: backend.clone(),
+                reason: e.to_string(),
+            })?;
         let source = program(dialect, net.precision(), &plan.source);
         device.compile(&source).map_err(dev_err)?;
         let kernel_cache_hit = match (init_cache_hit, device.last_compile_from_cache()) {
@@ -154,6 +246,20 @@ impl<D: Device> GpuSimulation<D> {
                 }),
                 e => dev_err(e),
             })?;
+            let column_bytes = match spec.contents {
+                Contents::ColLength(gi) => columns[gi]
+                    .as_ref()
+                    .map(|c| bytemuck::cast_slice(&c.col_length).to_vec()),
+                Contents::ColInd(gi) => columns[gi]
+                    .as_ref()
+                    .map(|c| bytemuck::cast_slice(&c.col_ind).to_vec()),
+                _ => None,
+            };
+            if let Some(bytes) = column_bytes {
+                device.write(&buf, 0, &bytes).map_err(dev_err)?;
+                buffers.push(buf);
+                continue;
+            }
             let bytes =
                 initial_bytes(spec, on_host.as_ref(), net.precision()).ok_or_else(|| {
                     Error::Device {
@@ -174,6 +280,7 @@ impl<D: Device> GpuSimulation<D> {
             .map(|p| {
                 p.record_spikes.then(|| Recording {
                     pulled_until: 0,
+                    on: true,
                     record: SpikeRecord::default(),
                 })
             })
@@ -311,7 +418,7 @@ impl<D: Device> GpuSimulation<D> {
         let chunk = self.plan.recording_chunk as u64;
         let dt = self.net.dt();
         let rec = self.recordings[pi].as_mut().expect("recorded population");
-        let mut s = first;
+        let mut s = if rec.on { first } else { self.step };
         while s < self.step {
             // Rows from `s` to the end of the buffer or the current step.
             let row = (s % chunk) as usize;
@@ -397,6 +504,17 @@ fn initial_bytes(
     };
     let init = match &spec.contents {
         Contents::Zero => return Some(None),
+        Contents::NoSpike => {
+            return Some(Some(match p {
+                Precision::F32 => <f32 as snn_core::Real>::NO_SPIKE
+                    .to_ne_bytes()
+                    .repeat(spec.len),
+                Precision::F64 => <f64 as snn_core::Real>::NO_SPIKE
+                    .to_ne_bytes()
+                    .repeat(spec.len),
+            }))
+        }
+        Contents::ColLength(_) | Contents::ColInd(_) => return None,
         Contents::Scalars(v) => return Some(Some(scalars(v))),
         Contents::Words(w) => return Some(Some(bytemuck::cast_slice(w).to_vec())),
         _ => init?,
@@ -409,6 +527,8 @@ fn initial_bytes(
         Contents::CurrentSourceVar { source, var } => {
             init.current_sources[*source][*var].to_bytes()
         }
+        Contents::PreVar { group, var } => init.synapse_groups[*group].pre_vars[*var].to_bytes(),
+        Contents::PostVar { group, var } => init.synapse_groups[*group].post_vars[*var].to_bytes(),
         Contents::SynapseVar { group, var } => {
             let g = &init.synapse_groups[*group];
             let e = elem_bytes(spec.elem);
@@ -427,8 +547,21 @@ fn initial_bytes(
                 .flat_map(|w| ((w[1] - w[0]) as u32).to_ne_bytes())
                 .collect()
         }
-        Contents::Zero | Contents::Scalars(_) | Contents::Words(_) => unreachable!("handled above"),
+        Contents::Zero
+        | Contents::NoSpike
+        | Contents::ColLength(_)
+        | Contents::ColInd(_)
+        | Contents::Scalars(_)
+        | Contents::Words(_) => unreachable!("handled above"),
     }))
+}
+
+/// Native-endian `u32` words of `bytes`.
+fn words(bytes: &[u8]) -> Vec<u32> {
+    bytes
+        .chunks_exact(4)
+        .map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
 }
 
 /// CSR-ordered elements (`e` bytes each) laid out in rows of `stride`.
@@ -617,20 +750,69 @@ impl<D: Device> Simulation for GpuSimulation<D> {
         var: &str,
         values: &[f64],
     ) -> Result<()> {
-        let _ = (source, var, values);
-        Err(Error::InvalidRecording("PLASTICITY-STUB".into()))
+        let si = access::current_source_index(&self.net, source)?;
+        let cs = &self.net.current_sources()[si];
+        let owner = format!("current source `{source}`");
+        let k = var_index(&cs.part, owner.clone(), var)?;
+        check_len(
+            owner,
+            format!("the values of variable `{var}`"),
+            self.net.population(cs.target).size as usize,
+            values.len(),
+        )?;
+        let ty = cs.part.model.nth(FieldKind::Var, k).expect("index").ty;
+        let mut arr = VarArray::zeros(ty, self.net.precision(), values.len());
+        for (i, &v) in values.iter().enumerate() {
+            arr.set_f64(i, v);
+        }
+        self.write_var(self.plan.current_sources[si][k], &arr)
     }
     fn neuron_side_var_values(&self, group: &str, side: Side, var: &str) -> Result<Vec<f64>> {
-        let _ = (group, side, var);
-        Err(Error::InvalidRecording("PLASTICITY-STUB".into()))
+        let (gi, k) = access::side_var_index(&self.net, group, side, var)?;
+        let m = self.net.synapse_groups()[gi].wu.model;
+        let gb = &self.plan.groups[gi];
+        let (kind, id) = match side {
+            Side::Pre => (FieldKind::PreVar, gb.pre_vars[k]),
+            Side::Post => (FieldKind::PostVar, gb.post_vars[k]),
+        };
+        let ty = m.nth(kind, k).expect("index").ty;
+        Ok(self.read_var(id, ty)?.to_f64())
     }
     fn set_egp(&mut self, owner: EgpOwner<'_>, egp: &str, values: &[f64]) -> Result<()> {
-        let _ = (owner, egp, values);
-        Err(Error::InvalidRecording("PLASTICITY-STUB".into()))
+        let (part, k) = access::egp_slot(&self.net, &owner, egp, values)?;
+        let bytes: Vec<u8> = match self.net.precision() {
+            Precision::F32 => values
+                .iter()
+                .flat_map(|&x| (x as f32).to_ne_bytes())
+                .collect(),
+            Precision::F64 => values.iter().flat_map(|&x| x.to_ne_bytes()).collect(),
+        };
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let targets: Vec<usize> = self
+            .plan
+            .egp_buffers
+            .iter()
+            .filter(|(o, e, _)| *o == part && *e == k)
+            .map(|&(_, _, id)| id)
+            .collect();
+        for id in targets {
+            self.device
+                .write(&self.buffers[id], 0, &bytes)
+                .map_err(|e| self.dev_err(e))?;
+        }
+        Ok(())
     }
     fn set_spike_recording(&mut self, population: PopulationRef, on: bool) -> Result<()> {
-        let _ = (population, on);
-        Err(Error::InvalidRecording("PLASTICITY-STUB".into()))
+        let pi = self.net.population_id(population)?.0 as usize;
+        if self.recordings[pi].is_none() {
+            return Err(access::not_recorded(&self.net, pi));
+        }
+        // Decode what was recorded under the current state first.
+        self.pull_spikes(pi)?;
+        self.recordings[pi].as_mut().expect("recorded").on = on;
+        Ok(())
     }
 }
 

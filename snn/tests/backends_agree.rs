@@ -21,6 +21,8 @@ mod common;
 use common::add_source;
 use snn::prelude::*;
 use snn::testing::TestBackend;
+use snn_core::model::FieldKind;
+use snn_core::sim::{EgpOwner, Side};
 
 fn lif(v_thresh: f64) -> Lif {
     Lif {
@@ -273,4 +275,558 @@ fn device_and_host_initialisation_on_opencl() {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// Plasticity
+// ---------------------------------------------------------------------------
+
+/// Plasticity in exact arithmetic, using every weight-update method and
+/// view: integer-valued traces counted from spike-time windows, weight
+/// steps of 1/32 and 1/16 (so every input sum is exact in any order), event
+/// counters, and synapse dynamics reading the postsynaptic neuron. No
+/// transcendental function runs, so every backend must equal the CPU bit
+/// for bit.
+#[snn::weight_update_model]
+pub struct ExactPlastic {
+    #[param]
+    pub a_plus: Scalar,
+    #[param]
+    pub a_minus: Scalar,
+    #[param]
+    pub w_max: Scalar,
+    #[var]
+    g: Scalar,
+    #[var]
+    events: Scalar,
+    #[var]
+    event_time: Scalar,
+    #[var]
+    hot: Scalar,
+    #[pre_var]
+    x: Scalar,
+    #[pre_var]
+    pre_count: u32,
+    #[post_var]
+    y: Scalar,
+    #[pre_neuron_var(v)]
+    v_pre: Scalar,
+    #[post_neuron_var(v)]
+    v_post: Scalar,
+    #[egp]
+    gate: Scalar,
+}
+
+#[snn::weight_update_model]
+impl ExactPlastic {
+    fn on_pre_spike(&mut self, env: &mut WeightUpdateEnv) {
+        env.add_to_post(self.g);
+        if env.st_pre() - env.st_post() < 15.0 {
+            self.g = (self.g - self.a_minus * self.y).max(0.0);
+        }
+    }
+    fn on_post_spike(&mut self, env: &mut WeightUpdateEnv) {
+        if env.st_post() - env.st_pre() < 15.0 {
+            self.g = (self.g + self.a_plus * self.x).min(self.w_max);
+        }
+    }
+    fn on_pre_event(&mut self, env: &mut WeightUpdateEnv) {
+        self.events += 1.0;
+        self.event_time = env.set_pre() - env.prev_set_pre().max(-1.0);
+        env.add_to_post(0.25);
+    }
+    fn synapse_dynamics(&mut self, env: &mut WeightUpdateEnv) {
+        if self.v_post > -61.0 && self.v_pre > -62.0 {
+            self.hot += 1.0;
+        }
+    }
+    fn event_threshold(&self, env: &WeightUpdateEnv) -> bool {
+        self.gate[0] > 0.5 || (self.v_pre > -64.0 && self.x > 1.5)
+    }
+    fn pre_spike(&mut self, env: &mut WeightUpdateEnv) {
+        self.pre_count += 1;
+        if env.st_pre() - env.prev_st_pre() < 20.0 {
+            self.x = (self.x + 1.0).min(4.0);
+        } else {
+            self.x = 1.0;
+        }
+    }
+    fn post_spike(&mut self, env: &mut WeightUpdateEnv) {
+        if env.st_post() - env.prev_st_post() < 20.0 {
+            self.y = (self.y + 1.0).min(4.0);
+        } else {
+            self.y = 1.0;
+        }
+    }
+}
+
+fn stdp_additive() -> StdpAdditive {
+    StdpAdditive {
+        tau_plus: 16.8,
+        tau_minus: 33.7,
+        a_plus: 0.1,
+        a_minus: 0.12,
+        w_min: 0.0,
+        w_max: 4.0,
+    }
+}
+
+/// Spike steps of a source of `n` neurons over `steps` steps, at most one
+/// spike per step in the whole population (so that every target receives
+/// at most one input per step and sums of plastic, inexact weights cannot
+/// depend on the order of atomic additions): step `k` belongs to neuron
+/// `k % n`, which spikes in it with probability `p`.
+fn one_spike_per_step(n: u32, p: f64, steps: u64, seed: u32) -> Vec<Vec<u64>> {
+    let mut out = vec![Vec::new(); n as usize];
+    let mut rng = snn::rng::RngStream::new(11, seed, 0, 0);
+    for k in 0..steps {
+        if rng.uniform::<f64>() < p {
+            out[(k % n as u64) as usize].push(k);
+        }
+    }
+    out
+}
+
+/// Runs `drive` (which steps the simulation, possibly changing it between
+/// steps) on the CPU and on `backend`, then asserts equal spikes, and
+/// neuron variables, synapse variables of `groups` and their pre/post
+/// variables equal (`tolerance: None`) or within a relative `tolerance`
+/// (models computing `exp` at run time: PoCL's `exp` differs from glibc's
+/// in the last ulp for about 10 % of arguments, measured).
+fn assert_same_plastic(
+    backend: TestBackend,
+    net: &Network,
+    groups: &[&str],
+    tolerance: Option<f64>,
+    drive: &dyn Fn(&mut dyn Simulation),
+) -> Option<(Box<dyn Simulation>, CpuSimulation)> {
+    let mut gpu = backend.build(net)?;
+    let mut cpu = CpuSimulation::new(net).unwrap();
+    drive(&mut cpu);
+    drive(&mut *gpu);
+    let name = backend.name();
+    let same = |a: &[f64], b: &[f64], what: &str| match tolerance {
+        None => assert_eq!(a, b, "{what} differs on {name}"),
+        Some(tol) => {
+            assert_eq!(a.len(), b.len(), "{what}: lengths differ on {name}");
+            for (k, (x, y)) in a.iter().zip(b).enumerate() {
+                assert!(
+                    (x - y).abs() <= tol * x.abs().max(1.0),
+                    "{what}[{k}] differs on {name}: {x} (CPU) vs {y}"
+                );
+            }
+        }
+    };
+    for p in net.populations().iter().filter(|p| p.record_spikes) {
+        let a = cpu.spikes(p.name.as_str().into()).unwrap();
+        let b = gpu.spikes(p.name.as_str().into()).unwrap();
+        assert_eq!(a, b, "population `{}`: spikes differ on {name}", p.name);
+    }
+    for p in net.populations() {
+        for var in p.part.model.var_names() {
+            let a = cpu.var_values(p.name.as_str().into(), var).unwrap();
+            let b = gpu.var_values(p.name.as_str().into(), var).unwrap();
+            same(&a, &b, &format!("population `{}`: `{var}`", p.name));
+        }
+    }
+    for &g in groups {
+        assert_eq!(cpu.connectivity(g).unwrap(), gpu.connectivity(g).unwrap());
+        let desc = &net.synapse_groups()[net.synapse_group_id(g).unwrap().0 as usize];
+        let m = desc.wu.model;
+        for var in m.var_names() {
+            let a = cpu.synapse_var_values(g, var).unwrap();
+            let b = gpu.synapse_var_values(g, var).unwrap();
+            same(&a, &b, &format!("group `{g}`: synapse variable `{var}`"));
+        }
+        for (side, kind) in [
+            (Side::Pre, FieldKind::PreVar),
+            (Side::Post, FieldKind::PostVar),
+        ] {
+            for f in m.fields_of(kind) {
+                let a = cpu.neuron_side_var_values(g, side, f.name).unwrap();
+                let b = gpu.neuron_side_var_values(g, side, f.name).unwrap();
+                same(
+                    &a,
+                    &b,
+                    &format!("group `{g}`: {side:?} variable `{}`", f.name),
+                );
+            }
+        }
+    }
+    Some((gpu, cpu))
+}
+
+snn::backend_tests! {
+    fn stdp_pair_closed_form(backend) {
+        // Two spike sources, all-to-all StdpAdditive: every pairing and
+        // every weight change follows from the spike times alone (an
+        // independent f64 reference of the semantics: synapse code at
+        // step s sees the spike times as of the end of step s - 1;
+        // on_pre_spike runs before on_post_spike).
+        let pre_steps = vec![vec![10, 40, 41], vec![25, 60]];
+        let post_steps = vec![vec![20, 40, 70], vec![5]];
+        let mut net = Network::new(0.5).unwrap();
+        net.set_precision(Precision::F64);
+        let pre = add_source(&mut net, "Pre", &pre_steps);
+        let post = add_source(&mut net, "Post", &post_steps);
+        let m = stdp_additive();
+        net.add_synapse_group("S", pre, post, m.clone(), DeltaCurr)
+            .connectivity(Connectivity::AllToAll { autapses: true })
+            .wu_init("g", 1.0)
+            .pre_init("x", 0.0)
+            .post_init("y", 0.0)
+            .build()
+            .unwrap();
+        let Some(mut sim) = backend.build(&net) else { return };
+        let steps = 100u64;
+        sim.run_steps(steps).unwrap();
+
+        // The reference.
+        let dt = 0.5;
+        let none = -f64::MAX;
+        let (mut st_pre, mut prev_pre) = (vec![none; 2], vec![none; 2]);
+        let (mut st_post, mut prev_post) = (vec![none; 2], vec![none; 2]);
+        let (mut x, mut y) = (vec![0.0f64; 2], vec![0.0f64; 2]);
+        let mut g = vec![1.0f64; 4];
+        let spiked = |s: &[Vec<u64>], k: u64| -> Vec<usize> {
+            (0..s.len()).filter(|&i| s[i].contains(&k)).collect()
+        };
+        for s in 0..steps {
+            if s >= 1 {
+                for i in spiked(&pre_steps, s - 1) {
+                    for j in 0..2 {
+                        let yy = y[j] * (-(st_pre[i] - st_post[j]) / m.tau_minus).exp();
+                        g[i * 2 + j] = (g[i * 2 + j] - m.a_minus * yy).max(m.w_min).min(m.w_max);
+                    }
+                }
+                for j in spiked(&post_steps, s - 1) {
+                    for i in 0..2 {
+                        let xx = x[i] * (-(st_post[j] - st_pre[i]) / m.tau_plus).exp();
+                        g[i * 2 + j] = (g[i * 2 + j] + m.a_plus * xx).max(m.w_min).min(m.w_max);
+                    }
+                }
+            }
+            let t = s as f64 * dt;
+            for i in spiked(&pre_steps, s) {
+                prev_pre[i] = st_pre[i];
+                st_pre[i] = t;
+                x[i] = x[i] * (-(st_pre[i] - prev_pre[i]) / m.tau_plus).exp() + 1.0;
+            }
+            for j in spiked(&post_steps, s) {
+                prev_post[j] = st_post[j];
+                st_post[j] = t;
+                y[j] = y[j] * (-(st_post[j] - prev_post[j]) / m.tau_minus).exp() + 1.0;
+            }
+        }
+        let close = |a: &[f64], b: &[f64], what: &str| {
+            assert_eq!(a.len(), b.len());
+            for (p, q) in a.iter().zip(b) {
+                // Device exp may differ from glibc's in the last ulp.
+                assert!((p - q).abs() <= 1e-12 * q.abs().max(1.0), "{what}: {a:?} vs reference {b:?}");
+            }
+        };
+        close(&sim.synapse_var_values("S", "g").unwrap(), &g, "g");
+        close(&sim.neuron_side_var_values("S", Side::Pre, "x").unwrap(), &x, "x");
+        close(&sim.neuron_side_var_values("S", Side::Post, "y").unwrap(), &y, "y");
+        assert!(g.iter().all(|&w| w != 1.0), "every synapse changed: {g:?}");
+    }
+
+    fn exact_plasticity_every_method(backend) {
+        // Src (one spike per step) -> Mid (LIF, static weights of 1/4) ->
+        // Dst (LIF, ExactPlastic, recurrent ExactPlastic inside Dst too),
+        // with a gate opened from the host for one step.
+        for precision in [Precision::F32, Precision::F64] {
+            for span in [Span::Postsynaptic, Span::Presynaptic] {
+                let steps = 2500;
+                let mut net = Network::new(0.5).unwrap();
+                net.set_precision(precision);
+                let src = add_source(&mut net, "Src", &one_spike_per_step(40, 0.8, steps, 3));
+                let mid = net
+                    .add_population("Mid", 30, lif(-62.0))
+                    .init("v", VarInit::uniform(-70.0, -62.0))
+                    .init("refrac_time", 0.0)
+                    .record_spikes(true)
+                    .build()
+                    .unwrap();
+                let dst = net
+                    .add_population("Dst", 20, lif(-58.0))
+                    .init("v", VarInit::uniform(-70.0, -58.0))
+                    .init("refrac_time", 0.0)
+                    .record_spikes(true)
+                    .build()
+                    .unwrap();
+                net.add_synapse_group("SrcMid", src, mid, StaticPulse, DeltaCurr)
+                    .connectivity(Connectivity::FixedProbability { p: 0.5, autapses: true })
+                    .wu_init("g", 3.0)
+                    .build()
+                    .unwrap();
+                let model = ExactPlastic { a_plus: 1.0 / 32.0, a_minus: 1.0 / 8.0, w_max: 6.0 };
+                for (name, pre, post, p) in [("MidDst", mid, dst, 0.3), ("DstDst", dst, dst, 0.1)] {
+                    net.add_synapse_group(name, pre, post, model.clone(), ExpCurr { tau: 4.0 })
+                        .connectivity(Connectivity::FixedProbability { p, autapses: false })
+                        .wu_init("g", 2.0)
+                        .wu_init("events", 0.0)
+                        .wu_init("event_time", 0.0)
+                        .wu_init("hot", 0.0)
+                        .wu_egp("gate", vec![0.0])
+                        .pre_init("x", 0.0)
+                        .pre_init("pre_count", 0.0)
+                        .post_init("y", VarInit::Values((0..20).map(|i| (i % 3) as f64).collect()))
+                        .span(span)
+                        .build()
+                        .unwrap();
+                }
+                let drive = |sim: &mut dyn Simulation| {
+                    sim.run_steps(1000).unwrap();
+                    sim.set_egp(EgpOwner::SynapseGroup("MidDst"), "gate", &[1.0]).unwrap();
+                    sim.step().unwrap();
+                    sim.set_egp(EgpOwner::SynapseGroup("MidDst"), "gate", &[0.0]).unwrap();
+                    sim.run_steps(steps - 1001).unwrap();
+                };
+                let groups = ["MidDst", "DstDst"];
+                let Some((mut gpu, _)) = assert_same_plastic(backend, &net, &groups, None, &drive)
+                else {
+                    return;
+                };
+                let what = format!("{precision:?} {span:?}");
+                for p in ["Mid", "Dst"] {
+                    let n = gpu.spikes(p.into()).unwrap().len();
+                    assert!(n > 200, "{what}: too few `{p}` spikes: {n}");
+                }
+                let g = gpu.synapse_var_values("MidDst", "g").unwrap();
+                assert!(g.iter().any(|&w| w != 2.0), "{what}: plasticity changed weights");
+                let events = gpu.synapse_var_values("MidDst", "events").unwrap();
+                assert!(events.iter().all(|&e| e >= 1.0), "{what}: the gate reached every synapse");
+                assert!(events.iter().any(|&e| e > 1.0), "{what}: threshold events");
+                let hot = gpu.synapse_var_values("DstDst", "hot").unwrap();
+                assert!(hot.iter().any(|&h| h > 0.0), "{what}: synapse dynamics ran");
+            }
+        }
+    }
+
+    fn stdp_network(backend) {
+        // Plastic inputs into LIF and Izhikevich neurons, both precisions,
+        // both spans; the targets' spikes drive potentiation.
+        for precision in [Precision::F32, Precision::F64] {
+            for span in [Span::Postsynaptic, Span::Presynaptic] {
+                let steps = 3000;
+                let mut net = Network::new(0.5).unwrap();
+                net.set_precision(precision);
+                let src = add_source(&mut net, "Src", &one_spike_per_step(40, 0.6, steps, 1));
+                let lif_pop = net
+                    .add_population("LIF", 16, lif(-60.0))
+                    .init("v", VarInit::uniform(-70.0, -60.0))
+                    .init("refrac_time", 0.0)
+                    .record_spikes(true)
+                    .build()
+                    .unwrap();
+                let izh = net
+                    .add_population(
+                        "Izh",
+                        12,
+                        Izhikevich { a: 0.02, b: 0.2, c: -65.0, d: 8.0 },
+                    )
+                    .init("v", -65.0)
+                    .init("u", -13.0)
+                    .record_spikes(true)
+                    .build()
+                    .unwrap();
+                net.add_synapse_group("SrcLIF", src, lif_pop, stdp_additive(), DeltaCurr)
+                    .connectivity(Connectivity::FixedProbability { p: 0.5, autapses: true })
+                    .wu_init("g", VarInit::uniform(1.0, 3.0))
+                    .pre_init("x", 0.0)
+                    .post_init("y", 0.0)
+                    .span(span)
+                    .build()
+                    .unwrap();
+                net.add_synapse_group(
+                    "SrcIzh",
+                    src,
+                    izh,
+                    StdpMultiplicative {
+                        tau_plus: 20.0,
+                        tau_minus: 20.0,
+                        a_plus: 0.05,
+                        a_minus: 0.06,
+                        w_min: 0.0,
+                        w_max: 20.0,
+                    },
+                    DeltaCurr,
+                )
+                .connectivity(Connectivity::FixedProbability { p: 0.4, autapses: true })
+                .wu_init("g", VarInit::uniform(6.0, 14.0))
+                .pre_init("x", 0.0)
+                .post_init("y", VarInit::uniform(0.0, 1.0))
+                .span(span)
+                .build()
+                .unwrap();
+                let drive = |sim: &mut dyn Simulation| sim.run_steps(steps).unwrap();
+                let groups = ["SrcLIF", "SrcIzh"];
+                let tol = Some(if precision == Precision::F32 { 1e-4 } else { 1e-10 });
+                let Some((mut gpu, _)) = assert_same_plastic(backend, &net, &groups, tol, &drive)
+                else {
+                    return;
+                };
+                for p in ["LIF", "Izh"] {
+                    let n = gpu.spikes(p.into()).unwrap().len();
+                    assert!(n > 100, "{precision:?} {span:?}: too few `{p}` spikes: {n}");
+                }
+            }
+        }
+    }
+
+    fn dopamine_stdp_with_egp(backend) {
+        // DopamineStdp: a dopamine delivery through the extra global
+        // parameter (spike-like events of every presynaptic neuron in one
+        // step) in the middle of the run.
+        for precision in [Precision::F32, Precision::F64] {
+            let steps = 1500;
+            let mut net = Network::new(1.0).unwrap();
+            net.set_precision(precision);
+            let src = add_source(&mut net, "Src", &one_spike_per_step(30, 0.7, steps, 2));
+            let izh = net
+                .add_population("Izh", 10, Izhikevich { a: 0.02, b: 0.2, c: -65.0, d: 8.0 })
+                .init("v", -65.0)
+                .init("u", -13.0)
+                .record_spikes(true)
+                .build()
+                .unwrap();
+            net.add_synapse_group(
+                "DA",
+                src,
+                izh,
+                DopamineStdp {
+                    tau_plus: 20.0,
+                    tau_minus: 20.0,
+                    tau_c: 1000.0,
+                    tau_d: 200.0,
+                    a_plus: 0.1,
+                    a_minus: 0.15,
+                    d_amount: 0.5,
+                    w_min: 0.0,
+                    w_max: 20.0,
+                },
+                DeltaCurr,
+            )
+            .connectivity(Connectivity::FixedProbability { p: 0.5, autapses: true })
+            .wu_init("g", 10.0)
+            .wu_init("c", 0.0)
+            .wu_init("t_last", 0.0)
+            .wu_egp("inject_dopamine", vec![0.0])
+            .build()
+            .unwrap();
+            let drive = |sim: &mut dyn Simulation| {
+                sim.run_steps(700).unwrap();
+                sim.set_egp(EgpOwner::SynapseGroup("DA"), "inject_dopamine", &[1.0]).unwrap();
+                sim.step().unwrap();
+                sim.set_egp(EgpOwner::SynapseGroup("DA"), "inject_dopamine", &[0.0]).unwrap();
+                sim.run_steps(steps - 701).unwrap();
+            };
+            let tol = Some(if precision == Precision::F32 { 1e-4 } else { 1e-10 });
+            let Some((mut gpu, _)) = assert_same_plastic(backend, &net, &["DA"], tol, &drive) else {
+                return;
+            };
+            assert!(gpu.spikes("Izh".into()).unwrap().len() > 100);
+            // The delivery reached every synapse: the ones updated by no
+            // spike since have t_last at the event time (700 ms).
+            let t_last = gpu.synapse_var_values("DA", "t_last").unwrap();
+            assert!(t_last.iter().all(|&t| t > 0.0));
+        }
+    }
+
+    fn host_updates_between_steps(backend) {
+        // set_current_source_var_values and set_spike_recording: equal to
+        // the CPU, nothing recorded is lost, steps while off are dropped.
+        let mut net = Network::new(0.5).unwrap();
+        let p = net
+            .add_population("LIF", 20, lif(-60.0))
+            .init("v", VarInit::uniform(-70.0, -60.0))
+            .init("refrac_time", 0.0)
+            .record_spikes(true)
+            .build()
+            .unwrap();
+        net.add_current_source(
+            "Noise",
+            p,
+            PoissonExp { weight: 1.0, tau_syn: 2.0, rate: 0.0 },
+        )
+        .init("current", 0.0)
+        .build()
+        .unwrap();
+        let drive = |sim: &mut dyn Simulation| {
+            sim.run_steps(100).unwrap();
+            let current: Vec<f64> = (0..20).map(|i| 20.0 + i as f64).collect();
+            sim.set_current_source_var_values("Noise", "current", &current).unwrap();
+            sim.run_steps(150).unwrap();
+            sim.set_spike_recording("LIF".into(), false).unwrap();
+            sim.set_current_source_var_values("Noise", "current", &current).unwrap();
+            sim.run_steps(200).unwrap();
+            sim.set_spike_recording("LIF".into(), true).unwrap();
+            sim.set_current_source_var_values("Noise", "current", &current).unwrap();
+            sim.run_steps(150).unwrap();
+        };
+        let Some((mut gpu, _)) = assert_same_plastic(backend, &net, &[], None, &drive) else {
+            return;
+        };
+        let s = gpu.spikes("LIF".into()).unwrap();
+        assert!(!s.is_empty());
+        assert!(s.times.iter().any(|&t| t < 125.0), "spikes before the pause are kept");
+        assert!(s.times.iter().all(|&t| !(125.0..225.0).contains(&t)), "none while off");
+        assert!(s.times.iter().any(|&t| t >= 225.0), "spikes after the pause");
+        assert_eq!(
+            gpu.current_source_var_values("Noise", "current").unwrap().len(),
+            20
+        );
+    }
+}
+
+/// A plastic network (pre/post variables, column-wise view, events)
+/// initialised on the host and on the device runs identically on OpenCL.
+#[test]
+fn plastic_network_host_and_device_initialisation_on_opencl() {
+    use snn::GpuSimulation;
+    use snn_kernels::dialect::Dialect;
+    use snn_kernels::runtime::InitOn;
+    use snn_opencl_host::{DeviceSelection, OpenClDevice};
+    if !TestBackend::OpenCl.check() {
+        return;
+    }
+    let steps = 800;
+    let mut net = Network::new(0.5).unwrap();
+    let src = add_source(&mut net, "Src", &one_spike_per_step(20, 0.8, steps, 4));
+    let dst = net
+        .add_population("Dst", 15, lif(-60.0))
+        .init("v", VarInit::uniform(-70.0, -60.0))
+        .init("refrac_time", 0.0)
+        .record_spikes(true)
+        .build()
+        .unwrap();
+    net.add_synapse_group("S", src, dst, stdp_additive(), DeltaCurr)
+        .connectivity(Connectivity::FixedProbability {
+            p: 0.5,
+            autapses: true,
+        })
+        .wu_init("g", VarInit::uniform(2.0, 4.0))
+        .pre_init("x", VarInit::uniform(0.0, 1.0))
+        .post_init("y", VarInit::uniform(0.0, 1.0))
+        .build()
+        .unwrap();
+    let mut results = Vec::new();
+    for init_on in [InitOn::Device, InitOn::Host] {
+        let dev = OpenClDevice::new(DeviceSelection::Any).unwrap();
+        let mut gpu = GpuSimulation::with_init(dev, &net, Dialect::OpenCl, init_on).unwrap();
+        gpu.run_steps(steps).unwrap();
+        results.push((
+            gpu.spikes("Dst".into()).unwrap(),
+            gpu.synapse_var_values("S", "g").unwrap(),
+            gpu.neuron_side_var_values("S", Side::Pre, "x").unwrap(),
+            gpu.neuron_side_var_values("S", Side::Post, "y").unwrap(),
+        ));
+    }
+    assert!(
+        results[0].0.len() > 20,
+        "too few spikes: {}",
+        results[0].0.len()
+    );
+    assert_eq!(results[0], results[1]);
 }

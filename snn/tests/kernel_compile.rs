@@ -25,6 +25,31 @@ fn lif() -> Lif {
     }
 }
 
+fn stdp_additive() -> StdpAdditive {
+    StdpAdditive {
+        tau_plus: 20.0,
+        tau_minus: 20.0,
+        a_plus: 0.01,
+        a_minus: 0.012,
+        w_min: 0.0,
+        w_max: 1.0,
+    }
+}
+
+fn dopamine_stdp() -> DopamineStdp {
+    DopamineStdp {
+        tau_plus: 20.0,
+        tau_minus: 20.0,
+        tau_c: 1000.0,
+        tau_d: 200.0,
+        a_plus: 0.1,
+        a_minus: 0.15,
+        d_amount: 0.5,
+        w_min: 0.0,
+        w_max: 4.0,
+    }
+}
+
 /// The network of `examples/izhikevich.rs`.
 fn izhikevich_example() -> Network {
     let mut net = Network::new(0.1).unwrap();
@@ -134,6 +159,59 @@ fn all_builtins(precision: Precision) -> Network {
     .wu_init("g", 0.01)
     .build()
     .unwrap();
+    // Plasticity: pre/post variables, spike times, the column-wise view,
+    // spike-like events driven by an extra global parameter.
+    net.add_synapse_group(
+        "LIF_LIF_STDP",
+        lif,
+        lif,
+        stdp_additive(),
+        ExpCurr { tau: 5.0 },
+    )
+    .connectivity(Connectivity::FixedProbability {
+        p: 0.1,
+        autapses: false,
+    })
+    .wu_init("g", 0.1)
+    .pre_init("x", 0.0)
+    .post_init("y", 0.0)
+    .build()
+    .unwrap();
+    net.add_synapse_group(
+        "Izh_LIF_STDP",
+        izh,
+        lif,
+        StdpMultiplicative {
+            tau_plus: 20.0,
+            tau_minus: 20.0,
+            a_plus: 0.01,
+            a_minus: 0.012,
+            w_min: 0.0,
+            w_max: 1.0,
+        },
+        DeltaCurr,
+    )
+    .connectivity(Connectivity::FixedNumberPost {
+        n: 10,
+        autapses: true,
+    })
+    .span(Span::Presynaptic)
+    .wu_init("g", VarInit::uniform(0.0, 0.5))
+    .pre_init("x", 0.0)
+    .post_init("y", VarInit::uniform(0.0, 1.0))
+    .build()
+    .unwrap();
+    net.add_synapse_group("Poisson_Izh_DA", poisson, izh, dopamine_stdp(), DeltaCurr)
+        .connectivity(Connectivity::FixedProbability {
+            p: 0.1,
+            autapses: true,
+        })
+        .wu_init("g", 0.5)
+        .wu_init("c", 0.0)
+        .wu_init("t_last", 0.0)
+        .wu_egp("inject_dopamine", vec![0.0])
+        .build()
+        .unwrap();
     net.add_current_source("Noise", lif, GaussianNoise { mean: 0.1, sd: 0.5 })
         .build()
         .unwrap();

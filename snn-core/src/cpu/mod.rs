@@ -18,7 +18,7 @@ pub(crate) mod runners;
 use crate::connectivity::SparseConnectivity;
 use crate::error::{Error, Result};
 use crate::initial::InitialState;
-use crate::model::{EgpRef, FieldKind};
+use crate::model::{EgpRef, FieldKind, ModelDesc};
 use crate::network::{ModelPart, Network, PopulationRef, VarRecordingId};
 use crate::real::{Precision, Real};
 use crate::recording::{SpikeRecord, SpikeRecorder};
@@ -27,11 +27,15 @@ use crate::sim::{access, EgpOwner, RecordedVar, Side, Simulation};
 use crate::var::{VarArray, VarSlice, VarSliceMut};
 use access::{check_len, var_index};
 use rayon::prelude::*;
-use runners::{CpuReal, ElementArgs, StepInfo, SynapseArgs};
+use runners::{ColView, CpuReal, ElementArgs, SideArgs, SideCode, StepInfo, SynapseArgs, TimeSrc};
 
 /// Neurons per block (a multiple of 32, at most 65,536 so block-relative
 /// synapse targets fit in `u16`).
 pub const BLOCK_SIZE: u32 = 4096;
+
+/// Work (neurons plus synapses / 64) from which a step runs its blocks in
+/// parallel.
+const PARALLEL_MIN_WORK: u64 = 8192;
 
 /// A network instantiated on the CPU.
 ///
@@ -72,6 +76,20 @@ impl CpuSimulation {
         };
         Ok(CpuSimulation { inner })
     }
+
+    /// Whether a step updates the blocks in parallel (rayon) or one after
+    /// the other in the calling thread. Chosen at build from the amount of
+    /// work (small networks run in the calling thread, where a parallel
+    /// dispatch per step would cost more than it saves); results are the
+    /// same either way.
+    pub fn parallel(&self) -> bool {
+        dispatch!(&self.inner, s => s.parallel)
+    }
+
+    /// Overrides [`parallel`](Self::parallel) (e.g. to compare timings).
+    pub fn set_parallel(&mut self, parallel: bool) {
+        dispatch!(&mut self.inner, s => s.parallel = parallel && s.blocks.len() > 1)
+    }
 }
 
 /// The spike queue of a population: `slots` lists of spiking neuron ids,
@@ -97,17 +115,108 @@ struct PopConsts<S> {
     stream: u32,
 }
 
+/// Which weight-update methods a model defines (checked once at build).
+#[derive(Clone, Copy, Debug, Default)]
+struct WuCode {
+    on_pre_spike: bool,
+    on_pre_event: bool,
+    on_post_spike: bool,
+    synapse_dynamics: bool,
+    pre_spike: bool,
+    post_spike: bool,
+    event_threshold: bool,
+}
+
+impl WuCode {
+    fn of(m: &ModelDesc) -> WuCode {
+        WuCode {
+            on_pre_spike: m.has_method("on_pre_spike"),
+            // Events exist only with a threshold.
+            on_pre_event: m.has_method("on_pre_event") && m.has_method("event_threshold"),
+            on_post_spike: m.has_method("on_post_spike"),
+            synapse_dynamics: m.has_method("synapse_dynamics"),
+            pre_spike: m.has_method("pre_spike"),
+            post_spike: m.has_method("post_spike"),
+            event_threshold: m.has_method("event_threshold"),
+        }
+    }
+}
+
+/// Synapse code methods of weight-update models.
+const SYNAPSE_METHODS: [&str; 4] = [
+    "on_pre_spike",
+    "on_pre_event",
+    "on_post_spike",
+    "synapse_dynamics",
+];
+/// The spike and event times of [`crate::model::SpikeTimes`].
+const TIME_NAMES: [&str; 6] = [
+    "st_pre",
+    "prev_st_pre",
+    "set_pre",
+    "prev_set_pre",
+    "st_post",
+    "prev_st_post",
+];
+
+/// Random-stream `sub` ids of weight-update code (docs/ARCHITECTURE.md).
+const SUB_ON_PRE_SPIKE: usize = 0;
+const SUB_ON_PRE_EVENT: usize = 1;
+const SUB_ON_POST_SPIKE: usize = 2;
+const SUB_SYNAPSE_DYNAMICS: usize = 3;
+const SUB_PRE_SPIKE: usize = 4;
+const SUB_POST_SPIKE: usize = 5;
+
 /// Per-synapse-group constants.
 struct GroupConsts<S> {
     pre: usize,
+    post: usize,
     axonal_delay: u32,
     wu_consts: Vec<S>,
     wu_egps: Vec<Vec<S>>,
     psm_consts: Vec<S>,
     psm_refs: Vec<usize>,
     wu_stores: bool,
-    wu_stream: u32,
+    /// Streams of the weight-update code, by `SUB_*`.
+    wu_streams: [u32; 6],
     psm_stream: u32,
+    code: WuCode,
+    /// Presynaptic / postsynaptic neuron variables referenced by the model
+    /// (`#[pre_neuron_var]`, `#[post_neuron_var]`): indices in the neuron model.
+    pre_refs: Vec<usize>,
+    post_refs: Vec<usize>,
+    /// Whether the model has pre/post variables or neuron references (else
+    /// the synapse code gets empty sources).
+    has_sides: bool,
+    /// Whether the synapse code reads spike or event times.
+    syn_times: bool,
+}
+
+/// Per-synapse-group state outside the blocks: read by every block during
+/// the parallel pass, written only in the sequential commit.
+struct GroupSide<S> {
+    /// `#[pre_var]`s, per presynaptic neuron.
+    pre_vars: Vec<VarArray>,
+    /// `#[post_var]`s, per postsynaptic neuron.
+    post_vars: Vec<VarArray>,
+    /// Latest / previous spike-like event per presynaptic neuron (empty
+    /// without `event_threshold`).
+    set: Vec<S>,
+    prev_set: Vec<S>,
+    /// Event queue (`axonal_delay + 1` slots) when the model has `on_pre_event`.
+    events: Option<SpikeQueue>,
+    /// Scratch for the neurons whose event condition held.
+    scratch: Vec<u32>,
+}
+
+/// Per-population state outside the blocks (written only in the commit).
+struct PopShared<S> {
+    /// Latest and previous spike time per neuron (`NO_SPIKE` before).
+    st: Vec<S>,
+    prev_st: Vec<S>,
+    /// Copies of the neuron variables referenced by weight-update models
+    /// (`Some` for those), as of the end of the latest step.
+    snap: Vec<Option<VarArray>>,
 }
 
 /// Per-current-source constants.
@@ -140,6 +249,8 @@ struct IncomingBlock {
     row_ptr: Vec<u32>,
     ind: Vec<u16>,
     wu_vars: Vec<VarArray>,
+    /// Column-wise view, for models with `on_post_spike`.
+    col: Option<ColView>,
 }
 
 /// What a block holds of one current source.
@@ -168,11 +279,54 @@ struct StepCtx<'a, S: CpuReal> {
     groups: &'a [GroupConsts<S>],
     sources: &'a [SourceConsts<S>],
     queues: &'a [SpikeQueue],
+    sides: &'a [GroupSide<S>],
+    shared: &'a [PopShared<S>],
     /// First synapse group of each postsynaptic target (its model and constants).
     psm_first: &'a [usize],
     step: u64,
     t: S,
     dt: S,
+}
+
+impl<'a, S: CpuReal> StepCtx<'a, S> {
+    /// The synapse view's presynaptic and postsynaptic sources of group `gi`.
+    fn side_sources(&self, gi: usize) -> (Vec<VarSlice<'a>>, Vec<VarSlice<'a>>) {
+        side_sources(&self.groups[gi], &self.sides[gi], self.shared)
+    }
+}
+
+/// `#[pre_var]`s then presynaptic neuron references (and likewise post) of a group.
+fn side_sources<'a, S>(
+    g: &GroupConsts<S>,
+    side: &'a GroupSide<S>,
+    shared: &'a [PopShared<S>],
+) -> (Vec<VarSlice<'a>>, Vec<VarSlice<'a>>) {
+    let snap = |pop: usize, k: usize| {
+        shared[pop].snap[k]
+            .as_ref()
+            .expect("internal error: referenced neuron variable without a copy")
+            .slice()
+    };
+    let pre = side
+        .pre_vars
+        .iter()
+        .map(|v| v.slice())
+        .chain(g.pre_refs.iter().map(|&k| snap(g.pre, k)))
+        .collect();
+    let post = side
+        .post_vars
+        .iter()
+        .map(|v| v.slice())
+        .chain(g.post_refs.iter().map(|&k| snap(g.post, k)))
+        .collect();
+    (pre, post)
+}
+
+/// Spikes of `q` in `[lo, hi)` (the queue's lists are ascending).
+fn in_range(spikes: &[u32], lo: u32, hi: u32) -> &[u32] {
+    let a = spikes.partition_point(|&j| j < lo);
+    let z = spikes.partition_point(|&j| j < hi);
+    &spikes[a..z]
 }
 
 fn egp_refs<S>(egps: &[Vec<S>]) -> Vec<EgpRef<S>> {
@@ -211,35 +365,20 @@ impl<S: CpuReal> Block<S> {
             let [in_syn_arr, ..] = &mut psm.psm_vars[..] else {
                 unreachable!("in_syn is always present")
             };
-            for inc in self.incoming.iter_mut().filter(|inc| inc.psm == pi) {
-                let gd = &c.net.synapse_groups()[inc.group];
-                let g = &c.groups[inc.group];
-                let spikes = c.queues[g.pre].delayed(c.step, g.axonal_delay);
-                if spikes.is_empty() {
-                    continue;
-                }
-                let egps = egp_refs(&g.wu_egps);
-                let mut wu_vars = slices_mut(&mut inc.wu_vars);
-                let overflow = S::weight_update(&gd.cpu_wu).on_pre_spikes(SynapseArgs {
-                    consts: &g.wu_consts,
-                    egps: &egps,
-                    vars: &mut wu_vars,
-                    spikes,
-                    row_ptr: &inc.row_ptr,
-                    ind: &inc.ind,
-                    post_offset: self.start,
-                    in_syn: S::slice_mut(in_syn_arr),
-                    ring: &mut psm.ring,
-                    ring_slots: psm.ring_slots,
-                    info: info(g.wu_stream),
-                    store: g.wu_stores,
-                });
-                if let Some(delay) = overflow {
-                    return Err(Error::DelayTooLarge {
-                        group: gd.name.clone(),
-                        delay: delay as u64,
-                        max: gd.max_dendritic_delay as u64,
-                    });
+            // Steps 1-3 of the semantics: every group's presynaptic spikes
+            // and events, then postsynaptic spikes, then synapse dynamics.
+            for phase in [Phase::Pre, Phase::Post, Phase::Dynamics] {
+                for inc in self.incoming.iter_mut().filter(|inc| inc.psm == pi) {
+                    synapse_code(
+                        c,
+                        inc,
+                        phase,
+                        S::slice_mut(in_syn_arr),
+                        &mut psm.ring,
+                        psm.ring_slots,
+                        self.start,
+                        self.len,
+                    )?;
                 }
             }
             if psm.ring_slots > 0 {
@@ -334,6 +473,144 @@ impl<S: CpuReal> Block<S> {
     }
 }
 
+/// The parts of the synapse update ([`synapse_code`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// `on_pre_spike`, then `on_pre_event`.
+    Pre,
+    /// `on_post_spike`.
+    Post,
+    /// `synapse_dynamics`.
+    Dynamics,
+}
+
+/// Runs one phase of a group's synapse code on the synapses of one block.
+#[allow(clippy::too_many_arguments)]
+fn synapse_code<S: CpuReal>(
+    c: &StepCtx<'_, S>,
+    inc: &mut IncomingBlock,
+    phase: Phase,
+    in_syn: &mut [S],
+    ring: &mut [S],
+    ring_slots: u32,
+    start: u32,
+    len: u32,
+) -> Result<()> {
+    let gi = inc.group;
+    let g = &c.groups[gi];
+    let code = g.code;
+    let side = &c.sides[gi];
+    let none: &[u32] = &[];
+    let (spikes, events, posts, dynamics) = match phase {
+        Phase::Pre => (
+            if code.on_pre_spike {
+                c.queues[g.pre].delayed(c.step, g.axonal_delay)
+            } else {
+                none
+            },
+            match &side.events {
+                Some(q) => q.delayed(c.step, g.axonal_delay),
+                None => none,
+            },
+            none,
+            false,
+        ),
+        Phase::Post if code.on_post_spike => (
+            none,
+            none,
+            in_range(c.queues[g.post].delayed(c.step, 0), start, start + len),
+            false,
+        ),
+        Phase::Dynamics => (none, none, none, code.synapse_dynamics),
+        Phase::Post => (none, none, none, false),
+    };
+    if spikes.is_empty() && events.is_empty() && posts.is_empty() && !dynamics {
+        return Ok(());
+    }
+    let gd = &c.net.synapse_groups()[gi];
+    let egps = egp_refs(&g.wu_egps);
+    let (pre_src, post_src) = if g.has_sides {
+        c.side_sources(gi)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let times = g.syn_times.then(|| TimeSrc {
+        st_pre: &c.shared[g.pre].st,
+        prev_st_pre: &c.shared[g.pre].prev_st,
+        set_pre: &side.set,
+        prev_set_pre: &side.prev_set,
+        st_post: &c.shared[g.post].st,
+        prev_st_post: &c.shared[g.post].prev_st,
+    });
+    let mut wu_vars = slices_mut(&mut inc.wu_vars);
+    let runner = S::weight_update(&gd.cpu_wu);
+    macro_rules! args {
+        ($spikes:expr, $sub:expr) => {
+            SynapseArgs {
+                consts: &g.wu_consts,
+                egps: &egps,
+                vars: &mut wu_vars,
+                pre: &pre_src,
+                post: &post_src,
+                times,
+                spikes: $spikes,
+                row_ptr: &inc.row_ptr,
+                ind: &inc.ind,
+                post_offset: start,
+                in_syn: &mut *in_syn,
+                ring: &mut *ring,
+                ring_slots,
+                info: StepInfo {
+                    step: c.step,
+                    t: c.t,
+                    dt: c.dt,
+                    seed: c.net.seed(),
+                    stream: g.wu_streams[$sub],
+                },
+                store: g.wu_stores,
+            }
+        };
+    }
+    let mut overflow = None;
+    if !spikes.is_empty() {
+        overflow = overflow.max(runner.on_pre(args!(spikes, SUB_ON_PRE_SPIKE), false));
+    }
+    if !events.is_empty() {
+        overflow = overflow.max(runner.on_pre(args!(events, SUB_ON_PRE_EVENT), true));
+    }
+    if !posts.is_empty() {
+        let col = inc
+            .col
+            .as_ref()
+            .expect("internal error: on_post_spike without a column view");
+        runner.on_post_spikes(args!(posts, SUB_ON_POST_SPIKE), col);
+    }
+    if dynamics {
+        overflow = overflow.max(runner.synapse_dynamics(args!(none, SUB_SYNAPSE_DYNAMICS)));
+    }
+    if let Some(delay) = overflow {
+        return Err(Error::DelayTooLarge {
+            group: gd.name.clone(),
+            delay: delay as u64,
+            max: gd.max_dendritic_delay as u64,
+        });
+    }
+    Ok(())
+}
+
+/// Copies `src` into `dst` from element `at` (same storage type).
+fn copy_into(dst: &mut VarArray, at: usize, src: &VarArray) {
+    macro_rules! copy {
+        ($($v:ident),*) => {
+            match (dst, src) {
+                $((VarArray::$v(d), VarArray::$v(s)) => d[at..at + s.len()].copy_from_slice(s),)*
+                _ => panic!("internal error: variable storage type mismatch"),
+            }
+        };
+    }
+    copy!(F32, F64, I32, U32, I64, U64, U8, U16, Bool)
+}
+
 /// A variable recording's samples.
 struct VarRecordingData {
     times: Vec<f64>,
@@ -348,6 +625,13 @@ struct CpuState<S: CpuReal> {
     groups: Vec<GroupConsts<S>>,
     sources: Vec<SourceConsts<S>>,
     queues: Vec<SpikeQueue>,
+    sides: Vec<GroupSide<S>>,
+    shared: Vec<PopShared<S>>,
+    /// Whether a step runs the blocks in parallel (else in the calling
+    /// thread: small networks, where dispatch would cost more than the work).
+    parallel: bool,
+    /// Per population: spike recording currently on.
+    recording_on: Vec<bool>,
     blocks: Vec<Block<S>>,
     /// Index of the first block of each population (plus one past the end).
     pop_blocks: Vec<usize>,
@@ -388,16 +672,50 @@ impl<S: CpuReal> CpuState<S> {
             .synapse_groups()
             .iter()
             .enumerate()
-            .map(|(i, g)| GroupConsts {
-                pre: g.pre.0 as usize,
-                axonal_delay: g.axonal_delay,
-                wu_consts: to_scalars(&g.wu.constants()),
-                wu_egps: g.wu.egps.iter().map(|e| to_scalars(e)).collect(),
-                psm_consts: to_scalars(&g.psm.constants()),
-                psm_refs: ref_indices(&g.psm, g.post.0 as usize),
-                wu_stores: g.wu.model.methods.iter().any(|m| !m.writes.is_empty()),
-                wu_stream: stream_id(StreamPurpose::SynapseSim, i as u32, 0),
-                psm_stream: stream_id(StreamPurpose::PostsynapticSim, i as u32, 0),
+            .map(|(i, g)| {
+                let m = g.wu.model;
+                let side_refs = |kind: FieldKind, pop: usize| -> Vec<usize> {
+                    let nm = net.populations()[pop].part.model;
+                    m.fields_of(kind)
+                        .map(|f| {
+                            nm.index_of(FieldKind::Var, f.bind)
+                                .expect("checked by the network builder")
+                        })
+                        .collect()
+                };
+                let (pre, post) = (g.pre.0 as usize, g.post.0 as usize);
+                let syn_times = m
+                    .methods
+                    .iter()
+                    .filter(|mi| SYNAPSE_METHODS.contains(&mi.name))
+                    .any(|mi| TIME_NAMES.iter().any(|n| mi.uses_env(n)));
+                let has_sides = [
+                    FieldKind::PreVar,
+                    FieldKind::PostVar,
+                    FieldKind::PreNeuronVar,
+                    FieldKind::PostNeuronVar,
+                ]
+                .iter()
+                .any(|&k| m.fields_of(k).next().is_some());
+                GroupConsts {
+                    pre,
+                    post,
+                    axonal_delay: g.axonal_delay,
+                    wu_consts: to_scalars(&g.wu.constants()),
+                    wu_egps: g.wu.egps.iter().map(|e| to_scalars(e)).collect(),
+                    psm_consts: to_scalars(&g.psm.constants()),
+                    psm_refs: ref_indices(&g.psm, post),
+                    wu_stores: m.methods.iter().any(|m| !m.writes.is_empty()),
+                    wu_streams: std::array::from_fn(|sub| {
+                        stream_id(StreamPurpose::SynapseSim, i as u32, sub as u32)
+                    }),
+                    psm_stream: stream_id(StreamPurpose::PostsynapticSim, i as u32, 0),
+                    code: WuCode::of(m),
+                    pre_refs: side_refs(FieldKind::PreNeuronVar, pre),
+                    post_refs: side_refs(FieldKind::PostNeuronVar, post),
+                    has_sides,
+                    syn_times,
+                }
             })
             .collect();
         let sources: Vec<SourceConsts<S>> = net
@@ -439,6 +757,26 @@ impl<S: CpuReal> CpuState<S> {
             ..
         } = InitialState::without_synapses(net);
 
+        // Spike times, and copies of the neuron variables weight-update
+        // models reference (read by every block during a step).
+        let mut shared: Vec<PopShared<S>> = net
+            .populations()
+            .iter()
+            .zip(&populations)
+            .map(|(p, vars)| PopShared {
+                st: vec![S::NO_SPIKE; p.size as usize],
+                prev_st: vec![S::NO_SPIKE; p.size as usize],
+                snap: vec![None; vars.len()],
+            })
+            .collect();
+        for g in &groups {
+            for (pop, refs) in [(g.pre, &g.pre_refs), (g.post, &g.post_refs)] {
+                for &k in refs {
+                    shared[pop].snap[k] = Some(populations[pop][k].clone());
+                }
+            }
+        }
+
         // Neuron variables and blocks.
         let mut blocks = Vec::new();
         let mut pop_blocks = Vec::new();
@@ -468,8 +806,10 @@ impl<S: CpuReal> CpuState<S> {
         // in parallel). The first group of a postsynaptic target brings its
         // `in_syn`, variables and ring.
         let (targets, psm_of_group) = net.postsynaptic_targets();
+        let mut sides = Vec::new();
         for (gi, g) in net.synapse_groups().iter().enumerate() {
             let state = InitialState::synapse_group(net, gi)?;
+            let code = groups[gi].code;
             let n_pre = net.population(g.pre).size as usize;
             let conn = &state.connectivity;
             let t = psm_of_group[gi];
@@ -509,14 +849,35 @@ impl<S: CpuReal> CpuState<S> {
                         }
                         row_ptr.push(ind.len() as u32);
                     }
+                    let col = code
+                        .on_post_spike
+                        .then(|| ColView::new(&row_ptr, &ind, b.len as usize));
                     b.incoming.push(IncomingBlock {
                         group: gi,
                         psm,
                         row_ptr,
                         ind,
                         wu_vars: state.wu_vars.iter().map(|v| v.gather(&positions)).collect(),
+                        col,
                     });
                 });
+            let with_events = |v: S| {
+                if code.event_threshold {
+                    vec![v; n_pre]
+                } else {
+                    Vec::new()
+                }
+            };
+            sides.push(GroupSide {
+                pre_vars: state.pre_vars,
+                post_vars: state.post_vars,
+                set: with_events(S::NO_SPIKE),
+                prev_set: with_events(S::NO_SPIKE),
+                events: code.on_pre_event.then(|| SpikeQueue {
+                    slots: vec![Vec::new(); g.axonal_delay as usize + 1],
+                }),
+                scratch: Vec::new(),
+            });
         }
         let psm_first = targets.iter().map(|t| t.groups[0]).collect();
 
@@ -553,6 +914,16 @@ impl<S: CpuReal> CpuState<S> {
                 values: Vec::new(),
             })
             .collect();
+        // Small networks run their blocks in the calling thread: a rayon
+        // dispatch per step (several microseconds) would cost more than the work.
+        let neurons: u64 = net.populations().iter().map(|p| p.size as u64).sum();
+        let synapses: u64 = blocks
+            .iter()
+            .flat_map(|b| &b.incoming)
+            .map(|inc| inc.ind.len() as u64)
+            .sum();
+        let parallel = blocks.len() > 1 && neurons + synapses / 64 >= PARALLEL_MIN_WORK;
+        let recording_on = net.populations().iter().map(|p| p.record_spikes).collect();
         Ok(CpuState {
             net: net.clone(),
             step: 0,
@@ -560,6 +931,10 @@ impl<S: CpuReal> CpuState<S> {
             groups,
             sources,
             queues,
+            sides,
+            shared,
+            parallel,
+            recording_on,
             blocks,
             pop_blocks,
             psm_of_group,
@@ -577,17 +952,21 @@ impl<S: CpuReal> CpuState<S> {
             groups: &self.groups,
             sources: &self.sources,
             queues: &self.queues,
+            sides: &self.sides,
+            shared: &self.shared,
             psm_first: &self.psm_first,
             step: self.step,
             t: S::from_f64(self.step as f64 * dt),
             dt: S::from_f64(dt),
         };
-        if self.blocks.len() == 1 {
-            self.blocks[0].update(&ctx)?;
-        } else {
+        if self.parallel {
             self.blocks
                 .par_iter_mut()
                 .try_for_each(|b| b.update(&ctx))?;
+        } else {
+            for b in &mut self.blocks {
+                b.update(&ctx)?;
+            }
         }
         // Commit spikes (blocks are ordered by population, then start).
         for (pi, q) in self.queues.iter_mut().enumerate() {
@@ -597,10 +976,11 @@ impl<S: CpuReal> CpuState<S> {
             for b in &self.blocks[self.pop_blocks[pi]..self.pop_blocks[pi + 1]] {
                 out.extend_from_slice(&b.spikes);
             }
-            if let Some(r) = &mut self.recorders[pi] {
+            if let (Some(r), true) = (&mut self.recorders[pi], self.recording_on[pi]) {
                 r.record_step(self.step, out);
             }
         }
+        self.after_neuron_update(S::from_f64(self.step as f64 * dt));
         for (rec, data) in self
             .net
             .var_recordings()
@@ -619,6 +999,138 @@ impl<S: CpuReal> CpuState<S> {
         }
         self.step += 1;
         Ok(())
+    }
+
+    /// Step 5 of the semantics, after the spikes of this step are in the
+    /// queues: copies of referenced neuron variables, spike times,
+    /// `pre_spike` / `post_spike`, then spike-like events.
+    fn after_neuron_update(&mut self, t: S) {
+        for pi in 0..self.shared.len() {
+            self.refresh_copies(pi, None);
+        }
+        let step = self.step;
+        let slot_of = |q: &SpikeQueue| (step % q.slots.len() as u64) as usize;
+        for (sh, q) in self.shared.iter_mut().zip(&self.queues) {
+            for &i in &q.slots[slot_of(q)] {
+                let i = i as usize;
+                sh.prev_st[i] = sh.st[i];
+                sh.st[i] = t;
+            }
+        }
+        let seed = self.net.seed();
+        let dt = S::from_f64(self.net.dt());
+        let info = |stream| StepInfo {
+            step,
+            t,
+            dt,
+            seed,
+            stream,
+        };
+        for (gi, (g, side)) in self.groups.iter().zip(&mut self.sides).enumerate() {
+            let code = g.code;
+            if !(code.pre_spike || code.post_spike || code.event_threshold) {
+                continue;
+            }
+            let runner = S::weight_update(&self.net.synapse_groups()[gi].cpu_wu);
+            let egps = egp_refs(&g.wu_egps);
+            let snap = |pop: usize, refs: &[usize]| -> Vec<VarSlice<'_>> {
+                refs.iter()
+                    .map(|&k| {
+                        self.shared[pop].snap[k]
+                            .as_ref()
+                            .expect("internal error: referenced neuron variable without a copy")
+                            .slice()
+                    })
+                    .collect()
+            };
+            let pre_refs = snap(g.pre, &g.pre_refs);
+            let post_refs = snap(g.post, &g.post_refs);
+            let (pre_sh, post_sh) = (&self.shared[g.pre], &self.shared[g.post]);
+            if code.pre_spike {
+                let q = &self.queues[g.pre];
+                let mut vars = slices_mut(&mut side.pre_vars);
+                runner.neuron_side(
+                    SideArgs {
+                        consts: &g.wu_consts,
+                        egps: &egps,
+                        vars: &mut vars,
+                        refs: &pre_refs,
+                        st: &pre_sh.st,
+                        prev_st: &pre_sh.prev_st,
+                        set: &side.set,
+                        prev_set: &side.prev_set,
+                        info: info(g.wu_streams[SUB_PRE_SPIKE]),
+                    },
+                    SideCode::PreSpike,
+                    &q.slots[slot_of(q)],
+                );
+            }
+            if code.post_spike {
+                let q = &self.queues[g.post];
+                let mut vars = slices_mut(&mut side.post_vars);
+                runner.neuron_side(
+                    SideArgs {
+                        consts: &g.wu_consts,
+                        egps: &egps,
+                        vars: &mut vars,
+                        refs: &post_refs,
+                        st: &post_sh.st,
+                        prev_st: &post_sh.prev_st,
+                        set: &[],
+                        prev_set: &[],
+                        info: info(g.wu_streams[SUB_POST_SPIKE]),
+                    },
+                    SideCode::PostSpike,
+                    &q.slots[slot_of(q)],
+                );
+            }
+            if code.event_threshold {
+                let mut out = std::mem::take(&mut side.scratch);
+                out.clear();
+                let mut vars = slices_mut(&mut side.pre_vars);
+                runner.event_threshold(
+                    SideArgs {
+                        consts: &g.wu_consts,
+                        egps: &egps,
+                        vars: &mut vars,
+                        refs: &pre_refs,
+                        st: &pre_sh.st,
+                        prev_st: &pre_sh.prev_st,
+                        set: &side.set,
+                        prev_set: &side.prev_set,
+                        info: info(g.wu_streams[SUB_PRE_SPIKE]),
+                    },
+                    pre_sh.st.len(),
+                    &mut out,
+                );
+                drop(vars);
+                for &i in &out {
+                    let i = i as usize;
+                    side.prev_set[i] = side.set[i];
+                    side.set[i] = t;
+                }
+                if let Some(q) = &mut side.events {
+                    let slot = slot_of(q);
+                    std::mem::swap(&mut q.slots[slot], &mut out);
+                }
+                side.scratch = out;
+            }
+        }
+    }
+
+    /// Refreshes the copies of population `pi`'s referenced neuron
+    /// variables from its blocks (only variable `var` if given).
+    fn refresh_copies(&mut self, pi: usize, var: Option<usize>) {
+        let range = self.pop_blocks[pi]..self.pop_blocks[pi + 1];
+        for (k, snap) in self.shared[pi].snap.iter_mut().enumerate() {
+            let Some(snap) = snap else { continue };
+            if var.is_some_and(|v| v != k) {
+                continue;
+            }
+            for b in &self.blocks[range.clone()] {
+                copy_into(snap, b.start as usize, &b.vars[k]);
+            }
+        }
     }
 
     fn pop_index(&self, r: PopulationRef) -> Result<usize> {
@@ -736,6 +1248,7 @@ impl Simulation for CpuSimulation {
                     b.vars[k].set_f64(i, values[b.start as usize + i]);
                 }
             }
+            s.refresh_copies(pi, Some(k));
             Ok(())
         })
     }
@@ -822,19 +1335,60 @@ impl Simulation for CpuSimulation {
         var: &str,
         values: &[f64],
     ) -> Result<()> {
-        let _ = (source, var, values);
-        Err(Error::InvalidRecording("PLASTICITY-STUB".into()))
+        dispatch!(&mut self.inner, s => {
+            let si = access::current_source_index(&s.net, source)?;
+            let cs = &s.net.current_sources()[si];
+            let owner = format!("current source `{source}`");
+            let k = var_index(&cs.part, owner.clone(), var)?;
+            let target = cs.target.0 as usize;
+            let n = s.net.populations()[target].size as usize;
+            check_len(owner, format!("the values of variable `{var}`"), n, values.len())?;
+            let range = s.pop_blocks[target]..s.pop_blocks[target + 1];
+            for b in &mut s.blocks[range] {
+                let start = b.start as usize;
+                let sb = b.sources.iter_mut().find(|sb| sb.source == si).expect("source in block");
+                for i in 0..b.len as usize {
+                    sb.vars[k].set_f64(i, values[start + i]);
+                }
+            }
+            Ok(())
+        })
     }
     fn neuron_side_var_values(&self, group: &str, side: Side, var: &str) -> Result<Vec<f64>> {
-        let _ = (group, side, var);
-        Err(Error::InvalidRecording("PLASTICITY-STUB".into()))
+        dispatch!(&self.inner, s => {
+            let (gi, k) = access::side_var_index(&s.net, group, side, var)?;
+            let sd = &s.sides[gi];
+            Ok(match side {
+                Side::Pre => sd.pre_vars[k].to_f64(),
+                Side::Post => sd.post_vars[k].to_f64(),
+            })
+        })
     }
     fn set_egp(&mut self, owner: EgpOwner<'_>, egp: &str, values: &[f64]) -> Result<()> {
-        let _ = (owner, egp, values);
-        Err(Error::InvalidRecording("PLASTICITY-STUB".into()))
+        dispatch!(&mut self.inner, s => {
+            let (part, k) = access::egp_slot(&s.net, &owner, egp, values)?;
+            let dst = match part {
+                access::EgpPart::Population(i) => &mut s.pops[i].egps[k],
+                access::EgpPart::SynapseGroup(i) => &mut s.groups[i].wu_egps[k],
+                access::EgpPart::CurrentSource(i) => &mut s.sources[i].egps[k],
+            };
+            *dst = to_scalars(values);
+            Ok(())
+        })
     }
     fn set_spike_recording(&mut self, population: PopulationRef, on: bool) -> Result<()> {
-        let _ = (population, on);
-        Err(Error::InvalidRecording("PLASTICITY-STUB".into()))
+        dispatch!(&mut self.inner, s => {
+            let pi = s.pop_index(population)?;
+            if s.recorders[pi].is_none() {
+                return Err(Error::InvalidRecording(format!(
+                    "cannot turn spike recording of population `{}` {}: it was built without \
+                     .record_spikes(true)",
+                    s.net.populations()[pi].name,
+                    if on { "on" } else { "off" }
+                )));
+            }
+            s.recording_on[pi] = on;
+            Ok(())
+        })
     }
 }

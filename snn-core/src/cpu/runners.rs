@@ -72,13 +72,64 @@ pub(crate) trait CurrentSourceRunner<S: Real>: Send + Sync {
     fn inject(&self, a: ElementArgs<'_, '_, S>, isyn: &mut [S]);
 }
 
-/// Arguments of a weight-update spike propagation into one target block.
+/// Spike and event times a weight-update group's synapse code reads
+/// (as of the end of the previous step), indexed by neuron.
+#[derive(Clone, Copy)]
+pub(crate) struct TimeSrc<'a, S> {
+    /// Presynaptic population: latest and previous spike times.
+    pub st_pre: &'a [S],
+    pub prev_st_pre: &'a [S],
+    /// The group's spike-like event times per presynaptic neuron (empty
+    /// when the group has no `event_threshold`: then `NO_SPIKE`).
+    pub set_pre: &'a [S],
+    pub prev_set_pre: &'a [S],
+    /// Postsynaptic population (absolute ids).
+    pub st_post: &'a [S],
+    pub prev_st_post: &'a [S],
+}
+
+impl<S: Real> TimeSrc<'_, S> {
+    /// The presynaptic half of the times of neuron `pre` (post fields `NO_SPIKE`).
+    #[inline(always)]
+    fn pre(&self, pre: usize) -> SpikeTimes<S> {
+        let (set_pre, prev_set_pre) = if self.set_pre.is_empty() {
+            (S::NO_SPIKE, S::NO_SPIKE)
+        } else {
+            (self.set_pre[pre], self.prev_set_pre[pre])
+        };
+        SpikeTimes {
+            st_pre: self.st_pre[pre],
+            prev_st_pre: self.prev_st_pre[pre],
+            set_pre,
+            prev_set_pre,
+            st_post: S::NO_SPIKE,
+            prev_st_post: S::NO_SPIKE,
+        }
+    }
+    /// Adds the times of postsynaptic neuron `post` to `t`.
+    #[inline(always)]
+    fn with_post(&self, mut t: SpikeTimes<S>, post: usize) -> SpikeTimes<S> {
+        t.st_post = self.st_post[post];
+        t.prev_st_post = self.prev_st_post[post];
+        t
+    }
+}
+
+/// Arguments of weight-update synapse code over one target block.
 pub(crate) struct SynapseArgs<'a, 's, S: Real> {
     pub consts: &'a [S],
     pub egps: &'a [EgpRef<S>],
     /// Per-synapse variables of the block's sub-matrix.
     pub vars: &'a mut [VarSliceMut<'s>],
-    /// Presynaptic spikes (ascending).
+    /// The group's `#[pre_var]`s then the presynaptic neuron references,
+    /// indexed by presynaptic neuron (empty when the model has none).
+    pub pre: &'a [VarSlice<'s>],
+    /// Likewise for the postsynaptic side (absolute postsynaptic ids).
+    pub post: &'a [VarSlice<'s>],
+    /// Spike times, when the model's synapse code reads any.
+    pub times: Option<TimeSrc<'a, S>>,
+    /// Presynaptic spikes or events (ascending); for `on_post_spikes`, the
+    /// block's postsynaptic spikes (absolute ids, ascending).
     pub spikes: &'a [u32],
     /// Block sub-matrix rows: synapses of row `i` are `row_ptr[i]..row_ptr[i + 1]`.
     pub row_ptr: &'a [u32],
@@ -93,11 +144,109 @@ pub(crate) struct SynapseArgs<'a, 's, S: Real> {
     pub store: bool,
 }
 
-/// Runs a weight-update model's spike code over a block's synapses.
+/// The column-wise view of a block's sub-matrix: the synapses into block
+/// neuron `j` are `col_ptr[j]..col_ptr[j + 1]` of `syn` (position in the
+/// row-major sub-matrix) and `pre` (their presynaptic neuron), ascending in
+/// presynaptic neuron.
+pub(crate) struct ColView {
+    pub col_ptr: Vec<u32>,
+    pub syn: Vec<u32>,
+    pub pre: Vec<u32>,
+}
+
+impl ColView {
+    /// Builds the column view of a block-relative CSR sub-matrix with `len` targets.
+    pub fn new(row_ptr: &[u32], ind: &[u16], len: usize) -> ColView {
+        let mut col_ptr = vec![0u32; len + 1];
+        for &j in ind {
+            col_ptr[j as usize + 1] += 1;
+        }
+        for j in 0..len {
+            col_ptr[j + 1] += col_ptr[j];
+        }
+        let mut next: Vec<u32> = col_ptr[..len].to_vec();
+        let mut syn = vec![0u32; ind.len()];
+        let mut pre = vec![0u32; ind.len()];
+        for (i, w) in row_ptr.windows(2).enumerate() {
+            for (k, &j) in ind
+                .iter()
+                .enumerate()
+                .take(w[1] as usize)
+                .skip(w[0] as usize)
+            {
+                let j = j as usize;
+                let at = next[j] as usize;
+                syn[at] = k as u32;
+                pre[at] = i as u32;
+                next[j] += 1;
+            }
+        }
+        ColView { col_ptr, syn, pre }
+    }
+}
+
+/// Which per-neuron weight-update code runs ([`WeightUpdateRunner::neuron_side`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SideCode {
+    /// `pre_spike` on the presynaptic view.
+    PreSpike,
+    /// `post_spike` on the postsynaptic view.
+    PostSpike,
+}
+
+/// Arguments of per-neuron weight-update code (presynaptic or postsynaptic view).
+pub(crate) struct SideArgs<'a, 's, S: Real> {
+    pub consts: &'a [S],
+    pub egps: &'a [EgpRef<S>],
+    /// The side's `#[pre_var]`s (`#[post_var]`s), indexed by neuron.
+    pub vars: &'a mut [VarSliceMut<'s>],
+    /// The side's neuron-variable references, indexed by neuron.
+    pub refs: &'a [VarSlice<'s>],
+    /// Latest / previous spike time of the side's population.
+    pub st: &'a [S],
+    pub prev_st: &'a [S],
+    /// Presynaptic side only: the group's event times (empty: `NO_SPIKE`).
+    pub set: &'a [S],
+    pub prev_set: &'a [S],
+    pub info: StepInfo<S>,
+}
+
+impl<S: Real> SideArgs<'_, '_, S> {
+    #[inline(always)]
+    fn times(&self, code: SideCode, i: usize) -> SpikeTimes<S> {
+        let mut t = SpikeTimes::NONE;
+        match code {
+            SideCode::PreSpike => {
+                t.st_pre = self.st[i];
+                t.prev_st_pre = self.prev_st[i];
+                if !self.set.is_empty() {
+                    t.set_pre = self.set[i];
+                    t.prev_set_pre = self.prev_set[i];
+                }
+            }
+            SideCode::PostSpike => {
+                t.st_post = self.st[i];
+                t.prev_st_post = self.prev_st[i];
+            }
+        }
+        t
+    }
+}
+
+/// Runs a weight-update model's code over a block's synapses or over neurons.
 pub(crate) trait WeightUpdateRunner<S: Real>: Send + Sync {
-    /// Processes every presynaptic spike; returns the largest dendritic delay
+    /// Runs `on_pre_spike` (or, with `event`, `on_pre_event`) on every
+    /// synapse of the rows in `a.spikes`; returns the largest dendritic delay
     /// that did not fit the ring, if any.
-    fn on_pre_spikes(&self, a: SynapseArgs<'_, '_, S>) -> Option<u32>;
+    fn on_pre(&self, a: SynapseArgs<'_, '_, S>, event: bool) -> Option<u32>;
+    /// Runs `on_post_spike` on every synapse of the columns of `a.spikes`.
+    fn on_post_spikes(&self, a: SynapseArgs<'_, '_, S>, col: &ColView);
+    /// Runs `synapse_dynamics` on every synapse of the block.
+    fn synapse_dynamics(&self, a: SynapseArgs<'_, '_, S>) -> Option<u32>;
+    /// Runs `pre_spike` / `post_spike` on each neuron of `ids`.
+    fn neuron_side(&self, a: SideArgs<'_, '_, S>, code: SideCode, ids: &[u32]);
+    /// Evaluates `event_threshold` on neurons `0..n`, pushing those where it holds.
+    fn event_threshold(&self, a: SideArgs<'_, '_, S>, n: usize, out: &mut Vec<u32>);
 }
 
 /// The runner of model type `M` (`fn() -> M` keeps it `Send + Sync`).
@@ -197,55 +346,235 @@ impl<M: CurrentSourceModel, S: PrecisionStates> CurrentSourceRunner<S> for Runne
     }
 }
 
-impl<M: WeightUpdateModel, S: PrecisionStates> WeightUpdateRunner<S> for Runner<M> {
-    fn on_pre_spikes(&self, a: SynapseArgs<'_, '_, S>) -> Option<u32> {
-        let head = if a.ring_slots > 0 {
-            (a.info.step % a.ring_slots as u64) as u32
-        } else {
-            0
-        };
-        let mut overflow = None;
-        for &pre in a.spikes {
-            let (lo, hi) = (
-                a.row_ptr[pre as usize] as usize,
-                a.row_ptr[pre as usize + 1] as usize,
+/// Runs `f` on synapse `k` (from `pre` to block target `a.ind[k]`): loads
+/// its synapse view, builds the environment (random stream: element =
+/// postsynaptic neuron, call counter from `pre << 16`), stores it back.
+/// Returns a dendritic delay that did not fit the ring, if any.
+#[inline(always)]
+fn visit_synapse<S: Real, St: StateIo<S>, const TIMES: bool>(
+    a: &mut SynapseArgs<'_, '_, S>,
+    k: usize,
+    pre: u32,
+    head: u32,
+    times: SpikeTimes<S>,
+    f: impl FnOnce(&mut St, &mut WeightUpdateEnv<'_, S>),
+) -> Option<u32> {
+    let id_post = a.post_offset + a.ind[k] as u32;
+    let src = StateSource {
+        params: a.consts,
+        vars: a.vars,
+        refs: &[],
+        egps: a.egps,
+        pre: a.pre,
+        post: a.post,
+    };
+    let mut st = St::load_synapse(&src, k, pre as usize, id_post as usize);
+    let times = match &a.times {
+        Some(ts) if TIMES => ts.with_post(times, id_post as usize),
+        _ => times,
+    };
+    let mut env = WeightUpdateEnv {
+        t: a.info.t,
+        dt: a.info.dt,
+        id_pre: pre,
+        id_post,
+        in_syn: a.in_syn,
+        ring: a.ring,
+        ring_slots: a.ring_slots,
+        ring_head: head,
+        post_offset: a.post_offset,
+        delay_overflow: None,
+        rng: RngStream::new(a.info.seed, a.info.stream, a.info.step as u32, id_post)
+            .with_block_offset(pre),
+        times,
+    };
+    f(&mut st, &mut env);
+    let overflow = env.delay_overflow;
+    if a.store {
+        st.store(a.vars, k);
+    }
+    overflow
+}
+
+#[inline(always)]
+fn ring_head<S: Real>(a: &SynapseArgs<'_, '_, S>) -> u32 {
+    if a.ring_slots > 0 {
+        (a.info.step % a.ring_slots as u64) as u32
+    } else {
+        0
+    }
+}
+
+/// Presynaptic times of row `pre` (`NONE` when the model reads none).
+#[inline(always)]
+fn row_times<S: Real, const TIMES: bool>(a: &SynapseArgs<'_, '_, S>, pre: u32) -> SpikeTimes<S> {
+    match &a.times {
+        Some(ts) if TIMES => ts.pre(pre as usize),
+        _ => SpikeTimes::NONE,
+    }
+}
+
+/// The rows of `a.spikes` through `on_pre_spike` (`on_pre_event` with
+/// `EVENT`); monomorphic in whether spike times are read, so the plain
+/// spike propagation loop carries no time lookups.
+#[inline(always)]
+fn pre_rows<S: PrecisionStates, M: WeightUpdateModel, const EVENT: bool, const TIMES: bool>(
+    mut a: SynapseArgs<'_, '_, S>,
+) -> Option<u32> {
+    let head = ring_head(&a);
+    let mut overflow = None;
+    for &pre in a.spikes {
+        let (lo, hi) = (
+            a.row_ptr[pre as usize] as usize,
+            a.row_ptr[pre as usize + 1] as usize,
+        );
+        let times = row_times::<S, TIMES>(&a, pre);
+        for k in lo..hi {
+            let o = visit_synapse::<S, S::WeightUpdate<M>, TIMES>(
+                &mut a,
+                k,
+                pre,
+                head,
+                times,
+                |st, env| {
+                    if EVENT {
+                        st.on_pre_event(env)
+                    } else {
+                        st.on_pre_spike(env)
+                    }
+                },
             );
+            if o.is_some() {
+                overflow = overflow.max(o);
+            }
+        }
+    }
+    overflow
+}
+
+/// Loads the presynaptic (`PreSpike`) or postsynaptic view of neuron `i`.
+#[inline(always)]
+fn load_side<S: Real, St: StateIo<S>>(a: &SideArgs<'_, '_, S>, code: SideCode, i: usize) -> St {
+    let src = StateSource {
+        params: a.consts,
+        vars: a.vars,
+        refs: a.refs,
+        egps: a.egps,
+        pre: &[],
+        post: &[],
+    };
+    match code {
+        SideCode::PreSpike => St::load_pre(&src, i),
+        SideCode::PostSpike => St::load_post(&src, i),
+    }
+}
+
+#[inline(always)]
+fn side_env<S: Real>(
+    a: &SideArgs<'_, '_, S>,
+    code: SideCode,
+    i: u32,
+) -> WeightUpdateEnv<'static, S> {
+    let (id_pre, id_post) = match code {
+        SideCode::PreSpike => (i, 0),
+        SideCode::PostSpike => (0, i),
+    };
+    WeightUpdateEnv {
+        t: a.info.t,
+        dt: a.info.dt,
+        id_pre,
+        id_post,
+        in_syn: &mut [],
+        ring: &mut [],
+        ring_slots: 0,
+        ring_head: 0,
+        post_offset: 0,
+        delay_overflow: None,
+        rng: a.info.rng(i),
+        times: a.times(code, i as usize),
+    }
+}
+
+impl<M: WeightUpdateModel, S: PrecisionStates> WeightUpdateRunner<S> for Runner<M> {
+    fn on_pre(&self, a: SynapseArgs<'_, '_, S>, event: bool) -> Option<u32> {
+        match (event, a.times.is_some()) {
+            (false, false) => pre_rows::<S, M, false, false>(a),
+            (false, true) => pre_rows::<S, M, false, true>(a),
+            (true, false) => pre_rows::<S, M, true, false>(a),
+            (true, true) => pre_rows::<S, M, true, true>(a),
+        }
+    }
+
+    fn on_post_spikes(&self, mut a: SynapseArgs<'_, '_, S>, col: &ColView) {
+        let head = ring_head(&a);
+        for &post in a.spikes {
+            let j = (post - a.post_offset) as usize;
+            for c in col.col_ptr[j] as usize..col.col_ptr[j + 1] as usize {
+                let pre = col.pre[c];
+                let times = row_times::<S, true>(&a, pre);
+                visit_synapse::<S, S::WeightUpdate<M>, true>(
+                    &mut a,
+                    col.syn[c] as usize,
+                    pre,
+                    head,
+                    times,
+                    |st: &mut S::WeightUpdate<M>, env| st.on_post_spike(env),
+                );
+            }
+        }
+    }
+
+    fn synapse_dynamics(&self, mut a: SynapseArgs<'_, '_, S>) -> Option<u32> {
+        let head = ring_head(&a);
+        let mut overflow = None;
+        for pre in 0..a.row_ptr.len() - 1 {
+            let (lo, hi) = (a.row_ptr[pre] as usize, a.row_ptr[pre + 1] as usize);
+            if lo == hi {
+                continue;
+            }
+            let times = row_times::<S, true>(&a, pre as u32);
             for k in lo..hi {
-                let src = StateSource {
-                    params: a.consts,
-                    vars: a.vars,
-                    refs: &[],
-                    egps: a.egps,
-                    pre: &[],
-                    post: &[],
-                };
-                let mut st = <S::WeightUpdate<M> as StateIo<S>>::load(&src, k);
-                let id_post = a.post_offset + a.ind[k] as u32;
-                let mut env = WeightUpdateEnv {
-                    t: a.info.t,
-                    dt: a.info.dt,
-                    id_pre: pre,
-                    id_post,
-                    in_syn: a.in_syn,
-                    ring: a.ring,
-                    ring_slots: a.ring_slots,
-                    ring_head: head,
-                    post_offset: a.post_offset,
-                    delay_overflow: None,
-                    rng: RngStream::new(a.info.seed, a.info.stream, a.info.step as u32, id_post)
-                        .with_block_offset(pre),
-                    times: SpikeTimes::NONE,
-                };
-                st.on_pre_spike(&mut env);
-                if let Some(d) = env.delay_overflow {
-                    overflow = overflow.max(Some(d));
-                }
-                if a.store {
-                    st.store(a.vars, k);
+                let o = visit_synapse::<S, S::WeightUpdate<M>, true>(
+                    &mut a,
+                    k,
+                    pre as u32,
+                    head,
+                    times,
+                    |st: &mut S::WeightUpdate<M>, env| st.synapse_dynamics(env),
+                );
+                if o.is_some() {
+                    overflow = overflow.max(o);
                 }
             }
         }
         overflow
+    }
+
+    fn neuron_side(&self, a: SideArgs<'_, '_, S>, code: SideCode, ids: &[u32]) {
+        for &i in ids {
+            let mut st: S::WeightUpdate<M> = load_side(&a, code, i as usize);
+            let mut env = side_env(&a, code, i);
+            match code {
+                SideCode::PreSpike => {
+                    st.pre_spike(&mut env);
+                    st.store_pre(a.vars, i as usize);
+                }
+                SideCode::PostSpike => {
+                    st.post_spike(&mut env);
+                    st.store_post(a.vars, i as usize);
+                }
+            }
+        }
+    }
+
+    fn event_threshold(&self, a: SideArgs<'_, '_, S>, n: usize, out: &mut Vec<u32>) {
+        for i in 0..n {
+            let st: S::WeightUpdate<M> = load_side(&a, SideCode::PreSpike, i);
+            let env = side_env(&a, SideCode::PreSpike, i as u32);
+            if st.event_threshold(&env) {
+                out.push(i as u32);
+            }
+        }
     }
 }
 
@@ -319,3 +648,19 @@ macro_rules! cpu_real {
 }
 cpu_real!(f32);
 cpu_real!(f64);
+
+#[cfg(test)]
+mod tests {
+    use super::ColView;
+
+    #[test]
+    fn column_view_lists_each_target_in_presynaptic_order() {
+        // Rows: 0 -> {1, 2}, 1 -> {}, 2 -> {0, 2}, 3 -> {2, 2} (a multapse).
+        let row_ptr = [0u32, 2, 2, 4, 6];
+        let ind = [1u16, 2, 0, 2, 2, 2];
+        let col = ColView::new(&row_ptr, &ind, 4);
+        assert_eq!(col.col_ptr, vec![0, 1, 2, 6, 6]);
+        assert_eq!(col.syn, vec![2, 0, 1, 3, 4, 5]);
+        assert_eq!(col.pre, vec![2, 0, 0, 2, 3, 3]);
+    }
+}

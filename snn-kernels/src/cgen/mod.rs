@@ -261,6 +261,12 @@ pub const ENV_CALLS: &[EnvCall] = {
         call("add_to_post", &[Scalar], None, false),
         call("add_to_post_delay", &[Scalar, DelaySteps], None, false),
         call("add_synapse", &[U32], None, false),
+        call("st_pre", &[], S, true),
+        call("prev_st_pre", &[], S, true),
+        call("set_pre", &[], S, true),
+        call("prev_set_pre", &[], S, true),
+        call("st_post", &[], S, true),
+        call("prev_st_post", &[], S, true),
     ]
 };
 
@@ -277,18 +283,36 @@ pub fn env_calls_of(kind: ModelKind, method: &str) -> Vec<&'static str> {
         ModelKind::Postsynaptic | ModelKind::CurrentSource => {
             vec!["t", "dt", "id", "inject_current"]
         }
-        ModelKind::WeightUpdate => vec![
-            "t",
-            "dt",
-            "id_pre",
-            "id_post",
-            "add_to_post",
-            "add_to_post_delay",
-        ],
+        ModelKind::WeightUpdate => {
+            const PRE: [&str; 4] = ["st_pre", "prev_st_pre", "set_pre", "prev_set_pre"];
+            const POST: [&str; 2] = ["st_post", "prev_st_post"];
+            let mut v = vec!["t", "dt"];
+            match method {
+                "pre_spike" | "event_threshold" => {
+                    v.push("id_pre");
+                    v.extend(PRE);
+                }
+                "post_spike" => {
+                    v.push("id_post");
+                    v.extend(POST);
+                }
+                name => {
+                    v.extend(["id_pre", "id_post"]);
+                    v.extend(PRE);
+                    v.extend(POST);
+                    if name != "on_post_spike" {
+                        v.extend(["add_to_post", "add_to_post_delay"]);
+                    }
+                }
+            }
+            v
+        }
         ModelKind::VarInit => vec!["id"],
         ModelKind::Connectivity => vec!["id_pre", "num_pre", "num_post", "add_synapse"],
     };
-    if !(kind == ModelKind::Neuron && method == "threshold") {
+    let by_ref = (kind == ModelKind::Neuron && method == "threshold")
+        || (kind == ModelKind::WeightUpdate && method == "event_threshold");
+    if !by_ref {
         v.extend([
             "rand_uniform",
             "rand_normal",
@@ -306,6 +330,7 @@ pub fn env_calls_of(kind: ModelKind, method: &str) -> Vec<&'static str> {
 pub fn method_return_type(kind: ModelKind, method: &str) -> Option<IrType> {
     match (kind, method) {
         (ModelKind::Neuron, "threshold") => Some(IrType::Bool),
+        (ModelKind::WeightUpdate, "event_threshold") => Some(IrType::Bool),
         (ModelKind::VarInit, "init") => Some(IrType::Scalar),
         _ => None,
     }

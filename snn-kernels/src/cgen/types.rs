@@ -559,10 +559,20 @@ impl Builder {
                     }
                     Place::Field(name) => {
                         let f = self.field(name)?;
-                        if !matches!(f.kind, FieldKind::Var | FieldKind::InSyn) {
+                        // `#[pre_var]`s / `#[post_var]`s are written by
+                        // `pre_spike` / `post_spike` (the model macros check
+                        // which method writes what).
+                        let writable = matches!(
+                            f.kind,
+                            FieldKind::Var
+                                | FieldKind::InSyn
+                                | FieldKind::PreVar
+                                | FieldKind::PostVar
+                        );
+                        if !writable {
                             return Err(Problem::Unsupported(format!(
                                 "`self.{name}` is assigned, but only state variables \
-                                 (#[var]) and `in_syn` can be written"
+                                 (#[var], #[pre_var], #[post_var]) and `in_syn` can be written"
                             )));
                         }
                         let t = self.ir(f.ty);

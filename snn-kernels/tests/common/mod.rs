@@ -245,7 +245,12 @@ impl Instance {
         for f in self.desc.fields {
             let ty = self.ty(f, p);
             match f.kind {
-                FieldKind::Var | FieldKind::InSyn => {
+                FieldKind::Var
+                | FieldKind::InSyn
+                | FieldKind::PreVar
+                | FieldKind::PostVar
+                | FieldKind::PreNeuronVar
+                | FieldKind::PostNeuronVar => {
                     let v = self
                         .init
                         .iter()

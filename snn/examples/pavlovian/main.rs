@@ -1,0 +1,177 @@
+//! Izhikevich (2007) Pavlovian conditioning with dopamine-modulated STDP
+//! (the second benchmark of the PyGeNN paper), 1 h of biological time at
+//! dt = 1 ms by default.
+//!
+//! `cargo run --release --example pavlovian -- --help` for the options.
+//!
+//! Prints a progress bar, then the experiment's result: the network's
+//! response (spikes in the 50 ms after a presentation) to S1, the rewarded
+//! stimulus, against its response to the other stimuli, in the first and the
+//! last recorded window (spikes are recorded only during the first and the
+//! last `--record-window` seconds), and the mean weight of the synapses from
+//! S1 neurons against the rest; then the timing report with the speed in
+//! simulated seconds per wall-clock second. Writes `responses.csv`
+//! (window, step, stimulus, response) to `--out`.
+
+mod model;
+
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+use model::{build, mean_responses, mean_weights, responses, spike_steps, Params, Protocol, DT};
+use snn::prelude::*;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(about = "Izhikevich (2007) Pavlovian conditioning with dopamine-modulated STDP")]
+struct Args {
+    /// Backend: auto (CUDA, else an OpenCL GPU, else the CPU), cpu, cuda, opencl.
+    #[arg(long, default_value = "auto")]
+    backend: Backend,
+    /// Biological time to simulate (s).
+    #[arg(long, default_value_t = 3600.0)]
+    duration: f64,
+    /// Spikes are recorded in the first and the last this many seconds.
+    #[arg(long, default_value_t = 50.0)]
+    record_window: f64,
+    /// Random seed (network, noise and protocol).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Output directory.
+    #[arg(long, default_value = "out/pavlovian")]
+    out: PathBuf,
+}
+
+/// Steps after a presentation counted as its response.
+const RESPONSE_WINDOW: u64 = 50;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let params = Params::default();
+    let steps = (args.duration * 1000.0 / DT).round() as u64;
+    let window = ((args.record_window * 1000.0 / DT).round() as u64).min(steps / 2);
+
+    let t0 = Instant::now();
+    let exp = build(&params, args.seed, true)?;
+    let t_construct = t0.elapsed();
+    let t1 = Instant::now();
+    let mut sim = args.backend.build(&exp.net)?;
+    let t_build = t1.elapsed();
+    println!(
+        "Pavlovian conditioning: {} + {} Izhikevich neurons, {} s at dt = {DT} ms, seed {}",
+        params.n_exc, params.n_inh, args.duration, args.seed
+    );
+    println!("backend: {}", sim.backend_name());
+
+    let bar = ProgressBar::new(steps).with_style(
+        ProgressStyle::with_template("{bar:40} {msg} biological, {elapsed} elapsed, ETA {eta}")
+            .expect("valid template"),
+    );
+    let mut protocol = Protocol::new(args.seed, &params);
+    let mut progress = |step: u64| {
+        if step % 1000 == 0 || step == steps {
+            bar.set_position(step);
+            bar.set_message(format!("{:.0} s", step as f64 * DT / 1000.0));
+        }
+    };
+    let t2 = Instant::now();
+    // First window recorded, the middle not, the last window recorded.
+    protocol.run(&mut sim, &exp, &params, window, &mut progress)?;
+    let first = [sim.spikes(exp.exc.into())?, sim.spikes(exp.inh.into())?];
+    for pop in [exp.exc, exp.inh] {
+        sim.set_spike_recording(pop.into(), false)?;
+    }
+    protocol.run(&mut sim, &exp, &params, steps - window, &mut progress)?;
+    for pop in [exp.exc, exp.inh] {
+        sim.set_spike_recording(pop.into(), true)?;
+    }
+    protocol.run(&mut sim, &exp, &params, steps, &mut progress)?;
+    let t_sim = t2.elapsed();
+    bar.finish_and_clear();
+    let all = [sim.spikes(exp.exc.into())?, sim.spikes(exp.inh.into())?];
+
+    let first_steps = spike_steps(&[&first[0], &first[1]]);
+    let all_steps = spike_steps(&[&all[0], &all[1]]);
+    let early = responses(
+        &protocol.presentations,
+        &first_steps,
+        RESPONSE_WINDOW,
+        0,
+        window,
+    );
+    let late = responses(
+        &protocol.presentations,
+        &all_steps,
+        RESPONSE_WINDOW,
+        steps - window,
+        steps,
+    );
+    let s1_count = protocol
+        .presentations
+        .iter()
+        .filter(|p| p.stimulus == 0)
+        .count();
+    println!(
+        "\n{} presentations ({} of S1), {} dopamine deliveries",
+        protocol.presentations.len(),
+        s1_count,
+        protocol.rewards.len()
+    );
+    println!("response = spikes of the network in the {RESPONSE_WINDOW} ms after a presentation");
+    println!(
+        "{:<28} {:>14} {:>18}",
+        "window", "S1 (rewarded)", "other stimuli"
+    );
+    let fmt = |x: Option<f64>| x.map_or("none".to_string(), |v| format!("{v:.1}"));
+    for (name, r) in [("first", &early), ("last", &late)] {
+        let (s1, rest) = mean_responses(r);
+        let n_s1 = r.iter().filter(|(k, _)| *k == 0).count();
+        println!(
+            "{:<28} {:>14} {:>18}",
+            format!("{name} {} s ({} of S1)", window as f64 * DT / 1000.0, n_s1),
+            fmt(s1),
+            fmt(rest)
+        );
+    }
+    let (w_s1, w_rest) = mean_weights(&sim, &exp)?;
+    println!("mean excitatory weight: from S1 neurons {w_s1:.3}, from the others {w_rest:.3} (initial {:.1}, max {:.1})", params.w_exc_init, params.stdp.w_max);
+
+    std::fs::create_dir_all(&args.out)?;
+    let mut csv = String::from("window,step,stimulus,response\n");
+    for (name, r) in [("first", &early), ("last", &late)] {
+        let pres = protocol.presentations.iter().filter(|p| {
+            if name == "first" {
+                p.step + RESPONSE_WINDOW < window
+            } else {
+                p.step >= steps - window && p.step + RESPONSE_WINDOW < steps
+            }
+        });
+        for (p, (k, n)) in pres.zip(r.iter()) {
+            writeln!(csv, "{name},{},{k},{n}", p.step)?;
+        }
+    }
+    std::fs::write(args.out.join("responses.csv"), csv)?;
+    println!("wrote {}", args.out.join("responses.csv").display());
+
+    let bio = steps as f64 * DT / 1000.0;
+    println!("\ntiming:");
+    println!(
+        "  network construction  {:>9.3} s",
+        t_construct.as_secs_f64()
+    );
+    println!(
+        "  backend build + init  {:>9.3} s   connectivity, variables, kernels",
+        t_build.as_secs_f64()
+    );
+    println!(
+        "  simulation            {:>9.3} s   {bio} s biological time, {steps} steps",
+        t_sim.as_secs_f64()
+    );
+    println!(
+        "  speed                 {:>9.1} x real time (simulated s per wall-clock s; real-time factor {:.4})",
+        bio / t_sim.as_secs_f64(),
+        t_sim.as_secs_f64() / bio
+    );
+    Ok(())
+}
