@@ -8,7 +8,9 @@
 #[path = "../examples/pavlovian/model.rs"]
 mod model;
 
-use model::{build, mean_responses, mean_weights, responses, spike_steps, Params, Protocol, DT};
+use model::{
+    build, mean_responses, mean_weights, probe, responses, spike_steps, Params, Protocol, DT,
+};
 
 /// Biological time of the shortened run.
 const MINUTES: f64 = 10.0;
@@ -20,11 +22,13 @@ snn::backend_tests! {
         let exp = build(&params, seed, true).unwrap();
         let Some(mut sim) = backend.build(&exp.net) else { return };
         let steps = (MINUTES * 60_000.0 / DT) as u64;
-        let mut protocol = Protocol::new(seed, &params);
+        let mut protocol = Protocol::new(seed, &params, 0);
         // Before learning: weights are uniform.
         let (w_s1_0, w_rest_0) = mean_weights(&sim, &exp).unwrap();
         assert_eq!(w_s1_0, w_rest_0);
         protocol.run(&mut sim, &exp, &params, steps, |_| {}).unwrap();
+        // Probe without reward: S1 and ten other stimuli, three times each.
+        let probed = probe(&mut sim, &exp, &params, &(0..=10).collect::<Vec<_>>(), 3, 200).unwrap();
         let spikes = [
             sim.spikes(exp.exc.into()).unwrap(),
             sim.spikes(exp.inh.into()).unwrap(),
@@ -34,11 +38,14 @@ snn::backend_tests! {
         let late = responses(&protocol.presentations, &steps_all, 50, steps / 2, steps);
         let (s1_early, rest_early) = mean_responses(&early);
         let (s1_late, rest_late) = mean_responses(&late);
+        let (s1_probe, rest_probe) =
+            mean_responses(&responses(&probed, &steps_all, 50, steps, u64::MAX));
         let (w_s1, w_rest) = mean_weights(&sim, &exp).unwrap();
         let s1_count = protocol.presentations.iter().filter(|p| p.stimulus == 0).count();
         println!(
             "{} presentations ({s1_count} of S1), {} rewards; response early S1 {s1_early:?} \
-             others {rest_early:?}; late S1 {s1_late:?} others {rest_late:?}; mean weight from S1 \
+             others {rest_early:?}; late S1 {s1_late:?} others {rest_late:?}; probe S1 {s1_probe:?} others \
+             {rest_probe:?}; mean weight from S1 \
              {w_s1:.3}, others {w_rest:.3}",
             protocol.presentations.len(),
             protocol.rewards.len()
@@ -48,6 +55,11 @@ snn::backend_tests! {
         assert!(
             s1_late > 2.0 * rest_late,
             "late response to S1 ({s1_late}) is not far above the others' ({rest_late})"
+        );
+        let (s1_probe, rest_probe) = (s1_probe.unwrap(), rest_probe.unwrap());
+        assert!(
+            s1_probe > 2.0 * rest_probe,
+            "probe response to S1 ({s1_probe}) is not far above the others' ({rest_probe})"
         );
         assert!(
             w_s1 > 1.5 * w_rest,

@@ -1190,7 +1190,11 @@ fn value_at(arr: &VarArray, i: usize) -> f64 {
 
 impl Simulation for CpuSimulation {
     fn backend_name(&self) -> String {
-        format!("CPU (rayon, {} threads)", rayon::current_num_threads())
+        if self.parallel() {
+            format!("CPU (rayon, {} threads)", rayon::current_num_threads())
+        } else {
+            "CPU (one thread: a small network)".to_string()
+        }
     }
     fn network(&self) -> &Network {
         dispatch!(&self.inner, s => &s.net)

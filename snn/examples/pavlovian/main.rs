@@ -6,18 +6,22 @@
 //!
 //! Prints a progress bar, then the experiment's result: the network's
 //! response (spikes in the 50 ms after a presentation) to S1, the rewarded
-//! stimulus, against its response to the other stimuli, in the first and the
-//! last recorded window (spikes are recorded only during the first and the
-//! last `--record-window` seconds), and the mean weight of the synapses from
-//! S1 neurons against the rest; then the timing report with the speed in
-//! simulated seconds per wall-clock second. Writes `responses.csv`
-//! (window, step, stimulus, response) to `--out`.
+//! stimulus, against its response to the other stimuli, in a probe before
+//! training (S1-S11 presented 5 times each, no reward), in the first and
+//! the last recorded window of training (spikes are recorded only during
+//! the first and the last `--record-window` seconds of training, and the
+//! probes), and in a probe after training; and the mean weight of the
+//! synapses from S1 neurons against the rest. Then the timing report with
+//! the speed in simulated seconds per wall-clock second. Writes
+//! `responses.csv` (phase, stimulus, response) to `--out`.
 
 mod model;
 
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
-use model::{build, mean_responses, mean_weights, responses, spike_steps, Params, Protocol, DT};
+use model::{
+    build, mean_responses, mean_weights, probe, responses, spike_steps, Params, Protocol, DT,
+};
 use snn::prelude::*;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -45,6 +49,10 @@ struct Args {
 
 /// Steps after a presentation counted as its response.
 const RESPONSE_WINDOW: u64 = 50;
+/// Presentations of each probed stimulus before and after training.
+const PROBE_REPEATS: u32 = 5;
+/// Steps between probe presentations.
+const PROBE_INTERVAL: u64 = 200;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
@@ -68,7 +76,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ProgressStyle::with_template("{bar:40} {msg} biological, {elapsed} elapsed, ETA {eta}")
             .expect("valid template"),
     );
-    let mut protocol = Protocol::new(args.seed, &params);
     let mut progress = |step: u64| {
         if step % 1000 == 0 || step == steps {
             bar.set_position(step);
@@ -76,85 +83,114 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     let t2 = Instant::now();
-    // First window recorded, the middle not, the last window recorded.
-    protocol.run(&mut sim, &exp, &params, window, &mut progress)?;
-    let first = [sim.spikes(exp.exc.into())?, sim.spikes(exp.inh.into())?];
+    // Probe: S1 and stimuli 1-10, PROBE_REPEATS times each, before training.
+    let probe_stimuli: Vec<u32> = (0..=10).collect();
+    let before = probe(
+        &mut sim,
+        &exp,
+        &params,
+        &probe_stimuli,
+        PROBE_REPEATS,
+        PROBE_INTERVAL,
+    )?;
+    let start = sim.step_count();
+    let end = start + steps;
+    // Training: the first window recorded, the middle not, the last window recorded.
+    let mut protocol = Protocol::new(args.seed, &params, start);
+    protocol.run(&mut sim, &exp, &params, start + window, &mut progress)?;
     for pop in [exp.exc, exp.inh] {
         sim.set_spike_recording(pop.into(), false)?;
     }
-    protocol.run(&mut sim, &exp, &params, steps - window, &mut progress)?;
+    protocol.run(&mut sim, &exp, &params, end - window, &mut progress)?;
     for pop in [exp.exc, exp.inh] {
         sim.set_spike_recording(pop.into(), true)?;
     }
-    protocol.run(&mut sim, &exp, &params, steps, &mut progress)?;
+    protocol.run(&mut sim, &exp, &params, end, &mut progress)?;
+    let after = probe(
+        &mut sim,
+        &exp,
+        &params,
+        &probe_stimuli,
+        PROBE_REPEATS,
+        PROBE_INTERVAL,
+    )?;
     let t_sim = t2.elapsed();
     bar.finish_and_clear();
-    let all = [sim.spikes(exp.exc.into())?, sim.spikes(exp.inh.into())?];
+    let records = [sim.spikes(exp.exc.into())?, sim.spikes(exp.inh.into())?];
+    let spikes = spike_steps(&[&records[0], &records[1]]);
+    let end_all = sim.step_count();
 
-    let first_steps = spike_steps(&[&first[0], &first[1]]);
-    let all_steps = spike_steps(&[&all[0], &all[1]]);
-    let early = responses(
-        &protocol.presentations,
-        &first_steps,
-        RESPONSE_WINDOW,
-        0,
-        window,
-    );
-    let late = responses(
-        &protocol.presentations,
-        &all_steps,
-        RESPONSE_WINDOW,
-        steps - window,
-        steps,
-    );
     let s1_count = protocol
         .presentations
         .iter()
         .filter(|p| p.stimulus == 0)
         .count();
     println!(
-        "\n{} presentations ({} of S1), {} dopamine deliveries",
+        "\ntraining: {} presentations ({} of S1), {} dopamine deliveries",
         protocol.presentations.len(),
         s1_count,
         protocol.rewards.len()
     );
-    println!("response = spikes of the network in the {RESPONSE_WINDOW} ms after a presentation");
     println!(
-        "{:<28} {:>14} {:>18}",
-        "window", "S1 (rewarded)", "other stimuli"
+        "response = spikes of the network in the {RESPONSE_WINDOW} ms after a presentation (mean)"
     );
+    println!("{:<48} {:>14} {:>14}", "", "S1 (rewarded)", "other stimuli");
     let fmt = |x: Option<f64>| x.map_or("none".to_string(), |v| format!("{v:.1}"));
-    for (name, r) in [("first", &early), ("last", &late)] {
+    let w = window as f64 * DT / 1000.0;
+    let rows: [(String, Vec<(u32, usize)>); 4] = [
+        (
+            format!("probe before training ({PROBE_REPEATS} each of S1-S11)"),
+            responses(&before, &spikes, RESPONSE_WINDOW, 0, start),
+        ),
+        (
+            format!("training, first {w} s"),
+            responses(
+                &protocol.presentations,
+                &spikes,
+                RESPONSE_WINDOW,
+                start,
+                start + window,
+            ),
+        ),
+        (
+            format!("training, last {w} s"),
+            responses(
+                &protocol.presentations,
+                &spikes,
+                RESPONSE_WINDOW,
+                end - window,
+                end,
+            ),
+        ),
+        (
+            format!("probe after training ({PROBE_REPEATS} each of S1-S11)"),
+            responses(&after, &spikes, RESPONSE_WINDOW, end, end_all + 1),
+        ),
+    ];
+    let mut csv = String::from("phase,stimulus,response\n");
+    for (name, r) in &rows {
         let (s1, rest) = mean_responses(r);
         let n_s1 = r.iter().filter(|(k, _)| *k == 0).count();
         println!(
-            "{:<28} {:>14} {:>18}",
-            format!("{name} {} s ({} of S1)", window as f64 * DT / 1000.0, n_s1),
+            "{:<48} {:>14} {:>14}",
+            format!("{name}, {n_s1} x S1"),
             fmt(s1),
             fmt(rest)
         );
-    }
-    let (w_s1, w_rest) = mean_weights(&sim, &exp)?;
-    println!("mean excitatory weight: from S1 neurons {w_s1:.3}, from the others {w_rest:.3} (initial {:.1}, max {:.1})", params.w_exc_init, params.stdp.w_max);
-
-    std::fs::create_dir_all(&args.out)?;
-    let mut csv = String::from("window,step,stimulus,response\n");
-    for (name, r) in [("first", &early), ("last", &late)] {
-        let pres = protocol.presentations.iter().filter(|p| {
-            if name == "first" {
-                p.step + RESPONSE_WINDOW < window
-            } else {
-                p.step >= steps - window && p.step + RESPONSE_WINDOW < steps
-            }
-        });
-        for (p, (k, n)) in pres.zip(r.iter()) {
-            writeln!(csv, "{name},{},{k},{n}", p.step)?;
+        for (k, n) in r {
+            writeln!(csv, "{name},{k},{n}")?;
         }
     }
+    let (w_s1, w_rest) = mean_weights(&sim, &exp)?;
+    println!(
+        "mean excitatory weight: from S1 neurons {w_s1:.3}, from the others {w_rest:.3} (initial {:.1}, max {:.1})",
+        params.w_exc_init, params.stdp.w_max
+    );
+    std::fs::create_dir_all(&args.out)?;
     std::fs::write(args.out.join("responses.csv"), csv)?;
     println!("wrote {}", args.out.join("responses.csv").display());
 
-    let bio = steps as f64 * DT / 1000.0;
+    let bio = end_all as f64 * DT / 1000.0;
     println!("\ntiming:");
     println!(
         "  network construction  {:>9.3} s",
@@ -165,7 +201,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         t_build.as_secs_f64()
     );
     println!(
-        "  simulation            {:>9.3} s   {bio} s biological time, {steps} steps",
+        "  simulation            {:>9.3} s   {bio} s biological time (training and probes), {end_all} steps",
         t_sim.as_secs_f64()
     );
     println!(

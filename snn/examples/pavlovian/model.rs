@@ -195,10 +195,11 @@ pub struct Protocol {
 }
 
 impl Protocol {
-    /// A new schedule (its own random stream of the network seed).
-    pub fn new(seed: u64, p: &Params) -> Protocol {
+    /// A new schedule starting at step `start` (its own random stream of
+    /// the network seed).
+    pub fn new(seed: u64, p: &Params, start: u64) -> Protocol {
         let mut rng = RngStream::new(seed, PROTOCOL_STREAM, 1, 0);
-        let first = interval_steps(&mut rng, p);
+        let first = start + interval_steps(&mut rng, p);
         Protocol {
             rng,
             next_presentation: first,
@@ -221,6 +222,13 @@ impl Protocol {
     ) -> Result<()> {
         let n_exc = p.n_exc as usize;
         let mut stim = vec![0.0; n_exc];
+        if sim.step_count() > self.next_presentation {
+            return Err(Error::Simulation(format!(
+                "the protocol was scheduled from step {} but the simulation is at step {}",
+                self.presentations.last().map_or(0, |p| p.step),
+                sim.step_count()
+            )));
+        }
         while sim.step_count() < end_step {
             let now = sim.step_count();
             if now == self.next_presentation {
@@ -265,6 +273,40 @@ impl Protocol {
         }
         Ok(())
     }
+}
+
+/// Presents each of `stimuli` `repeats` times, in turn, every `interval`
+/// steps, without reward, and returns the presentations (for
+/// [`responses`]). Used before and after training to measure the
+/// network's response to S1 against other stimuli with the same number of
+/// presentations of each; the spikes must be recorded meanwhile.
+pub fn probe(
+    sim: &mut dyn Simulation,
+    exp: &Experiment,
+    p: &Params,
+    stimuli: &[u32],
+    repeats: u32,
+    interval: u64,
+) -> Result<Vec<Presentation>> {
+    let mut stim = vec![0.0; p.n_exc as usize];
+    let mut out = Vec::new();
+    for _ in 0..repeats {
+        for &k in stimuli {
+            for &i in &exp.stimuli[k as usize] {
+                stim[i as usize] = p.stimulus_current;
+            }
+            sim.set_current_source_var_values("NoiseE", "stim", &stim)?;
+            for &i in &exp.stimuli[k as usize] {
+                stim[i as usize] = 0.0;
+            }
+            out.push(Presentation {
+                step: sim.step_count(),
+                stimulus: k,
+            });
+            sim.run_steps(interval)?;
+        }
+    }
+    Ok(out)
 }
 
 fn interval_steps(rng: &mut RngStream, p: &Params) -> u64 {
