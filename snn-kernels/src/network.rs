@@ -1688,6 +1688,60 @@ fn neuron_kernel(
     })
 }
 
+/// What [`neuron_side_code`] declares for one group's presynaptic
+/// (`FieldKind::PreVar`, stream sub 4) or postsynaptic (`PostVar`, sub 5)
+/// view in a neuron kernel: the names of its constants, EGPs and register
+/// copies, and the loads and stores of its variables at neuron `i`.
+struct SidePart {
+    consts: String,
+    egp: String,
+    prefix: String,
+    load: String,
+    store: String,
+}
+
+fn side_part(
+    g: &mut Generator<'_>,
+    gi: usize,
+    tag: &str,
+    kind: FieldKind,
+    vars: &[BufferId],
+    params: &mut Params,
+) -> SidePart {
+    let sg = &g.net.synapse_groups()[gi];
+    let owner = format!("synapse group `{}` (weight update)", sg.name);
+    let sub = if kind == FieldKind::PreVar { 4 } else { 5 };
+    params.push(
+        format!("unsigned int {tag}_stream"),
+        ArgSpec::U32(stream_id(StreamPurpose::SynapseSim, gi as u32, sub)),
+    );
+    let (consts, egp, prefix) = (format!("{tag}_c"), format!("{tag}_e_"), format!("{tag}_"));
+    g.const_params(
+        &sg.wu,
+        &owner,
+        &consts,
+        &egp,
+        params,
+        Some(EgpPart::SynapseGroup(gi)),
+    );
+    let (load, store) = g.registers(
+        sg.wu.model,
+        kind,
+        &prefix,
+        &format!("{tag}_v"),
+        "i",
+        params,
+        vars,
+    );
+    SidePart {
+        consts,
+        egp,
+        prefix,
+        load,
+        store,
+    }
+}
+
 /// The neuron kernel's part of weight-update models (step 5 of the
 /// semantics), after the neuron update of population `pi`: the spike
 /// times of a neuron that spiked move, every outgoing group's `pre_spike`
@@ -1718,33 +1772,15 @@ fn neuron_side_code(
         let owner = format!("synapse group `{}` (weight update)", sg.name);
         if sg.pre.0 as usize == pi && (m.has_method("pre_spike") || m.has_method("event_threshold"))
         {
-            let k = outgoing;
+            let tag = format!("o{outgoing}");
             outgoing += 1;
-            let tag = format!("o{k}");
-            params.push(
-                format!("unsigned int {tag}_stream"),
-                ArgSpec::U32(stream_id(StreamPurpose::SynapseSim, gi as u32, 4)),
-            );
-            let consts = format!("{tag}_c");
-            let egp = format!("{tag}_e_");
-            g.const_params(
-                &sg.wu,
-                &owner,
-                &consts,
-                &egp,
-                params,
-                Some(EgpPart::SynapseGroup(gi)),
-            );
-            let prefix = format!("{tag}_");
-            let (load, store) = g.registers(
-                m,
-                FieldKind::PreVar,
-                &prefix,
-                &format!("{tag}_v"),
-                "i",
-                params,
-                &gb.pre_vars,
-            );
+            let SidePart {
+                consts,
+                egp,
+                prefix,
+                load,
+                store,
+            } = side_part(g, gi, &tag, FieldKind::PreVar, &gb.pre_vars, params);
             let set = format!("{tag}_set");
             let prev_set = format!("{tag}_prev_set");
             if let Some(e) = gb.events {
@@ -1822,33 +1858,15 @@ fn neuron_side_code(
             code.push_str("    }\n");
         }
         if sg.post.0 as usize == pi && m.has_method("post_spike") {
-            let k = incoming;
+            let tag = format!("q{incoming}");
             incoming += 1;
-            let tag = format!("q{k}");
-            params.push(
-                format!("unsigned int {tag}_stream"),
-                ArgSpec::U32(stream_id(StreamPurpose::SynapseSim, gi as u32, 5)),
-            );
-            let consts = format!("{tag}_c");
-            let egp = format!("{tag}_e_");
-            g.const_params(
-                &sg.wu,
-                &owner,
-                &consts,
-                &egp,
-                params,
-                Some(EgpPart::SynapseGroup(gi)),
-            );
-            let prefix = format!("{tag}_");
-            let (load, store) = g.registers(
-                m,
-                FieldKind::PostVar,
-                &prefix,
-                &format!("{tag}_v"),
-                "i",
-                params,
-                &gb.post_vars,
-            );
+            let SidePart {
+                consts,
+                egp,
+                prefix,
+                load,
+                store,
+            } = side_part(g, gi, &tag, FieldKind::PostVar, &gb.post_vars, params);
             let side = SideAccess {
                 prefix: &prefix,
                 index: "",
