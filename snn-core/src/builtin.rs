@@ -545,7 +545,10 @@ impl StdpMultiplicative {
 /// `-a_minus * exp(-delta / tau_minus)` to `c`, a postsynaptic spike `delta`
 /// ms after the latest presynaptic spike adds `a_plus * exp(-delta / tau_plus)`.
 /// `g` stays in `[w_min, w_max]`. Only the latest delivery's dopamine is
-/// tracked (deliveries further apart than a few `tau_d`, as in the experiment).
+/// tracked (deliveries further apart than a few `tau_d`, as in the
+/// experiment), and dopamine older than `50 tau_d` counts as none (its
+/// contribution, below `e^-50` of a delivery, would vanish in the rounding
+/// of `g`; skipping it saves two `exp` per update).
 #[weight_update_model]
 pub struct DopamineStdp {
     /// Potentiation time constant (ms).
@@ -603,11 +606,14 @@ impl DopamineStdp {
         } else {
             env.prev_set_pre()
         };
-        let d0 = self.d_amount * (-(self.t_last - t_d) / self.tau_d).exp();
-        let decay = (-(now - self.t_last) / self.tau_cd).exp();
-        self.g = (self.g + self.c * d0 * self.tau_cd * (1.0 - decay))
-            .max(self.w_min)
-            .min(self.w_max);
+        let age = (self.t_last - t_d) / self.tau_d;
+        if age < 50.0 {
+            let d0 = self.d_amount * (-age).exp();
+            let decay = (-(now - self.t_last) / self.tau_cd).exp();
+            self.g = (self.g + self.c * d0 * self.tau_cd * (1.0 - decay))
+                .max(self.w_min)
+                .min(self.w_max);
+        }
         self.c *= (-(now - self.t_last) / self.tau_c).exp();
         self.t_last = now;
         let delta = now - env.st_post();
@@ -622,11 +628,14 @@ impl DopamineStdp {
         } else {
             env.prev_set_pre()
         };
-        let d0 = self.d_amount * (-(self.t_last - t_d) / self.tau_d).exp();
-        let decay = (-(now - self.t_last) / self.tau_cd).exp();
-        self.g = (self.g + self.c * d0 * self.tau_cd * (1.0 - decay))
-            .max(self.w_min)
-            .min(self.w_max);
+        let age = (self.t_last - t_d) / self.tau_d;
+        if age < 50.0 {
+            let d0 = self.d_amount * (-age).exp();
+            let decay = (-(now - self.t_last) / self.tau_cd).exp();
+            self.g = (self.g + self.c * d0 * self.tau_cd * (1.0 - decay))
+                .max(self.w_min)
+                .min(self.w_max);
+        }
         self.c *= (-(now - self.t_last) / self.tau_c).exp();
         self.t_last = now;
         let delta = now - env.st_pre();
@@ -638,11 +647,14 @@ impl DopamineStdp {
         // Integrate up to the delivery with the dopamine before it.
         let now = env.set_pre();
         let t_d = env.prev_set_pre();
-        let d0 = self.d_amount * (-(self.t_last - t_d) / self.tau_d).exp();
-        let decay = (-(now - self.t_last) / self.tau_cd).exp();
-        self.g = (self.g + self.c * d0 * self.tau_cd * (1.0 - decay))
-            .max(self.w_min)
-            .min(self.w_max);
+        let age = (self.t_last - t_d) / self.tau_d;
+        if age < 50.0 {
+            let d0 = self.d_amount * (-age).exp();
+            let decay = (-(now - self.t_last) / self.tau_cd).exp();
+            self.g = (self.g + self.c * d0 * self.tau_cd * (1.0 - decay))
+                .max(self.w_min)
+                .min(self.w_max);
+        }
         self.c *= (-(now - self.t_last) / self.tau_c).exp();
         self.t_last = now;
     }

@@ -258,13 +258,19 @@ impl<M> Runner<M> {
     }
 }
 
-/// Loads each element of a block, runs `f(state, element index, id)` on it
-/// and stores it back: the loop shared by every per-element model kind.
+/// Loads each element of a block, runs `f(state, element index, id, rng)`
+/// on it and stores it back: the loop shared by every per-element model
+/// kind. `rng` is the element's random stream; when the code `draws`, the
+/// streams' first blocks are computed four elements at a time
+/// ([`RngStream::four`], the same numbers).
 #[inline(always)]
 fn for_each_element<S: Real, St: StateIo<S>>(
     a: ElementArgs<'_, '_, S>,
-    mut f: impl FnMut(&mut St, usize, u32),
+    draws: bool,
+    mut f: impl FnMut(&mut St, usize, u32, RngStream),
 ) {
+    let info = a.info;
+    let mut lanes: Option<[RngStream; 4]> = None;
     for i in 0..a.len {
         let src = StateSource {
             params: a.consts,
@@ -274,10 +280,43 @@ fn for_each_element<S: Real, St: StateIo<S>>(
             pre: &[],
             post: &[],
         };
+        let id = a.first_id + i as u32;
+        let rng = if draws {
+            if i % 4 == 0 {
+                lanes = Some(RngStream::four(
+                    info.seed,
+                    info.stream,
+                    info.step as u32,
+                    id,
+                ));
+            }
+            match &lanes {
+                Some(l) => l[i % 4].clone(),
+                None => info.rng(id),
+            }
+        } else {
+            info.rng(id)
+        };
         let mut st = St::load(&src, i);
-        f(&mut st, i, a.first_id + i as u32);
+        f(&mut st, i, id, rng);
         st.store(a.vars, i);
     }
+}
+
+/// True when method `name` of `M` makes random draws.
+fn draws<M: crate::model::Model>(name: &str) -> bool {
+    M::DESC.method(name).is_some_and(|m| {
+        [
+            "rand_uniform",
+            "rand_normal",
+            "rand_exponential",
+            "rand_poisson",
+            "rand_gamma",
+            "rand_binomial",
+        ]
+        .iter()
+        .any(|r| m.uses_env(r))
+    })
 }
 
 impl<M: NeuronModel, S: PrecisionStates> NeuronRunner<S> for Runner<M> {
@@ -289,13 +328,14 @@ impl<M: NeuronModel, S: PrecisionStates> NeuronRunner<S> for Runner<M> {
         spikes: &mut Vec<u32>,
     ) {
         let info = a.info;
-        for_each_element(a, |st: &mut S::Neuron<M>, i, id| {
+        let draws = draws::<M>("sim") || draws::<M>("reset");
+        for_each_element(a, draws, |st: &mut S::Neuron<M>, i, id, rng| {
             let mut env = NeuronEnv {
                 t: info.t,
                 dt: info.dt,
                 isyn: isyn[i],
                 id,
-                rng: info.rng(id),
+                rng,
             };
             let was_above = auto_refractory && st.threshold(&env);
             st.sim(&mut env);
@@ -307,21 +347,22 @@ impl<M: NeuronModel, S: PrecisionStates> NeuronRunner<S> for Runner<M> {
     }
 }
 
-fn post_env<S: Real>(info: &StepInfo<S>, id: u32) -> PostsynapticEnv<S> {
+fn post_env<S: Real>(info: &StepInfo<S>, id: u32, rng: RngStream) -> PostsynapticEnv<S> {
     PostsynapticEnv {
         t: info.t,
         dt: info.dt,
         id,
         injected: S::ZERO,
-        rng: info.rng(id),
+        rng,
     }
 }
 
 impl<M: PostsynapticModel, S: PrecisionStates> PostsynapticRunner<S> for Runner<M> {
     fn apply_input(&self, a: ElementArgs<'_, '_, S>, isyn: &mut [S]) {
         let info = a.info;
-        for_each_element(a, |st: &mut S::Postsynaptic<M>, i, id| {
-            let mut env = post_env(&info, id);
+        let draws = draws::<M>("apply_input");
+        for_each_element(a, draws, |st: &mut S::Postsynaptic<M>, i, id, rng| {
+            let mut env = post_env(&info, id, rng);
             st.apply_input(&mut env);
             isyn[i] += env.injected;
         });
@@ -329,8 +370,9 @@ impl<M: PostsynapticModel, S: PrecisionStates> PostsynapticRunner<S> for Runner<
 
     fn decay(&self, a: ElementArgs<'_, '_, S>) {
         let info = a.info;
-        for_each_element(a, |st: &mut S::Postsynaptic<M>, _, id| {
-            st.decay(&mut post_env(&info, id));
+        let draws = draws::<M>("decay");
+        for_each_element(a, draws, |st: &mut S::Postsynaptic<M>, _, id, rng| {
+            st.decay(&mut post_env(&info, id, rng));
         });
     }
 }
@@ -338,8 +380,9 @@ impl<M: PostsynapticModel, S: PrecisionStates> PostsynapticRunner<S> for Runner<
 impl<M: CurrentSourceModel, S: PrecisionStates> CurrentSourceRunner<S> for Runner<M> {
     fn inject(&self, a: ElementArgs<'_, '_, S>, isyn: &mut [S]) {
         let info = a.info;
-        for_each_element(a, |st: &mut S::CurrentSource<M>, i, id| {
-            let mut env: CurrentSourceEnv<S> = post_env(&info, id);
+        let draws = draws::<M>("inject");
+        for_each_element(a, draws, |st: &mut S::CurrentSource<M>, i, id, rng| {
+            let mut env: CurrentSourceEnv<S> = post_env(&info, id, rng);
             st.inject(&mut env);
             isyn[i] += env.injected;
         });
