@@ -1742,6 +1742,31 @@ fn side_part(
     }
 }
 
+impl SidePart {
+    /// How the view's fields are named: its own variables are the register
+    /// copies, neuron references the neuron kernel's `n_` registers.
+    fn names(&self) -> FieldNames<'_> {
+        let side = SideAccess {
+            prefix: &self.prefix,
+            index: "",
+        };
+        let neuron = SideAccess {
+            prefix: "n_",
+            index: "",
+        };
+        FieldNames {
+            var: &self.prefix,
+            consts: &self.consts,
+            egp: &self.egp,
+            neuron: "n_",
+            pre_var: side,
+            post_var: side,
+            pre_neuron: neuron,
+            post_neuron: neuron,
+        }
+    }
+}
+
 /// The neuron kernel's part of weight-update models (step 5 of the
 /// semantics), after the neuron update of population `pi`: the spike
 /// times of a neuron that spiked move, every outgoing group's `pre_spike`
@@ -1774,37 +1799,15 @@ fn neuron_side_code(
         {
             let tag = format!("o{outgoing}");
             outgoing += 1;
-            let SidePart {
-                consts,
-                egp,
-                prefix,
-                load,
-                store,
-            } = side_part(g, gi, &tag, FieldKind::PreVar, &gb.pre_vars, params);
+            let part = side_part(g, gi, &tag, FieldKind::PreVar, &gb.pre_vars, params);
+            let (load, store) = (&part.load, &part.store);
             let set = format!("{tag}_set");
             let prev_set = format!("{tag}_prev_set");
             if let Some(e) = gb.events {
                 params.buffer(scalar_t, &set, e.set);
                 params.buffer(scalar_t, &prev_set, e.prev_set);
             }
-            let side = SideAccess {
-                prefix: &prefix,
-                index: "",
-            };
-            let neuron = SideAccess {
-                prefix: "n_",
-                index: "",
-            };
-            let names = FieldNames {
-                var: &prefix,
-                consts: &consts,
-                egp: &egp,
-                neuron: "n_",
-                pre_var: side,
-                post_var: side,
-                pre_neuron: neuron,
-                post_neuron: neuron,
-            };
+            let names = part.names();
             let (set_c, prev_set_c) = (format!("{set}[i]"), format!("{prev_set}[i]"));
             let env = |name: &str, _: &[String]| -> Option<String> {
                 Some(match name {
@@ -1816,14 +1819,14 @@ fn neuron_side_code(
                     _ => return None,
                 })
             };
-            let _ = write!(code, "    {{\n{}", indent(&load, 1));
+            let _ = write!(code, "    {{\n{}", indent(load, 1));
             if m.has_method("pre_spike") {
                 let body = g.inline(&owner, &sg.wu, "pre_spike", &names, &env, None)?;
                 let _ = write!(
                     code,
                     "        if (spiked) {{\n            snn_rng rng = snn_rng_new(seed, {tag}_stream, (unsigned int)step, i);\n{}{}            (void)rng;\n        }}\n",
                     indent(&body, 3),
-                    indent(&store, 2),
+                    indent(store, 2),
                 );
             }
             if let Some(q) = gb.events.and_then(|e| e.queue) {
@@ -1860,31 +1863,9 @@ fn neuron_side_code(
         if sg.post.0 as usize == pi && m.has_method("post_spike") {
             let tag = format!("q{incoming}");
             incoming += 1;
-            let SidePart {
-                consts,
-                egp,
-                prefix,
-                load,
-                store,
-            } = side_part(g, gi, &tag, FieldKind::PostVar, &gb.post_vars, params);
-            let side = SideAccess {
-                prefix: &prefix,
-                index: "",
-            };
-            let neuron = SideAccess {
-                prefix: "n_",
-                index: "",
-            };
-            let names = FieldNames {
-                var: &prefix,
-                consts: &consts,
-                egp: &egp,
-                neuron: "n_",
-                pre_var: side,
-                post_var: side,
-                pre_neuron: neuron,
-                post_neuron: neuron,
-            };
+            let part = side_part(g, gi, &tag, FieldKind::PostVar, &gb.post_vars, params);
+            let (load, store) = (&part.load, &part.store);
+            let names = part.names();
             let env = |name: &str, _: &[String]| -> Option<String> {
                 Some(match name {
                     "id_post" => "i".into(),
@@ -1897,9 +1878,9 @@ fn neuron_side_code(
             let _ = write!(
                 code,
                 "    if (spiked) {{\n        snn_rng rng = snn_rng_new(seed, {tag}_stream, (unsigned int)step, i);\n{}{}{}        (void)rng;\n    }}\n",
-                indent(&load, 1),
+                indent(load, 1),
                 indent(&body, 2),
-                indent(&store, 1),
+                indent(store, 1),
             );
         }
     }
