@@ -233,13 +233,7 @@ impl Protocol {
             let now = sim.step_count();
             if now == self.next_presentation {
                 let k = (self.rng.uniform::<f64>() * p.n_stimuli as f64) as u32;
-                for &i in &exp.stimuli[k as usize] {
-                    stim[i as usize] = p.stimulus_current;
-                }
-                sim.set_current_source_var_values("NoiseE", "stim", &stim)?;
-                for &i in &exp.stimuli[k as usize] {
-                    stim[i as usize] = 0.0;
-                }
+                present(sim, exp, p, k, &mut stim)?;
                 self.presentations.push(Presentation {
                     step: now,
                     stimulus: k,
@@ -292,13 +286,7 @@ pub fn probe(
     let mut out = Vec::new();
     for _ in 0..repeats {
         for &k in stimuli {
-            for &i in &exp.stimuli[k as usize] {
-                stim[i as usize] = p.stimulus_current;
-            }
-            sim.set_current_source_var_values("NoiseE", "stim", &stim)?;
-            for &i in &exp.stimuli[k as usize] {
-                stim[i as usize] = 0.0;
-            }
+            present(sim, exp, p, k, &mut stim)?;
             out.push(Presentation {
                 step: sim.step_count(),
                 stimulus: k,
@@ -307,6 +295,26 @@ pub fn probe(
         }
     }
     Ok(out)
+}
+
+/// Sets the stimulus current of stimulus `k`'s neurons for the next step
+/// (`stim` is all zeros before and after).
+fn present(
+    sim: &mut dyn Simulation,
+    exp: &Experiment,
+    p: &Params,
+    k: u32,
+    stim: &mut [f64],
+) -> Result<()> {
+    let neurons = &exp.stimuli[k as usize];
+    for &i in neurons {
+        stim[i as usize] = p.stimulus_current;
+    }
+    let result = sim.set_current_source_var_values("NoiseE", "stim", stim);
+    for &i in neurons {
+        stim[i as usize] = 0.0;
+    }
+    result
 }
 
 fn interval_steps(rng: &mut RngStream, p: &Params) -> u64 {
