@@ -6,6 +6,11 @@
 
 use crate::{current_source_model, neuron_model, postsynaptic_model, weight_update_model};
 
+mod adex;
+mod hh;
+pub use adex::*;
+pub use hh::*;
+
 /// Leaky integrate-and-fire neuron with exact integration of the membrane for
 /// input held constant over a step, and an absolute refractory period
 /// (GeNN's `LIF`; with [`ExpCurr`] the usual `iaf_psc_exp` set-up).
@@ -685,4 +690,8 @@ pub fn all_models() -> Vec<&'static crate::model::ModelDesc> {
         StdpMultiplicative::DESC,
         DopamineStdp::DESC,
     ]
+    .into_iter()
+    .chain(adex::models())
+    .chain(hh::models())
+    .collect()
 }
