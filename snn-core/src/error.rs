@@ -53,6 +53,18 @@ pub enum Error {
         /// What is wrong (unknown / missing / repeated parameter).
         reason: String,
     },
+    /// `.target_port(name)` names a port the target neuron model does not have.
+    #[error("{owner}: the neuron model of {target} has no input port `{port}` ({known})")]
+    UnknownPort {
+        /// The synapse group or current source.
+        owner: String,
+        /// The target population and its model: "population `N` (model `AdEx`)".
+        target: String,
+        /// The unknown port.
+        port: String,
+        /// The model's ports, or a note that it has none.
+        known: String,
+    },
     /// A variable name the model does not have.
     #[error("{owner}: {model} has no variable `{var}` (variables: {known})")]
     UnknownVariable {

@@ -74,6 +74,11 @@ pub enum FieldKind {
     /// `#[post_neuron_var]` / `#[post_neuron_var(name)]` (weight update):
     /// read-only reference to a variable of the postsynaptic neuron.
     PostNeuronVar,
+    /// `#[input]` (neuron models): a synaptic input port, GeNN's additional
+    /// input variable. Read-only in model code; each step it holds the sum of
+    /// what the postsynaptic models and current sources aimed at it
+    /// (`.target_port(name)`) injected this step, 0 when nothing targets it.
+    Input,
 }
 
 /// A declared constraint on a parameter, checked when a population or group is built.

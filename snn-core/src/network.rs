@@ -161,6 +161,10 @@ pub struct SynapseGroupDesc {
     pub pre_var_inits: Vec<VarInit>,
     /// Initialisers of the `#[post_var]`s (one value per postsynaptic neuron).
     pub post_var_inits: Vec<VarInit>,
+    /// The input port of the postsynaptic neuron model this group's
+    /// postsynaptic model injects into (index among its `#[input]` fields);
+    /// `None`: the neuron's `isyn`.
+    pub target_port: Option<usize>,
     pub(crate) cpu_wu: WeightUpdateRunners,
     pub(crate) cpu_psm: PostsynapticRunners,
 }
@@ -174,6 +178,9 @@ pub struct CurrentSourceDesc {
     pub target: PopulationId,
     /// Model, parameters and initialisers (variables per target neuron).
     pub part: ModelPart,
+    /// The input port of the target neuron model it injects into (index
+    /// among its `#[input]` fields); `None`: the neuron's `isyn`.
+    pub target_port: Option<usize>,
     pub(crate) cpu: CurrentSourceRunners,
 }
 
@@ -296,6 +303,7 @@ impl Network {
             let same = |t: &PostsynapticTarget| {
                 let first = &self.synapse_groups[t.groups[0]];
                 t.post == g.post
+                    && first.target_port == g.target_port
                     && fusable(first)
                     && fusable(g)
                     && same_model(first.psm.model, g.psm.model)
@@ -467,6 +475,7 @@ impl Network {
             max_dendritic_delay: 0,
             pre_inits: Vec::new(),
             post_inits: Vec::new(),
+            target_port: None,
             cpu_wu: WeightUpdateRunners::of::<W>(),
             cpu_psm: PostsynapticRunners::of::<P>(),
             net: self,
@@ -485,6 +494,7 @@ impl Network {
             name: name.to_string(),
             target: target.into(),
             part: PartBuilder::new(C::DESC, Ok(model.param_values()), C::derived_values),
+            target_port: None,
             cpu: CurrentSourceRunners::of::<C>(),
             net: self,
         }
@@ -719,6 +729,7 @@ pub struct SynapseGroupBuilder<'a> {
     max_dendritic_delay: u32,
     pre_inits: Vec<(String, VarInit)>,
     post_inits: Vec<(String, VarInit)>,
+    target_port: Option<String>,
     cpu_wu: WeightUpdateRunners,
     cpu_psm: PostsynapticRunners,
 }
@@ -772,6 +783,14 @@ impl SynapseGroupBuilder<'_> {
         self.axonal_delay = steps;
         self
     }
+    /// Injects the postsynaptic model's current into the target neuron
+    /// model's input port `port` (an `#[input]` field, GeNN's additional
+    /// input variable) instead of `isyn`: how a neuron receives separate
+    /// inputs, e.g. excitatory and inhibitory conductances.
+    pub fn target_port(mut self, port: &str) -> Self {
+        self.target_port = Some(port.to_string());
+        self
+    }
     /// Largest per-synapse dendritic delay in timesteps (needed by models that call `add_to_post_delay`).
     pub fn max_dendritic_delay(mut self, steps: u32) -> Self {
         self.max_dendritic_delay = steps;
@@ -809,6 +828,7 @@ impl SynapseGroupBuilder<'_> {
         let wu = self.wu.finish(&wu_owner, net.dt, n_syn)?;
         let psm = self.psm.finish(&psm_owner, net.dt, Some(n_post as usize))?;
         check_neuron_refs(&psm_owner, &psm, net.population(post))?;
+        let target_port = port_index(&psm_owner, self.target_port, net.population(post))?;
         let m = wu.model;
         let pre_var_inits =
             neuron_side_inits(&wu_owner, m, FieldKind::PreVar, self.pre_inits, n_pre)?;
@@ -862,10 +882,34 @@ impl SynapseGroupBuilder<'_> {
             delay_var,
             pre_var_inits,
             post_var_inits,
+            target_port,
             cpu_wu: self.cpu_wu,
             cpu_psm: self.cpu_psm,
         });
         Ok(SynapseGroupId(net.synapse_groups.len() as u32 - 1))
+    }
+}
+
+/// The index of input port `port` among the `#[input]` fields of `target`'s
+/// neuron model.
+fn port_index(owner: &str, port: Option<String>, target: &PopulationDesc) -> Result<Option<usize>> {
+    let Some(port) = port else { return Ok(None) };
+    let nm = target.part.model;
+    match nm.index_of(FieldKind::Input, &port) {
+        Some(k) => Ok(Some(k)),
+        None => {
+            let names: Vec<&str> = nm.fields_of(FieldKind::Input).map(|f| f.name).collect();
+            Err(Error::UnknownPort {
+                owner: owner.to_string(),
+                target: format!("population `{}` (model `{}`)", target.name, nm.name),
+                port,
+                known: if names.is_empty() {
+                    "it has no #[input] fields: its only input is isyn".to_string()
+                } else {
+                    format!("ports: {}", names.join(", "))
+                },
+            })
+        }
     }
 }
 
@@ -1028,6 +1072,7 @@ pub struct CurrentSourceBuilder<'a> {
     name: String,
     target: PopulationRef,
     part: PartBuilder,
+    target_port: Option<String>,
     cpu: CurrentSourceRunners,
 }
 
@@ -1042,6 +1087,13 @@ impl CurrentSourceBuilder<'_> {
         self.part.egps.push((egp.to_string(), values));
         self
     }
+    /// Injects into the target neuron model's input port `port` (an
+    /// `#[input]` field) instead of `isyn`; see
+    /// [`SynapseGroupBuilder::target_port`].
+    pub fn target_port(mut self, port: &str) -> Self {
+        self.target_port = Some(port.to_string());
+        self
+    }
     /// Validates and adds the current source.
     pub fn build(self) -> Result<CurrentSourceId> {
         let net = self.net;
@@ -1051,10 +1103,12 @@ impl CurrentSourceBuilder<'_> {
         let n = net.population(target).size as usize;
         let part = self.part.finish(&owner, net.dt, Some(n))?;
         check_neuron_refs(&owner, &part, net.population(target))?;
+        let target_port = port_index(&owner, self.target_port, net.population(target))?;
         net.current_sources.push(CurrentSourceDesc {
             name: self.name,
             target,
             part,
+            target_port,
             cpu: self.cpu,
         });
         Ok(CurrentSourceId(net.current_sources.len() as u32 - 1))

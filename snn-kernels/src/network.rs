@@ -498,7 +498,8 @@ impl<'a> FieldNames<'a> {
                 format!("{}[{}]", self.consts, n_params + k)
             }
             FieldKind::Egp => format!("{}{}", self.egp, f.name),
-            FieldKind::NeuronVar => format!("{}{}", self.neuron, f.name),
+            // A neuron model's input ports are registers named like references.
+            FieldKind::NeuronVar | FieldKind::Input => format!("{}{}", self.neuron, f.name),
             FieldKind::Var | FieldKind::InSyn => format!("{}{}", self.var, f.name),
             FieldKind::PreVar => self.pre_var.print(f, false),
             FieldKind::PostVar => self.post_var.print(f, false),
@@ -1470,13 +1471,22 @@ fn delayed_add_helper(p: Precision) -> String {
 
 /// A block running inlined postsynaptic or current-source `code` that
 /// injects current: its own random stream, its injections summed in `inj`
-/// (from 0, as on the CPU), then added to `isyn`.
-fn injecting(stream: &str, scalar: &str, code: &str) -> String {
+/// (from 0, as on the CPU), then added to `input` (`isyn` or a port register).
+fn injecting(stream: &str, scalar: &str, code: &str, input: &str) -> String {
     format!(
         "    {{\n        snn_rng rng = snn_rng_new(seed, {stream}, (unsigned int)step, i);\n        \
-         {scalar} inj = 0;\n{}        isyn += inj;\n        (void)rng;\n    }}\n",
+         {scalar} inj = 0;\n{}        {input} += inj;\n        (void)rng;\n    }}\n",
         indent(code, 2)
     )
+}
+
+/// The register a postsynaptic model or current source injects into: `isyn`,
+/// or the neuron model's input port `port` (see [`FieldKind::Input`]).
+fn injection_target(neuron: &ModelDesc, port: Option<usize>) -> String {
+    match port.and_then(|k| neuron.nth(FieldKind::Input, k)) {
+        Some(f) => format!("n_{}", f.name),
+        None => "isyn".to_string(),
+    }
 }
 
 /// The fused neuron kernel of population `pi`.
@@ -1526,6 +1536,11 @@ fn neuron_kernel(
         "    const unsigned int i = GROUP_ID * LOCAL_SIZE + LOCAL_ID;\n    if (i >= n) return;\n",
     );
     let _ = writeln!(body, "    {scalar} isyn = 0;");
+    let mut unused_ports = String::new();
+    for f in pop.part.model.fields_of(FieldKind::Input) {
+        let _ = writeln!(body, "    {scalar} n_{} = 0;", f.name);
+        let _ = write!(unused_ports, " (void)n_{};", f.name);
+    }
     body.push_str(&n_load);
     let atomic_free_env = |name: &str, _: &[String]| -> Option<String> {
         match name {
@@ -1588,7 +1603,8 @@ fn neuron_kernel(
         let store = &part.store;
         let names = part.names();
         let apply = g.inline(&gowner, &sg.psm, "apply_input", &names, &inject_env, None)?;
-        body.push_str(&injecting(&format!("p{k}_stream"), scalar, &apply));
+        let input = injection_target(pop.part.model, sg.target_port);
+        body.push_str(&injecting(&format!("p{k}_stream"), scalar, &apply, &input));
         let decay = g.inline(&gowner, &sg.psm, "decay", &names, &atomic_free_env, None)?;
         let _ = writeln!(
             decays,
@@ -1622,7 +1638,8 @@ fn neuron_kernel(
         cs_store.push_str(&part.store);
         let names = part.names();
         let inject = g.inline(&cowner, &cs.part, "inject", &names, &inject_env, None)?;
-        body.push_str(&injecting(&format!("c{k}_stream"), scalar, &inject));
+        let input = injection_target(pop.part.model, cs.target_port);
+        body.push_str(&injecting(&format!("c{k}_stream"), scalar, &inject, &input));
     }
 
     // The neuron update.
@@ -1679,7 +1696,10 @@ fn neuron_kernel(
     body.push_str(&decays);
     body.push_str(&cs_store);
     body.push_str(&neuron_side_code(g, pi, pb, groups, &mut params)?);
-    body.push_str("    (void)t; (void)dt; (void)isyn; (void)spiked;\n");
+    let _ = writeln!(
+        body,
+        "    (void)t; (void)dt; (void)isyn; (void)spiked;{unused_ports}"
+    );
     let kernel = g.emit("neuron_update", &params, &body);
     Ok(Launch {
         kernel,

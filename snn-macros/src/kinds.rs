@@ -38,6 +38,8 @@ pub enum FieldAttr {
     PreNeuronVar,
     /// `#[post_neuron_var]` / `#[post_neuron_var(name)]` (weight update)
     PostNeuronVar,
+    /// `#[input]` (neuron: a synaptic input port)
+    Input,
 }
 
 impl FieldAttr {
@@ -53,6 +55,7 @@ impl FieldAttr {
             FieldAttr::PostVar => "post_var",
             FieldAttr::PreNeuronVar => "pre_neuron_var",
             FieldAttr::PostNeuronVar => "post_neuron_var",
+            FieldAttr::Input => "input",
         }
     }
     /// The `snn_core::model::FieldKind` variant name.
@@ -67,6 +70,7 @@ impl FieldAttr {
             FieldAttr::PostVar => "PostVar",
             FieldAttr::PreNeuronVar => "PreNeuronVar",
             FieldAttr::PostNeuronVar => "PostNeuronVar",
+            FieldAttr::Input => "Input",
         }
     }
     /// True for references to neuron variables (bound by name).
@@ -78,7 +82,7 @@ impl FieldAttr {
         )
     }
     /// All field attributes.
-    pub const ALL: [FieldAttr; 9] = [
+    pub const ALL: [FieldAttr; 10] = [
         FieldAttr::Param,
         FieldAttr::Derived,
         FieldAttr::Var,
@@ -88,6 +92,7 @@ impl FieldAttr {
         FieldAttr::PostVar,
         FieldAttr::PreNeuronVar,
         FieldAttr::PostNeuronVar,
+        FieldAttr::Input,
     ];
 }
 
@@ -222,7 +227,7 @@ impl Kind {
     pub fn field_attrs(self) -> &'static [FieldAttr] {
         use FieldAttr::*;
         match self {
-            Kind::Neuron => &[Param, Derived, Var, Egp],
+            Kind::Neuron => &[Param, Derived, Var, Egp, Input],
             Kind::Postsynaptic => &[Param, Derived, Var, NeuronVar],
             Kind::CurrentSource => &[Param, Derived, Var, Egp, NeuronVar],
             Kind::WeightUpdate => &[

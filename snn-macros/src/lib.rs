@@ -30,7 +30,7 @@ use kinds::Kind;
 use proc_macro::TokenStream;
 
 /// Defines a neuron model (fields: `#[param]`, `#[derived(expr)]`, `#[var]`,
-/// `#[egp]`; methods: `sim`, `threshold`, `reset`). Option:
+/// `#[egp]`, `#[input]` (a synaptic input port, read-only); methods: `sim`, `threshold`, `reset`). Option:
 /// `#[neuron_model(auto_refractory = false)]`.
 #[proc_macro_attribute]
 pub fn neuron_model(args: TokenStream, input: TokenStream) -> TokenStream {

@@ -163,7 +163,11 @@ fn parse_field(kind: Kind, f: &syn::Field) -> Result<Field> {
             format!("field types must be one of: {}", FIELD_TYPES.join(", ")),
         )
     })?;
-    if matches!(attr, FieldAttr::Param | FieldAttr::Derived | FieldAttr::Egp) && ty != "Scalar" {
+    if matches!(
+        attr,
+        FieldAttr::Param | FieldAttr::Derived | FieldAttr::Egp | FieldAttr::Input
+    ) && ty != "Scalar"
+    {
         return Err(Error::new_spanned(
             &f.ty,
             format!("#[{}] fields must have type `Scalar`", attr.name()),
@@ -345,6 +349,7 @@ pub fn expand_struct(kind: Kind, args: TokenStream, item: ItemStruct) -> Result<
         .chain(of(FieldAttr::Var))
         .chain(of(FieldAttr::Egp))
         .chain(of(FieldAttr::NeuronVar))
+        .chain(of(FieldAttr::Input))
         .chain(of(FieldAttr::PreVar))
         .chain(of(FieldAttr::PostVar))
         .chain(of(FieldAttr::PreNeuronVar))
@@ -394,7 +399,9 @@ pub fn expand_struct(kind: Kind, args: TokenStream, item: ItemStruct) -> Result<
                     l,
                 )
             }
-            FieldAttr::NeuronVar => {
+            // Neuron models have no neuron references: their `src.refs` are
+            // the input ports.
+            FieldAttr::NeuronVar | FieldAttr::Input => {
                 let k = n_ref;
                 n_ref += 1;
                 let l = quote!(src.neuron_var::<#t>(#k, i));
@@ -752,7 +759,7 @@ pub fn expand_impl(kind: Kind, args: TokenStream, item: ItemImpl) -> Result<Toke
                     let msg = match mname {
                         "pre_spike" => format!("`pre_spike` assigns to `self.{w}`, which is not a #[pre_var] of `{name}`: pre_spike updates only presynaptic variables"),
                         "post_spike" => format!("`post_spike` assigns to `self.{w}`, which is not a #[post_var] of `{name}`: post_spike updates only postsynaptic variables"),
-                        _ => format!("`{mname}` assigns to `self.{w}`, which is not a #[var] of `{name}`: parameters, derived parameters, EGPs, neuron-variable references (and, in synapse code, pre/post variables) are read-only"),
+                        _ => format!("`{mname}` assigns to `self.{w}`, which is not a #[var] of `{name}`: parameters, derived parameters, EGPs, neuron-variable references, input ports (and, in synapse code, pre/post variables) are read-only"),
                     };
                     write_checks.push(quote_spanned! {*span=>
                         const _: () = if !#core::model::field_access_ok(

@@ -269,6 +269,8 @@ struct Block<S> {
     incoming: Vec<IncomingBlock>,
     sources: Vec<SourceBlock>,
     isyn: Vec<S>,
+    /// The neuron model's input ports (`#[input]` fields), zeroed each step.
+    ports: Vec<VarArray>,
     spikes: Vec<u32>,
 }
 
@@ -350,6 +352,9 @@ impl<S: CpuReal> Block<S> {
         let pop = &c.pops[self.pop];
         let len = self.len as usize;
         self.isyn.iter_mut().for_each(|x| *x = S::ZERO);
+        for port in &mut self.ports {
+            S::slice_mut(port).iter_mut().for_each(|x| *x = S::ZERO);
+        }
         self.spikes.clear();
         let info = |stream| StepInfo {
             step: c.step,
@@ -395,6 +400,10 @@ impl<S: CpuReal> Block<S> {
             let g = &c.groups[first];
             let mut psm_vars = slices_mut(&mut psm.psm_vars);
             let refs: Vec<VarSlice<'_>> = g.psm_refs.iter().map(|&k| neuron_refs[k]).collect();
+            let input = match gd.target_port {
+                Some(k) => S::slice_mut(&mut self.ports[k]),
+                None => &mut self.isyn[..],
+            };
             S::postsynaptic(&gd.cpu_psm).apply_input(
                 ElementArgs {
                     consts: &g.psm_consts,
@@ -405,7 +414,7 @@ impl<S: CpuReal> Block<S> {
                     len,
                     info: info(g.psm_stream),
                 },
-                &mut self.isyn,
+                input,
             );
         }
 
@@ -416,6 +425,10 @@ impl<S: CpuReal> Block<S> {
             let egps = egp_refs(&s.egps);
             let refs: Vec<VarSlice<'_>> = s.refs.iter().map(|&k| neuron_refs[k]).collect();
             let mut vars = slices_mut(&mut sb.vars);
+            let input = match sd.target_port {
+                Some(k) => S::slice_mut(&mut self.ports[k]),
+                None => &mut self.isyn[..],
+            };
             S::current_source(&sd.cpu).inject(
                 ElementArgs {
                     consts: &s.consts,
@@ -426,7 +439,7 @@ impl<S: CpuReal> Block<S> {
                     len,
                     info: info(s.stream),
                 },
-                &mut self.isyn,
+                input,
             );
         }
         drop(neuron_refs);
@@ -435,12 +448,13 @@ impl<S: CpuReal> Block<S> {
         {
             let egps = egp_refs(&pop.egps);
             let mut vars = slices_mut(&mut self.vars);
+            let ports: Vec<VarSlice<'_>> = self.ports.iter().map(|p| p.slice()).collect();
             S::neuron(&pop_desc.cpu).update(
                 ElementArgs {
                     consts: &pop.consts,
                     egps: &egps,
                     vars: &mut vars,
-                    refs: &[],
+                    refs: &ports,
                     first_id: self.start,
                     len,
                     info: info(pop.stream),
@@ -795,6 +809,11 @@ impl<S: CpuReal> CpuState<S> {
                     incoming: Vec::new(),
                     sources: Vec::new(),
                     isyn: vec![S::ZERO; len as usize],
+                    ports: (0..p.part.model.fields_of(FieldKind::Input).count())
+                        .map(|_| {
+                            VarArray::zeros(crate::ir::IrType::Scalar, S::PRECISION, len as usize)
+                        })
+                        .collect(),
                     spikes: Vec::new(),
                 });
                 start += len;

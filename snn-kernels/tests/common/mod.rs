@@ -235,7 +235,8 @@ impl Instance {
             | FieldKind::PreVar
             | FieldKind::PostVar
             | FieldKind::PreNeuronVar
-            | FieldKind::PostNeuronVar => self.var(f.name),
+            | FieldKind::PostNeuronVar
+            | FieldKind::Input => self.var(f.name),
         }
     }
 
@@ -250,7 +251,8 @@ impl Instance {
                 | FieldKind::PreVar
                 | FieldKind::PostVar
                 | FieldKind::PreNeuronVar
-                | FieldKind::PostNeuronVar => {
+                | FieldKind::PostNeuronVar
+                | FieldKind::Input => {
                     let v = self
                         .init
                         .iter()
