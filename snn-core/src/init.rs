@@ -128,6 +128,33 @@ impl VarInit {
         VarInit::NormalClipped { mean, sd, min, max }
     }
 
+    /// Per-synapse dendritic delays (in steps, for a `u8`/`u32` delay
+    /// variable such as `StaticPulseDendriticDelay`'s `d`) for transmission
+    /// delays drawn from normal(`mean`, `sd`) ms clipped to `[min, max]` ms
+    /// (NEST's `normal_clipped` delays), rounded to whole steps `D >= 1`,
+    /// and the largest `d` they can take (for `.max_dendritic_delay`).
+    ///
+    /// A spike reaches its target `1 + d` steps after emission, so
+    /// `d = D - 1 = trunc(delay / dt - 0.5)`: the initialiser is
+    /// normal(`mean / dt - 0.5`, `sd / dt`) restricted to
+    /// `[min / dt - 0.5, max / dt - 0.5]`, truncated by the conversion to
+    /// an integer. `min` below `dt` is raised to `dt` (the shortest delay).
+    ///
+    /// ```
+    /// use snn_core::init::VarInit;
+    /// let (init, max) = VarInit::delay_steps_normal(1.5, 0.75, 0.1, 6.0, 0.1);
+    /// assert_eq!(max, 59);
+    /// assert!(matches!(init, VarInit::NormalClipped { .. }));
+    /// ```
+    pub fn delay_steps_normal(mean: f64, sd: f64, min: f64, max: f64, dt: f64) -> (Self, u32) {
+        let lo = (min / dt).max(1.0) - 0.5;
+        let hi = (max / dt - 0.5).max(lo);
+        (
+            VarInit::normal_clipped(mean / dt - 0.5, sd / dt, lo, hi),
+            hi.floor() as u32,
+        )
+    }
+
     /// Exponential with rate `lambda` (mean `1 / lambda`).
     pub fn exponential(lambda: f64) -> Self {
         VarInit::Exponential { lambda }

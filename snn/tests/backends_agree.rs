@@ -134,6 +134,35 @@ snn::backend_tests! {
         assert!(spikes[0].len() > 30);
     }
 
+    fn izhikevich_conductance_synapses(backend) {
+        // Izhikevich neurons with conductance-based excitation and
+        // inhibition (ExpCond with reversal potentials, GeNN's way): the
+        // synaptic current g (E - v) follows the membrane, so the
+        // inhibitory input shunts near -80 mV. Random input spikes, exact
+        // weights: the backends must agree exactly.
+        let mut net = Network::new(0.1).unwrap();
+        let exc = random_spike_source(&mut net, "Exc", 80, 0.01, 3000);
+        let inh = random_spike_source(&mut net, "Inh", 20, 0.01, 3000);
+        let izh = Izhikevich { a: 0.02, b: 0.2, c: -65.0, d: 8.0 };
+        let p = net
+            .add_population("Izh", 50, izh)
+            .init("v", -65.0)
+            .init("u", -13.0)
+            .record_spikes(true)
+            .build()
+            .unwrap();
+        for (name, src, tau, e_rev, g) in [("E", exc, 5.0, 0.0, 0.0625), ("I", inh, 10.0, -80.0, 0.125)] {
+            net.add_synapse_group(name, src, p, StaticPulse, ExpCond { tau, e_rev })
+                .connectivity(Connectivity::FixedProbability { p: 0.5, autapses: true })
+                .wu_init("g", g)
+                .build()
+                .unwrap();
+        }
+        net.add_current_source("DC", p, DC { amp: 2.0 }).build().unwrap();
+        let Some(spikes) = assert_same_spikes(backend, &net, 3000) else { return };
+        assert!(spikes[0].len() > 50, "too few spikes to compare: {}", spikes[0].len());
+    }
+
     fn fused_postsynaptic_inputs(backend) {
         // Two excitatory groups (one with dendritic delays) and an inhibitory
         // one onto the same population, same ExpCurr: fused into one input.

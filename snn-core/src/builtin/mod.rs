@@ -353,6 +353,32 @@ impl GaussianNoise {
     }
 }
 
+/// Independent Poisson input spike trains delivered as jumps, one train per
+/// target neuron (NEST's `poisson_generator` connected with a static
+/// synapse): each step `Poisson(rate dt / 1000)` input spikes of weight
+/// `weight` are injected for that step only. Into `isyn` this is a delta
+/// current; into a conductance port (`.target_port("ex")` of
+/// `AdExCond`) each spike is a conductance jump of `weight`.
+#[current_source_model]
+pub struct PoissonDelta {
+    /// Weight of one input spike.
+    #[param]
+    pub weight: Scalar,
+    /// Total input rate (Hz).
+    #[param(non_negative)]
+    pub rate: Scalar,
+    #[derived(rate * dt / 1000.0)]
+    lambda: Scalar,
+}
+
+#[current_source_model]
+impl PoissonDelta {
+    fn inject(&mut self, env: &mut CurrentSourceEnv) {
+        let n = env.rand_poisson(self.lambda);
+        env.inject_current(self.weight * n as Scalar);
+    }
+}
+
 /// Poisson input through exponential current synapses (GeNN's `PoissonExp`):
 /// each step `Poisson(rate dt / 1000)` input spikes of weight `weight` are
 /// added to a current that decays with `tau_syn`, scaled like [`ExpCurr`].
@@ -686,6 +712,7 @@ pub fn all_models() -> Vec<&'static crate::model::ModelDesc> {
         DC::DESC,
         GaussianNoise::DESC,
         PoissonExp::DESC,
+        PoissonDelta::DESC,
         StaticPulse::DESC,
         StaticPulseDendriticDelay::DESC,
         StdpAdditive::DESC,
