@@ -47,6 +47,9 @@
 
 pub use snn_core::*;
 
+/// Export of spikes and recorded variables (.npy/.npz/CSV) and loaders: [`snn_io`].
+pub use snn_io as io;
+
 pub mod backend;
 pub mod testing;
 
