@@ -29,6 +29,7 @@
 //!   mV at -60 mV each substep, and f32 `exp`/`expm1` differ by 1-2 ulp
 //!   between backends. Measured: every spike still falls in the oracle's
 //!   step on the CPU and on PoCL, in both precisions.
+//!
 //! Either tolerance is below dt and far below the tested ISIs (8-70 ms),
 //! so a miscounted or shifted spike fails the test.
 //!
