@@ -26,9 +26,12 @@
 
 #[path = "microcircuit/model.rs"]
 mod model;
+#[path = "common/report.rs"]
+mod report;
 
 use clap::Parser;
 use model::{build, rate_and_cv, Options, Params};
+use report::peak_rss_kb;
 use snn::prelude::*;
 use std::process::Command;
 use std::time::Instant;
@@ -237,11 +240,4 @@ fn run_one(backend: Backend, scale: f64, args: &Args) -> Result<(), Box<dyn std:
         .collect();
     println!("{MARKER}{}", line.join("\t"));
     Ok(())
-}
-
-/// Peak resident set size of this process (Linux), in kB.
-fn peak_rss_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }

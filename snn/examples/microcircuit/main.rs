@@ -20,14 +20,16 @@
 //!   published one.
 
 mod model;
+#[path = "../common/report.rs"]
+mod report;
 
 use clap::Parser;
-use indicatif::{ProgressBar, ProgressStyle};
 use model::{build, rate_and_cv, Options, Params};
 use plotters::prelude::*;
+use report::{print_report, run_with_progress, thousands, write_npy, Timings};
 use snn::prelude::*;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[derive(Parser)]
 #[command(
@@ -139,24 +141,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dt = mc.net.dt();
     let total = args.transient + args.duration;
     let steps = (total / dt).round() as u64;
-    let bar = ProgressBar::new(steps).with_style(
-        ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} steps ({msg}), {elapsed} elapsed, ETA {eta}",
-        )
-        .expect("valid template"),
-    );
-    let t2 = Instant::now();
-    let chunk = (10.0 / dt).round().max(1.0) as u64; // report every 10 ms of biological time
-    let mut done = 0;
-    while done < steps {
-        let n = chunk.min(steps - done);
-        sim.run_steps(n)?;
-        done += n;
-        bar.set_message(format!("{:.0} ms", done as f64 * dt));
-        bar.set_position(done);
-    }
-    let t_sim = t2.elapsed();
-    bar.finish_and_clear();
+    let t_sim = run_with_progress(sim.as_mut(), steps, dt)?;
 
     if options.record {
         let mut stats = Vec::new();
@@ -209,56 +194,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    let report = sim.report();
-    let bio = total / 1000.0;
-    let secs = |d: Duration| format!("{:>9.3} s", d.as_secs_f64());
-    let na = format!("{:>11}", "n/a");
-    println!("\ntiming:");
-    println!(
-        "  network construction  {}   description only (connectivity: initialisation)",
-        secs(t_construct)
+    print_report(
+        &sim.report(),
+        &Timings {
+            construct: t_construct,
+            backend: t_backend,
+            sim: t_sim,
+            biological_ms: total,
+            steps,
+        },
     );
-    match (report.init, report.compile, report.upload) {
-        (Some(init), Some(compile), upload) => {
-            println!(
-                "  initialisation        {}   connectivity and variables on the device",
-                secs(init)
-            );
-            let cache = match report.kernel_cache_hit {
-                Some(true) => "hit",
-                Some(false) => "miss",
-                None => "n/a",
-            };
-            println!("  kernel build          {}   cache: {cache}", secs(compile));
-            if let Some(upload) = upload {
-                println!("  allocation + upload   {}", secs(upload));
-            }
-        }
-        _ => {
-            println!(
-                "  initialisation        {}   connectivity and variables",
-                secs(t_backend)
-            );
-            println!("  kernel build          {na}   native code");
-        }
-    }
-    println!(
-        "  simulation            {}   {bio} s biological time, {steps} steps",
-        secs(t_sim)
-    );
-    println!(
-        "  real-time factor      {:>9.3}     wall-clock / biological time",
-        t_sim.as_secs_f64() / bio
-    );
-    println!("memory:");
-    match peak_rss_kb() {
-        Some(kb) => println!("  peak host             {:>9.3} GB", kb as f64 / 1e6),
-        None => println!("  peak host             {na}"),
-    }
-    match report.device_bytes {
-        Some(b) => println!("  device                {:>9.3} GB", b as f64 / 1e9),
-        None => println!("  device                {na}   the CPU backend uses host memory"),
-    }
     Ok(())
 }
 
@@ -294,18 +239,6 @@ fn write_outputs(
         write_npy(out, name, &spikes)?;
     }
     Ok(others.len())
-}
-
-/// `spikes_<name>_times.npy` (f64, ms) and `spikes_<name>_ids.npy` (u32).
-fn write_npy(out: &Path, name: &str, spikes: &SpikeRecord) -> std::io::Result<()> {
-    npyz::to_file_1d(
-        out.join(format!("spikes_{name}_times.npy")),
-        spikes.times.iter().copied(),
-    )?;
-    npyz::to_file_1d(
-        out.join(format!("spikes_{name}_ids.npy")),
-        spikes.ids.iter().copied(),
-    )
 }
 
 const EXC: RGBColor = RGBColor(31, 119, 180);
@@ -448,24 +381,4 @@ fn rate_plot(path: &Path, stats: &[PopStats]) -> Result<(), Box<dyn std::error::
     }
     root.present()?;
     Ok(())
-}
-
-/// `1234567` as `1,234,567`.
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// Peak resident set size of this process (Linux), in kB.
-fn peak_rss_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
