@@ -8,7 +8,6 @@ use crate::{current_source_model, neuron_model, postsynaptic_model, weight_updat
 
 mod adex;
 mod hh;
-#[allow(unused_imports)]
 pub use adex::*;
 #[allow(unused_imports)]
 pub use hh::*;
