@@ -29,10 +29,10 @@ fn every_builtin_method_compiles_as_c99_in_both_precisions() {
     }
     // 16 models; Lif 3 methods, Izhikevich(Variable) 2, Poisson 2, SpikeSourceArray 2,
     // the postsynaptic models 2 each, the current sources and static synapses
-    // 1 each, the three plastic synapses 4 each.
+    // 1 each, the three plastic synapses 4 each; AdEx and AdExCond 2 each.
     assert_eq!(
         methods,
-        2 * (3 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 4 + 4 + 4)
+        2 * (3 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 4 + 4 + 4 + 2 + 2)
     );
 }
 
