@@ -230,6 +230,48 @@ fn all_builtins(precision: Precision) -> Network {
     net.add_current_source("DC", izh, DC { amp: 2.0 })
         .build()
         .unwrap();
+    // AdEx, one population per solver; AdExCond fed through its input ports.
+    for (name, solver) in [
+        ("AdExEE", AdExSolver::ExponentialEuler { substeps: 2 }),
+        ("AdExRK4", AdExSolver::Rk4 { substeps: 2 }),
+        ("AdExRK45", AdExSolver::DEFAULT),
+    ] {
+        let adex = net
+            .add_population(name, 10, AdEx::default().with_solver(solver))
+            .init("v", -70.0)
+            .init("w", 0.0)
+            .init("refrac", 0.0)
+            .init("spiked", 0.0)
+            .record_spikes(true)
+            .build()
+            .unwrap();
+        net.add_current_source(&format!("{name}_DC"), adex, DC { amp: 500.0 })
+            .build()
+            .unwrap();
+    }
+    let cond = net
+        .add_population("AdExCond", 10, AdExCond::default())
+        .init("v", -70.0)
+        .init("w", 0.0)
+        .init("g_ex", 0.0)
+        .init("g_in", 0.0)
+        .init("refrac", 0.0)
+        .init("spiked", 0.0)
+        .build()
+        .unwrap();
+    for port in ["ex", "inh"] {
+        net.add_synapse_group(
+            &format!("LIF_AdExCond_{port}"),
+            lif,
+            cond,
+            StaticPulse,
+            DeltaCurr,
+        )
+        .wu_init("g", 1.0)
+        .target_port(port)
+        .build()
+        .unwrap();
+    }
     net
 }
 

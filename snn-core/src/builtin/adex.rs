@@ -29,7 +29,10 @@
 //!   (`0.9 err^(-1/5)`, clamped to [0.2, 5]) and never drops below
 //!   `dt / max_substeps` (a step at that size is accepted whatever its
 //!   error). Every step starts with a trial substep of `dt`. Six evaluations
-//!   per trial (first same as last).
+//!   per trial (first same as last). A step makes at most
+//!   `4 max_substeps + 8` trials (the fixed-step solvers `substeps + 2`
+//!   substeps); should a pathological input exhaust them, the rest of the
+//!   step is not integrated rather than stalling the kernel.
 //!
 //! All three run one generic explicit Runge-Kutta loop over the stages of
 //! their tableau: the right-hand side is written once. In GPU kernels the
