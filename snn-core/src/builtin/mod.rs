@@ -9,7 +9,6 @@ use crate::{current_source_model, neuron_model, postsynaptic_model, weight_updat
 mod adex;
 mod hh;
 pub use adex::*;
-#[allow(unused_imports)]
 pub use hh::*;
 
 /// Leaky integrate-and-fire neuron with exact integration of the membrane for

@@ -21,7 +21,7 @@ mod report;
 
 use clap::Parser;
 use model::{build, rate_and_cv, Options};
-use report::{print_report, run_with_progress, thousands, write_npy, Timings};
+use report::{print_report, run_with_progress, thousands, Timings};
 use snn::prelude::*;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -125,7 +125,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "{:<6} {:>8} {:>12} {:>10.3} {:>8.3}",
                 desc.name, desc.size, model.incoming_synapses[k], rate, cv
             );
-            write_npy(&args.out, &desc.name, &spikes)?;
+            snn::io::save_spikes_npy(&args.out, &desc.name, &spikes)?;
         }
         println!(
             "\nwrote {}: spikes_{{E,I}}_{{times,ids}}.npy",

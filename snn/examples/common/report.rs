@@ -9,7 +9,6 @@
 use indicatif::{ProgressBar, ProgressStyle};
 use snn::prelude::*;
 use snn::sim::BackendReport;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Runs `steps` timesteps in chunks of 10 ms of biological time, with a
@@ -126,14 +125,21 @@ pub fn peak_rss_kb() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// `spikes_<name>_times.npy` (f64, ms) and `spikes_<name>_ids.npy` (u32).
-pub fn write_npy(out: &Path, name: &str, spikes: &SpikeRecord) -> std::io::Result<()> {
-    npyz::to_file_1d(
-        out.join(format!("spikes_{name}_times.npy")),
-        spikes.times.iter().copied(),
-    )?;
-    npyz::to_file_1d(
-        out.join(format!("spikes_{name}_ids.npy")),
-        spikes.ids.iter().copied(),
-    )
+/// The concrete backend `Backend::Auto` stands for here (probed with a
+/// one-neuron network) and whether it is a GPU, so that examples can choose
+/// a default size that finishes in about a minute.
+pub fn resolve_backend(backend: Backend) -> Result<(Backend, bool)> {
+    let mut probe = Network::new(0.1)?;
+    probe
+        .add_population("probe", 1, Poisson { rate: 0.0 })
+        .init("time_step_to_spike", 0.0)
+        .build()?;
+    let name = backend.build(&probe)?.backend_name();
+    let backend = match backend {
+        Backend::Auto if name.starts_with("CUDA") => Backend::Cuda,
+        Backend::Auto if name.starts_with("OpenCL") => Backend::OpenCl,
+        Backend::Auto => Backend::Cpu,
+        b => b,
+    };
+    Ok((backend, backend != Backend::Cpu))
 }

@@ -26,7 +26,7 @@ mod report;
 use clap::Parser;
 use model::{build, rate_and_cv, Options, Params};
 use plotters::prelude::*;
-use report::{print_report, run_with_progress, thousands, write_npy, Timings};
+use report::{print_report, run_with_progress, thousands, Timings};
 use snn::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -89,19 +89,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (backend, scale) = match args.scale {
         Some(s) => (args.backend, s),
         None => {
-            let mut probe = Network::new(0.1)?;
-            probe
-                .add_population("probe", 1, Poisson { rate: 0.0 })
-                .init("time_step_to_spike", 0.0)
-                .build()?;
-            let name = args.backend.build(&probe)?.backend_name();
-            let backend = match args.backend {
-                Backend::Auto if name.starts_with("CUDA") => Backend::Cuda,
-                Backend::Auto if name.starts_with("OpenCL") => Backend::OpenCl,
-                Backend::Auto => Backend::Cpu,
-                b => b,
-            };
-            let on_gpu = backend != Backend::Cpu;
+            let (backend, on_gpu) = report::resolve_backend(args.backend)?;
             let s = if on_gpu { 1.0 } else { 0.1 };
             eprintln!(
                 "scale {s} ({}; set --scale 1.0 for the full model)",
@@ -225,7 +213,7 @@ fn write_outputs(
 ) -> Result<usize, Box<dyn std::error::Error>> {
     std::fs::create_dir_all(out)?;
     for s in stats {
-        write_npy(out, &s.name, &s.spikes)?;
+        snn::io::save_spikes_npy(out, &s.name, &s.spikes)?;
     }
     let others: Vec<String> = sim
         .network()
@@ -236,7 +224,7 @@ fn write_outputs(
         .collect();
     for name in &others {
         let spikes = sim.spikes(name.into())?;
-        write_npy(out, name, &spikes)?;
+        snn::io::save_spikes_npy(out, name, &spikes)?;
     }
     Ok(others.len())
 }

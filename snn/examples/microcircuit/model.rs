@@ -13,6 +13,8 @@ use snn::prelude::*;
 
 #[path = "../common/stats.rs"]
 mod stats;
+// Re-exported for the example and the rate test; other includers ignore it.
+#[allow(unused_imports)]
 pub use stats::rate_and_cv;
 
 /// The parameters of `microcircuit.toml`.
