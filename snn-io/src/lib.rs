@@ -205,8 +205,8 @@ where
     write_npy(&mut *zip, shape, data).map_err(io_err(path))
 }
 
-/// Writes an `.npz` archive of arrays, atomically enough for analysis files
-/// (written in full, then closed).
+/// Writes an `.npz` archive: creates `path`, lets `f` add the arrays, then
+/// writes the zip directory and flushes.
 fn write_npz(
     path: &Path,
     f: impl FnOnce(&mut zip::ZipWriter<BufWriter<File>>) -> Result<()>,

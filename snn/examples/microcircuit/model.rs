@@ -196,14 +196,12 @@ fn weights(mean: f64, rel_std: f64) -> VarInit {
 }
 
 /// Dendritic delays in steps for delays ~ normal(mean, sd) ms redrawn below
-/// `dt` (NEST), rounded to whole steps `D >= 1`. A spike reaches its target
-/// `1 + d` steps after emission, so `d = D - 1 = trunc(delay / dt - 0.5)`:
-/// normal(mean / dt - 0.5, sd / dt) redrawn outside `[0.5, max + 0.5]`.
-/// `max` (mean + 6 sd, rounded up) cuts a tail of probability 1e-9.
+/// `dt` (NEST) and above `mean + 6 sd` rounded up to whole steps (a tail of
+/// probability 1e-9), and the largest step count (see
+/// [`VarInit::delay_steps_normal`]).
 fn delays(mean: f64, sd: f64, dt: f64) -> (VarInit, u32) {
-    let max = ((mean + 6.0 * sd) / dt).ceil() as u32;
-    let init = VarInit::normal_clipped(mean / dt - 0.5, sd / dt, 0.5, max as f64 + 0.5);
-    (init, max)
+    let max_steps = ((mean + 6.0 * sd) / dt).ceil() + 1.0;
+    VarInit::delay_steps_normal(mean, sd, dt, max_steps * dt, dt)
 }
 
 /// Builds the microcircuit.
