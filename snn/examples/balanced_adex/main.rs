@@ -114,7 +114,6 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
             "\n{:<4} {:>9} {:>10} {:>8}",
             "pop", "neurons", "rate (Hz)", "CV ISI"
         );
-        std::fs::create_dir_all(&args.out)?;
         for pop in [b.exc, b.inh] {
             let name = b.net.population(pop).name.clone();
             let size = b.net.population(pop).size;

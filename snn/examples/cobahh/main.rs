@@ -116,7 +116,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "\n{:<6} {:>8} {:>12} {:>10} {:>8}",
             "pop", "neurons", "synapses in", "rate (Hz)", "CV ISI"
         );
-        std::fs::create_dir_all(&args.out)?;
         for (k, pop) in [model.exc, model.inh].into_iter().enumerate() {
             let spikes = sim.spikes(pop.into())?;
             let desc = model.net.population(pop);
