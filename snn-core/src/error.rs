@@ -165,6 +165,15 @@ pub enum Error {
     /// Something failed during simulation.
     #[error("simulation: {0}")]
     Simulation(String),
+    /// A checkpoint ([`crate::state::SimState`]) that does not fit the
+    /// network it is restored into.
+    #[error("checkpoint does not fit the network: {what}: {reason}")]
+    Checkpoint {
+        /// The part at fault: "population `E`, variable `v`", "seed", ...
+        what: String,
+        /// How it differs.
+        reason: String,
+    },
     /// A GPU backend failed: no device or runtime library, a compile
     /// error in generated kernels, an allocation failure, ...
     #[error("{backend}: {reason}")]

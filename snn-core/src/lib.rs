@@ -21,6 +21,7 @@ pub mod real;
 pub mod recording;
 pub mod rng;
 pub mod sim;
+pub mod state;
 pub mod var;
 
 pub use cpu::CpuSimulation;
@@ -48,6 +49,7 @@ pub mod prelude {
     pub use crate::real::Precision;
     pub use crate::recording::SpikeRecord;
     pub use crate::sim::{EgpOwner, RecordedVar, Side, Simulation};
+    pub use crate::state::SimState;
     pub use snn_macros::{
         connectivity_snippet, current_source_model, neuron_model, postsynaptic_model,
         var_init_snippet, weight_update_model,

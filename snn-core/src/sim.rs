@@ -4,6 +4,7 @@ use crate::connectivity::SparseConnectivity;
 use crate::error::Result;
 use crate::network::{Network, PopulationRef, VarRecordingId};
 use crate::recording::SpikeRecord;
+use crate::state::SimState;
 use std::time::Duration;
 
 /// Samples of one variable recording.
@@ -130,6 +131,18 @@ pub trait Simulation {
     /// steps while it is off are not kept.
     fn set_spike_recording(&mut self, population: PopulationRef, on: bool) -> Result<()>;
 
+    /// A snapshot of the complete simulation state (variables,
+    /// connectivity, queues, rings, spike times, extra global parameters,
+    /// recordings so far, step counter), in a layout every backend can
+    /// restore ([`crate::state`]). Recording continues unaffected.
+    fn save_state(&mut self) -> Result<SimState>;
+    /// Replaces the simulation's state with `state` (taken on any backend
+    /// from a simulation of the same network): stepping on then gives the
+    /// same results as the simulation it was taken from. Fails, changing
+    /// nothing, when the state does not fit the network
+    /// ([`SimState::check_fits`]).
+    fn load_state(&mut self, state: &SimState) -> Result<()>;
+
     /// Build times, kernel cache and device memory, as far as the backend
     /// knows them (the default: nothing).
     fn report(&self) -> BackendReport {
@@ -206,6 +219,12 @@ impl<S: Simulation + ?Sized> Simulation for Box<S> {
     }
     fn set_spike_recording(&mut self, population: PopulationRef, on: bool) -> Result<()> {
         (**self).set_spike_recording(population, on)
+    }
+    fn save_state(&mut self) -> Result<SimState> {
+        (**self).save_state()
+    }
+    fn load_state(&mut self, state: &SimState) -> Result<()> {
+        (**self).load_state(state)
     }
     fn report(&self) -> BackendReport {
         (**self).report()

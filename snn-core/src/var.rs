@@ -161,6 +161,21 @@ impl VarArray {
         }
     }
 
+    /// The element type's Rust name (`"f32"`, `"u16"`, `"bool"`, ...).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            VarArray::F32(_) => "f32",
+            VarArray::F64(_) => "f64",
+            VarArray::I32(_) => "i32",
+            VarArray::U32(_) => "u32",
+            VarArray::I64(_) => "i64",
+            VarArray::U64(_) => "u64",
+            VarArray::U8(_) => "u8",
+            VarArray::U16(_) => "u16",
+            VarArray::Bool(_) => "bool",
+        }
+    }
+
     /// Number of elements.
     pub fn len(&self) -> usize {
         each_variant!(self, a => a.len())

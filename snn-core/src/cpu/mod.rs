@@ -1224,6 +1224,12 @@ impl Simulation for CpuSimulation {
     fn step_count(&self) -> u64 {
         dispatch!(&self.inner, s => s.step)
     }
+    fn save_state(&mut self) -> Result<snn_core::state::SimState> {
+        Err(Error::Simulation("save_state: not implemented yet (work in progress)".into()))
+    }
+    fn load_state(&mut self, _state: &snn_core::state::SimState) -> Result<()> {
+        Err(Error::Simulation("load_state: not implemented yet (work in progress)".into()))
+    }
     fn spikes(&mut self, population: PopulationRef) -> Result<SpikeRecord> {
         dispatch!(&mut self.inner, s => {
             let pi = s.pop_index(population)?;

@@ -1,0 +1,558 @@
+//! The complete state of a running simulation in a layout no backend owns,
+//! for checkpoints ([`Simulation::save_state`], [`Simulation::load_state`];
+//! the file format is `snn_io::save_checkpoint`).
+//!
+//! Every backend can write its state into a [`SimState`] and continue from
+//! one, including one taken on another backend. What is in it is exactly
+//! what a step reads that earlier steps wrote (docs/ARCHITECTURE.md,
+//! "Semantics"): the step counter, every variable, the connectivity, the
+//! spike and event queues as far back as the longest axonal delay, spike and
+//! event times, the dendritic-delay rings, the current values of extra
+//! global parameters, and what was recorded so far. Random numbers come
+//! from counter-based streams keyed by (seed, stream, step, element), so
+//! the step counter is the whole RNG state.
+//!
+//! Layouts: neuron-side arrays are indexed by neuron; weight-update
+//! variables are in row-major synapse order ([`SparseConnectivity`]);
+//! a ring is slot-major, `ring[slot * n_post + post]`, and the slot
+//! consumed by step `s` is `s % slots` (as on every backend).
+//!
+//! [`Simulation::save_state`]: crate::sim::Simulation::save_state
+//! [`Simulation::load_state`]: crate::sim::Simulation::load_state
+
+use crate::connectivity::SparseConnectivity;
+use crate::error::{Error, Result};
+use crate::ir::IrType;
+use crate::model::FieldKind;
+use crate::network::{ModelPart, Network, SynapseGroupDesc};
+use crate::real::Precision;
+use crate::sim::RecordedVar;
+use crate::var::VarArray;
+
+/// Everything a simulation needs to continue exactly where it was.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimState {
+    /// Steps simulated so far.
+    pub step: u64,
+    /// Timestep (ms) of the network the state was taken from.
+    pub dt: f64,
+    /// Seed of the network the state was taken from.
+    pub seed: u64,
+    /// Precision of the network the state was taken from.
+    pub precision: Precision,
+    /// Per population, in network order.
+    pub populations: Vec<PopulationState>,
+    /// Per synapse group, in network order.
+    pub synapse_groups: Vec<SynapseGroupState>,
+    /// Per postsynaptic target ([`Network::postsynaptic_targets`]).
+    pub postsynaptic_targets: Vec<PostsynapticState>,
+    /// Per current source, in network order.
+    pub current_sources: Vec<CurrentSourceState>,
+    /// Samples of each variable recording so far.
+    pub var_recordings: Vec<RecordedVar>,
+}
+
+/// The state of one population.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PopulationState {
+    /// The population's name (checked on restore).
+    pub name: String,
+    /// The neuron model's variables, one value per neuron each.
+    pub vars: Vec<VarArray>,
+    /// Current values of the neuron model's extra global parameters.
+    pub egps: Vec<Vec<f64>>,
+    /// Latest and previous spike time of every neuron (network precision;
+    /// `Real::NO_SPIKE` before the first), where the backend keeps them
+    /// (GPU backends keep them only when a weight-update model reads them;
+    /// `None` restores as "no spike yet").
+    pub spike_times: Option<[VarArray; 2]>,
+    /// `recent_spikes[k]`: ascending ids of the neurons that spiked in step
+    /// `step - 1 - k`, for `k` below [`spike_history`].
+    pub recent_spikes: Vec<Vec<u32>>,
+    /// Spike recording, when the population records spikes.
+    pub recording: Option<SpikeRecordingState>,
+}
+
+/// What a spike recording holds so far.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SpikeRecordingState {
+    /// Whether recording is on ([`Simulation::set_spike_recording`]).
+    ///
+    /// [`Simulation::set_spike_recording`]: crate::sim::Simulation::set_spike_recording
+    pub on: bool,
+    /// The step of every recorded spike, non-decreasing.
+    pub steps: Vec<u64>,
+    /// The neuron of every recorded spike (ascending within a step).
+    pub ids: Vec<u32>,
+}
+
+/// The state of one synapse group.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SynapseGroupState {
+    /// The group's name (checked on restore).
+    pub name: String,
+    /// The built connectivity.
+    pub connectivity: SparseConnectivity,
+    /// Weight-update variables, row-major synapse order.
+    pub wu_vars: Vec<VarArray>,
+    /// `#[pre_var]`s, per presynaptic neuron.
+    pub pre_vars: Vec<VarArray>,
+    /// `#[post_var]`s, per postsynaptic neuron.
+    pub post_vars: Vec<VarArray>,
+    /// Current values of the weight-update model's extra global parameters.
+    pub egps: Vec<Vec<f64>>,
+    /// Latest and previous spike-like event time per presynaptic neuron,
+    /// where the backend keeps them (as [`PopulationState::spike_times`]).
+    pub event_times: Option<[VarArray; 2]>,
+    /// `recent_events[k]`: ascending ids of the presynaptic neurons with a
+    /// spike-like event in step `step - 1 - k`, for `k` below
+    /// [`event_history`] (empty without `on_pre_event`).
+    pub recent_events: Vec<Vec<u32>>,
+}
+
+/// The state of one postsynaptic input (one synapse group, or several
+/// fused ones).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PostsynapticState {
+    /// `in_syn`, then the postsynaptic model's variables, per target neuron.
+    pub vars: Vec<VarArray>,
+    /// The dendritic-delay ring, `ring[slot * n_post + post]` in the
+    /// network precision (empty without one).
+    pub ring: VarArray,
+}
+
+/// The state of one current source.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CurrentSourceState {
+    /// The source's name (checked on restore).
+    pub name: String,
+    /// Its variables, one value per target neuron each.
+    pub vars: Vec<VarArray>,
+    /// Current values of its extra global parameters.
+    pub egps: Vec<Vec<f64>>,
+}
+
+/// How many past steps of a population's spikes a step can read: one more
+/// than the longest axonal delay of the groups it projects through.
+pub fn spike_history(net: &Network, pop: usize) -> usize {
+    net.synapse_groups()
+        .iter()
+        .filter(|g| g.pre.0 as usize == pop)
+        .map(|g| g.axonal_delay as usize + 1)
+        .max()
+        .unwrap_or(1)
+}
+
+/// How many past steps of a group's spike-like events a step can read:
+/// `axonal_delay + 1` for a model with `on_pre_event`, else 0.
+pub fn event_history(g: &SynapseGroupDesc) -> usize {
+    let m = g.wu.model;
+    if m.has_method("on_pre_event") && m.has_method("event_threshold") {
+        g.axonal_delay as usize + 1
+    } else {
+        0
+    }
+}
+
+/// The error for a state that does not fit a network.
+fn unfit(what: impl Into<String>, reason: impl Into<String>) -> Error {
+    Error::Checkpoint {
+        what: what.into(),
+        reason: reason.into(),
+    }
+}
+
+/// Checks that `arrays` are one array per field of `kind` of `part`'s
+/// model, each of the field's type (in precision `p`) and `len` long.
+fn check_vars(
+    owner: &str,
+    part: &ModelPart,
+    kind: FieldKind,
+    arrays: &[VarArray],
+    len: usize,
+    p: Precision,
+) -> Result<()> {
+    let fields: Vec<_> = part.model.fields_of(kind).collect();
+    if fields.len() != arrays.len() {
+        return Err(unfit(
+            owner,
+            format!(
+                "{} variables in the checkpoint, but {} `{}` has {}",
+                arrays.len(),
+                part.model.kind.describe(),
+                part.model.name,
+                fields.len()
+            ),
+        ));
+    }
+    for (f, a) in fields.iter().zip(arrays) {
+        check_array(&format!("{owner}, variable `{}`", f.name), f.ty, a, len, p)?;
+    }
+    Ok(())
+}
+
+/// Checks one array's type and length.
+fn check_array(what: &str, ty: IrType, a: &VarArray, len: usize, p: Precision) -> Result<()> {
+    let expected = VarArray::zeros(ty, p, 0);
+    if std::mem::discriminant(&expected) != std::mem::discriminant(a) {
+        return Err(unfit(
+            what,
+            format!(
+                "stored as {}, but the network stores it as {}",
+                a.type_name(),
+                expected.type_name()
+            ),
+        ));
+    }
+    if a.len() != len {
+        return Err(unfit(
+            what,
+            format!("{} values in the checkpoint, {len} expected", a.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks EGP values against the lengths given at build.
+fn check_egps(owner: &str, part: &ModelPart, egps: &[Vec<f64>]) -> Result<()> {
+    if egps.len() != part.egps.len() {
+        return Err(unfit(
+            owner,
+            format!(
+                "{} extra global parameters in the checkpoint, the model has {}",
+                egps.len(),
+                part.egps.len()
+            ),
+        ));
+    }
+    let names = part.model.fields_of(FieldKind::Egp).map(|f| f.name);
+    for ((name, got), built) in names.zip(egps).zip(&part.egps) {
+        if got.len() != built.len() {
+            return Err(unfit(
+                format!("{owner}, extra global parameter `{name}`"),
+                format!("{} values in the checkpoint, {} expected", got.len(), built.len()),
+            ));
+        }
+        if let Some(x) = got.iter().find(|x| !x.is_finite()) {
+            return Err(unfit(
+                format!("{owner}, extra global parameter `{name}`"),
+                format!("contains the non-finite value {x}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a queue of recent spikes or events: `history` lists of
+/// ascending ids below `n`.
+fn check_queue(what: &str, queue: &[Vec<u32>], history: usize, n: u32) -> Result<()> {
+    if queue.len() != history {
+        return Err(unfit(
+            what,
+            format!("{} steps in the checkpoint, {history} expected", queue.len()),
+        ));
+    }
+    for (k, ids) in queue.iter().enumerate() {
+        if let Some(&id) = ids.iter().find(|&&id| id >= n) {
+            return Err(unfit(
+                what,
+                format!("neuron id {id} (step -{}) is not below the size {n}", k + 1),
+            ));
+        }
+        if ids.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(unfit(
+                what,
+                format!("ids of step -{} are not strictly ascending", k + 1),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl SimState {
+    /// Checks that this state fits `net`: same timestep, seed and
+    /// precision, same populations, groups and sources (names, sizes,
+    /// models' variables and types), connectivity that is well formed,
+    /// queues and rings of the right lengths, dendritic delays within their
+    /// maxima. The error names the first part that does not fit.
+    pub fn check_fits(&self, net: &Network) -> Result<()> {
+        let p = net.precision();
+        if self.precision != p {
+            return Err(unfit(
+                "precision",
+                format!(
+                    "the checkpoint is {:?}, the network {:?}",
+                    self.precision, p
+                ),
+            ));
+        }
+        if self.dt.to_bits() != net.dt().to_bits() {
+            return Err(unfit(
+                "timestep",
+                format!("the checkpoint has dt = {} ms, the network {} ms", self.dt, net.dt()),
+            ));
+        }
+        if self.seed != net.seed() {
+            return Err(unfit(
+                "seed",
+                format!(
+                    "the checkpoint has seed {}, the network {} (random streams would differ)",
+                    self.seed,
+                    net.seed()
+                ),
+            ));
+        }
+        let count = |what: &str, got: usize, expected: usize| {
+            if got == expected {
+                Ok(())
+            } else {
+                Err(unfit(
+                    what,
+                    format!("{got} in the checkpoint, {expected} in the network"),
+                ))
+            }
+        };
+        count("populations", self.populations.len(), net.populations().len())?;
+        count(
+            "synapse groups",
+            self.synapse_groups.len(),
+            net.synapse_groups().len(),
+        )?;
+        count(
+            "current sources",
+            self.current_sources.len(),
+            net.current_sources().len(),
+        )?;
+        let (targets, _) = net.postsynaptic_targets();
+        count(
+            "postsynaptic inputs",
+            self.postsynaptic_targets.len(),
+            targets.len(),
+        )?;
+        count(
+            "variable recordings",
+            self.var_recordings.len(),
+            net.var_recordings().len(),
+        )?;
+        let check_name = |kind: &str, stored: &str, name: &str| {
+            if stored == name {
+                Ok(())
+            } else {
+                Err(unfit(
+                    format!("{kind} `{name}`"),
+                    format!("the checkpoint has `{stored}` in its place"),
+                ))
+            }
+        };
+
+        for (pi, (ps, pd)) in self.populations.iter().zip(net.populations()).enumerate() {
+            check_name("population", &ps.name, &pd.name)?;
+            let owner = format!("population `{}`", pd.name);
+            let n = pd.size as usize;
+            check_vars(&owner, &pd.part, FieldKind::Var, &ps.vars, n, p)?;
+            check_egps(&owner, &pd.part, &ps.egps)?;
+            if let Some(st) = &ps.spike_times {
+                for a in st {
+                    check_array(&format!("{owner}, spike times"), IrType::Scalar, a, n, p)?;
+                }
+            }
+            check_queue(
+                &format!("{owner}, spike queue"),
+                &ps.recent_spikes,
+                spike_history(net, pi),
+                pd.size,
+            )?;
+            match (&ps.recording, pd.record_spikes) {
+                (None, false) => {}
+                (Some(r), true) => {
+                    let what = format!("{owner}, spike recording");
+                    if r.steps.len() != r.ids.len() {
+                        return Err(unfit(what, "as many steps as ids are needed"));
+                    }
+                    if r.steps.windows(2).any(|w| w[0] > w[1])
+                        || r.steps.last().is_some_and(|&s| s >= self.step)
+                    {
+                        return Err(unfit(
+                            what,
+                            "spike steps must be non-decreasing and before the current step",
+                        ));
+                    }
+                    if let Some(&id) = r.ids.iter().find(|&&id| id >= pd.size) {
+                        return Err(unfit(what, format!("neuron id {id} is not below {n}")));
+                    }
+                }
+                (Some(_), false) => {
+                    return Err(unfit(
+                        owner,
+                        "the checkpoint has a spike recording, the network records none",
+                    ))
+                }
+                (None, true) => {
+                    return Err(unfit(
+                        owner,
+                        "the network records spikes, the checkpoint has no recording",
+                    ))
+                }
+            }
+        }
+
+        for (gs, gd) in self.synapse_groups.iter().zip(net.synapse_groups()) {
+            check_name("synapse group", &gs.name, &gd.name)?;
+            let owner = format!("synapse group `{}`", gd.name);
+            let (n_pre, n_post) = (net.population(gd.pre).size, net.population(gd.post).size);
+            let c = &gs.connectivity;
+            let conn = format!("{owner}, connectivity");
+            if c.num_pre != n_pre || c.num_post != n_post {
+                return Err(unfit(
+                    conn,
+                    format!(
+                        "{} x {} in the checkpoint, {n_pre} x {n_post} in the network",
+                        c.num_pre, c.num_post
+                    ),
+                ));
+            }
+            if c.row_ptr.len() != n_pre as usize + 1
+                || c.row_ptr[0] != 0
+                || c.row_ptr.windows(2).any(|w| w[0] > w[1])
+                || c.row_ptr[n_pre as usize] != c.ind.len() as u64
+            {
+                return Err(unfit(conn, "malformed row offsets"));
+            }
+            if let Some(&j) = c.ind.iter().find(|&&j| j >= n_post) {
+                return Err(unfit(
+                    conn,
+                    format!("target {j} is not below the size {n_post}"),
+                ));
+            }
+            if c.row_ptr.windows(2).any(|w| {
+                c.ind[w[0] as usize..w[1] as usize]
+                    .windows(2)
+                    .any(|x| x[0] > x[1])
+            }) {
+                return Err(unfit(conn, "a row's targets are not sorted"));
+            }
+            let syn = c.ind.len();
+            check_vars(&owner, &gd.wu, FieldKind::Var, &gs.wu_vars, syn, p)?;
+            check_vars(
+                &owner,
+                &gd.wu,
+                FieldKind::PreVar,
+                &gs.pre_vars,
+                n_pre as usize,
+                p,
+            )?;
+            check_vars(
+                &owner,
+                &gd.wu,
+                FieldKind::PostVar,
+                &gs.post_vars,
+                n_post as usize,
+                p,
+            )?;
+            check_egps(&owner, &gd.wu, &gs.egps)?;
+            if let Some(k) = gd.delay_var {
+                crate::sim::access::check_delay_values(gd, k, &gs.wu_vars[k].to_f64())?;
+            }
+            if let Some(et) = &gs.event_times {
+                for a in et {
+                    check_array(
+                        &format!("{owner}, event times"),
+                        IrType::Scalar,
+                        a,
+                        n_pre as usize,
+                        p,
+                    )?;
+                }
+            }
+            check_queue(
+                &format!("{owner}, event queue"),
+                &gs.recent_events,
+                event_history(gd),
+                n_pre,
+            )?;
+        }
+
+        for (t, (ts, td)) in self.postsynaptic_targets.iter().zip(&targets).enumerate() {
+            let g = &net.synapse_groups()[td.groups[0]];
+            let owner = format!("postsynaptic input {t} (synapse group `{}`)", g.name);
+            let n = net.population(td.post).size as usize;
+            let Some((in_syn, vars)) = ts.vars.split_first() else {
+                return Err(unfit(owner, "`in_syn` is missing"));
+            };
+            check_array(&format!("{owner}, `in_syn`"), IrType::Scalar, in_syn, n, p)?;
+            check_vars(&owner, &g.psm, FieldKind::Var, vars, n, p)?;
+            check_array(
+                &format!("{owner}, dendritic-delay ring"),
+                IrType::Scalar,
+                &ts.ring,
+                td.ring_slots as usize * n,
+                p,
+            )?;
+        }
+
+        for (ss, sd) in self.current_sources.iter().zip(net.current_sources()) {
+            check_name("current source", &ss.name, &sd.name)?;
+            let owner = format!("current source `{}`", sd.name);
+            let n = net.population(sd.target).size as usize;
+            check_vars(&owner, &sd.part, FieldKind::Var, &ss.vars, n, p)?;
+            check_egps(&owner, &sd.part, &ss.egps)?;
+        }
+
+        for (k, (rs, rd)) in self.var_recordings.iter().zip(net.var_recordings()).enumerate() {
+            let what = format!("variable recording #{k} (`{}`)", rd.var_name);
+            if rs.neurons != rd.neurons {
+                return Err(unfit(what, "it samples other neurons than the network's"));
+            }
+            if rs.values.len() != rs.times.len() * rs.neurons.len() {
+                return Err(unfit(
+                    what,
+                    format!(
+                        "{} values for {} samples of {} neurons",
+                        rs.values.len(),
+                        rs.times.len(),
+                        rs.neurons.len()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spike_history_is_one_more_than_the_longest_axonal_delay() {
+        use crate::prelude::*;
+        let mut net = Network::new(0.1).unwrap();
+        let a = net
+            .add_population("A", 2, Poisson { rate: 1.0 })
+            .init("time_step_to_spike", 0.0)
+            .build()
+            .unwrap();
+        let b = net
+            .add_population("B", 2, Poisson { rate: 1.0 })
+            .init("time_step_to_spike", 0.0)
+            .build()
+            .unwrap();
+        let c = net
+            .add_population("C", 2, Lif::default())
+            .init("v", 0.0)
+            .init("refrac_time", 0.0)
+            .build()
+            .unwrap();
+        for (name, d) in [("AC1", 1), ("AC7", 7)] {
+            net.add_synapse_group(name, a, c, StaticPulse, DeltaCurr)
+                .connectivity(Connectivity::AllToAll)
+                .init("g", 1.0)
+                .axonal_delay(d)
+                .build()
+                .unwrap();
+        }
+        assert_eq!(spike_history(&net, 0), 8);
+        assert_eq!(spike_history(&net, b.0 as usize), 1);
+        assert_eq!(spike_history(&net, c.0 as usize), 1);
+    }
+}
