@@ -538,15 +538,14 @@ mod tests {
             .build()
             .unwrap();
         let c = net
-            .add_population("C", 2, Lif::default())
-            .init("v", 0.0)
-            .init("refrac_time", 0.0)
+            .add_population("C", 2, Poisson { rate: 1.0 })
+            .init("time_step_to_spike", 0.0)
             .build()
             .unwrap();
         for (name, d) in [("AC1", 1), ("AC7", 7)] {
             net.add_synapse_group(name, a, c, StaticPulse, DeltaCurr)
-                .connectivity(Connectivity::AllToAll)
-                .init("g", 1.0)
+                .connectivity(Connectivity::AllToAll { autapses: true })
+                .wu_init("g", 1.0)
                 .axonal_delay(d)
                 .build()
                 .unwrap();
