@@ -262,6 +262,30 @@ impl SpikeRecorder {
         std::mem::take(&mut self.record)
     }
 
+    /// The step and neuron of every spike recorded so far (decodes the
+    /// current chunk first); recording can continue.
+    pub fn steps_and_ids(&mut self) -> (&[u64], &[u32]) {
+        self.decode_chunk();
+        (&self.steps, &self.record.ids)
+    }
+
+    /// Replaces everything recorded with the spikes `steps[k]`, `ids[k]`
+    /// (as [`steps_and_ids`](Self::steps_and_ids) returned them), e.g. when
+    /// restoring a checkpoint; recording continues after them.
+    ///
+    /// # Panics
+    /// If the lengths differ (a backend bug: checkpoints are checked before).
+    pub fn restore(&mut self, steps: Vec<u64>, ids: Vec<u32>) {
+        assert_eq!(
+            steps.len(),
+            ids.len(),
+            "SpikeRecorder::restore: lengths differ"
+        );
+        self.clear();
+        self.steps = steps;
+        self.record.ids = ids;
+    }
+
     /// Discards everything recorded, including the current chunk.
     pub fn clear(&mut self) {
         self.buffer.fill(0);

@@ -230,7 +230,11 @@ fn check_egps(owner: &str, part: &ModelPart, egps: &[Vec<f64>]) -> Result<()> {
         if got.len() != built.len() {
             return Err(unfit(
                 format!("{owner}, extra global parameter `{name}`"),
-                format!("{} values in the checkpoint, {} expected", got.len(), built.len()),
+                format!(
+                    "{} values in the checkpoint, {} expected",
+                    got.len(),
+                    built.len()
+                ),
             ));
         }
         if let Some(x) = got.iter().find(|x| !x.is_finite()) {
@@ -249,7 +253,10 @@ fn check_queue(what: &str, queue: &[Vec<u32>], history: usize, n: u32) -> Result
     if queue.len() != history {
         return Err(unfit(
             what,
-            format!("{} steps in the checkpoint, {history} expected", queue.len()),
+            format!(
+                "{} steps in the checkpoint, {history} expected",
+                queue.len()
+            ),
         ));
     }
     for (k, ids) in queue.iter().enumerate() {
@@ -289,7 +296,11 @@ impl SimState {
         if self.dt.to_bits() != net.dt().to_bits() {
             return Err(unfit(
                 "timestep",
-                format!("the checkpoint has dt = {} ms, the network {} ms", self.dt, net.dt()),
+                format!(
+                    "the checkpoint has dt = {} ms, the network {} ms",
+                    self.dt,
+                    net.dt()
+                ),
             ));
         }
         if self.seed != net.seed() {
@@ -312,7 +323,11 @@ impl SimState {
                 ))
             }
         };
-        count("populations", self.populations.len(), net.populations().len())?;
+        count(
+            "populations",
+            self.populations.len(),
+            net.populations().len(),
+        )?;
         count(
             "synapse groups",
             self.synapse_groups.len(),
@@ -498,7 +513,12 @@ impl SimState {
             check_egps(&owner, &sd.part, &ss.egps)?;
         }
 
-        for (k, (rs, rd)) in self.var_recordings.iter().zip(net.var_recordings()).enumerate() {
+        for (k, (rs, rd)) in self
+            .var_recordings
+            .iter()
+            .zip(net.var_recordings())
+            .enumerate()
+        {
             let what = format!("variable recording #{k} (`{}`)", rd.var_name);
             if rs.neurons != rd.neurons {
                 return Err(unfit(what, "it samples other neurons than the network's"));

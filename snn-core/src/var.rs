@@ -176,6 +176,53 @@ impl VarArray {
         }
     }
 
+    /// Appends `src[range]` (same storage type).
+    ///
+    /// # Panics
+    /// If the storage types differ or the range is out of bounds (a
+    /// backend bug, not a user error).
+    pub fn extend_from(&mut self, src: &VarArray, range: std::ops::Range<usize>) {
+        macro_rules! extend {
+            ($($v:ident),*) => {
+                match (self, src) {
+                    $((VarArray::$v(d), VarArray::$v(s)) => d.extend_from_slice(&s[range]),)*
+                    _ => panic!("internal error: variable storage type mismatch"),
+                }
+            };
+        }
+        extend!(F32, F64, I32, U32, I64, U64, U8, U16, Bool)
+    }
+
+    /// Overwrites the elements from `at` on with `src[range]` (same storage type).
+    ///
+    /// # Panics
+    /// As [`extend_from`](Self::extend_from).
+    pub fn copy_from(&mut self, at: usize, src: &VarArray, range: std::ops::Range<usize>) {
+        macro_rules! copy {
+            ($($v:ident),*) => {
+                match (self, src) {
+                    $((VarArray::$v(d), VarArray::$v(s)) => {
+                        d[at..at + range.len()].copy_from_slice(&s[range])
+                    })*
+                    _ => panic!("internal error: variable storage type mismatch"),
+                }
+            };
+        }
+        copy!(F32, F64, I32, U32, I64, U64, U8, U16, Bool)
+    }
+
+    /// An empty array of the same storage type.
+    pub fn empty_like(&self) -> VarArray {
+        macro_rules! empty {
+            ($($v:ident),*) => {
+                match self {
+                    $(VarArray::$v(_) => VarArray::$v(Vec::new()),)*
+                }
+            };
+        }
+        empty!(F32, F64, I32, U32, I64, U64, U8, U16, Bool)
+    }
+
     /// Number of elements.
     pub fn len(&self) -> usize {
         each_variant!(self, a => a.len())

@@ -596,10 +596,14 @@ impl<D: Device> Simulation for GpuSimulation<D> {
         self.step
     }
     fn save_state(&mut self) -> Result<snn_core::state::SimState> {
-        Err(Error::Simulation("save_state: not implemented yet (work in progress)".into()))
+        Err(Error::Simulation(
+            "save_state: not implemented yet (work in progress)".into(),
+        ))
     }
     fn load_state(&mut self, _state: &snn_core::state::SimState) -> Result<()> {
-        Err(Error::Simulation("load_state: not implemented yet (work in progress)".into()))
+        Err(Error::Simulation(
+            "load_state: not implemented yet (work in progress)".into(),
+        ))
     }
     fn run_steps(&mut self, n: u64) -> Result<()> {
         for _ in 0..n {

@@ -14,16 +14,18 @@
 //! for any number of threads.
 
 pub(crate) mod runners;
+mod state;
 
 use crate::connectivity::SparseConnectivity;
 use crate::error::{Error, Result};
-use crate::initial::InitialState;
+use crate::initial::{GroupState, InitialState};
 use crate::model::{EgpRef, FieldKind, ModelDesc};
 use crate::network::{ModelPart, Network, PopulationRef, VarRecordingId};
 use crate::real::{Precision, Real};
 use crate::recording::{SpikeRecord, SpikeRecorder};
 use crate::rng::{stream_id, StreamPurpose};
 use crate::sim::{access, EgpOwner, RecordedVar, Side, Simulation};
+use crate::state::SimState;
 use crate::var::{VarArray, VarSlice, VarSliceMut};
 use access::{check_len, var_index};
 use rayon::prelude::*;
@@ -614,15 +616,7 @@ fn synapse_code<S: CpuReal>(
 
 /// Copies `src` into `dst` from element `at` (same storage type).
 fn copy_into(dst: &mut VarArray, at: usize, src: &VarArray) {
-    macro_rules! copy {
-        ($($v:ident),*) => {
-            match (dst, src) {
-                $((VarArray::$v(d), VarArray::$v(s)) => d[at..at + s.len()].copy_from_slice(s),)*
-                _ => panic!("internal error: variable storage type mismatch"),
-            }
-        };
-    }
-    copy!(F32, F64, I32, U32, I64, U64, U8, U16, Bool)
+    dst.copy_from(at, src, 0..src.len());
 }
 
 /// A variable recording's samples.
@@ -662,6 +656,28 @@ fn to_scalars<S: Real>(v: &[f64]) -> Vec<S> {
 
 impl<S: CpuReal> CpuState<S> {
     fn new(net: &Network) -> Result<Self> {
+        // Neuron and current-source state now; synapse groups one at a time
+        // in `build`, so only one group's full host-side state exists at once.
+        let InitialState {
+            populations,
+            current_sources,
+            ..
+        } = InitialState::without_synapses(net);
+        Self::build(net, populations, current_sources, |gi| {
+            InitialState::synapse_group(net, gi)
+        })
+    }
+
+    /// Lays out a network's state in blocks: the neuron and current-source
+    /// variables given, each synapse group's state from `group_state` (its
+    /// `psm_vars` are used only for the first group of a postsynaptic
+    /// target). Everything else starts empty (step 0).
+    fn build(
+        net: &Network,
+        populations: Vec<Vec<VarArray>>,
+        current_sources: Vec<Vec<VarArray>>,
+        mut group_state: impl FnMut(usize) -> Result<GroupState>,
+    ) -> Result<Self> {
         let pops: Vec<PopConsts<S>> = net
             .populations()
             .iter()
@@ -763,14 +779,6 @@ impl<S: CpuReal> CpuState<S> {
             })
             .collect();
 
-        // Neuron and current-source state now; synapse groups one at a time
-        // below, so only one group's full host-side state exists at once.
-        let InitialState {
-            populations,
-            current_sources,
-            ..
-        } = InitialState::without_synapses(net);
-
         // Spike times, and copies of the neuron variables weight-update
         // models reference (read by every block during a step).
         let mut shared: Vec<PopShared<S>> = net
@@ -827,7 +835,7 @@ impl<S: CpuReal> CpuState<S> {
         let (targets, psm_of_group) = net.postsynaptic_targets();
         let mut sides = Vec::new();
         for (gi, g) in net.synapse_groups().iter().enumerate() {
-            let state = InitialState::synapse_group(net, gi)?;
+            let state = group_state(gi)?;
             let code = groups[gi].code;
             let n_pre = net.population(g.pre).size as usize;
             let conn = &state.connectivity;
@@ -1176,6 +1184,21 @@ impl<S: CpuReal> CpuState<S> {
     /// Visits a group's synapses in row-major order (presynaptic neuron, then
     /// ascending target) as `f(row, block index, incoming index, position)`.
     fn for_each_synapse(&self, gi: usize, mut f: impl FnMut(usize, usize, usize, usize)) {
+        self.for_each_row_part(gi, |i, bi, ii, range| {
+            for pos in range {
+                f(i, bi, ii, pos);
+            }
+        });
+    }
+
+    /// Visits a group's rows in order, each as its parts in the target
+    /// blocks (ascending targets): `f(row, block index, incoming index,
+    /// positions in the block's synapse arrays)`.
+    fn for_each_row_part(
+        &self,
+        gi: usize,
+        mut f: impl FnMut(usize, usize, usize, std::ops::Range<usize>),
+    ) {
         let g = &self.net.synapse_groups()[gi];
         let post = g.post.0 as usize;
         let n_pre = self.net.population(g.pre).size as usize;
@@ -1185,10 +1208,39 @@ impl<S: CpuReal> CpuState<S> {
         for i in 0..n_pre {
             for &(bi, ii) in &blocks {
                 let inc = &self.blocks[bi].incoming[ii];
-                for pos in inc.row_ptr[i] as usize..inc.row_ptr[i + 1] as usize {
-                    f(i, bi, ii, pos);
-                }
+                f(
+                    i,
+                    bi,
+                    ii,
+                    inc.row_ptr[i] as usize..inc.row_ptr[i + 1] as usize,
+                );
             }
+        }
+    }
+
+    /// The connectivity of group `gi` as built (CSR).
+    fn connectivity_of(&self, gi: usize) -> SparseConnectivity {
+        let g = &self.net.synapse_groups()[gi];
+        let (n_pre, n_post) = (
+            self.net.population(g.pre).size,
+            self.net.population(g.post).size,
+        );
+        let mut row_ptr = vec![0u64; n_pre as usize + 1];
+        let mut ind = Vec::new();
+        self.for_each_row_part(gi, |i, bi, ii, range| {
+            let b = &self.blocks[bi];
+            ind.extend(
+                b.incoming[ii].ind[range]
+                    .iter()
+                    .map(|&j| b.start + j as u32),
+            );
+            row_ptr[i + 1] = ind.len() as u64;
+        });
+        SparseConnectivity {
+            num_pre: n_pre,
+            num_post: n_post,
+            row_ptr,
+            ind,
         }
     }
 }
@@ -1224,11 +1276,15 @@ impl Simulation for CpuSimulation {
     fn step_count(&self) -> u64 {
         dispatch!(&self.inner, s => s.step)
     }
-    fn save_state(&mut self) -> Result<snn_core::state::SimState> {
-        Err(Error::Simulation("save_state: not implemented yet (work in progress)".into()))
+    fn save_state(&mut self) -> Result<SimState> {
+        dispatch!(&mut self.inner, s => s.save_state())
     }
-    fn load_state(&mut self, _state: &snn_core::state::SimState) -> Result<()> {
-        Err(Error::Simulation("load_state: not implemented yet (work in progress)".into()))
+    fn load_state(&mut self, state: &SimState) -> Result<()> {
+        self.inner = match &self.inner {
+            Inner::F32(s) => Inner::F32(s.restored(state)?),
+            Inner::F64(s) => Inner::F64(s.restored(state)?),
+        };
+        Ok(())
     }
     fn spikes(&mut self, population: PopulationRef) -> Result<SpikeRecord> {
         dispatch!(&mut self.inner, s => {
@@ -1341,22 +1397,7 @@ impl Simulation for CpuSimulation {
         })
     }
     fn connectivity(&self, group: &str) -> Result<SparseConnectivity> {
-        dispatch!(&self.inner, s => {
-            let gi = s.group_index(group)?;
-            let g = &s.net.synapse_groups()[gi];
-            let (n_pre, n_post) = (s.net.population(g.pre).size, s.net.population(g.post).size);
-            let mut row_ptr = vec![0u64; n_pre as usize + 1];
-            let mut ind = Vec::new();
-            s.for_each_synapse(gi, |i, bi, ii, pos| {
-                let b = &s.blocks[bi];
-                ind.push(b.start + b.incoming[ii].ind[pos] as u32);
-                row_ptr[i + 1] = ind.len() as u64;
-            });
-            for i in 0..n_pre as usize {
-                row_ptr[i + 1] = row_ptr[i + 1].max(row_ptr[i]);
-            }
-            Ok(SparseConnectivity { num_pre: n_pre, num_post: n_post, row_ptr, ind })
-        })
+        dispatch!(&self.inner, s => Ok(s.connectivity_of(s.group_index(group)?)))
     }
     fn set_current_source_var_values(
         &mut self,

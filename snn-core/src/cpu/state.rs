@@ -1,0 +1,303 @@
+//! Checkpoints on the CPU: the blocks' state to and from the backend-neutral
+//! [`SimState`] (layouts in [`crate::state`]).
+
+use super::{to_scalars, CpuState, PopShared, SpikeQueue, VarRecordingData};
+use crate::error::Result;
+use crate::initial::GroupState;
+use crate::real::Real;
+use crate::sim::RecordedVar;
+use crate::state::{
+    CurrentSourceState, PopulationState, PostsynapticState, SimState, SpikeRecordingState,
+    SynapseGroupState,
+};
+use crate::var::VarArray;
+
+use super::runners::CpuReal;
+
+/// Scalars as a [`VarArray`] of their precision.
+fn scalars<S: Real>(values: &[S]) -> VarArray {
+    let mut a = VarArray::zeros(crate::ir::IrType::Scalar, S::PRECISION, values.len());
+    a.fill_from(values);
+    a
+}
+
+/// A [`VarArray`] of the network precision as scalars (checked by
+/// [`SimState::check_fits`]).
+fn to_reals<S: Real>(a: &VarArray) -> Vec<S> {
+    a.to_f64().into_iter().map(S::from_f64).collect()
+}
+
+/// A queue's recent entries: `out[k]` holds step `step - 1 - k`.
+fn recent(q: &SpikeQueue, step: u64) -> Vec<Vec<u32>> {
+    (0..q.slots.len() as u32)
+        .map(|k| q.delayed(step, k).to_vec())
+        .collect()
+}
+
+/// A queue of `recent.len()` slots holding `recent` as of `step`.
+fn queue_from(recent: &[Vec<u32>], step: u64) -> SpikeQueue {
+    let n = recent.len().max(1) as u64;
+    let mut slots = vec![Vec::new(); n as usize];
+    for (k, ids) in recent.iter().enumerate() {
+        if let Some(s) = step.checked_sub(1 + k as u64) {
+            slots[(s % n) as usize] = ids.clone();
+        }
+    }
+    SpikeQueue { slots }
+}
+
+impl<S: CpuReal> CpuState<S> {
+    /// Concatenates variable `k` of a population's blocks, or of a part of
+    /// them picked by `pick`.
+    fn gather_blocks<'a>(
+        &'a self,
+        pi: usize,
+        pick: impl Fn(&'a super::Block<S>) -> &'a VarArray,
+    ) -> VarArray {
+        let blocks = self.pop_blocks(pi);
+        let mut out = pick(&blocks[0]).empty_like();
+        for b in blocks {
+            let a = pick(b);
+            out.extend_from(a, 0..a.len());
+        }
+        out
+    }
+
+    pub(super) fn save_state(&mut self) -> Result<SimState> {
+        let net = &self.net;
+        let step = self.step;
+        let populations = (0..net.populations().len())
+            .map(|pi| {
+                let p = &net.populations()[pi];
+                let nvars = self.blocks[self.pop_blocks[pi]].vars.len();
+                let sh: &PopShared<S> = &self.shared[pi];
+                PopulationState {
+                    name: p.name.clone(),
+                    vars: (0..nvars)
+                        .map(|k| self.gather_blocks(pi, |b| &b.vars[k]))
+                        .collect(),
+                    egps: self.pops[pi].egps.iter().map(|e| to_f64(e)).collect(),
+                    spike_times: Some([scalars(&sh.st), scalars(&sh.prev_st)]),
+                    recent_spikes: recent(&self.queues[pi], step),
+                    recording: None,
+                }
+            })
+            .collect::<Vec<_>>();
+        let mut populations = populations;
+        for (pi, pop) in populations.iter_mut().enumerate() {
+            if let Some(r) = &mut self.recorders[pi] {
+                let (steps, ids) = r.steps_and_ids();
+                pop.recording = Some(SpikeRecordingState {
+                    on: self.recording_on[pi],
+                    steps: steps.to_vec(),
+                    ids: ids.to_vec(),
+                });
+            }
+        }
+
+        let synapse_groups = (0..net.synapse_groups().len())
+            .map(|gi| {
+                let g = &net.synapse_groups()[gi];
+                let connectivity = self.connectivity_of(gi);
+                let nvars = g.wu.model.var_names().len();
+                let mut wu_vars: Vec<VarArray> = Vec::with_capacity(nvars);
+                for k in 0..nvars {
+                    let mut out: Option<VarArray> = None;
+                    self.for_each_row_part(gi, |_, bi, ii, range| {
+                        let src = &self.blocks[bi].incoming[ii].wu_vars[k];
+                        out.get_or_insert_with(|| src.empty_like())
+                            .extend_from(src, range);
+                    });
+                    wu_vars.push(out.expect("the post population has a block"));
+                }
+                let side = &self.sides[gi];
+                SynapseGroupState {
+                    name: g.name.clone(),
+                    connectivity,
+                    wu_vars,
+                    pre_vars: side.pre_vars.clone(),
+                    post_vars: side.post_vars.clone(),
+                    egps: self.groups[gi].wu_egps.iter().map(|e| to_f64(e)).collect(),
+                    event_times: (!side.set.is_empty())
+                        .then(|| [scalars(&side.set), scalars(&side.prev_set)]),
+                    recent_events: side
+                        .events
+                        .as_ref()
+                        .map(|q| recent(q, step))
+                        .unwrap_or_default(),
+                }
+            })
+            .collect();
+
+        let (targets, _) = net.postsynaptic_targets();
+        let postsynaptic_targets = targets
+            .iter()
+            .enumerate()
+            .map(|(t, target)| {
+                let post = target.post.0 as usize;
+                let psm = |b: &super::Block<S>| -> usize {
+                    b.psms
+                        .iter()
+                        .position(|p| p.target == t)
+                        .expect("every block of the target holds its input")
+                };
+                let first = &self.blocks[self.pop_blocks[post]];
+                let nvars = first.psms[psm(first)].psm_vars.len();
+                let vars = (0..nvars)
+                    .map(|k| self.gather_blocks(post, |b| &b.psms[psm(b)].psm_vars[k]))
+                    .collect();
+                let mut ring = Vec::new();
+                for slot in 0..target.ring_slots as usize {
+                    for b in self.pop_blocks(post) {
+                        let len = b.len as usize;
+                        ring.extend_from_slice(&b.psms[psm(b)].ring[slot * len..(slot + 1) * len]);
+                    }
+                }
+                PostsynapticState {
+                    vars,
+                    ring: scalars(&ring),
+                }
+            })
+            .collect();
+
+        let current_sources = net
+            .current_sources()
+            .iter()
+            .enumerate()
+            .map(|(si, cs)| {
+                let target = cs.target.0 as usize;
+                let source_block = |b: &super::Block<S>| -> usize {
+                    b.sources
+                        .iter()
+                        .position(|sb| sb.source == si)
+                        .expect("source in block")
+                };
+                let nvars = cs.part.model.var_names().len();
+                CurrentSourceState {
+                    name: cs.name.clone(),
+                    vars: (0..nvars)
+                        .map(|k| {
+                            self.gather_blocks(target, |b| &b.sources[source_block(b)].vars[k])
+                        })
+                        .collect(),
+                    egps: self.sources[si].egps.iter().map(|e| to_f64(e)).collect(),
+                }
+            })
+            .collect();
+
+        let var_recordings = net
+            .var_recordings()
+            .iter()
+            .zip(&self.var_recordings)
+            .map(|(rec, data)| RecordedVar {
+                times: data.times.clone(),
+                neurons: rec.neurons.clone(),
+                values: data.values.clone(),
+            })
+            .collect();
+
+        Ok(SimState {
+            step,
+            dt: net.dt(),
+            seed: net.seed(),
+            precision: net.precision(),
+            populations,
+            synapse_groups,
+            postsynaptic_targets,
+            current_sources,
+            var_recordings,
+        })
+    }
+
+    /// A new state holding `state` (checked to fit `self.net` first).
+    pub(super) fn restored(&self, state: &SimState) -> Result<Self> {
+        let net = &self.net;
+        state.check_fits(net)?;
+        let (targets, psm_of_group) = net.postsynaptic_targets();
+        let mut new = Self::build(
+            net,
+            state.populations.iter().map(|p| p.vars.clone()).collect(),
+            state
+                .current_sources
+                .iter()
+                .map(|s| s.vars.clone())
+                .collect(),
+            |gi| {
+                let g = &state.synapse_groups[gi];
+                let t = psm_of_group[gi];
+                Ok(GroupState {
+                    connectivity: g.connectivity.clone(),
+                    wu_vars: g.wu_vars.clone(),
+                    psm_vars: if targets[t].groups[0] == gi {
+                        state.postsynaptic_targets[t].vars.clone()
+                    } else {
+                        Vec::new()
+                    },
+                    pre_vars: g.pre_vars.clone(),
+                    post_vars: g.post_vars.clone(),
+                })
+            },
+        )?;
+        let step = state.step;
+        new.step = step;
+        new.parallel = self.parallel;
+
+        for (pi, ps) in state.populations.iter().enumerate() {
+            new.pops[pi].egps = ps.egps.iter().map(|e| to_scalars(e)).collect();
+            new.queues[pi] = queue_from(&ps.recent_spikes, step);
+            if let Some([st, prev_st]) = &ps.spike_times {
+                new.shared[pi].st = to_reals(st);
+                new.shared[pi].prev_st = to_reals(prev_st);
+            }
+            if let (Some(r), Some(rec)) = (&ps.recording, &mut new.recorders[pi]) {
+                rec.restore(r.steps.clone(), r.ids.clone());
+                new.recording_on[pi] = r.on;
+            }
+        }
+        for (gi, gs) in state.synapse_groups.iter().enumerate() {
+            new.groups[gi].wu_egps = gs.egps.iter().map(|e| to_scalars(e)).collect();
+            let side = &mut new.sides[gi];
+            if let (Some([set, prev_set]), false) = (&gs.event_times, side.set.is_empty()) {
+                side.set = to_reals(set);
+                side.prev_set = to_reals(prev_set);
+            }
+            if side.events.is_some() {
+                side.events = Some(queue_from(&gs.recent_events, step));
+            }
+        }
+        for (t, ts) in state.postsynaptic_targets.iter().enumerate() {
+            let ring: Vec<S> = to_reals(&ts.ring);
+            let post = targets[t].post.0 as usize;
+            let n = net.populations()[post].size as usize;
+            let range = new.pop_blocks[post]..new.pop_blocks[post + 1];
+            for b in &mut new.blocks[range] {
+                let (start, len) = (b.start as usize, b.len as usize);
+                let psm = b
+                    .psms
+                    .iter_mut()
+                    .find(|p| p.target == t)
+                    .expect("every block of the target holds its input");
+                for slot in 0..psm.ring_slots as usize {
+                    psm.ring[slot * len..(slot + 1) * len]
+                        .copy_from_slice(&ring[slot * n + start..slot * n + start + len]);
+                }
+            }
+        }
+        for (si, ss) in state.current_sources.iter().enumerate() {
+            new.sources[si].egps = ss.egps.iter().map(|e| to_scalars(e)).collect();
+        }
+        new.var_recordings = state
+            .var_recordings
+            .iter()
+            .map(|r| VarRecordingData {
+                times: r.times.clone(),
+                values: r.values.clone(),
+            })
+            .collect();
+        Ok(new)
+    }
+}
+
+fn to_f64<S: Real>(v: &[S]) -> Vec<f64> {
+    v.iter().map(|x| x.to_f64()).collect()
+}
