@@ -51,6 +51,7 @@ pub use snn_core::*;
 pub use snn_io as io;
 
 pub mod backend;
+pub mod checkpoint;
 pub mod testing;
 
 pub use backend::Backend;
