@@ -1,5 +1,6 @@
 //! Getting simulation data out, and back in: spike trains and recorded
-//! variables as NumPy `.npy` / `.npz` files and CSV, with loaders that read
+//! variables as NumPy `.npy` / `.npz` files and CSV, and checkpoints of a
+//! whole simulation state ([`save_checkpoint`]), with loaders that read
 //! them back exactly (times as `f64`, ids as `u32`; CSV times are written
 //! with Rust's shortest round-trip formatting).
 //!
@@ -37,7 +38,28 @@
 //! assert_eq!(back, vec![("Exc".to_string(), spikes)]);
 //! # std::fs::remove_dir_all(&dir).unwrap();
 //! ```
+//!
+//! # Checkpoints
+//!
+//! [`save_checkpoint`] and [`load_checkpoint`] write and read the complete
+//! state of a simulation ([`SimState`](snn_core::state::SimState), from
+//! `Simulation::save_state`) as one binary file: magic bytes `SNNCKPT\0`,
+//! a format version ([`CHECKPOINT_VERSION`]), the payload length, the
+//! payload (every field of the state, little-endian) and a CRC-32 checksum.
+//! Saving is atomic (temporary file, `sync_all`, rename), so an
+//! interrupted save leaves the previous checkpoint intact; loading checks
+//! magic, version, length and checksum and reports damage as typed errors
+//! ([`IoError::NotACheckpoint`], [`IoError::UnsupportedVersion`],
+//! [`IoError::Truncated`], [`IoError::ChecksumMismatch`],
+//! [`IoError::Corrupt`]) naming the file. The layout, field by field, is
+//! in the [`checkpoint`] module.
 
+pub mod checkpoint;
+
+pub use checkpoint::{
+    decode_checkpoint, encode_checkpoint, load_checkpoint, save_checkpoint, CHECKPOINT_MAGIC,
+    CHECKPOINT_VERSION,
+};
 use npyz::WriterBuilder;
 use snn_core::recording::SpikeRecord;
 use snn_core::sim::RecordedVar;
@@ -68,6 +90,106 @@ pub enum IoError {
     /// The data given to a save function is inconsistent.
     #[error("{0}")]
     InvalidData(String),
+    /// The bytes do not start with the checkpoint magic bytes
+    /// ([`CHECKPOINT_MAGIC`]): not a checkpoint file at all.
+    #[error(
+        "{}not an snn checkpoint: a checkpoint starts with the bytes \"SNNCKPT\\0\", \
+         this one with \"{}\"",
+        at(.path),
+        .found.escape_ascii()
+    )]
+    NotACheckpoint {
+        /// The file, where known.
+        path: Option<PathBuf>,
+        /// Its first (up to 8) bytes.
+        found: Vec<u8>,
+    },
+    /// A checkpoint of a format version this build cannot read.
+    #[error(
+        "{}checkpoint format version {found} is not supported: this snn-io reads version \
+         {supported}{}",
+        at(.path),
+        newer_hint(.found, .supported)
+    )]
+    UnsupportedVersion {
+        /// The file, where known.
+        path: Option<PathBuf>,
+        /// The version in the file.
+        found: u32,
+        /// The version this build reads ([`CHECKPOINT_VERSION`]).
+        supported: u32,
+    },
+    /// A checkpoint that ends early: the file is shorter than its header
+    /// says, or the payload ends in the middle of `what`.
+    #[error(
+        "{}checkpoint is truncated: {what} needs {expected} bytes, only {found} there. {}",
+        at(.path),
+        truncated_hint(.what)
+    )]
+    Truncated {
+        /// The file, where known.
+        path: Option<PathBuf>,
+        /// What was being read: "file", "header",
+        /// `` "populations[0] `E`, vars[1] (type tag)" ``, ...
+        what: String,
+        /// Bytes needed (the whole file's length for "file").
+        expected: u64,
+        /// Bytes there.
+        found: u64,
+    },
+    /// The checksum stored in a checkpoint does not match its contents.
+    #[error(
+        "{}checkpoint checksum mismatch: stored CRC-32 {stored:#010x}, computed {computed:#010x}; \
+         the file was damaged after it was written (disk, transfer or edit): use another copy",
+        at(.path)
+    )]
+    ChecksumMismatch {
+        /// The file, where known.
+        path: Option<PathBuf>,
+        /// The checksum in the file.
+        stored: u32,
+        /// The checksum of the bytes before it.
+        computed: u32,
+    },
+    /// A checkpoint whose checksum matches but whose contents are not a
+    /// valid encoding (unknown tag, invalid UTF-8, trailing bytes): written
+    /// by something other than this crate's encoder.
+    #[error("{}corrupt checkpoint: {what}: {reason}", at(.path))]
+    Corrupt {
+        /// The file, where known.
+        path: Option<PathBuf>,
+        /// Where: `"populations[0], name"`, `"file"`, ...
+        what: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Why a checkpoint may be truncated, and what to do.
+fn truncated_hint(what: &str) -> &'static str {
+    if what.starts_with("file") || what.starts_with("header") {
+        "Was the write or a copy interrupted? save_checkpoint replaces a checkpoint only once \
+         the new one is complete, so use the previous checkpoint or save again"
+    } else {
+        "The checksum matches, so the file was written this way: not by this crate's encoder, \
+         or by a faulty one"
+    }
+}
+
+/// What to do about a version from the future.
+fn newer_hint(found: &u32, supported: &u32) -> &'static str {
+    if found > supported {
+        " (the file was written by a newer snn-io: load it with that version)"
+    } else {
+        ""
+    }
+}
+
+/// `"<path>: "`, or nothing without a path.
+fn at(path: &Option<PathBuf>) -> String {
+    path.as_ref()
+        .map(|p| format!("{}: ", p.display()))
+        .unwrap_or_default()
 }
 
 /// Result of this crate's functions.
