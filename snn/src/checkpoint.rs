@@ -120,8 +120,7 @@ impl Checkpointer {
     /// of a run driven by your own loop.
     pub fn maybe_save(&mut self, sim: &mut dyn Simulation) -> Result<bool, CheckpointError> {
         let step = sim.step_count();
-        if step == 0 || step % self.interval_steps(sim) != 0 || self.last_saved_step == Some(step)
-        {
+        if step == 0 || step % self.interval_steps(sim) != 0 || self.last_saved_step == Some(step) {
             return Ok(false);
         }
         save(sim, &self.path)?;

@@ -6,8 +6,19 @@
 mod common;
 
 use common::{add_source, exact_plastic_network, lif, one_spike_per_step};
+use snn::checkpoint::{self, CheckpointError, Checkpointer};
+use snn::io::IoError;
 use snn::prelude::*;
 use snn::testing::TestBackend;
+
+/// A fresh path in this test binary's scratch directory.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("snn_checkpoint_test_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    let _ = std::fs::remove_file(&path);
+    path
+}
 
 /// Steps of every run, and the step the interrupted runs stop at.
 const STEPS: u64 = 600;
@@ -130,12 +141,14 @@ fn assert_restart_exact(backend: TestBackend, net: &Network) -> Option<SimState>
     drive(&mut whole, STEPS);
     let expected = whole.save_state().unwrap();
 
+    // Interrupted: saved to a file, restored in a fresh simulation.
+    let path = scratch(&format!("restart_{}.snnckpt", backend.name()));
     let mut first = backend.build(net)?;
     drive(&mut first, CUT);
-    let saved = first.save_state().unwrap();
+    checkpoint::save(&mut first, &path).unwrap();
     drop(first);
     let mut second = backend.build(net)?;
-    second.load_state(&saved).unwrap();
+    checkpoint::restore(&mut second, &path).unwrap();
     assert_eq!(second.step_count(), CUT);
     drive(&mut second, STEPS);
     let got = second.save_state().unwrap();
@@ -283,6 +296,75 @@ snn::backend_tests! {
             }
         }
         assert_same_state(&expected, &got, &format!("CPU -> {} -> CPU", backend.name()));
+    }
+
+    fn periodic_checkpoints_survive_a_crash_and_a_truncated_file(backend) {
+        let net = plastic_network(Precision::F32);
+        let path = scratch(&format!("periodic_{}.snnckpt", backend.name()));
+        let Some(mut sim) = backend.build(&net) else { return };
+        // Every 40 ms (80 steps) over 150 ms: checkpoints at 40, 80, 120 ms.
+        let mut every = Checkpointer::new(&path, 40.0).unwrap();
+        every.run_for(&mut sim, 150.0).unwrap();
+        assert_eq!(every.last_saved_at(), Some(120.0));
+        let at_120 = snn::io::load_checkpoint(&path).unwrap();
+        assert_eq!(at_120.step, 240);
+
+        // A crash in the middle of the next write leaves a partial temporary
+        // file behind; the checkpoint itself is untouched.
+        let bytes = std::fs::read(&path).unwrap();
+        let partial = path.with_file_name(format!(
+            "{}.tmp-crashed",
+            path.file_name().unwrap().to_string_lossy()
+        ));
+        std::fs::write(&partial, &bytes[..bytes.len() / 2]).unwrap();
+        let Some(mut resumed) = backend.build(&net) else { return };
+        checkpoint::restore(&mut resumed, &path).unwrap();
+        assert_eq!(resumed.step_count(), 240);
+
+        // A checkpoint truncated (e.g. by a full disk or a copy cut short) is
+        // rejected, naming the file, and the simulation is unchanged.
+        let cut = scratch(&format!("truncated_{}.snnckpt", backend.name()));
+        std::fs::write(&cut, &bytes[..bytes.len() - 7]).unwrap();
+        let e = checkpoint::restore(&mut resumed, &cut).unwrap_err();
+        assert!(
+            matches!(e, CheckpointError::Io(IoError::Truncated { .. })),
+            "{e:?}"
+        );
+        let msg = e.to_string();
+        assert!(msg.contains("truncated") && msg.contains(&*cut.to_string_lossy()), "{msg}");
+        assert_eq!(resumed.step_count(), 240);
+        // The previous checkpoint still loads, and the run goes on from it
+        // exactly as the uninterrupted one.
+        checkpoint::restore(&mut resumed, &path).unwrap();
+        resumed.run_for(30.0).unwrap();
+        assert_same_state(
+            &sim.save_state().unwrap(),
+            &resumed.save_state().unwrap(),
+            backend.name(),
+        );
+        // Version mismatch: a file from a future format.
+        let mut future = bytes.clone();
+        future[8..12].copy_from_slice(&(snn::io::CHECKPOINT_VERSION + 1).to_le_bytes());
+        let newer = scratch(&format!("future_{}.snnckpt", backend.name()));
+        std::fs::write(&newer, &future).unwrap();
+        let e = checkpoint::restore(&mut resumed, &newer).unwrap_err();
+        assert!(
+            matches!(e, CheckpointError::Io(IoError::UnsupportedVersion { .. })),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("version 2"), "{e}");
+        // A checkpoint of another network (different seed) does not fit.
+        let mut other = plastic_network(Precision::F32);
+        other.set_seed(99);
+        let Some(mut wrong) = backend.build(&other) else { return };
+        let e = checkpoint::restore(&mut wrong, &path).unwrap_err();
+        assert!(
+            matches!(e, CheckpointError::Simulation(Error::Checkpoint { .. })),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("seed 1234, the network 99"), "{e}");
+        assert!(Checkpointer::new(&path, -1.0).is_err());
+        assert!(Checkpointer::new(&path, f64::NAN).is_err());
     }
 
     fn unfitting_states_are_rejected(backend) {
