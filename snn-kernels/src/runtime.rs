@@ -24,12 +24,18 @@
 //! `set_egp` writes every device copy of the parameter and
 //! `set_spike_recording` decodes what is pending before switching, so the
 //! device keeps writing bitfields and the steps while off are dropped.
+//!
+//! Checkpoints (`save_state` / `load_state`, module `checkpoint`): every
+//! stateful buffer is read into / written from a [`snn_core::state::SimState`];
+//! connectivity with rows or columns longer than this simulation's ragged
+//! strides regenerates the kernels and buffers for it.
 
 use crate::device::{Arg, Device, DeviceError, LaunchDims};
 use crate::dialect::{program, Dialect};
 use crate::init_kernels::{init_on_device, ModelSnippets};
 use crate::network::{
-    elem_bytes, generate_with_columns, ArgSpec, BufferSpec, Contents, KernelPlan, BLOCK_SIZE,
+    elem_bytes, generate_with_columns, ArgSpec, BufferSpec, Contents, EgpPart, KernelPlan,
+    BLOCK_SIZE,
 };
 use snn_core::connectivity::SparseConnectivity;
 use snn_core::error::{Error, Result};
@@ -43,6 +49,8 @@ use snn_core::sim::{BackendReport, EgpOwner, RecordedVar, Side, Simulation};
 use snn_core::var::VarArray;
 use snn_core::Precision;
 use std::time::{Duration, Instant};
+
+mod checkpoint;
 
 /// Where a [`GpuSimulation`] initialises variables and connectivity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -75,7 +83,10 @@ struct Recording {
     /// device writes the bitfields either way, and the steps while off are
     /// dropped when decoded (the state changes only after a pull).
     on: bool,
-    record: SpikeRecord,
+    /// The step of every decoded spike (times are `step as f64 * dt`).
+    steps: Vec<u64>,
+    /// The neuron of every decoded spike.
+    ids: Vec<u32>,
 }
 
 /// The column-wise view of a synapse group: `col_length[N_post]`,
@@ -87,14 +98,15 @@ struct Columns {
 }
 
 impl Columns {
-    /// Builds the view from ragged rows (`row_length`, `ind` with `stride`).
-    fn new(row_length: &[u32], ind: &[u32], stride: u32, n_post: u32) -> Columns {
+    /// Builds the view from ragged rows (`row_length`, `ind` with `stride`),
+    /// with a column stride of the longest column, at least `min_col`.
+    fn new(row_length: &[u32], ind: &[u32], stride: u32, n_post: u32, min_col: u32) -> Columns {
         let mut col_length = vec![0u32; n_post as usize];
         let positions = || ragged_positions(row_length, stride);
         for pos in positions() {
             col_length[ind[pos] as usize] += 1;
         }
-        let max_col = col_length.iter().copied().max().unwrap_or(0).max(1);
+        let max_col = col_length.iter().copied().max().unwrap_or(0).max(min_col);
         let mut col_ind = vec![0u32; n_post as usize * max_col as usize];
         let mut fill = vec![0u32; n_post as usize];
         for pos in positions() {
@@ -113,6 +125,7 @@ impl Columns {
 /// A network running on a GPU [`Device`].
 pub struct GpuSimulation<D: Device> {
     device: D,
+    dialect: Dialect,
     net: Network,
     plan: KernelPlan,
     buffers: Vec<D::Buffer>,
@@ -195,19 +208,10 @@ impl<D: Device> GpuSimulation<D> {
                     device.read(ind, 0, &mut inds).map_err(dev_err)?;
                     (words(&lens), words(&inds))
                 }
-                (None, Some(state)) => {
-                    let c = &state.synapse_groups[gi].connectivity;
-                    let lens: Vec<u32> =
-                        c.row_ptr.windows(2).map(|w| (w[1] - w[0]) as u32).collect();
-                    let mut ind = vec![0u32; lens.len() * stride as usize];
-                    for (pos, &j) in ragged_positions(&lens, stride).zip(&c.ind) {
-                        ind[pos] = j;
-                    }
-                    (lens, ind)
-                }
+                (None, Some(state)) => ragged_rows(&state.synapse_groups[gi].connectivity, stride),
                 (None, None) => unreachable!("one initial state"),
             };
-            columns.push(Some(Columns::new(&lens, &ind, stride, n_post)));
+            columns.push(Some(Columns::new(&lens, &ind, stride, n_post, 1)));
         }
         let max_cols: Vec<u32> = columns
             .iter()
@@ -232,20 +236,7 @@ impl<D: Device> GpuSimulation<D> {
                 buffers.push(buf);
                 continue;
             }
-            let buf = device.alloc_zeroed(spec.bytes()).map_err(|e| match e {
-                DeviceError::OutOfMemory {
-                    device,
-                    bytes,
-                    reason,
-                    ..
-                } => dev_err(DeviceError::OutOfMemory {
-                    device,
-                    bytes,
-                    what: spec.name.clone(),
-                    reason,
-                }),
-                e => dev_err(e),
-            })?;
+            let buf = alloc_buffer(&device, spec).map_err(dev_err)?;
             let column_bytes = match spec.contents {
                 Contents::ColLength(gi) => columns[gi]
                     .as_ref()
@@ -281,12 +272,14 @@ impl<D: Device> GpuSimulation<D> {
                 p.record_spikes.then(|| Recording {
                     pulled_until: 0,
                     on: true,
-                    record: SpikeRecord::default(),
+                    steps: Vec::new(),
+                    ids: Vec::new(),
                 })
             })
             .collect();
         Ok(GpuSimulation {
             device,
+            dialect,
             net: net.clone(),
             var_samples: vec![(Vec::new(), Vec::new()); net.var_recordings().len()],
             plan,
@@ -416,9 +409,10 @@ impl<D: Device> GpuSimulation<D> {
         let n = self.net.populations()[pi].size;
         let wps = words_per_step(n);
         let chunk = self.plan.recording_chunk as u64;
-        let dt = self.net.dt();
         let rec = self.recordings[pi].as_mut().expect("recorded population");
         let mut s = if rec.on { first } else { self.step };
+        // Decoded with dt = 1, so that the times are the steps (exact below 2^53).
+        let mut decoded = SpikeRecord::default();
         while s < self.step {
             // Rows from `s` to the end of the buffer or the current step.
             let row = (s % chunk) as usize;
@@ -428,11 +422,13 @@ impl<D: Device> GpuSimulation<D> {
                 n,
                 s,
                 rows,
-                dt,
-                &mut rec.record,
+                1.0,
+                &mut decoded,
             );
             s += rows as u64;
         }
+        rec.steps.extend(decoded.times.iter().map(|&t| t as u64));
+        rec.ids.extend_from_slice(&decoded.ids);
         rec.pulled_until = self.step;
         Ok(())
     }
@@ -487,6 +483,49 @@ impl<D: Device> GpuSimulation<D> {
     fn row_lengths(&self, gi: usize) -> Result<Vec<u32>> {
         self.read_u32(self.plan.groups[gi].row_length)
     }
+
+    /// Writes new `values` of extra global parameter `k` of `part` into
+    /// every device copy of it.
+    fn write_egp(&self, part: EgpPart, k: usize, values: &[f64]) -> Result<()> {
+        let bytes = scalar_bytes(values, self.net.precision());
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        for id in self.egp_copies(part, k) {
+            self.device
+                .write(&self.buffers[id], 0, &bytes)
+                .map_err(|e| self.dev_err(e))?;
+        }
+        Ok(())
+    }
+
+    /// The buffers holding a copy of extra global parameter `k` of `part`.
+    fn egp_copies(&self, part: EgpPart, k: usize) -> impl Iterator<Item = usize> + '_ {
+        self.plan
+            .egp_buffers
+            .iter()
+            .filter(move |(o, e, _)| *o == part && *e == k)
+            .map(|&(_, _, id)| id)
+    }
+}
+
+/// `len` times [`Real::NO_SPIKE`](snn_core::Real) in precision `p`, as bytes.
+fn no_spike_bytes(len: usize, p: Precision) -> Vec<u8> {
+    match p {
+        Precision::F32 => <f32 as snn_core::Real>::NO_SPIKE.to_ne_bytes().repeat(len),
+        Precision::F64 => <f64 as snn_core::Real>::NO_SPIKE.to_ne_bytes().repeat(len),
+    }
+}
+
+/// `values` in precision `p` as native-endian bytes.
+fn scalar_bytes(values: &[f64], p: Precision) -> Vec<u8> {
+    match p {
+        Precision::F32 => values
+            .iter()
+            .flat_map(|&x| (x as f32).to_ne_bytes())
+            .collect(),
+        Precision::F64 => values.iter().flat_map(|&x| x.to_ne_bytes()).collect(),
+    }
 }
 
 /// The bytes a buffer starts with (`Some(None)` for zeros), or `None` when
@@ -496,26 +535,11 @@ fn initial_bytes(
     init: Option<&InitialState>,
     p: Precision,
 ) -> Option<Option<Vec<u8>>> {
-    let scalars = |v: &[f64]| -> Vec<u8> {
-        match p {
-            Precision::F32 => v.iter().flat_map(|&x| (x as f32).to_ne_bytes()).collect(),
-            Precision::F64 => v.iter().flat_map(|&x| x.to_ne_bytes()).collect(),
-        }
-    };
     let init = match &spec.contents {
         Contents::Zero => return Some(None),
-        Contents::NoSpike => {
-            return Some(Some(match p {
-                Precision::F32 => <f32 as snn_core::Real>::NO_SPIKE
-                    .to_ne_bytes()
-                    .repeat(spec.len),
-                Precision::F64 => <f64 as snn_core::Real>::NO_SPIKE
-                    .to_ne_bytes()
-                    .repeat(spec.len),
-            }))
-        }
+        Contents::NoSpike => return Some(Some(no_spike_bytes(spec.len, p))),
         Contents::ColLength(_) | Contents::ColInd(_) => return None,
-        Contents::Scalars(v) => return Some(Some(scalars(v))),
+        Contents::Scalars(v) => return Some(Some(scalar_bytes(v, p))),
         Contents::Words(w) => return Some(Some(bytemuck::cast_slice(w).to_vec())),
         _ => init?,
     };
@@ -556,6 +580,27 @@ fn initial_bytes(
     }))
 }
 
+/// Allocates a zeroed buffer for `spec`, naming it in an out-of-memory error.
+fn alloc_buffer<D: Device>(
+    device: &D,
+    spec: &BufferSpec,
+) -> std::result::Result<D::Buffer, DeviceError> {
+    device.alloc_zeroed(spec.bytes()).map_err(|e| match e {
+        DeviceError::OutOfMemory {
+            device,
+            bytes,
+            reason,
+            ..
+        } => DeviceError::OutOfMemory {
+            device,
+            bytes,
+            what: spec.name.clone(),
+            reason,
+        },
+        e => e,
+    })
+}
+
 /// Native-endian `u32` words of `bytes`.
 fn words(bytes: &[u8]) -> Vec<u32> {
     bytes
@@ -572,6 +617,37 @@ fn ragged(c: &SparseConnectivity, csr: &[u8], e: usize, stride: usize) -> Vec<u8
         out[i * stride * e..(i * stride + b - a) * e].copy_from_slice(&csr[a * e..b * e]);
     }
     out
+}
+
+/// The ragged layout of `c` with rows of `stride`: row lengths and targets.
+fn ragged_rows(c: &SparseConnectivity, stride: u32) -> (Vec<u32>, Vec<u32>) {
+    let lens: Vec<u32> = c.row_ptr.windows(2).map(|w| (w[1] - w[0]) as u32).collect();
+    let ind = words(&ragged(c, bytemuck::cast_slice(&c.ind), 4, stride as usize));
+    (lens, ind)
+}
+
+/// The CSR connectivity of ragged rows (`row_length`, `ind` with `stride`).
+fn csr_from_ragged(
+    num_pre: u32,
+    num_post: u32,
+    row_length: &[u32],
+    ind: &[u32],
+    stride: u32,
+) -> SparseConnectivity {
+    let mut row_ptr = Vec::with_capacity(row_length.len() + 1);
+    row_ptr.push(0u64);
+    let mut csr = Vec::with_capacity(row_length.iter().map(|&l| l as usize).sum());
+    for (i, &l) in row_length.iter().enumerate() {
+        let start = i * stride as usize;
+        csr.extend_from_slice(&ind[start..start + l as usize]);
+        row_ptr.push(csr.len() as u64);
+    }
+    SparseConnectivity {
+        num_pre,
+        num_post,
+        row_ptr,
+        ind: csr,
+    }
 }
 
 /// Positions in the ragged layout of the synapses in CSR order.
@@ -596,14 +672,10 @@ impl<D: Device> Simulation for GpuSimulation<D> {
         self.step
     }
     fn save_state(&mut self) -> Result<snn_core::state::SimState> {
-        Err(Error::Simulation(
-            "save_state: not implemented yet (work in progress)".into(),
-        ))
+        self.save()
     }
-    fn load_state(&mut self, _state: &snn_core::state::SimState) -> Result<()> {
-        Err(Error::Simulation(
-            "load_state: not implemented yet (work in progress)".into(),
-        ))
+    fn load_state(&mut self, state: &snn_core::state::SimState) -> Result<()> {
+        self.load(state)
     }
     fn run_steps(&mut self, n: u64) -> Result<()> {
         for _ in 0..n {
@@ -618,11 +690,12 @@ impl<D: Device> Simulation for GpuSimulation<D> {
             return Err(access::not_recorded(&self.net, pi));
         }
         self.pull_spikes(pi)?;
-        Ok(self.recordings[pi]
-            .as_ref()
-            .expect("recorded")
-            .record
-            .clone())
+        let dt = self.net.dt();
+        let rec = self.recordings[pi].as_ref().expect("recorded");
+        Ok(SpikeRecord {
+            times: rec.steps.iter().map(|&s| s as f64 * dt).collect(),
+            ids: rec.ids.clone(),
+        })
     }
     fn recorded_var(&mut self, id: VarRecordingId) -> Result<RecordedVar> {
         let rec = access::var_recording(&self.net, id)?;
@@ -738,21 +811,14 @@ impl<D: Device> Simulation for GpuSimulation<D> {
         let g = &self.net.synapse_groups()[gi];
         let gb = &self.plan.groups[gi];
         let lens = self.row_lengths(gi)?;
-        let ind_all = self.read_u32(gb.ind)?;
-        let mut row_ptr = Vec::with_capacity(lens.len() + 1);
-        row_ptr.push(0u64);
-        let mut ind = Vec::new();
-        for (i, &l) in lens.iter().enumerate() {
-            let start = i * gb.max_row as usize;
-            ind.extend_from_slice(&ind_all[start..start + l as usize]);
-            row_ptr.push(ind.len() as u64);
-        }
-        Ok(SparseConnectivity {
-            num_pre: self.net.population(g.pre).size,
-            num_post: self.net.population(g.post).size,
-            row_ptr,
-            ind,
-        })
+        let ind = self.read_u32(gb.ind)?;
+        Ok(csr_from_ragged(
+            self.net.population(g.pre).size,
+            self.net.population(g.post).size,
+            &lens,
+            &ind,
+            gb.max_row,
+        ))
     }
     fn set_current_source_var_values(
         &mut self,
@@ -790,29 +856,7 @@ impl<D: Device> Simulation for GpuSimulation<D> {
     }
     fn set_egp(&mut self, owner: EgpOwner<'_>, egp: &str, values: &[f64]) -> Result<()> {
         let (part, k) = access::egp_slot(&self.net, &owner, egp, values)?;
-        let bytes: Vec<u8> = match self.net.precision() {
-            Precision::F32 => values
-                .iter()
-                .flat_map(|&x| (x as f32).to_ne_bytes())
-                .collect(),
-            Precision::F64 => values.iter().flat_map(|&x| x.to_ne_bytes()).collect(),
-        };
-        if bytes.is_empty() {
-            return Ok(());
-        }
-        let targets: Vec<usize> = self
-            .plan
-            .egp_buffers
-            .iter()
-            .filter(|(o, e, _)| *o == part && *e == k)
-            .map(|&(_, _, id)| id)
-            .collect();
-        for id in targets {
-            self.device
-                .write(&self.buffers[id], 0, &bytes)
-                .map_err(|e| self.dev_err(e))?;
-        }
-        Ok(())
+        self.write_egp(part, k, values)
     }
     fn set_spike_recording(&mut self, population: PopulationRef, on: bool) -> Result<()> {
         let pi = self.net.population_id(population)?.0 as usize;
