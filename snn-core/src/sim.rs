@@ -428,9 +428,21 @@ pub mod access {
             .ok_or_else(|| Error::InvalidRecording(format!("no variable recording #{}", id.0)))
     }
 
-    /// Rejects new values of a group's dendritic-delay variable `k` above its maximum.
+    /// Rejects new values of a group's dendritic-delay variable `k` above
+    /// its maximum, negative or NaN.
     pub fn check_delay_values(g: &SynapseGroupDesc, k: usize, values: &[f64]) -> Result<()> {
         if g.delay_var == Some(k) {
+            if let Some(i) = values.iter().position(|d| !(*d >= 0.0)) {
+                let var = g.wu.model.nth(FieldKind::Var, k).map_or("?", |f| f.name);
+                return Err(Error::InvalidSynapseGroup {
+                    group: g.name.clone(),
+                    reason: format!(
+                        "dendritic delay variable `{var}`: value {i} ({}) must be a number of \
+                         steps >= 0",
+                        values[i]
+                    ),
+                });
+            }
             if let Some(&d) = values.iter().find(|&&d| d > g.max_dendritic_delay as f64) {
                 return Err(Error::DelayTooLarge {
                     group: g.name.clone(),
