@@ -139,6 +139,9 @@ impl VarInit {
     /// normal(`mean / dt - 0.5`, `sd / dt`) restricted to
     /// `[min / dt - 0.5, max / dt - 0.5]`, truncated by the conversion to
     /// an integer. `min` below `dt` is raised to `dt` (the shortest delay).
+    /// Bad arguments (NaN, `dt <= 0`, `sd < 0`, `max` below `min` or below
+    /// `dt`) give an initialiser that [`validate`](Self::validate), and so
+    /// the synapse group's `build`, rejects, naming the bad bound.
     ///
     /// ```
     /// use snn_core::init::VarInit;
@@ -148,10 +151,10 @@ impl VarInit {
     /// ```
     pub fn delay_steps_normal(mean: f64, sd: f64, min: f64, max: f64, dt: f64) -> (Self, u32) {
         let lo = (min / dt).max(1.0) - 0.5;
-        let hi = (max / dt - 0.5).max(lo);
+        let hi = max / dt - 0.5;
         (
             VarInit::normal_clipped(mean / dt - 0.5, sd / dt, lo, hi),
-            hi.floor() as u32,
+            hi.floor().max(0.0) as u32,
         )
     }
 
