@@ -637,10 +637,10 @@ impl PartBuilder {
             };
             let i = egp_names.iter().position(|e| *e == name).ok_or_else(|| {
                 bad(format!(
-                    "{} `{}` has no such extra global parameter (has: {})",
+                    "{} `{}` has no such extra global parameter ({})",
                     m.kind.describe(),
                     m.name,
-                    egp_names.join(", ")
+                    crate::sim::access::egp_list(&egp_names)
                 ))
             })?;
             if let Some(x) = values.iter().find(|x| !x.is_finite()) {

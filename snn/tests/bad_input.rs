@@ -1125,9 +1125,10 @@ fn extra_global_parameters_at_build() {
         .wu_egp("dopamine", vec![0.0])
         .build()
         .unwrap_err();
-    assert!(
-        err.to_string().starts_with("synapse group `S` (weight update): extra global parameter `dopamine`: weight-update model `StaticPulse` has no such extra global parameter"),
-        "{err}"
+    assert_eq!(
+        err.to_string(),
+        "synapse group `S` (weight update): extra global parameter `dopamine`: weight-update \
+         model `StaticPulse` has no such extra global parameter (it has none)"
     );
     let err = net
         .add_current_source("I", "A", DC { amp: 1.0 })
