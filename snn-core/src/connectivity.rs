@@ -1774,8 +1774,13 @@ mod tests {
     /// exact 0 and 1; fixed numbers may exceed the population (drawn with
     /// replacement).
     fn any_rule() -> impl Strategy<Value = (Connectivity, u32, u32, bool)> {
-        let sizes = (0u32..40, 0u32..40, any::<bool>())
-            .prop_map(|(a, b, same)| if same { (a, a, true) } else { (a, b, false) });
+        let sizes = (0u32..40, 0u32..40, any::<bool>()).prop_map(|(a, b, same)| {
+            if same {
+                (a, a, true)
+            } else {
+                (a, b, false)
+            }
+        });
         (sizes, any::<bool>()).prop_flat_map(|((a, b, same), autapses)| {
             let p = prop_oneof![Just(0.0), Just(1.0), 0.0f64..=1.0];
             let explicit = (

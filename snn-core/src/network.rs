@@ -854,7 +854,13 @@ impl SynapseGroupBuilder<'_> {
                 ),
             });
         }
-        check_delay_size(&self.name, "axonal delay", self.axonal_delay, "presynaptic", n_pre)?;
+        check_delay_size(
+            &self.name,
+            "axonal delay",
+            self.axonal_delay,
+            "presynaptic",
+            n_pre,
+        )?;
         check_delay_size(
             &self.name,
             "maximum dendritic delay",

@@ -362,7 +362,10 @@ pub mod access {
             reason,
         };
         if let Some(i) = values.iter().position(|x| !x.is_finite()) {
-            return Err(bad(format!("new values: value {i} ({}) must be finite", values[i])));
+            return Err(bad(format!(
+                "new values: value {i} ({}) must be finite",
+                values[i]
+            )));
         }
         crate::init::VarInit::Values(values.to_vec())
             .check_type(ty)
@@ -461,7 +464,7 @@ pub mod access {
     /// its maximum, negative or NaN.
     pub fn check_delay_values(g: &SynapseGroupDesc, k: usize, values: &[f64]) -> Result<()> {
         if g.delay_var == Some(k) {
-            if let Some(i) = values.iter().position(|d| !(*d >= 0.0)) {
+            if let Some(i) = values.iter().position(|d| d.is_nan() || *d < 0.0) {
                 let var = g.wu.model.nth(FieldKind::Var, k).map_or("?", |f| f.name);
                 return Err(Error::InvalidSynapseGroup {
                     group: g.name.clone(),

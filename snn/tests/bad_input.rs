@@ -469,53 +469,160 @@ fn neuron_model_parameters_are_checked() {
     let mut net = net_with(&[]);
     let pop = |net: &mut Network, m: Lif| net.add_population("L", 3, m).build().unwrap_err();
     let o = "population `L`";
-    assert_bad_param(pop(&mut net, Lif { c: 0.0, ..lif() }), o, "c", 0.0, "must be > 0");
     assert_bad_param(
-        pop(&mut net, Lif { tau_m: f64::NAN, ..lif() }),
+        pop(&mut net, Lif { c: 0.0, ..lif() }),
+        o,
+        "c",
+        0.0,
+        "must be > 0",
+    );
+    assert_bad_param(
+        pop(
+            &mut net,
+            Lif {
+                tau_m: f64::NAN,
+                ..lif()
+            },
+        ),
         o,
         "tau_m",
         f64::NAN,
         "must be finite",
     );
     assert_bad_param(
-        pop(&mut net, Lif { tau_refrac: -1.0, ..lif() }),
+        pop(
+            &mut net,
+            Lif {
+                tau_refrac: -1.0,
+                ..lif()
+            },
+        ),
         o,
         "tau_refrac",
         -1.0,
         "must be >= 0",
     );
     assert_bad_param(
-        pop(&mut net, Lif { v_thresh: f64::INFINITY, ..lif() }),
+        pop(
+            &mut net,
+            Lif {
+                v_thresh: f64::INFINITY,
+                ..lif()
+            },
+        ),
         o,
         "v_thresh",
         f64::INFINITY,
         "must be finite",
     );
     let err = net
-        .add_population("L", 3, Izhikevich { d: f64::NEG_INFINITY, ..izh() })
+        .add_population(
+            "L",
+            3,
+            Izhikevich {
+                d: f64::NEG_INFINITY,
+                ..izh()
+            },
+        )
         .build()
         .unwrap_err();
     assert_bad_param(err, o, "d", f64::NEG_INFINITY, "must be finite");
 
-    let adex = |m: AdEx| Network::new(0.1).unwrap().add_population("A", 2, m).build().unwrap_err();
+    let adex = |m: AdEx| {
+        Network::new(0.1)
+            .unwrap()
+            .add_population("A", 2, m)
+            .build()
+            .unwrap_err()
+    };
     let o = "population `A`";
-    assert_bad_param(adex(AdEx { tau_w: -144.0, ..AdEx::default() }), o, "tau_w", -144.0, "must be > 0");
-    assert_bad_param(adex(AdEx { delta_t: 0.0, ..AdEx::default() }), o, "delta_t", 0.0, "must be > 0");
-    assert_bad_param(adex(AdEx { t_ref: f64::NAN, ..AdEx::default() }), o, "t_ref", f64::NAN, "must be finite");
-    assert_bad_param(adex(AdEx { g_l: -30.0, ..AdEx::default() }), o, "g_l", -30.0, "must be > 0");
+    assert_bad_param(
+        adex(AdEx {
+            tau_w: -144.0,
+            ..AdEx::default()
+        }),
+        o,
+        "tau_w",
+        -144.0,
+        "must be > 0",
+    );
+    assert_bad_param(
+        adex(AdEx {
+            delta_t: 0.0,
+            ..AdEx::default()
+        }),
+        o,
+        "delta_t",
+        0.0,
+        "must be > 0",
+    );
+    assert_bad_param(
+        adex(AdEx {
+            t_ref: f64::NAN,
+            ..AdEx::default()
+        }),
+        o,
+        "t_ref",
+        f64::NAN,
+        "must be finite",
+    );
+    assert_bad_param(
+        adex(AdEx {
+            g_l: -30.0,
+            ..AdEx::default()
+        }),
+        o,
+        "g_l",
+        -30.0,
+        "must be > 0",
+    );
     let err = Network::new(0.1)
         .unwrap()
-        .add_population("A", 2, AdExCond { tau_syn_in: -2.0, ..AdExCond::default() })
+        .add_population(
+            "A",
+            2,
+            AdExCond {
+                tau_syn_in: -2.0,
+                ..AdExCond::default()
+            },
+        )
         .build()
         .unwrap_err();
     assert_bad_param(err, o, "tau_syn_in", -2.0, "must be > 0");
 
-    let hh = |m: TraubMiles| Network::new(0.1).unwrap().add_population("H", 2, m).build().unwrap_err();
+    let hh = |m: TraubMiles| {
+        Network::new(0.1)
+            .unwrap()
+            .add_population("H", 2, m)
+            .build()
+            .unwrap_err()
+    };
     let o = "population `H`";
-    assert_bad_param(hh(TraubMiles { c: 0.0, ..TraubMiles::GENN }), o, "c", 0.0, "must be > 0");
-    assert_bad_param(hh(TraubMiles { g_na: -7.15, ..TraubMiles::GENN }), o, "g_na", -7.15, "must be >= 0");
     assert_bad_param(
-        hh(TraubMiles { e_k: f64::NAN, ..TraubMiles::GENN }),
+        hh(TraubMiles {
+            c: 0.0,
+            ..TraubMiles::GENN
+        }),
+        o,
+        "c",
+        0.0,
+        "must be > 0",
+    );
+    assert_bad_param(
+        hh(TraubMiles {
+            g_na: -7.15,
+            ..TraubMiles::GENN
+        }),
+        o,
+        "g_na",
+        -7.15,
+        "must be >= 0",
+    );
+    assert_bad_param(
+        hh(TraubMiles {
+            e_k: f64::NAN,
+            ..TraubMiles::GENN
+        }),
         o,
         "e_k",
         f64::NAN,
@@ -529,8 +636,20 @@ fn neuron_model_parameters_are_checked() {
             .build()
             .unwrap_err()
     };
-    assert_bad_param(poisson(-5.0), "population `P`", "rate", -5.0, "must be >= 0");
-    assert_bad_param(poisson(f64::INFINITY), "population `P`", "rate", f64::INFINITY, "must be finite");
+    assert_bad_param(
+        poisson(-5.0),
+        "population `P`",
+        "rate",
+        -5.0,
+        "must be >= 0",
+    );
+    assert_bad_param(
+        poisson(f64::INFINITY),
+        "population `P`",
+        "rate",
+        f64::INFINITY,
+        "must be finite",
+    );
     // A valid parameter whose derived constant overflows: 1000 / (rate dt).
     assert_bad_param(
         poisson(1e-310),
@@ -549,13 +668,34 @@ fn synapse_and_current_source_parameters_are_checked() {
         .wu_init("g", 1.0)
         .build()
         .unwrap_err();
-    assert_bad_param(err, "synapse group `S` (postsynaptic model)", "tau", 0.0, "must be > 0");
+    assert_bad_param(
+        err,
+        "synapse group `S` (postsynaptic model)",
+        "tau",
+        0.0,
+        "must be > 0",
+    );
     let err = net
-        .add_synapse_group("S", "A", "B", StaticPulse, ExpCond { tau: f64::NAN, e_rev: 0.0 })
+        .add_synapse_group(
+            "S",
+            "A",
+            "B",
+            StaticPulse,
+            ExpCond {
+                tau: f64::NAN,
+                e_rev: 0.0,
+            },
+        )
         .wu_init("g", 1.0)
         .build()
         .unwrap_err();
-    assert_bad_param(err, "synapse group `S` (postsynaptic model)", "tau", f64::NAN, "must be finite");
+    assert_bad_param(
+        err,
+        "synapse group `S` (postsynaptic model)",
+        "tau",
+        f64::NAN,
+        "must be finite",
+    );
 
     let stdp = StdpAdditive {
         tau_plus: 20.0,
@@ -567,7 +707,16 @@ fn synapse_and_current_source_parameters_are_checked() {
     };
     let wu = "synapse group `S` (weight update)";
     let err = net
-        .add_synapse_group("S", "A", "B", StdpAdditive { tau_plus: -20.0, ..stdp }, DeltaCurr)
+        .add_synapse_group(
+            "S",
+            "A",
+            "B",
+            StdpAdditive {
+                tau_plus: -20.0,
+                ..stdp
+            },
+            DeltaCurr,
+        )
         .build()
         .unwrap_err();
     assert_bad_param(err, wu, "tau_plus", -20.0, "must be > 0");
@@ -612,20 +761,45 @@ fn synapse_and_current_source_parameters_are_checked() {
     assert_bad_param(err, wu, "tau_c", 0.0, "must be > 0");
 
     let cs = "current source `I`";
-    let err = net.add_current_source("I", "A", DC { amp: f64::NAN }).build().unwrap_err();
+    let err = net
+        .add_current_source("I", "A", DC { amp: f64::NAN })
+        .build()
+        .unwrap_err();
     assert_bad_param(err, cs, "amp", f64::NAN, "must be finite");
     let err = net
-        .add_current_source("I", "A", GaussianNoise { mean: 0.0, sd: -1.0 })
+        .add_current_source(
+            "I",
+            "A",
+            GaussianNoise {
+                mean: 0.0,
+                sd: -1.0,
+            },
+        )
         .build()
         .unwrap_err();
     assert_bad_param(err, cs, "sd", -1.0, "must be >= 0");
     let err = net
-        .add_current_source("I", "A", PoissonDelta { weight: 1.0, rate: -10.0 })
+        .add_current_source(
+            "I",
+            "A",
+            PoissonDelta {
+                weight: 1.0,
+                rate: -10.0,
+            },
+        )
         .build()
         .unwrap_err();
     assert_bad_param(err, cs, "rate", -10.0, "must be >= 0");
     let err = net
-        .add_current_source("I", "A", PoissonExp { weight: 1.0, tau_syn: 0.0, rate: 10.0 })
+        .add_current_source(
+            "I",
+            "A",
+            PoissonExp {
+                weight: 1.0,
+                tau_syn: 0.0,
+                rate: 10.0,
+            },
+        )
         .init("current", 0.0)
         .build()
         .unwrap_err();
@@ -658,7 +832,12 @@ fn synapse_group_and_current_source_names() {
         .wu_init("g", 1.0)
         .build()
         .unwrap_err();
-    assert_eq!(err, Error::EmptyName { kind: "synapse group" });
+    assert_eq!(
+        err,
+        Error::EmptyName {
+            kind: "synapse group"
+        }
+    );
     assert_eq!(err.to_string(), "synapse group names must not be empty");
     net.add_synapse_group("S", "A", "A", StaticPulse, DeltaCurr)
         .wu_init("g", 1.0)
@@ -669,11 +848,27 @@ fn synapse_group_and_current_source_names() {
         .wu_init("g", 1.0)
         .build()
         .unwrap_err();
-    assert_eq!(err.to_string(), "duplicate synapse group name `S`: names must be unique");
-    let err = net.add_current_source("", "A", DC { amp: 1.0 }).build().unwrap_err();
-    assert_eq!(err, Error::EmptyName { kind: "current source" });
-    net.add_current_source("I", "A", DC { amp: 1.0 }).build().unwrap();
-    let err = net.add_current_source("I", "A", DC { amp: 1.0 }).build().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "duplicate synapse group name `S`: names must be unique"
+    );
+    let err = net
+        .add_current_source("", "A", DC { amp: 1.0 })
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::EmptyName {
+            kind: "current source"
+        }
+    );
+    net.add_current_source("I", "A", DC { amp: 1.0 })
+        .build()
+        .unwrap();
+    let err = net
+        .add_current_source("I", "A", DC { amp: 1.0 })
+        .build()
+        .unwrap_err();
     assert_eq!(
         err,
         Error::DuplicateName {
@@ -710,8 +905,9 @@ fn values_must_fit_the_variable_type() {
         Error::InvalidVarInit {
             owner: "population `Src`".into(),
             var: "start_spike".into(),
-            reason: "constant: value -1 does not fit the variable's type u32 (integers 0..=4294967295)"
-                .into()
+            reason:
+                "constant: value -1 does not fit the variable's type u32 (integers 0..=4294967295)"
+                    .into()
         }
     );
     assert_eq!(
@@ -727,7 +923,8 @@ fn values_must_fit_the_variable_type() {
         .build()
         .unwrap_err();
     assert!(
-        err.to_string().contains("`end_spike`: values: value 1 (1.5) does not fit the variable's type u32"),
+        err.to_string()
+            .contains("`end_spike`: values: value 1 (1.5) does not fit the variable's type u32"),
         "{err}"
     );
 
@@ -741,7 +938,10 @@ fn values_must_fit_the_variable_type() {
         .max_dendritic_delay(400)
         .build()
         .unwrap_err();
-    assert!(matches!(&err, Error::InvalidVarInit { var, .. } if var == "d"), "{err:?}");
+    assert!(
+        matches!(&err, Error::InvalidVarInit { var, .. } if var == "d"),
+        "{err:?}"
+    );
     assert_eq!(
         err.to_string(),
         "synapse group `AB` (weight update): initialiser of variable `d`: constant: value 300 \
@@ -754,7 +954,11 @@ fn values_must_fit_the_variable_type() {
         .max_dendritic_delay(4)
         .build()
         .unwrap_err();
-    assert!(err.to_string().contains("value 2.5 does not fit the variable's type u8"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("value 2.5 does not fit the variable's type u8"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -783,7 +987,17 @@ fn negative_dendritic_delays_are_rejected() {
         .max_dendritic_delay(4)
         .build()
         .unwrap_err();
-    assert!(matches!(err, Error::DelayTooLarge { delay: 9, max: 4, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::DelayTooLarge {
+                delay: 9,
+                max: 4,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -807,16 +1021,21 @@ fn delay_steps_normal_with_bad_arguments_is_rejected_at_build() {
     );
     // Negative sd, NaN mean.
     let (init, max) = VarInit::delay_steps_normal(1.5, -0.75, 0.1, 6.0, 0.1);
-    assert!(try_delays(init, max).to_string().contains("sd (-7.5) must be >= 0"));
+    assert!(try_delays(init, max)
+        .to_string()
+        .contains("sd (-7.5) must be >= 0"));
     let (init, max) = VarInit::delay_steps_normal(f64::NAN, 0.75, 0.1, 6.0, 0.1);
-    assert!(try_delays(init, max).to_string().contains("mean (NaN) must be finite"));
+    assert!(try_delays(init, max)
+        .to_string()
+        .contains("mean (NaN) must be finite"));
     // max below min: was silently clamped to min (a constant delay).
     let (init, max) = VarInit::delay_steps_normal(1.5, 0.75, 2.0, 1.0, 0.1);
     assert_eq!(max, 9);
     let err = try_delays(init, max);
     assert!(matches!(err, Error::InvalidVarInit { .. }), "{err:?}");
     assert!(
-        err.to_string().contains("normal_clipped: min (19.5) is greater than max (9.5)"),
+        err.to_string()
+            .contains("normal_clipped: min (19.5) is greater than max (9.5)"),
         "{err}"
     );
 }
@@ -850,8 +1069,15 @@ fn weight_update_side_and_postsynaptic_variables() {
         .pre_init("x", 0.0)
         .build()
         .unwrap_err();
-    assert!(matches!(&err, Error::InvalidVarInit { var, .. } if var == "y"), "{err:?}");
-    assert!(err.to_string().contains("give one with .post_init(\"y\", ...)"), "{err}");
+    assert!(
+        matches!(&err, Error::InvalidVarInit { var, .. } if var == "y"),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains("give one with .post_init(\"y\", ...)"),
+        "{err}"
+    );
     let err = net
         .add_synapse_group("S", "A", "B", stdp.clone(), DeltaCurr)
         .wu_init("g", 0.5)
@@ -860,7 +1086,8 @@ fn weight_update_side_and_postsynaptic_variables() {
         .build()
         .unwrap_err();
     assert!(
-        err.to_string().contains("initialiser of variable `x`: values: 3 values given for 10 elements"),
+        err.to_string()
+            .contains("initialiser of variable `x`: values: 3 values given for 10 elements"),
         "{err}"
     );
     let err = net
@@ -870,7 +1097,11 @@ fn weight_update_side_and_postsynaptic_variables() {
         .post_init("y", 0.0)
         .build()
         .unwrap_err();
-    assert!(err.to_string().contains("`g`: constant: value (NaN) must be finite"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("`g`: constant: value (NaN) must be finite"),
+        "{err}"
+    );
     // ExpCurr has no variables besides in_syn.
     let err = net
         .add_synapse_group("S", "A", "B", StaticPulse, ExpCurr { tau: 5.0 })
@@ -922,7 +1153,11 @@ fn connectivity_rules_with_impossible_parameters() {
             .unwrap_err()
     };
     for p in [-0.1, 1.5, f64::NAN, f64::INFINITY] {
-        let err = conn("A", "B", Connectivity::FixedProbability { p, autapses: true });
+        let err = conn(
+            "A",
+            "B",
+            Connectivity::FixedProbability { p, autapses: true },
+        );
         assert_eq!(
             err,
             Error::InvalidConnectivity {
@@ -941,21 +1176,52 @@ fn connectivity_rules_with_impossible_parameters() {
         err.to_string().contains("one-to-one connectivity needs equal population sizes, got 10 presynaptic and 7 postsynaptic neurons"),
         "{err}"
     );
-    let err = conn("One", "One", Connectivity::FixedNumberPost { n: 2, autapses: false });
+    let err = conn(
+        "One",
+        "One",
+        Connectivity::FixedNumberPost {
+            n: 2,
+            autapses: false,
+        },
+    );
     assert!(
         err.to_string().contains("fixed number post: 2 targets per presynaptic neuron but no allowed target among 1 postsynaptic neurons (autapses excluded)"),
         "{err}"
     );
-    let err = conn("One", "One", Connectivity::FixedNumberPre { n: 1, autapses: false });
-    assert!(err.to_string().contains("no allowed source among 1 presynaptic neurons"), "{err}");
-    let err = conn("A", "B", Connectivity::FixedNumberTotal { n: 1 << 33 });
+    let err = conn(
+        "One",
+        "One",
+        Connectivity::FixedNumberPre {
+            n: 1,
+            autapses: false,
+        },
+    );
     assert!(
-        err.to_string().contains("fixed total number: 8589934592 synapses, more than the supported 4294967295"),
+        err.to_string()
+            .contains("no allowed source among 1 presynaptic neurons"),
         "{err}"
     );
-    let err = conn("A", "B", Connectivity::FixedNumberPost { n: u32::MAX, autapses: true });
+    let err = conn("A", "B", Connectivity::FixedNumberTotal { n: 1 << 33 });
+    assert!(
+        err.to_string().contains(
+            "fixed total number: 8589934592 synapses, more than the supported 4294967295"
+        ),
+        "{err}"
+    );
+    let err = conn(
+        "A",
+        "B",
+        Connectivity::FixedNumberPost {
+            n: u32::MAX,
+            autapses: true,
+        },
+    );
     assert!(matches!(err, Error::InvalidConnectivity { .. }), "{err:?}");
-    assert!(err.to_string().contains("more than the supported 4294967295"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("more than the supported 4294967295"),
+        "{err}"
+    );
     // A dense matrix needs all-to-all connectivity with autapses.
     let err = net
         .add_synapse_group("S", "A", "B", StaticPulse, DeltaCurr)
@@ -983,7 +1249,10 @@ fn delays_too_large_for_any_backend() {
         .axonal_delay(u32::MAX)
         .build()
         .unwrap_err();
-    assert!(matches!(&err, Error::InvalidSynapseGroup { group, .. } if group == "S"), "{err:?}");
+    assert!(
+        matches!(&err, Error::InvalidSynapseGroup { group, .. } if group == "S"),
+        "{err:?}"
+    );
     assert_eq!(
         err.to_string(),
         "synapse group `S`: axonal delay of 4294967295 steps is too large: its 4294967296 slots \
@@ -999,7 +1268,9 @@ fn delays_too_large_for_any_backend() {
         .unwrap_err();
     assert!(matches!(err, Error::InvalidSynapseGroup { .. }), "{err:?}");
     assert!(
-        err.to_string().starts_with("synapse group `S`: maximum dendritic delay of 1073741824 steps is too large"),
+        err.to_string().starts_with(
+            "synapse group `S`: maximum dendritic delay of 1073741824 steps is too large"
+        ),
         "{err}"
     );
     // The largest allowed axonal delay builds.
@@ -1036,8 +1307,9 @@ fn axonal_delay_with_presynaptic_spike_times() {
         .unwrap_err();
     assert!(matches!(err, Error::InvalidSynapseGroup { .. }), "{err:?}");
     assert!(
-        err.to_string().contains("synapse group `S`: weight-update model `StdpAdditive` reads presynaptic spike times")
-            && err.to_string().contains("(axonal delay 3)"),
+        err.to_string().contains(
+            "synapse group `S`: weight-update model `StdpAdditive` reads presynaptic spike times"
+        ) && err.to_string().contains("(axonal delay 3)"),
         "{err}"
     );
 }
@@ -1103,7 +1375,10 @@ fn extra_global_parameters_at_build() {
             reason: "no values given (set them with .egp(...))".into()
         }
     );
-    let err = src(&mut net).egp("spike_times", vec![1.0, f64::NAN]).build().unwrap_err();
+    let err = src(&mut net)
+        .egp("spike_times", vec![1.0, f64::NAN])
+        .build()
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "population `Src`: extra global parameter `spike_times`: contains the non-finite value NaN"
@@ -1113,9 +1388,14 @@ fn extra_global_parameters_at_build() {
         .egp("times", vec![1.0])
         .build()
         .unwrap_err();
-    assert!(matches!(&err, Error::InvalidEgp { egp, .. } if egp == "times"), "{err:?}");
     assert!(
-        err.to_string().contains("neuron model `SpikeSourceArray` has no such extra global parameter (has: spike_times)"),
+        matches!(&err, Error::InvalidEgp { egp, .. } if egp == "times"),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains(
+            "neuron model `SpikeSourceArray` has no such extra global parameter (has: spike_times)"
+        ),
         "{err}"
     );
     let mut net = net_with(&["A"]);
@@ -1135,7 +1415,11 @@ fn extra_global_parameters_at_build() {
         .egp("x", vec![f64::INFINITY])
         .build()
         .unwrap_err();
-    assert!(err.to_string().starts_with("current source `I`: extra global parameter `x`"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("current source `I`: extra global parameter `x`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -1154,7 +1438,9 @@ fn variable_recordings_at_build() {
             "variable `v` of population `A`: the sampling interval must be at least 1 step".into()
         )
     );
-    let err = net.record_var("A", "v", Neurons::Ids(vec![0, 10]), 1).unwrap_err();
+    let err = net
+        .record_var("A", "v", Neurons::Ids(vec![0, 10]), 1)
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "recording: neuron 10 is out of range for population `A` of 10 neurons"

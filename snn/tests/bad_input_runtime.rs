@@ -123,22 +123,40 @@ fn set_var_values_bad_population_variable_or_length() {
 #[test]
 fn set_synapse_var_values_bad_group_length_or_delay() {
     let mut sim = sim();
-    let err = sim.set_synapse_var_values("XY", "g", &[1.0; 10]).unwrap_err();
+    let err = sim
+        .set_synapse_var_values("XY", "g", &[1.0; 10])
+        .unwrap_err();
     assert_eq!(err, Error::UnknownSynapseGroup("XY".into()));
     assert_eq!(err.to_string(), "unknown synapse group `XY`");
-    let err = sim.set_synapse_var_values("AB", "g", &[1.0; 11]).unwrap_err();
+    let err = sim
+        .set_synapse_var_values("AB", "g", &[1.0; 11])
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "synapse group `AB` (weight update): the values of variable `g` has 11 values but 10 are needed"
     );
-    assert!(matches!(err, Error::SizeMismatch { expected: 10, got: 11, .. }), "{err:?}");
-    let err = sim.set_synapse_var_values("AB", "w", &[1.0; 10]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::SizeMismatch {
+                expected: 10,
+                got: 11,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let err = sim
+        .set_synapse_var_values("AB", "w", &[1.0; 10])
+        .unwrap_err();
     assert!(
         err.to_string()
             .contains("synapse group `AB` (weight update): weight-update model `StaticPulseDendriticDelay` has no variable `w` (variables: g, d)"),
         "{err}"
     );
-    let err = sim.set_synapse_var_values("AB", "d", &[6.0; 10]).unwrap_err();
+    let err = sim
+        .set_synapse_var_values("AB", "d", &[6.0; 10])
+        .unwrap_err();
     assert_eq!(
         err,
         Error::DelayTooLarge {
@@ -204,12 +222,16 @@ fn other_variable_getters_and_setters() {
             .starts_with("synapse group `BA` (postsynaptic model): postsynaptic model `ExpCurr` has no variable `g`"),
         "{err}"
     );
-    let err = sim.neuron_side_var_values("BA", Side::Pre, "y").unwrap_err();
+    let err = sim
+        .neuron_side_var_values("BA", Side::Pre, "y")
+        .unwrap_err();
     assert!(matches!(err, Error::UnknownVariable { .. }), "{err:?}");
     assert!(
         err.to_string()
             .contains("synapse group `BA` (weight update, Pre side)")
-            && err.to_string().contains("has no variable `y` (variables: x)"),
+            && err
+                .to_string()
+                .contains("has no variable `y` (variables: x)"),
         "{err}"
     );
     let err = sim.connectivity("nope").unwrap_err();
@@ -233,7 +255,9 @@ fn set_egp_bad_owner_name_length_or_value() {
         err.to_string(),
         "population `Src`: extra global parameter `spike_times`: 1 values given, but it was built with 2 (the length cannot change)"
     );
-    let err = sim.set_egp(src(), "spike_times", &[1.0, f64::NAN]).unwrap_err();
+    let err = sim
+        .set_egp(src(), "spike_times", &[1.0, f64::NAN])
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "population `Src`: extra global parameter `spike_times`: contains the non-finite value NaN"
@@ -245,16 +269,24 @@ fn set_egp_bad_owner_name_length_or_value() {
         "{err}"
     );
     let err = sim
-        .set_egp(EgpOwner::Population("Nope".into()), "spike_times", &[1.0, 2.0])
+        .set_egp(
+            EgpOwner::Population("Nope".into()),
+            "spike_times",
+            &[1.0, 2.0],
+        )
         .unwrap_err();
     assert_eq!(err, Error::UnknownPopulation("Nope".into()));
     let err = sim
         .set_egp(EgpOwner::SynapseGroup("AB"), "x", &[1.0])
         .unwrap_err();
-    assert!(matches!(&err, Error::InvalidEgp { owner, egp, .. } if owner == "synapse group `AB` (weight update)" && egp == "x"), "{err:?}");
     assert!(
-        err.to_string()
-            .ends_with("model `StaticPulseDendriticDelay` has no such extra global parameter (it has none)"),
+        matches!(&err, Error::InvalidEgp { owner, egp, .. } if owner == "synapse group `AB` (weight update)" && egp == "x"),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().ends_with(
+            "model `StaticPulseDendriticDelay` has no such extra global parameter (it has none)"
+        ),
         "{err}"
     );
     let err = sim
@@ -286,7 +318,10 @@ fn recording_requests_that_cannot_be_served() {
         "recording: spikes of population `B` are not recorded (enable .record_spikes(true))"
     );
     let err = sim.recorded_var(VarRecordingId(3)).unwrap_err();
-    assert_eq!(err, Error::InvalidRecording("no variable recording #3".into()));
+    assert_eq!(
+        err,
+        Error::InvalidRecording("no variable recording #3".into())
+    );
     assert_eq!(err.to_string(), "recording: no variable recording #3");
     assert!(sim.recorded_var(VarRecordingId(0)).is_ok());
 }
@@ -298,9 +333,7 @@ fn run_for_rejects_negative_and_nan_durations() {
         let err = sim.run_for(d).unwrap_err();
         assert_eq!(
             err,
-            Error::Simulation(format!(
-                "cannot run for {d} ms: the duration must be >= 0"
-            ))
+            Error::Simulation(format!("cannot run for {d} ms: the duration must be >= 0"))
         );
     }
     assert_eq!(sim.step_count(), 0);
@@ -361,7 +394,8 @@ fn npy_loaders_name_the_file_and_problem() {
     let err = io::load_spikes_npy(&d, "E").unwrap_err();
     assert!(matches!(err, IoError::Format { .. }), "{err:?}");
     assert!(
-        err.to_string().contains("spikes_E_times.npy: spike times: "),
+        err.to_string()
+            .contains("spikes_E_times.npy: spike times: "),
         "{err}"
     );
     // Two-dimensional ids.
@@ -376,12 +410,18 @@ fn npy_loaders_name_the_file_and_problem() {
     // Different lengths.
     npy(&d.join("spikes_E_ids.npy"), &[3], &[1u32, 2, 3]);
     let err = io::load_spikes_npy(&d, "E").unwrap_err();
-    assert!(err.to_string().contains("3 neuron ids but 2 spike times"), "{err}");
+    assert!(
+        err.to_string().contains("3 neuron ids but 2 spike times"),
+        "{err}"
+    );
     // Not a .npy file at all.
     std::fs::write(d.join("spikes_E_times.npy"), b"not numpy").unwrap();
     let err = io::load_spikes_npy(&d, "E").unwrap_err();
     assert!(matches!(err, IoError::Format { .. }), "{err:?}");
-    assert!(err.to_string().contains("spikes_E_times.npy: spike times:"), "{err}");
+    assert!(
+        err.to_string().contains("spikes_E_times.npy: spike times:"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -403,7 +443,10 @@ fn npz_and_csv_loaders_name_the_file_and_problem() {
     io::save_spikes_npz(&d.join("s.npz"), &[("E", &s)]).unwrap();
     let err = io::load_var_npz(&d.join("s.npz")).unwrap_err();
     assert!(matches!(err, IoError::Format { .. }), "{err:?}");
-    assert!(err.to_string().contains("s.npz: array `times` missing"), "{err}");
+    assert!(
+        err.to_string().contains("s.npz: array `times` missing"),
+        "{err}"
+    );
     // Missing file.
     let err = io::load_var_npz(&d.join("gone.npz")).unwrap_err();
     assert!(matches!(err, IoError::Io { .. }), "{err:?}");
@@ -413,20 +456,33 @@ fn npz_and_csv_loaders_name_the_file_and_problem() {
     std::fs::write(d.join("a.csv"), "population,time_ms,neuron\nE,1.5\n").unwrap();
     let err = io::load_spikes_csv(&d.join("a.csv")).unwrap_err();
     assert!(matches!(err, IoError::Format { .. }), "{err:?}");
-    assert!(err.to_string().starts_with(&format!("{}: ", d.join("a.csv").display())), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with(&format!("{}: ", d.join("a.csv").display())),
+        "{err}"
+    );
     std::fs::write(d.join("b.csv"), "population,time_ms,neuron\nE,1.5,-2\n").unwrap();
     let err = io::load_spikes_csv(&d.join("b.csv")).unwrap_err();
-    assert!(err.to_string().contains("line 2: bad neuron id `-2`"), "{err}");
+    assert!(
+        err.to_string().contains("line 2: bad neuron id `-2`"),
+        "{err}"
+    );
     std::fs::write(d.join("c.csv"), "t,n0\n0.1,1\n").unwrap();
     let err = io::load_var_csv(&d.join("c.csv")).unwrap_err();
-    assert!(err.to_string().contains("the first column must be `time_ms`"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("the first column must be `time_ms`"),
+        "{err}"
+    );
     std::fs::write(d.join("e.csv"), "time_ms,n0,n1\n0.1,1,oops\n").unwrap();
     let err = io::load_var_csv(&d.join("e.csv")).unwrap_err();
-    assert!(err.to_string().contains("line 2: bad value `oops`"), "{err}");
+    assert!(
+        err.to_string().contains("line 2: bad value `oops`"),
+        "{err}"
+    );
     let err = io::load_spikes_csv(&d.join("none.csv")).unwrap_err();
     assert!(matches!(err, IoError::Io { .. }), "{err:?}");
 }
-
 
 /// The check runtime setters share for new variable values (finite, and
 /// storable in the variable's type), as initial values get at build.
@@ -435,7 +491,8 @@ fn new_variable_values_are_checked_like_initial_values() {
     use snn::ir::IrType;
     use snn::sim::access::check_var_values;
     check_var_values("population `A`", "v", IrType::Scalar, &[1.0, -2.5]).unwrap();
-    let err = check_var_values("population `A`", "v", IrType::Scalar, &[1.0, f64::NAN]).unwrap_err();
+    let err =
+        check_var_values("population `A`", "v", IrType::Scalar, &[1.0, f64::NAN]).unwrap_err();
     assert_eq!(
         err,
         Error::InvalidVarInit {
@@ -444,7 +501,8 @@ fn new_variable_values_are_checked_like_initial_values() {
             reason: "new values: value 1 (NaN) must be finite".into()
         }
     );
-    let err = check_var_values("population `Src`", "start_spike", IrType::U32, &[0.0, -1.0]).unwrap_err();
+    let err =
+        check_var_values("population `Src`", "start_spike", IrType::U32, &[0.0, -1.0]).unwrap_err();
     assert_eq!(
         err.to_string(),
         "population `Src`: initialiser of variable `start_spike`: new values: value 1 (-1) does not \
