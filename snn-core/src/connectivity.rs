@@ -1769,6 +1769,170 @@ mod tests {
         assert_eq!(c.max_col_length(2, 6, false), 2);
     }
 
+    /// Any built-in rule with random parameters: `(rule, num_pre, num_post,
+    /// same_population)`. Sizes include 0 and 1; probabilities include the
+    /// exact 0 and 1; fixed numbers may exceed the population (drawn with
+    /// replacement).
+    fn any_rule() -> impl Strategy<Value = (Connectivity, u32, u32, bool)> {
+        let sizes = (0u32..40, 0u32..40, any::<bool>()).prop_map(|(a, b, same)| {
+            if same {
+                (a, a, true)
+            } else {
+                (a, b, false)
+            }
+        });
+        (sizes, any::<bool>()).prop_flat_map(|((a, b, same), autapses)| {
+            let p = prop_oneof![Just(0.0), Just(1.0), 0.0f64..=1.0];
+            let explicit = (
+                Just(a),
+                Just(b),
+                proptest::collection::vec((0..a.max(1), 0..b.max(1)), 0..120),
+            )
+                .prop_map(|(a, b, pairs)| {
+                    // Pairs only exist when both sides have neurons.
+                    let pairs: Vec<(u32, u32)> = if a == 0 || b == 0 { vec![] } else { pairs };
+                    Connectivity::Explicit {
+                        pre: pairs.iter().map(|p| p.0).collect(),
+                        post: pairs.iter().map(|p| p.1).collect(),
+                    }
+                });
+            let rule = prop_oneof![
+                Just(Connectivity::OneToOne),
+                Just(Connectivity::AllToAll { autapses }),
+                p.prop_map(move |p| Connectivity::FixedProbability { p, autapses }),
+                (0u32..60).prop_map(move |n| Connectivity::FixedNumberPost { n, autapses }),
+                (0u32..60).prop_map(move |n| Connectivity::FixedNumberPre { n, autapses }),
+                (0u64..2000).prop_map(|n| Connectivity::FixedNumberTotal { n }),
+                explicit,
+            ];
+            (rule, Just(a), Just(b), Just(same))
+        })
+    }
+
+    proptest! {
+        /// Every built-in rule either is rejected by `validate` (and then
+        /// by `build`, with the same message) or builds well-formed rows
+        /// with the counts it promises, deterministically.
+        #[test]
+        fn every_rule_builds_well_formed_rows(
+            (c, num_pre, num_post, same) in any_rule(),
+            seed in any::<u64>(),
+            stream in 0u32..8,
+        ) {
+            let built = c.build(num_pre, num_post, same, seed, stream);
+            if let Err(reason) = c.validate(num_pre, num_post, same) {
+                prop_assert_eq!(built, Err(reason));
+                return Ok(());
+            }
+            let sc = built.unwrap();
+            // Well-formed CSR, checked here directly (not only by check()).
+            prop_assert_eq!(sc.num_pre, num_pre);
+            prop_assert_eq!(sc.num_post, num_post);
+            prop_assert_eq!(sc.row_ptr.len(), num_pre as usize + 1);
+            prop_assert_eq!(sc.row_ptr[0], 0);
+            prop_assert_eq!(*sc.row_ptr.last().unwrap(), sc.ind.len() as u64);
+            prop_assert!(sc.row_ptr.windows(2).all(|w| w[0] <= w[1]), "row_ptr decreases");
+            prop_assert!(sc.check().is_ok());
+            for i in 0..num_pre {
+                let row = sc.row(i);
+                prop_assert!(row.windows(2).all(|w| w[0] <= w[1]), "row {} unsorted", i);
+                prop_assert!(row.iter().all(|&j| j < num_post), "row {} out of range", i);
+            }
+            let excl = same && matches!(
+                c,
+                Connectivity::AllToAll { autapses: false }
+                    | Connectivity::FixedProbability { autapses: false, .. }
+                    | Connectivity::FixedNumberPost { autapses: false, .. }
+                    | Connectivity::FixedNumberPre { autapses: false, .. }
+            );
+            if excl {
+                for i in 0..num_pre {
+                    prop_assert!(!sc.row(i).contains(&i), "autapse {} -> {}", i, i);
+                }
+            }
+            // The counts each rule promises.
+            let rows = sc.row_lengths();
+            let cols = sc.in_degrees();
+            let empty = num_pre == 0 || num_post == 0;
+            match &c {
+                Connectivity::OneToOne => {
+                    prop_assert_eq!(&sc.ind, &(0..num_pre).collect::<Vec<u32>>());
+                    prop_assert!(rows.iter().all(|&l| l == 1));
+                }
+                Connectivity::AllToAll { .. } => {
+                    for i in 0..num_pre {
+                        let want: Vec<u32> =
+                            (0..num_post).filter(|&j| !(excl && j == i)).collect();
+                        prop_assert_eq!(sc.row(i), &want[..]);
+                    }
+                }
+                Connectivity::FixedProbability { p, .. } => {
+                    for i in 0..num_pre {
+                        // No multapses: strictly increasing rows.
+                        prop_assert!(sc.row(i).windows(2).all(|w| w[0] < w[1]));
+                        let full = num_post - (excl as u32);
+                        if *p == 0.0 {
+                            prop_assert!(sc.row(i).is_empty());
+                        } else if *p == 1.0 {
+                            prop_assert_eq!(sc.row(i).len() as u32, full);
+                        }
+                    }
+                }
+                Connectivity::FixedNumberPost { n, .. } => {
+                    let n = if empty { 0 } else { *n };
+                    prop_assert!(rows.iter().all(|&l| l == n), "rows {:?}", rows);
+                }
+                Connectivity::FixedNumberPre { n, .. } => {
+                    let n = if empty { 0 } else { *n };
+                    prop_assert!(cols.iter().all(|&l| l == n), "columns {:?}", cols);
+                }
+                Connectivity::FixedNumberTotal { n } => {
+                    let n = if empty { 0 } else { *n };
+                    prop_assert_eq!(sc.num_synapses(), n);
+                }
+                Connectivity::Explicit { pre, post } => {
+                    let mut want: Vec<(u32, u32)> =
+                        pre.iter().copied().zip(post.iter().copied()).collect();
+                    want.sort_unstable();
+                    let got: Vec<(u32, u32)> = (0..num_pre)
+                        .flat_map(|i| sc.row(i).iter().map(move |&j| (i, j)))
+                        .collect();
+                    prop_assert_eq!(got, want);
+                }
+                Connectivity::Snippet(_) => unreachable!(),
+            }
+            // Deterministic bounds are exact upper bounds.
+            if !matches!(
+                c,
+                Connectivity::FixedProbability { .. }
+                    | Connectivity::FixedNumberPre { .. }
+                    | Connectivity::FixedNumberTotal { .. }
+            ) {
+                prop_assert!(sc.max_row_length() <= c.max_row_length(num_pre, num_post, same));
+            }
+            if !matches!(
+                c,
+                Connectivity::FixedProbability { .. }
+                    | Connectivity::FixedNumberPost { .. }
+                    | Connectivity::FixedNumberTotal { .. }
+            ) {
+                let longest_col = cols.iter().copied().max().unwrap_or(0);
+                prop_assert!(longest_col <= c.max_col_length(num_pre, num_post, same));
+            }
+            // The column view holds every synapse once, pointing back at it.
+            let view = sc.column_view();
+            prop_assert_eq!(view.rows.len(), sc.ind.len());
+            for j in 0..num_post {
+                for (&i, &pos) in view.column(j).iter().zip(view.column_csr_positions(j)) {
+                    prop_assert_eq!(sc.ind[pos as usize], j);
+                    prop_assert!(sc.row_ptr[i as usize] <= pos && pos < sc.row_ptr[i as usize + 1]);
+                }
+            }
+            // Same seed and stream: same rows.
+            prop_assert_eq!(c.build(num_pre, num_post, same, seed, stream).unwrap(), sc);
+        }
+    }
+
     proptest! {
         #[test]
         fn explicit_round_trips(

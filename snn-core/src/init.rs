@@ -139,6 +139,9 @@ impl VarInit {
     /// normal(`mean / dt - 0.5`, `sd / dt`) restricted to
     /// `[min / dt - 0.5, max / dt - 0.5]`, truncated by the conversion to
     /// an integer. `min` below `dt` is raised to `dt` (the shortest delay).
+    /// Bad arguments (NaN, `dt <= 0`, `sd < 0`, `max` below `min` or below
+    /// `dt`) give an initialiser that [`validate`](Self::validate), and so
+    /// the synapse group's `build`, rejects, naming the bad bound.
     ///
     /// ```
     /// use snn_core::init::VarInit;
@@ -148,10 +151,10 @@ impl VarInit {
     /// ```
     pub fn delay_steps_normal(mean: f64, sd: f64, min: f64, max: f64, dt: f64) -> (Self, u32) {
         let lo = (min / dt).max(1.0) - 0.5;
-        let hi = (max / dt - 0.5).max(lo);
+        let hi = max / dt - 0.5;
         (
             VarInit::normal_clipped(mean / dt - 0.5, sd / dt, lo, hi),
-            hi.floor() as u32,
+            hi.floor().max(0.0) as u32,
         )
     }
 
@@ -257,6 +260,70 @@ impl VarInit {
         }
     }
 
+    /// Checks that the values of a constant or explicit values can be
+    /// stored in a variable of type `ty` unchanged: integer types need
+    /// whole numbers in their range (`usize` variables are stored as
+    /// `u32`), `bool` needs 0 or 1, `f32` needs magnitudes up to
+    /// `f32::MAX`. `Scalar` and `f64` take any finite value (checked by
+    /// [`validate`](Self::validate)); distributions and snippets are
+    /// converted when drawn (integer types truncate toward zero and
+    /// saturate) and are not checked here.
+    ///
+    /// ```
+    /// use snn_core::init::VarInit;
+    /// use snn_core::ir::IrType;
+    /// assert!(VarInit::Constant(3.0).check_type(IrType::U8).is_ok());
+    /// assert_eq!(
+    ///     VarInit::Constant(-1.0).check_type(IrType::U8).unwrap_err(),
+    ///     "constant: value -1 does not fit the variable's type u8 (integers 0..=255)"
+    /// );
+    /// ```
+    pub fn check_type(&self, ty: crate::ir::IrType) -> Result<(), String> {
+        use crate::ir::IrType as T;
+        let (what, values): (&str, &[f64]) = match self {
+            VarInit::Constant(v) => ("constant", std::slice::from_ref(v)),
+            VarInit::Values(v) => ("values", v),
+            _ => return Ok(()),
+        };
+        // Integer types: whole numbers in [lo, hi) (hi exclusive, so that
+        // the bounds of the 64-bit types, 2^63 and 2^64, are exact in f64).
+        let (lo, hi) = match ty {
+            T::Scalar | T::F64 => return Ok(()),
+            T::F32 => {
+                return match values.iter().position(|x| x.abs() > f32::MAX as f64) {
+                    None => Ok(()),
+                    Some(i) => Err(format!(
+                        "{what}: {} does not fit the variable's type f32 (magnitudes up to {:e})",
+                        value_at(self, values, i),
+                        f32::MAX
+                    )),
+                };
+            }
+            T::Bool => (0.0, 2.0),
+            T::I32 => (i32::MIN as f64, i32::MAX as f64 + 1.0),
+            T::U32 | T::Usize => (0.0, u32::MAX as f64 + 1.0),
+            T::U8 => (0.0, 256.0),
+            T::U16 => (0.0, 65536.0),
+            T::I64 => (-(2f64.powi(63)), 2f64.powi(63)),
+            T::U64 => (0.0, 2f64.powi(64)),
+        };
+        let range = match ty {
+            T::Bool => "0 or 1".to_string(),
+            T::I64 => format!("integers {}..={}", i64::MIN, i64::MAX),
+            T::U64 => format!("integers 0..={}", u64::MAX),
+            _ => format!("integers {lo}..={}", hi - 1.0),
+        };
+        let fits = |x: f64| x.fract() == 0.0 && x >= lo && x < hi;
+        match values.iter().position(|&x| !fits(x)) {
+            None => Ok(()),
+            Some(i) => Err(format!(
+                "{what}: {} does not fit the variable's type {} ({range})",
+                value_at(self, values, i),
+                ty.rust_name()
+            )),
+        }
+    }
+
     /// The value of element `element`, computed in precision `S`.
     ///
     /// `Constant` and `Values` do not touch `rng`; the distributions draw
@@ -354,6 +421,14 @@ impl From<Vec<f64>> for VarInit {
 impl From<&[f64]> for VarInit {
     fn from(values: &[f64]) -> Self {
         VarInit::Values(values.to_vec())
+    }
+}
+
+/// "value 3 (2.5)" for explicit values, "value 2.5" for a constant.
+fn value_at(init: &VarInit, values: &[f64], i: usize) -> String {
+    match init {
+        VarInit::Values(_) => format!("value {i} ({})", values[i]),
+        _ => format!("value {}", values[i]),
     }
 }
 
@@ -729,6 +804,35 @@ mod tests {
     fn err(init: VarInit, n: usize) -> String {
         init.validate(n)
             .expect_err("validate accepted bad parameters")
+    }
+
+    #[test]
+    fn check_type_rejects_values_the_variable_cannot_hold() {
+        use crate::ir::IrType as T;
+        let ok = |init: VarInit, ty| init.check_type(ty).unwrap();
+        let err = |init: VarInit, ty| init.check_type(ty).unwrap_err();
+        ok(VarInit::Constant(255.0), T::U8);
+        ok(VarInit::Constant(-3.5), T::Scalar);
+        ok(VarInit::Constant(1e300), T::F64);
+        ok(VarInit::Values(vec![0.0, 1.0]), T::Bool);
+        ok(VarInit::Constant(-(2f64.powi(63))), T::I64);
+        ok(VarInit::normal(-5.0, 1.0), T::U8); // distributions: converted when drawn
+        assert_eq!(
+            err(VarInit::Constant(256.0), T::U8),
+            "constant: value 256 does not fit the variable's type u8 (integers 0..=255)"
+        );
+        assert_eq!(
+            err(VarInit::Values(vec![1.0, 2.5]), T::U32),
+            "values: value 1 (2.5) does not fit the variable's type u32 (integers 0..=4294967295)"
+        );
+        assert_eq!(
+            err(VarInit::Constant(0.5), T::Bool),
+            "constant: value 0.5 does not fit the variable's type bool (0 or 1)"
+        );
+        assert!(err(VarInit::Constant(-1.0), T::Usize).contains("type usize"));
+        assert!(err(VarInit::Constant(2f64.powi(31)), T::I32).contains("-2147483648..=2147483647"));
+        assert!(err(VarInit::Constant(2f64.powi(64)), T::U64).contains("18446744073709551615"));
+        assert!(err(VarInit::Constant(1e39), T::F32).contains("type f32 (magnitudes up to"));
     }
 
     #[test]

@@ -607,11 +607,14 @@ impl PartBuilder {
                 VarInit::Values(v) => v.len(),
                 _ => 0,
             });
-            init.validate(len).map_err(|reason| Error::InvalidVarInit {
-                owner: owner.to_string(),
-                var: var.clone(),
-                reason,
-            })?;
+            let ty = m.nth(FieldKind::Var, i).expect("variable index").ty;
+            init.validate(len)
+                .and_then(|()| init.check_type(ty))
+                .map_err(|reason| Error::InvalidVarInit {
+                    owner: owner.to_string(),
+                    var: var.clone(),
+                    reason,
+                })?;
             var_inits[i] = Some(init);
         }
         let var_inits = var_inits
@@ -634,10 +637,10 @@ impl PartBuilder {
             };
             let i = egp_names.iter().position(|e| *e == name).ok_or_else(|| {
                 bad(format!(
-                    "{} `{}` has no such extra global parameter (has: {})",
+                    "{} `{}` has no such extra global parameter ({})",
                     m.kind.describe(),
                     m.name,
-                    egp_names.join(", ")
+                    crate::sim::access::egp_list(&egp_names)
                 ))
             })?;
             if let Some(x) = values.iter().find(|x| !x.is_finite()) {
@@ -851,6 +854,20 @@ impl SynapseGroupBuilder<'_> {
                 ),
             });
         }
+        check_delay_size(
+            &self.name,
+            "axonal delay",
+            self.axonal_delay,
+            "presynaptic",
+            n_pre,
+        )?;
+        check_delay_size(
+            &self.name,
+            "maximum dendritic delay",
+            self.max_dendritic_delay,
+            "postsynaptic",
+            n_post,
+        )?;
         let delay_use = find_delay_use(wu.model);
         if delay_use != DelayUse::None && self.max_dendritic_delay == 0 {
             return Err(Error::InvalidSynapseGroup {
@@ -863,7 +880,8 @@ impl SynapseGroupBuilder<'_> {
         }
         let delay_var = match delay_use {
             DelayUse::Var(v) => {
-                check_delay_init(&self.name, &wu.var_inits[v], self.max_dendritic_delay)?;
+                let var = m.nth(FieldKind::Var, v).expect("delay variable").name;
+                check_delay_init(&self.name, var, &wu.var_inits[v], self.max_dendritic_delay)?;
                 Some(v)
             }
             _ => None,
@@ -971,7 +989,9 @@ fn neuron_side_inits(
                 var: var.clone(),
                 known: names.join(", "),
             })?;
+        let ty = m.nth(kind, i).expect("variable index").ty;
         init.validate(n as usize)
+            .and_then(|()| init.check_type(ty))
             .map_err(|reason| Error::InvalidVarInit {
                 owner: owner.to_string(),
                 var: var.clone(),
@@ -1047,13 +1067,49 @@ fn find_delay_use(m: &'static ModelDesc) -> DelayUse {
     result
 }
 
-/// Checks that a dendritic-delay initialiser cannot exceed `max`.
-fn check_delay_init(group: &str, init: &VarInit, max: u32) -> Result<()> {
+/// Checks that a delay of `steps` keeps its queue (axonal: `steps + 1`
+/// slots of `n` presynaptic neurons) or ring (dendritic: `steps + 1` slots
+/// of `n` postsynaptic neurons) within 2^32 entries, the limit of every
+/// backend's indexing.
+fn check_delay_size(group: &str, what: &str, steps: u32, side: &str, n: u32) -> Result<()> {
+    let entries = (steps as u64 + 1) * n as u64;
+    if entries > u32::MAX as u64 {
+        return Err(Error::InvalidSynapseGroup {
+            group: group.to_string(),
+            reason: format!(
+                "{what} of {steps} steps is too large: its {} slots of {n} {side} neurons \
+                 ({entries} entries) exceed the supported 2^32 - 1 (at most {} steps here)",
+                steps as u64 + 1,
+                (u32::MAX as u64 / n as u64).saturating_sub(1)
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Checks that a dendritic-delay initialiser of variable `var` can neither
+/// exceed `max` nor be negative.
+fn check_delay_init(group: &str, var: &str, init: &VarInit, max: u32) -> Result<()> {
     let too_large = |delay: f64| Error::DelayTooLarge {
         group: group.to_string(),
         delay: delay as u64,
         max: max as u64,
     };
+    let negative = |delay: f64| Error::InvalidVarInit {
+        owner: format!("synapse group `{group}` (weight update)"),
+        var: var.to_string(),
+        reason: format!("dendritic delay {delay} is negative: delays must be >= 0 steps"),
+    };
+    match init {
+        VarInit::Constant(d) if *d < 0.0 => return Err(negative(*d)),
+        VarInit::Values(v) => {
+            if let Some(&d) = v.iter().find(|&&d| d < 0.0) {
+                return Err(negative(d));
+            }
+        }
+        VarInit::Uniform { min, .. } if *min < 0.0 => return Err(negative(*min)),
+        _ => {}
+    }
     match init {
         VarInit::Constant(d) if *d > max as f64 => Err(too_large(*d)),
         VarInit::Values(v) => match v.iter().find(|&&d| d > max as f64) {

@@ -440,7 +440,62 @@ mod tests {
         })
     }
 
+    /// One recorded step of [`recorder_with_gaps_round_trips`]: steps
+    /// skipped before it (recording off, or nothing recorded), the ids
+    /// (any order, duplicates allowed), ids recorded for the same step a
+    /// second time (merged), and whether the spikes are read (flushed)
+    /// after it.
+    type Op = (u64, Vec<u32>, Option<Vec<u32>>, bool);
+
+    fn ops() -> impl Strategy<Value = (u32, usize, Vec<Op>)> {
+        (1u32..150, 1usize..20, 0usize..50).prop_flat_map(|(n, chunk, len)| {
+            let ids = proptest::collection::vec(0..n, 0..12);
+            let op = (
+                prop_oneof![3 => Just(0u64), 1 => 1u64..5, 1 => 5u64..60],
+                ids.clone(),
+                proptest::option::weighted(0.2, ids),
+                proptest::bool::weighted(0.15),
+            );
+            (Just(n), Just(chunk), proptest::collection::vec(op, len))
+        })
+    }
+
     proptest! {
+        /// Random spike sets with skipped steps (gaps shorter and longer
+        /// than a chunk), repeated steps, unsorted and duplicate ids and
+        /// reads in the middle decode to exactly the spikes recorded: per
+        /// step, in step order, each spiking id once, ascending.
+        #[test]
+        fn recorder_with_gaps_round_trips(
+            (n, chunk, ops) in ops(),
+            first in 0u64..1_000_000,
+        ) {
+            let dt = 0.25;
+            let mut rec = SpikeRecorder::new(n, chunk);
+            let mut expected = SpikeRecord::default();
+            let mut step = first;
+            for (k, (gap, ids, again, read)) in ops.iter().enumerate() {
+                step += if k == 0 { 0 } else { 1 } + gap;
+                rec.record_step(step, ids);
+                let mut set: std::collections::BTreeSet<u32> = ids.iter().copied().collect();
+                if let Some(again) = again {
+                    rec.record_step(step, again);
+                    set.extend(again);
+                }
+                for id in set {
+                    expected.times.push(step as f64 * dt);
+                    expected.ids.push(id);
+                }
+                if *read {
+                    prop_assert_eq!(rec.spikes(dt), &expected);
+                }
+            }
+            // The buffer never grows beyond one chunk.
+            prop_assert_eq!(rec.buffer.len(), rec.chunk_steps() * rec.words_per_step());
+            prop_assert_eq!(rec.take(dt), expected);
+            prop_assert!(rec.take(dt).is_empty());
+        }
+
         #[test]
         fn recorder_round_trips((n, chunk, trains) in spike_trains(), first in 0u64..1_000_000) {
             let dt = 0.1;

@@ -256,6 +256,7 @@ pub enum EgpOwner<'a> {
 pub mod access {
     use super::{EgpOwner, Side};
     use crate::error::{Error, Result};
+    use crate::ir::IrType;
     use crate::model::FieldKind;
     use crate::network::{ModelPart, Network, SynapseGroupDesc, VarRecordingDesc, VarRecordingId};
 
@@ -321,10 +322,10 @@ pub mod access {
             .collect();
         let k = names.iter().position(|n| *n == egp).ok_or_else(|| {
             bad(format!(
-                "{} `{}` has no such extra global parameter (has: {})",
+                "{} `{}` has no such extra global parameter ({})",
                 desc.model.kind.describe(),
                 desc.model.name,
-                names.join(", ")
+                egp_list(&names)
             ))
         })?;
         if values.len() != desc.egps[k].len() {
@@ -338,6 +339,37 @@ pub mod access {
             return Err(bad(format!("contains the non-finite value {x}")));
         }
         Ok((part, k))
+    }
+
+    /// "has: a, b" or "it has none", for messages about unknown EGPs.
+    pub fn egp_list(names: &[&str]) -> String {
+        if names.is_empty() {
+            "it has none".to_string()
+        } else {
+            format!("has: {}", names.join(", "))
+        }
+    }
+
+    /// Checks new values of variable `var` (element type `ty`) of `owner`
+    /// for a runtime setter: every value finite and storable in `ty`
+    /// unchanged (as [`VarInit::check_type`](crate::init::VarInit::check_type)
+    /// demands of initial values), else [`Error::InvalidVarInit`] naming
+    /// the first bad value. (For backends' `set_*_var_values`.)
+    pub fn check_var_values(owner: &str, var: &str, ty: IrType, values: &[f64]) -> Result<()> {
+        let bad = |reason: String| Error::InvalidVarInit {
+            owner: owner.to_string(),
+            var: var.to_string(),
+            reason,
+        };
+        if let Some(i) = values.iter().position(|x| !x.is_finite()) {
+            return Err(bad(format!(
+                "new values: value {i} ({}) must be finite",
+                values[i]
+            )));
+        }
+        crate::init::VarInit::Values(values.to_vec())
+            .check_type(ty)
+            .map_err(|r| bad(format!("new {r}")))
     }
 
     /// Resolves a weight-update `#[pre_var]` / `#[post_var]` of a group: the
@@ -428,9 +460,21 @@ pub mod access {
             .ok_or_else(|| Error::InvalidRecording(format!("no variable recording #{}", id.0)))
     }
 
-    /// Rejects new values of a group's dendritic-delay variable `k` above its maximum.
+    /// Rejects new values of a group's dendritic-delay variable `k` above
+    /// its maximum, negative or NaN.
     pub fn check_delay_values(g: &SynapseGroupDesc, k: usize, values: &[f64]) -> Result<()> {
         if g.delay_var == Some(k) {
+            if let Some(i) = values.iter().position(|d| d.is_nan() || *d < 0.0) {
+                let var = g.wu.model.nth(FieldKind::Var, k).map_or("?", |f| f.name);
+                return Err(Error::InvalidSynapseGroup {
+                    group: g.name.clone(),
+                    reason: format!(
+                        "dendritic delay variable `{var}`: value {i} ({}) must be a number of \
+                         steps >= 0",
+                        values[i]
+                    ),
+                });
+            }
             if let Some(&d) = values.iter().find(|&&d| d > g.max_dendritic_delay as f64) {
                 return Err(Error::DelayTooLarge {
                     group: g.name.clone(),

@@ -100,8 +100,8 @@ impl std::str::FromStr for Backend {
             "cpu" => Ok(Backend::Cpu),
             "cuda" => Ok(Backend::Cuda),
             "opencl" => Ok(Backend::OpenCl),
-            other => Err(Error::Simulation(format!(
-                "unknown backend `{other}`: expected auto, cpu, cuda or opencl"
+            _ => Err(Error::Simulation(format!(
+                "unknown backend `{s}`: expected auto, cpu, cuda or opencl"
             ))),
         }
     }
