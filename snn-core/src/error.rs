@@ -97,6 +97,17 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// New values for a variable (set between steps) that are not finite or
+    /// do not fit its type.
+    #[error("{owner}: new values of variable `{var}`: {reason}")]
+    InvalidValues {
+        /// Whose variable.
+        owner: String,
+        /// The variable.
+        var: String,
+        /// The first value that does not fit, and why.
+        reason: String,
+    },
     /// An array whose length does not match.
     #[error("{owner}: {what} has {got} values but {expected} are needed")]
     SizeMismatch {

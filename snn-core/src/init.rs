@@ -279,48 +279,12 @@ impl VarInit {
     /// );
     /// ```
     pub fn check_type(&self, ty: crate::ir::IrType) -> Result<(), String> {
-        use crate::ir::IrType as T;
-        let (what, values): (&str, &[f64]) = match self {
-            VarInit::Constant(v) => ("constant", std::slice::from_ref(v)),
-            VarInit::Values(v) => ("values", v),
-            _ => return Ok(()),
-        };
-        // Integer types: whole numbers in [lo, hi) (hi exclusive, so that
-        // the bounds of the 64-bit types, 2^63 and 2^64, are exact in f64).
-        let (lo, hi) = match ty {
-            T::Scalar | T::F64 => return Ok(()),
-            T::F32 => {
-                return match values.iter().position(|x| x.abs() > f32::MAX as f64) {
-                    None => Ok(()),
-                    Some(i) => Err(format!(
-                        "{what}: {} does not fit the variable's type f32 (magnitudes up to {:e})",
-                        value_at(self, values, i),
-                        f32::MAX
-                    )),
-                };
+        match self {
+            VarInit::Constant(v) => {
+                check_values_fit("constant", std::slice::from_ref(v), false, ty)
             }
-            T::Bool => (0.0, 2.0),
-            T::I32 => (i32::MIN as f64, i32::MAX as f64 + 1.0),
-            T::U32 | T::Usize => (0.0, u32::MAX as f64 + 1.0),
-            T::U8 => (0.0, 256.0),
-            T::U16 => (0.0, 65536.0),
-            T::I64 => (-(2f64.powi(63)), 2f64.powi(63)),
-            T::U64 => (0.0, 2f64.powi(64)),
-        };
-        let range = match ty {
-            T::Bool => "0 or 1".to_string(),
-            T::I64 => format!("integers {}..={}", i64::MIN, i64::MAX),
-            T::U64 => format!("integers 0..={}", u64::MAX),
-            _ => format!("integers {lo}..={}", hi - 1.0),
-        };
-        let fits = |x: f64| x.fract() == 0.0 && x >= lo && x < hi;
-        match values.iter().position(|&x| !fits(x)) {
-            None => Ok(()),
-            Some(i) => Err(format!(
-                "{what}: {} does not fit the variable's type {} ({range})",
-                value_at(self, values, i),
-                ty.rust_name()
-            )),
+            VarInit::Values(v) => check_values_fit("values", v, true, ty),
+            _ => Ok(()),
         }
     }
 
@@ -425,10 +389,60 @@ impl From<&[f64]> for VarInit {
 }
 
 /// "value 3 (2.5)" for explicit values, "value 2.5" for a constant.
-fn value_at(init: &VarInit, values: &[f64], i: usize) -> String {
-    match init {
-        VarInit::Values(_) => format!("value {i} ({})", values[i]),
-        _ => format!("value {}", values[i]),
+fn value_at(indexed: bool, values: &[f64], i: usize) -> String {
+    if indexed {
+        format!("value {i} ({})", values[i])
+    } else {
+        format!("value {}", values[i])
+    }
+}
+/// Checks that `values` (a constant, or per-element values when `indexed`)
+/// fit a variable of type `ty`: finite magnitudes within `f32` for `f32`,
+/// whole numbers in range for integers, 0 or 1 for `bool`. The error
+/// starts with `what` and names the first value that does not fit.
+pub(crate) fn check_values_fit(
+    what: &str,
+    values: &[f64],
+    indexed: bool,
+    ty: crate::ir::IrType,
+) -> Result<(), String> {
+    use crate::ir::IrType as T;
+    // Integer types: whole numbers in [lo, hi) (hi exclusive, so that
+    // the bounds of the 64-bit types, 2^63 and 2^64, are exact in f64).
+    let (lo, hi) = match ty {
+        T::Scalar | T::F64 => return Ok(()),
+        T::F32 => {
+            return match values.iter().position(|x| x.abs() > f32::MAX as f64) {
+                None => Ok(()),
+                Some(i) => Err(format!(
+                    "{what}: {} does not fit the variable's type f32 (magnitudes up to {:e})",
+                    value_at(indexed, values, i),
+                    f32::MAX
+                )),
+            };
+        }
+        T::Bool => (0.0, 2.0),
+        T::I32 => (i32::MIN as f64, i32::MAX as f64 + 1.0),
+        T::U32 | T::Usize => (0.0, u32::MAX as f64 + 1.0),
+        T::U8 => (0.0, 256.0),
+        T::U16 => (0.0, 65536.0),
+        T::I64 => (-(2f64.powi(63)), 2f64.powi(63)),
+        T::U64 => (0.0, 2f64.powi(64)),
+    };
+    let range = match ty {
+        T::Bool => "0 or 1".to_string(),
+        T::I64 => format!("integers {}..={}", i64::MIN, i64::MAX),
+        T::U64 => format!("integers 0..={}", u64::MAX),
+        _ => format!("integers {lo}..={}", hi - 1.0),
+    };
+    let fits = |x: f64| x.fract() == 0.0 && x >= lo && x < hi;
+    match values.iter().position(|&x| !fits(x)) {
+        None => Ok(()),
+        Some(i) => Err(format!(
+            "{what}: {} does not fit the variable's type {} ({range})",
+            value_at(indexed, values, i),
+            ty.rust_name()
+        )),
     }
 }
 

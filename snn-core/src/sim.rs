@@ -75,9 +75,9 @@ pub trait Simulation {
     /// Advances by `duration` ms (rounded to whole steps).
     fn run_for(&mut self, duration: f64) -> Result<()> {
         let steps = (duration / self.network().dt()).round();
-        if steps.is_nan() || steps < 0.0 {
+        if !steps.is_finite() || steps < 0.0 {
             return Err(crate::Error::Simulation(format!(
-                "cannot run for {duration} ms: the duration must be >= 0"
+                "cannot run for {duration} ms: the duration must be finite and >= 0"
             )));
         }
         self.run_steps(steps as u64)
@@ -356,20 +356,16 @@ pub mod access {
     /// demands of initial values), else [`Error::InvalidVarInit`] naming
     /// the first bad value. (For backends' `set_*_var_values`.)
     pub fn check_var_values(owner: &str, var: &str, ty: IrType, values: &[f64]) -> Result<()> {
-        let bad = |reason: String| Error::InvalidVarInit {
+        let bad = |reason: String| Error::InvalidValues {
             owner: owner.to_string(),
             var: var.to_string(),
             reason,
         };
         if let Some(i) = values.iter().position(|x| !x.is_finite()) {
-            return Err(bad(format!(
-                "new values: value {i} ({}) must be finite",
-                values[i]
-            )));
+            return Err(bad(format!("value {i} ({}) must be finite", values[i])));
         }
-        crate::init::VarInit::Values(values.to_vec())
-            .check_type(ty)
-            .map_err(|r| bad(format!("new {r}")))
+        crate::init::check_values_fit("values", values, true, ty)
+            .map_err(|r| bad(r.trim_start_matches("values: ").to_string()))
     }
 
     /// Resolves a weight-update `#[pre_var]` / `#[post_var]` of a group: the
@@ -412,6 +408,24 @@ pub mod access {
                 var: var.to_string(),
                 known: part.model.var_names().join(", "),
             })
+    }
+
+    /// Like [`var_index`], for new `values` of the variable: also checks
+    /// that they are finite and fit its type ([`check_var_values`]).
+    pub fn var_index_for_values(
+        part: &ModelPart,
+        owner: String,
+        var: &str,
+        values: &[f64],
+    ) -> Result<usize> {
+        let k = var_index(part, owner.clone(), var)?;
+        let ty = part
+            .model
+            .nth(FieldKind::Var, k)
+            .expect("index from var_index")
+            .ty;
+        check_var_values(&owner, var, ty, values)?;
+        Ok(k)
     }
 
     /// Index of a postsynaptic variable of a group: 0 for `in_syn`, else 1 +

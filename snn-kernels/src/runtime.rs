@@ -724,7 +724,7 @@ impl<D: Device> Simulation for GpuSimulation<D> {
         let pi = self.net.population_id(population)?.0 as usize;
         let p = &self.net.populations()[pi];
         let owner = format!("population `{}`", p.name);
-        let k = var_index(&p.part, owner.clone(), var)?;
+        let k = access::var_index_for_values(&p.part, owner.clone(), var, values)?;
         check_len(
             owner,
             format!("the values of variable `{var}`"),
@@ -758,7 +758,7 @@ impl<D: Device> Simulation for GpuSimulation<D> {
         let gi = self.net.synapse_group_id(group)?.0 as usize;
         let g = &self.net.synapse_groups()[gi];
         let owner = format!("synapse group `{group}` (weight update)");
-        let k = var_index(&g.wu, owner.clone(), var)?;
+        let k = access::var_index_for_values(&g.wu, owner.clone(), var, values)?;
         access::check_delay_values(g, k, values)?;
         let ty = g.wu.model.nth(FieldKind::Var, k).expect("index").ty;
         let gb = &self.plan.groups[gi];
@@ -829,7 +829,7 @@ impl<D: Device> Simulation for GpuSimulation<D> {
         let si = access::current_source_index(&self.net, source)?;
         let cs = &self.net.current_sources()[si];
         let owner = format!("current source `{source}`");
-        let k = var_index(&cs.part, owner.clone(), var)?;
+        let k = access::var_index_for_values(&cs.part, owner.clone(), var, values)?;
         check_len(
             owner,
             format!("the values of variable `{var}`"),

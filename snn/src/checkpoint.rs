@@ -137,9 +137,9 @@ impl Checkpointer {
         duration: f64,
     ) -> Result<(), CheckpointError> {
         let steps = (duration / sim.network().dt()).round();
-        if steps.is_nan() || steps < 0.0 {
+        if !steps.is_finite() || steps < 0.0 {
             return Err(Error::Simulation(format!(
-                "cannot run for {duration} ms: the duration must be >= 0"
+                "cannot run for {duration} ms: the duration must be finite and >= 0"
             ))
             .into());
         }

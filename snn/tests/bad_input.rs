@@ -383,7 +383,7 @@ fn runtime_lookups_name_the_culprit() {
     let err = sim.var_values("A".into(), "x").unwrap_err();
     assert!(err.to_string().contains("has no variable `x`"), "{err}");
     let err = sim.run_for(-1.0).unwrap_err();
-    assert!(err.to_string().contains("must be >= 0"), "{err}");
+    assert!(err.to_string().contains("must be finite and >= 0"), "{err}");
 }
 
 /// `Backend::Auto` falls back to the CPU when there is neither a CUDA

@@ -165,25 +165,19 @@ fn set_synapse_var_values_bad_group_length_or_delay() {
             max: 5
         }
     );
-    // Negative and NaN delays: were silently stored as 0 (u8 cast).
+    // Negative, fractional and NaN delays: were silently stored as 0 (u8 cast).
     let mut d = vec![1.0; 10];
-    d[3] = -1.0;
-    let err = sim.set_synapse_var_values("AB", "d", &d).unwrap_err();
-    assert_eq!(
-        err,
-        Error::InvalidSynapseGroup {
-            group: "AB".into(),
-            reason: "dendritic delay variable `d`: value 3 (-1) must be a number of steps >= 0"
-                .into()
-        }
-    );
-    d[3] = f64::NAN;
-    let err = sim.set_synapse_var_values("AB", "d", &d).unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("synapse group `AB`: dendritic delay variable `d`: value 3 (NaN)"),
-        "{err}"
-    );
+    for (bad, shown) in [(-1.0, "-1"), (1.5, "1.5"), (f64::NAN, "NaN")] {
+        d[3] = bad;
+        let err = sim.set_synapse_var_values("AB", "d", &d).unwrap_err();
+        assert!(matches!(err, Error::InvalidValues { .. }), "{err:?}");
+        assert!(
+            err.to_string().starts_with(&format!(
+                "synapse group `AB` (weight update): new values of variable `d`: value 3 ({shown})"
+            )),
+            "{err}"
+        );
+    }
     assert!(sim
         .synapse_var_values("AB", "d")
         .unwrap()
@@ -327,13 +321,15 @@ fn recording_requests_that_cannot_be_served() {
 }
 
 #[test]
-fn run_for_rejects_negative_and_nan_durations() {
+fn run_for_rejects_negative_infinite_and_nan_durations() {
     let mut sim = sim();
-    for d in [-0.1, -1e9, f64::NAN, f64::NEG_INFINITY] {
+    for d in [-0.1, -1e9, f64::NAN, f64::NEG_INFINITY, f64::INFINITY] {
         let err = sim.run_for(d).unwrap_err();
         assert_eq!(
             err,
-            Error::Simulation(format!("cannot run for {d} ms: the duration must be >= 0"))
+            Error::Simulation(format!(
+                "cannot run for {d} ms: the duration must be finite and >= 0"
+            ))
         );
     }
     assert_eq!(sim.step_count(), 0);
@@ -484,28 +480,55 @@ fn npz_and_csv_loaders_name_the_file_and_problem() {
     assert!(matches!(err, IoError::Io { .. }), "{err:?}");
 }
 
-/// The check runtime setters share for new variable values (finite, and
-/// storable in the variable's type), as initial values get at build.
+/// New variable values set between steps are checked like initial values
+/// (finite, storable in the variable's type) by every setter.
 #[test]
 fn new_variable_values_are_checked_like_initial_values() {
     use snn::ir::IrType;
     use snn::sim::access::check_var_values;
     check_var_values("population `A`", "v", IrType::Scalar, &[1.0, -2.5]).unwrap();
-    let err =
-        check_var_values("population `A`", "v", IrType::Scalar, &[1.0, f64::NAN]).unwrap_err();
+    let mut sim = sim();
+    let mut v = vec![-65.0; 10];
+    v[1] = f64::NAN;
+    let err = sim.set_var_values("A".into(), "v", &v).unwrap_err();
     assert_eq!(
         err,
-        Error::InvalidVarInit {
+        Error::InvalidValues {
             owner: "population `A`".into(),
             var: "v".into(),
-            reason: "new values: value 1 (NaN) must be finite".into()
+            reason: "value 1 (NaN) must be finite".into()
         }
     );
-    let err =
-        check_var_values("population `Src`", "start_spike", IrType::U32, &[0.0, -1.0]).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "population `Src`: initialiser of variable `start_spike`: new values: value 1 (-1) does not \
-         fit the variable's type u32 (integers 0..=4294967295)"
+        "population `A`: new values of variable `v`: value 1 (NaN) must be finite"
     );
+    let err = sim
+        .set_var_values("Src".into(), "start_spike", &[0.0, -1.0])
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "population `Src`: new values of variable `start_spike`: value 1 (-1) does not fit the \
+         variable's type u32 (integers 0..=4294967295)"
+    );
+    let err = sim
+        .set_synapse_var_values("BA", "g", &[0.5; 10].map(|x| x * f64::INFINITY))
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidValues { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains(
+            "synapse group `BA` (weight update): new values of variable `g`: value 0 (inf)"
+        ),
+        "{err}"
+    );
+    let err = sim
+        .set_current_source_var_values("I", "current", &[f64::NAN; 10])
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("current source `I`: new values of variable `current`"),
+        "{err}"
+    );
+    // Nothing was written.
+    assert_eq!(sim.var_values("A".into(), "v").unwrap(), vec![-65.0; 10]);
 }

@@ -1325,7 +1325,7 @@ impl Simulation for CpuSimulation {
             let pi = s.pop_index(population)?;
             let p = &s.net.populations()[pi];
             let owner = format!("population `{}`", p.name);
-            let k = var_index(&p.part, owner.clone(), var)?;
+            let k = access::var_index_for_values(&p.part, owner.clone(), var, values)?;
             check_len(owner, format!("the values of variable `{var}`"), p.size as usize, values.len())?;
             let range = s.pop_blocks[pi]..s.pop_blocks[pi + 1];
             for b in &mut s.blocks[range] {
@@ -1354,7 +1354,7 @@ impl Simulation for CpuSimulation {
             let gi = s.group_index(group)?;
             let g = &s.net.synapse_groups()[gi];
             let owner = format!("synapse group `{group}` (weight update)");
-            let k = var_index(&g.wu, owner.clone(), var)?;
+            let k = access::var_index_for_values(&g.wu, owner.clone(), var, values)?;
             access::check_delay_values(g, k, values)?;
             // Collect (block, incoming index, position) in row-major order, then write.
             let mut targets: Vec<(usize, usize, usize)> = Vec::new();
@@ -1409,7 +1409,7 @@ impl Simulation for CpuSimulation {
             let si = access::current_source_index(&s.net, source)?;
             let cs = &s.net.current_sources()[si];
             let owner = format!("current source `{source}`");
-            let k = var_index(&cs.part, owner.clone(), var)?;
+            let k = access::var_index_for_values(&cs.part, owner.clone(), var, values)?;
             let target = cs.target.0 as usize;
             let n = s.net.populations()[target].size as usize;
             check_len(owner, format!("the values of variable `{var}`"), n, values.len())?;

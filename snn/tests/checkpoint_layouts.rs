@@ -1,12 +1,11 @@
-//! Checkpoints on the GPU backends (`save_state` / `load_state`): a run
+//! Checkpoints (`save_state` / `load_state`) on a second network, with
+//! the state `checkpoint.rs` does not reach: pre/post traces, voltage
+//! events with an axonal delay, spike times changed through an extra
+//! global parameter, and connectivity with longer rows than a GPU
+//! simulation was built for (its kernels are regenerated). A run
 //! interrupted by a checkpoint and continued in a new simulation equals the
 //! uninterrupted run bit for bit; a state survives a round trip; states
-//! that do not fit are refused without changing the simulation, and
-//! connectivity with longer rows than the simulation was built for is
-//! taken (the kernels are regenerated).
-//!
-//! The CPU backend's checkpoints are tested elsewhere; its cases here only
-//! print that they are skipped.
+//! that do not fit are refused without changing the simulation.
 
 mod common;
 
@@ -14,7 +13,6 @@ use common::add_source;
 use snn::ir::IrType;
 use snn::prelude::*;
 use snn::state::SimState;
-use snn::testing::{report_skip, TestBackend};
 use snn::var::VarArray;
 
 /// Spike-like events while the presynaptic neuron's `v` is above
@@ -64,15 +62,6 @@ fn stdp() -> StdpAdditive {
         w_min: 0.0,
         w_max: 4.0,
     }
-}
-
-/// The GPU backends only (the CPU's checkpoints are not this file's).
-fn gpu(backend: TestBackend) -> bool {
-    if backend == TestBackend::Cpu {
-        report_skip("checkpoint_gpu_dev: the CPU backend is tested elsewhere");
-        return false;
-    }
-    true
 }
 
 /// A plastic network with every kind of state: Poisson input, STDP with
@@ -289,9 +278,6 @@ fn bits(v: &[f64]) -> Vec<u64> {
 
 snn::backend_tests! {
     fn continued_run_equals_uninterrupted(backend) {
-        if !gpu(backend) {
-            return;
-        }
         let net = plastic_net();
         let (n, k) = (400, 170);
         let Some(mut whole) = backend.build(&net) else { return };
@@ -335,9 +321,6 @@ snn::backend_tests! {
     }
 
     fn state_round_trip(backend) {
-        if !gpu(backend) {
-            return;
-        }
         let net = plastic_net();
         let Some(mut sim) = backend.build(&net) else { return };
         drive(&mut *sim, 233);
@@ -375,9 +358,6 @@ snn::backend_tests! {
     }
 
     fn states_that_do_not_fit_are_refused(backend) {
-        if !gpu(backend) {
-            return;
-        }
         let net = plastic_net();
         let Some(mut sim) = backend.build(&net) else { return };
         drive(&mut *sim, 60);
@@ -421,9 +401,6 @@ snn::backend_tests! {
     }
 
     fn longer_rows_than_built_for(backend) {
-        if !gpu(backend) {
-            return;
-        }
         // STDP (with a column-wise view) over FixedNumberPost { n }: the
         // ragged stride is n. A checkpoint whose first row has every target
         // does not fit a simulation built with n = 2: it is regenerated,
