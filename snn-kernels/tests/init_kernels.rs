@@ -1365,7 +1365,7 @@ fn network(p: Precision, codes: &mut SnippetCodes) -> Network {
             }),
         )
         .init("g", VarInit::uniform(0.0, 300.0))
-        .init("h", VarInit::Constant(65535.9))
+        .init("h", VarInit::Constant(65535.0))
         .init("k", VarInit::binomial(1, 0.5))
         .build()
         .unwrap();

@@ -115,6 +115,13 @@ impl Checkpointer {
         ((self.interval / sim.network().dt()).round() as u64).max(1)
     }
 
+    /// The next step after `sim`'s current one at which a checkpoint is due
+    /// (a multiple of the interval).
+    pub fn next_due_step(&self, sim: &dyn Simulation) -> u64 {
+        let every = self.interval_steps(sim);
+        (sim.step_count() / every + 1) * every
+    }
+
     /// Saves a checkpoint if `sim` is at a multiple of the interval that
     /// was not saved yet; returns whether it saved. Call it between steps
     /// of a run driven by your own loop.
@@ -144,9 +151,8 @@ impl Checkpointer {
             .into());
         }
         let end = sim.step_count() + steps as u64;
-        let every = self.interval_steps(sim);
         while sim.step_count() < end {
-            let next = ((sim.step_count() / every + 1) * every).min(end);
+            let next = self.next_due_step(sim).min(end);
             sim.run_steps(next - sim.step_count())?;
             self.maybe_save(sim)?;
         }

@@ -107,7 +107,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
 
     let total = args.transient + args.duration;
     let steps = (total / DT).round() as u64;
-    let sim_time = run_with_progress(sim.as_mut(), steps, DT)?;
+    let sim_time = run_with_progress(sim.as_mut(), steps, DT, None)?;
 
     if options.record {
         println!(

@@ -109,7 +109,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dt = model.net.dt();
     let total = args.transient + args.duration;
     let steps = (total / dt).round() as u64;
-    let t_sim = run_with_progress(sim.as_mut(), steps, dt)?;
+    let t_sim = run_with_progress(sim.as_mut(), steps, dt, None)?;
 
     if options.record {
         println!(

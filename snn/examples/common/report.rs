@@ -7,14 +7,21 @@
 #![allow(dead_code)]
 
 use indicatif::{ProgressBar, ProgressStyle};
+use snn::checkpoint::{CheckpointError, Checkpointer};
 use snn::prelude::*;
 use snn::sim::BackendReport;
 use std::time::{Duration, Instant};
 
-/// Runs `steps` timesteps in chunks of 10 ms of biological time, with a
-/// progress bar; returns the wall-clock time of the run.
-pub fn run_with_progress(sim: &mut dyn Simulation, steps: u64, dt: f64) -> Result<Duration> {
-    let bar = ProgressBar::new(steps).with_style(
+/// Runs the simulation up to step `end` in chunks of 10 ms of biological
+/// time, with a progress bar, saving a checkpoint whenever `checkpoints`
+/// is due; returns the wall-clock time of the run.
+pub fn run_with_progress(
+    sim: &mut dyn Simulation,
+    end: u64,
+    dt: f64,
+    mut checkpoints: Option<&mut Checkpointer>,
+) -> std::result::Result<Duration, CheckpointError> {
+    let bar = ProgressBar::new(end).with_style(
         ProgressStyle::with_template(
             "{bar:40} {pos}/{len} steps ({msg}), {elapsed} elapsed, ETA {eta}",
         )
@@ -22,13 +29,25 @@ pub fn run_with_progress(sim: &mut dyn Simulation, steps: u64, dt: f64) -> Resul
     );
     let t0 = Instant::now();
     let chunk = (10.0 / dt).round().max(1.0) as u64; // report every 10 ms of biological time
-    let mut done = 0;
-    while done < steps {
-        let n = chunk.min(steps - done);
-        sim.run_steps(n)?;
-        done += n;
-        bar.set_message(format!("{:.0} ms", done as f64 * dt));
-        bar.set_position(done);
+    while sim.step_count() < end {
+        let now = sim.step_count();
+        let mut next = (now + chunk).min(end);
+        if let Some(c) = &checkpoints {
+            next = next.min(c.next_due_step(sim));
+        }
+        sim.run_steps(next - now)?;
+        if let Some(c) = &mut checkpoints {
+            if c.maybe_save(sim)? {
+                let line = format!("checkpoint at {:.0} ms: {}", sim.time(), c.path().display());
+                if bar.is_hidden() {
+                    eprintln!("{line}");
+                } else {
+                    bar.println(line);
+                }
+            }
+        }
+        bar.set_message(format!("{:.0} ms", next as f64 * dt));
+        bar.set_position(next);
     }
     let t_sim = t0.elapsed();
     bar.finish_and_clear();

@@ -27,6 +27,7 @@ use clap::Parser;
 use model::{build, rate_and_cv, Options, Params};
 use plotters::prelude::*;
 use report::{print_report, run_with_progress, thousands, Timings};
+use snn::checkpoint::{self, Checkpointer};
 use snn::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -74,6 +75,15 @@ struct Args {
     /// Output directory for spikes (.npy) and plots (.png).
     #[arg(long, default_value = "out/microcircuit")]
     out: PathBuf,
+    /// Save a checkpoint every this many ms of biological time, to
+    /// <out>/checkpoint.snnckpt (atomically: the previous one survives a
+    /// crash during a write).
+    #[arg(long)]
+    checkpoint_every: Option<f64>,
+    /// Continue from a checkpoint of the same run (same scale, seed and
+    /// options; taken on any backend) instead of starting at 0 ms.
+    #[arg(long)]
+    resume: Option<PathBuf>,
 }
 
 /// Length of the window the raster plot shows (ms).
@@ -129,7 +139,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dt = mc.net.dt();
     let total = args.transient + args.duration;
     let steps = (total / dt).round() as u64;
-    let t_sim = run_with_progress(sim.as_mut(), steps, dt)?;
+    if let Some(path) = &args.resume {
+        checkpoint::restore(sim.as_mut(), path)?;
+        println!("resumed from {} at {:.1} ms", path.display(), sim.time());
+        if sim.step_count() > steps {
+            return Err(format!(
+                "the checkpoint is at {} ms, after the end of the run ({total} ms)",
+                sim.time()
+            )
+            .into());
+        }
+    }
+    let mut checkpoints = match args.checkpoint_every {
+        Some(ms) => Some(Checkpointer::new(args.out.join("checkpoint.snnckpt"), ms)?),
+        None => None,
+    };
+    let first_step = sim.step_count();
+    let t_sim = run_with_progress(sim.as_mut(), steps, dt, checkpoints.as_mut())?;
 
     if options.record {
         let mut stats = Vec::new();
@@ -188,8 +214,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             construct: t_construct,
             backend: t_backend,
             sim: t_sim,
-            biological_ms: total,
-            steps,
+            biological_ms: (steps - first_step) as f64 * dt,
+            steps: steps - first_step,
         },
     );
     Ok(())
