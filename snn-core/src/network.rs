@@ -23,7 +23,7 @@ use crate::cpu::runners::{
 };
 use crate::error::{Error, Result};
 use crate::init::VarInit;
-use crate::ir::{Expr, Stmt};
+use crate::ir::{Expr, IrType, Stmt};
 use crate::model::{
     CurrentSourceModel, FieldKind, ModelDesc, NeuronModel, PostsynapticModel, WeightUpdateModel,
 };
@@ -608,13 +608,7 @@ impl PartBuilder {
                 _ => 0,
             });
             let ty = m.nth(FieldKind::Var, i).expect("variable index").ty;
-            init.validate(len)
-                .and_then(|()| init.check_type(ty))
-                .map_err(|reason| Error::InvalidVarInit {
-                    owner: owner.to_string(),
-                    var: var.clone(),
-                    reason,
-                })?;
+            check_init(&init, len, ty, owner, &var)?;
             var_inits[i] = Some(init);
         }
         let var_inits = var_inits
@@ -990,13 +984,7 @@ fn neuron_side_inits(
                 known: names.join(", "),
             })?;
         let ty = m.nth(kind, i).expect("variable index").ty;
-        init.validate(n as usize)
-            .and_then(|()| init.check_type(ty))
-            .map_err(|reason| Error::InvalidVarInit {
-                owner: owner.to_string(),
-                var: var.clone(),
-                reason,
-            })?;
+        check_init(&init, n as usize, ty, owner, &var)?;
         out[i] = Some(init);
     }
     out.into_iter()
@@ -1169,4 +1157,16 @@ impl CurrentSourceBuilder<'_> {
         });
         Ok(CurrentSourceId(net.current_sources.len() as u32 - 1))
     }
+}
+
+/// Checks an initialiser of variable `var` (of type `ty`, `len` elements)
+/// of `owner`: [`VarInit::validate`] and [`VarInit::check_type`].
+fn check_init(init: &VarInit, len: usize, ty: IrType, owner: &str, var: &str) -> Result<()> {
+    init.validate(len)
+        .and_then(|()| init.check_type(ty))
+        .map_err(|reason| Error::InvalidVarInit {
+            owner: owner.to_string(),
+            var: var.to_string(),
+            reason,
+        })
 }

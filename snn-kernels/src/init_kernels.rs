@@ -2135,8 +2135,8 @@ fn run_dense<D: Device>(
     Ok(out)
 }
 
-/// Allocates `bytes`, naming `what` in an out-of-memory error.
-fn alloc<D: Device>(
+/// Allocates `bytes` (zeroed), naming `what` in an out-of-memory error.
+pub(crate) fn alloc<D: Device>(
     device: &D,
     bytes: usize,
     what: impl FnOnce() -> String,

@@ -585,20 +585,7 @@ fn alloc_buffer<D: Device>(
     device: &D,
     spec: &BufferSpec,
 ) -> std::result::Result<D::Buffer, DeviceError> {
-    device.alloc_zeroed(spec.bytes()).map_err(|e| match e {
-        DeviceError::OutOfMemory {
-            device,
-            bytes,
-            reason,
-            ..
-        } => DeviceError::OutOfMemory {
-            device,
-            bytes,
-            what: spec.name.clone(),
-            reason,
-        },
-        e => e,
-    })
+    crate::init_kernels::alloc(device, spec.bytes(), || spec.name.clone())
 }
 
 /// Native-endian `u32` words of `bytes`.

@@ -18,7 +18,7 @@
 
 mod common;
 
-use common::{add_source, exact_plastic_network, lif, one_spike_per_step};
+use common::{add_source, dopamine_stdp, exact_plastic_network, lif, one_spike_per_step};
 use snn::prelude::*;
 use snn::testing::TestBackend;
 use snn_core::model::FieldKind;
@@ -580,17 +580,7 @@ snn::backend_tests! {
                 "DA",
                 src,
                 izh,
-                DopamineStdp {
-                    tau_plus: 20.0,
-                    tau_minus: 20.0,
-                    tau_c: 1000.0,
-                    tau_d: 200.0,
-                    a_plus: 0.1,
-                    a_minus: 0.15,
-                    d_amount: 0.5,
-                    w_min: 0.0,
-                    w_max: 20.0,
-                },
+                dopamine_stdp(),
                 DeltaCurr,
             )
             .connectivity(Connectivity::FixedProbability { p: 0.5, autapses: true })

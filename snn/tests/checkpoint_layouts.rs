@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::add_source;
+use common::{add_source, dopamine_stdp};
 use snn::ir::IrType;
 use snn::prelude::*;
 use snn::state::SimState;
@@ -148,33 +148,17 @@ fn plastic_net() -> Network {
         .axonal_delay(2)
         .build()
         .unwrap();
-    net.add_synapse_group(
-        "DA",
-        src,
-        izh,
-        DopamineStdp {
-            tau_plus: 20.0,
-            tau_minus: 20.0,
-            tau_c: 1000.0,
-            tau_d: 200.0,
-            a_plus: 0.1,
-            a_minus: 0.15,
-            d_amount: 0.5,
-            w_min: 0.0,
-            w_max: 20.0,
-        },
-        DeltaCurr,
-    )
-    .connectivity(Connectivity::FixedProbability {
-        p: 0.4,
-        autapses: true,
-    })
-    .wu_init("g", 4.0)
-    .wu_init("c", 0.0)
-    .wu_init("t_last", 0.0)
-    .wu_egp("inject_dopamine", vec![0.0])
-    .build()
-    .unwrap();
+    net.add_synapse_group("DA", src, izh, dopamine_stdp(), DeltaCurr)
+        .connectivity(Connectivity::FixedProbability {
+            p: 0.4,
+            autapses: true,
+        })
+        .wu_init("g", 4.0)
+        .wu_init("c", 0.0)
+        .wu_init("t_last", 0.0)
+        .wu_egp("inject_dopamine", vec![0.0])
+        .build()
+        .unwrap();
     net.add_synapse_group(
         "Events",
         exc,

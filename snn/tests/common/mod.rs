@@ -187,3 +187,19 @@ pub fn exact_plastic_network(precision: Precision, span: Span, steps: u64) -> Ne
     }
     net
 }
+
+/// Dopamine-modulated STDP with Izhikevich's (2007) time constants and
+/// amplitudes, dopamine 0.5 per delivery, weights in [0, 20].
+pub fn dopamine_stdp() -> DopamineStdp {
+    DopamineStdp {
+        tau_plus: 20.0,
+        tau_minus: 20.0,
+        tau_c: 1000.0,
+        tau_d: 200.0,
+        a_plus: 0.1,
+        a_minus: 0.15,
+        d_amount: 0.5,
+        w_min: 0.0,
+        w_max: 20.0,
+    }
+}
