@@ -314,6 +314,8 @@ trait Float: Real {
     fn powf(self, e: Self) -> Self;
     fn floor(self) -> Self;
     fn abs(self) -> Self;
+    /// Runs `f` with this thread's Poisson [`InversionTable`] for `Self`.
+    fn with_inversion_table<R>(f: impl FnOnce(&mut InversionTable<Self>) -> R) -> R;
 }
 
 macro_rules! impl_float {
@@ -346,6 +348,20 @@ macro_rules! impl_float {
             #[inline(always)]
             fn abs(self) -> Self {
                 <$t>::abs(self)
+            }
+            #[inline]
+            fn with_inversion_table<R>(f: impl FnOnce(&mut InversionTable<Self>) -> R) -> R {
+                thread_local! {
+                    static TABLE: std::cell::RefCell<InversionTable<$t>> =
+                        const {
+                            std::cell::RefCell::new(InversionTable {
+                                lambda_bits: None,
+                                prob: 0.0,
+                                cdf: Vec::new(),
+                            })
+                        };
+                }
+                TABLE.with(|t| f(&mut t.borrow_mut()))
             }
         }
     };
@@ -626,17 +642,73 @@ fn poisson_impl<F: Float>(rng: &mut RngStream, lambda: F) -> u32 {
     }
     if lambda < c(30.0) {
         let u: F = rng.uniform();
-        let mut k = 0u32;
-        let mut prob = (-lambda).exp();
-        let mut cdf = prob;
-        while u > cdf && k < INVERSION_CAP {
-            k += 1;
-            prob *= lambda / fi(k as u64);
-            cdf += prob;
-        }
-        k
+        F::with_inversion_table(|t| t.inversion(lambda, u))
     } else {
         poisson_ptrs(rng, lambda)
+    }
+}
+
+/// The cumulative probabilities of Poisson inversion for one `lambda`,
+/// computed as the inversion loop computes them (`prob_0 = exp(-lambda)`,
+/// `prob_k = prob_{k-1} * (lambda / k)`, `cdf_k = cdf_{k-1} + prob_k`, in
+/// `F`), extended as far as draws have needed. Inverting against the table
+/// gives the loop's result bit for bit (the GPU kernels run the loop), but
+/// a network drawing with the same `lambda` for every element and step
+/// (e.g. `PoissonExp` background input) computes `exp` and the divisions
+/// once per thread instead of once per draw.
+struct InversionTable<F> {
+    /// Bits of the `lambda` the table is for (as `f64`).
+    lambda_bits: Option<u64>,
+    /// The last `prob_k` (that of `cdf.last()`).
+    prob: F,
+    cdf: Vec<F>,
+}
+
+impl<F: Float> InversionTable<F> {
+    /// Entries computed when the table is (re)built; draws below
+    /// `cdf[HEAD - 1]` (nearly all, for the small `lambda` of background
+    /// input) are found without a data-dependent branch.
+    const HEAD: usize = 16;
+
+    /// The smallest `k` with `u <= cdf_k`, at most [`INVERSION_CAP`].
+    #[inline]
+    fn inversion(&mut self, lambda: F, u: F) -> u32 {
+        let bits = lambda.to_f64().to_bits();
+        if self.lambda_bits != Some(bits) {
+            self.lambda_bits = Some(bits);
+            self.prob = (-lambda).exp();
+            self.cdf.clear();
+            self.cdf.push(self.prob);
+            while self.cdf.len() < Self::HEAD {
+                self.extend(lambda);
+            }
+        }
+        // `cdf` never decreases (it adds non-negative terms), so the number
+        // of entries below `u` is the index of the first one at or above it.
+        let below = self.cdf[..Self::HEAD]
+            .iter()
+            .map(|&c| (u > c) as usize)
+            .sum::<usize>();
+        if below < Self::HEAD {
+            return below as u32;
+        }
+        let mut k = Self::HEAD - 1;
+        while u > self.cdf[k] && k < INVERSION_CAP as usize {
+            k += 1;
+            if k == self.cdf.len() {
+                self.extend(lambda);
+            }
+        }
+        k as u32
+    }
+
+    /// Appends the next entry, as the inversion loop computes it.
+    #[inline]
+    fn extend(&mut self, lambda: F) {
+        let k = self.cdf.len();
+        self.prob *= lambda / fi(k as u64);
+        let next = self.cdf[k - 1] + self.prob;
+        self.cdf.push(next);
     }
 }
 
@@ -1159,6 +1231,36 @@ mod tests {
     }
 
     // ---------------------------------------------------------------- poisson
+
+    #[test]
+    fn poisson_inversion_table_equals_the_loop() {
+        /// The inversion loop as the GPU kernels run it.
+        fn direct<F: Float>(lambda: F, u: F) -> u32 {
+            let mut k = 0u32;
+            let mut prob = (-lambda).exp();
+            let mut cdf = prob;
+            while u > cdf && k < INVERSION_CAP {
+                k += 1;
+                prob *= lambda / fi(k as u64);
+                cdf += prob;
+            }
+            k
+        }
+        fn check<F: Float + std::fmt::Debug>() {
+            let mut rng = RngStream::new(5, 6, 7, 8);
+            // Alternating lambdas (the table is rebuilt), repeated ones (it
+            // is extended), u up to 1 - 2^-24 (deep tails, the cap).
+            let lambdas = [1.6, 1.6, 0.01, 29.9, 1.6, 7.0, 1e-30, 0.5];
+            for i in 0..20_000 {
+                let lambda: F = c(lambdas[i % lambdas.len()]);
+                let u: F = if i % 97 == 0 { c(1.0 - 1e-9) } else { rng.uniform() };
+                let got = F::with_inversion_table(|t| t.inversion(lambda, u));
+                assert_eq!(got, direct(lambda, u), "lambda {lambda:?}, u {u:?}");
+            }
+        }
+        check::<f32>();
+        check::<f64>();
+    }
 
     #[test]
     fn poisson_edge_cases() {
