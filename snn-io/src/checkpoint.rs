@@ -107,20 +107,61 @@ const CHECKSUM_LEN: usize = 4;
 
 // ---------------------------------------------------------------- writing
 
-/// Appends little-endian encodings to a byte buffer.
-struct Writer {
-    buf: Vec<u8>,
+/// Where a [`Writer`] puts its bytes.
+trait Sink {
+    fn put(&mut self, bytes: &[u8]);
 }
 
-impl Writer {
+/// Collects the bytes (for [`encode_checkpoint`]).
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+/// Counts the bytes only: the payload length a file header needs before
+/// the payload is streamed.
+struct Count(u64);
+
+impl Sink for Count {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0 += bytes.len() as u64;
+    }
+}
+
+/// Streams the bytes to a file through a buffer, keeping their CRC-32 and
+/// the first write error (later writes are skipped).
+struct FileSink {
+    out: std::io::BufWriter<std::fs::File>,
+    crc: crc32fast::Hasher,
+    error: Option<std::io::Error>,
+}
+
+impl Sink for FileSink {
+    fn put(&mut self, bytes: &[u8]) {
+        if self.error.is_none() {
+            self.crc.update(bytes);
+            if let Err(e) = self.out.write_all(bytes) {
+                self.error = Some(e);
+            }
+        }
+    }
+}
+
+/// Writes little-endian encodings to a [`Sink`].
+struct Writer<K: Sink> {
+    buf: K,
+}
+
+impl<K: Sink> Writer<K> {
     fn u8(&mut self, x: u8) {
-        self.buf.push(x);
+        self.buf.put(&[x]);
     }
     fn u32(&mut self, x: u32) {
-        self.buf.extend_from_slice(&x.to_le_bytes());
+        self.buf.put(&x.to_le_bytes());
     }
     fn u64(&mut self, x: u64) {
-        self.buf.extend_from_slice(&x.to_le_bytes());
+        self.buf.put(&x.to_le_bytes());
     }
     fn f64(&mut self, x: f64) {
         self.u64(x.to_bits());
@@ -134,14 +175,19 @@ impl Writer {
     fn str(&mut self, s: &str) {
         let n = u32::try_from(s.len()).expect("checkpoint: a name longer than 4 GiB");
         self.u32(n);
-        self.buf.extend_from_slice(s.as_bytes());
+        self.buf.put(s.as_bytes());
     }
-    /// A vector of fixed-width values: count, then each value's bytes.
+    /// A vector of fixed-width values: count, then each value's bytes
+    /// (encoded a chunk at a time).
     fn prim<T: Copy, const N: usize>(&mut self, xs: &[T], bytes: impl Fn(T) -> [u8; N]) {
         self.len(xs.len());
-        self.buf.reserve(xs.len() * N);
-        for &x in xs {
-            self.buf.extend_from_slice(&bytes(x));
+        let mut chunk = Vec::with_capacity(N * 4096.min(xs.len()));
+        for part in xs.chunks(4096) {
+            chunk.clear();
+            for &x in part {
+                chunk.extend_from_slice(&bytes(x));
+            }
+            self.buf.put(&chunk);
         }
     }
     fn vec_f64(&mut self, xs: &[f64]) {
@@ -283,17 +329,52 @@ impl Writer {
 /// If a name is longer than 4 GiB.
 pub fn encode_checkpoint(state: &SimState) -> Vec<u8> {
     let mut w = Writer {
-        buf: Vec::with_capacity(4096),
+        buf: Vec::with_capacity(HEADER_LEN + payload_len(state) as usize + CHECKSUM_LEN),
     };
-    w.buf.extend_from_slice(&CHECKPOINT_MAGIC);
-    w.u32(CHECKPOINT_VERSION);
-    w.u64(0); // payload length, patched below
+    header(&mut w, state);
     w.state(state);
-    let payload = (w.buf.len() - HEADER_LEN) as u64;
-    w.buf[12..HEADER_LEN].copy_from_slice(&payload.to_le_bytes());
     let crc = crc32fast::hash(&w.buf);
     w.u32(crc);
     w.buf
+}
+
+/// Bytes of the payload encoding `state`.
+fn payload_len(state: &SimState) -> u64 {
+    let mut count = Writer { buf: Count(0) };
+    count.state(state);
+    count.buf.0
+}
+
+/// Writes the header of a checkpoint of `state`.
+fn header<K: Sink>(w: &mut Writer<K>, state: &SimState) {
+    w.buf.put(&CHECKPOINT_MAGIC);
+    w.u32(CHECKPOINT_VERSION);
+    w.u64(payload_len(state));
+}
+
+/// Streams the checkpoint of `state` to `file` (no copy of the encoding in
+/// memory).
+fn write_checkpoint(file: std::fs::File, state: &SimState) -> std::io::Result<()> {
+    let mut w = Writer {
+        buf: FileSink {
+            out: std::io::BufWriter::with_capacity(1 << 20, file),
+            crc: crc32fast::Hasher::new(),
+            error: None,
+        },
+    };
+    header(&mut w, state);
+    w.state(state);
+    let FileSink {
+        mut out,
+        crc,
+        error,
+    } = w.buf;
+    if let Some(e) = error {
+        return Err(e);
+    }
+    out.write_all(&crc.finalize().to_le_bytes())?;
+    out.flush()?;
+    out.into_inner().map_err(|e| e.into_error())?.sync_all()
 }
 
 // ---------------------------------------------------------------- reading
@@ -706,17 +787,13 @@ pub fn save_checkpoint(path: impl AsRef<Path>, state: &SimState) -> Result<()> {
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let bytes = encode_checkpoint(state);
     let n = SAVE_COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut tmp_name = name.to_os_string();
     tmp_name.push(format!(".tmp-{}-{n}", std::process::id()));
     let tmp: PathBuf = dir.join(tmp_name);
     let write = || -> Result<()> {
-        let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-        f.write_all(&bytes).map_err(io(&tmp))?;
-        f.flush().map_err(io(&tmp))?;
-        f.sync_all().map_err(io(&tmp))?;
-        drop(f);
+        let f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+        write_checkpoint(f, state).map_err(io(&tmp))?;
         std::fs::rename(&tmp, path).map_err(io(path))
     };
     if let Err(e) = write() {

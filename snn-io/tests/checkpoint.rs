@@ -796,6 +796,23 @@ fn save_and_load_create_the_directory() {
 }
 
 #[test]
+fn large_arrays_stream_to_the_same_bytes() {
+    // Arrays longer than the writer's 4096-element chunks.
+    let dir = tmp("large");
+    let path = dir.join("big.snnckpt");
+    let mut s = sample(Precision::F32);
+    s.var_recordings.push(snn_core::sim::RecordedVar {
+        times: (0..10_001).map(|i| i as f64 * 0.5).collect(),
+        neurons: (0..3).collect(),
+        values: (0..30_003).map(|i| (i as f64).sin()).collect(),
+    });
+    save_checkpoint(&path, &s).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), encode_checkpoint(&s));
+    assert_eq!(load_checkpoint(&path).unwrap(), s);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn a_crash_mid_write_keeps_the_previous_checkpoint() {
     let dir = tmp("crash");
     let path = dir.join("state.snnckpt");
