@@ -1253,7 +1253,11 @@ mod tests {
             let lambdas = [1.6, 1.6, 0.01, 29.9, 1.6, 7.0, 1e-30, 0.5];
             for i in 0..20_000 {
                 let lambda: F = c(lambdas[i % lambdas.len()]);
-                let u: F = if i % 97 == 0 { c(1.0 - 1e-9) } else { rng.uniform() };
+                let u: F = if i % 97 == 0 {
+                    c(1.0 - 1e-9)
+                } else {
+                    rng.uniform()
+                };
                 let got = F::with_inversion_table(|t| t.inversion(lambda, u));
                 assert_eq!(got, direct(lambda, u), "lambda {lambda:?}, u {u:?}");
             }

@@ -15,6 +15,7 @@
 
 use snn_core::network::Network;
 use snn_core::sim::Simulation;
+use snn_core::state::SimState;
 use snn_core::{CpuSimulation, Error, Result};
 use snn_cuda_host::CudaDevice;
 use snn_kernels::dialect::Dialect;
@@ -49,21 +50,46 @@ impl Backend {
 
     /// Builds `net` on this backend.
     pub fn build(self, net: &Network) -> Result<Box<dyn Simulation>> {
+        self.build_with(net, None)
+    }
+
+    /// Builds `net` on this backend holding `state` (a checkpoint, taken on
+    /// any backend: [`Simulation::save_state`], [`crate::checkpoint`]).
+    /// The CPU builds straight from the state, without initialising the
+    /// network first; a GPU backend initialises, then loads the state.
+    pub fn build_from_state(self, net: &Network, state: &SimState) -> Result<Box<dyn Simulation>> {
+        self.build_with(net, Some(state))
+    }
+
+    fn build_with(self, net: &Network, state: Option<&SimState>) -> Result<Box<dyn Simulation>> {
+        let cpu = || -> Result<Box<dyn Simulation>> {
+            Ok(Box::new(match state {
+                Some(s) => CpuSimulation::from_state(net, s)?,
+                None => CpuSimulation::new(net)?,
+            }))
+        };
+        let gpu = |sim: Result<Box<dyn Simulation>>| -> Result<Box<dyn Simulation>> {
+            let mut sim = sim?;
+            if let Some(s) = state {
+                sim.load_state(s)?;
+            }
+            Ok(sim)
+        };
         match self {
-            Backend::Cpu => Ok(Box::new(CpuSimulation::new(net)?)),
-            Backend::Cuda => build_cuda(net),
-            Backend::OpenCl => build_opencl(net, DeviceSelection::Any),
+            Backend::Cpu => cpu(),
+            Backend::Cuda => gpu(build_cuda(net)),
+            Backend::OpenCl => gpu(build_opencl(net, DeviceSelection::Any)),
             Backend::Auto => {
                 let cuda = match build_cuda(net) {
-                    Ok(sim) => return Ok(announce(sim)),
+                    Ok(sim) => return gpu(Ok(announce(sim))),
                     Err(e) => e,
                 };
                 let opencl = match build_opencl(net, DeviceSelection::AnyGpu) {
-                    Ok(sim) => return Ok(announce(sim)),
+                    Ok(sim) => return gpu(Ok(announce(sim))),
                     Err(e) => e,
                 };
                 eprintln!("snn: no usable GPU ({cuda}; {opencl}); using the CPU backend");
-                Ok(announce(Box::new(CpuSimulation::new(net)?)))
+                Ok(announce(cpu()?))
             }
         }
     }

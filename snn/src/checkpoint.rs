@@ -28,9 +28,9 @@
 //! every_50ms.run_for(&mut sim, 120.0)?;
 //! assert_eq!(every_50ms.last_saved_at(), Some(100.0));
 //!
-//! // After an interruption: a new process builds the same network and goes on.
-//! let mut resumed = Backend::Cpu.build(&net)?;
-//! checkpoint::restore(&mut resumed, &path)?;
+//! // After an interruption: a new process builds the same network and goes on
+//! // (`checkpoint::restore` loads into an existing simulation instead).
+//! let mut resumed = checkpoint::resume(Backend::Cpu, &net, &path)?;
 //! assert_eq!(resumed.time(), 100.0);
 //! resumed.run_for(20.0)?;
 //! assert_eq!(resumed.spikes(p.into())?, sim.spikes(p.into())?);
@@ -38,6 +38,7 @@
 //! # Ok::<(), snn::checkpoint::CheckpointError>(())
 //! ```
 
+use crate::backend::Backend;
 use snn_core::sim::Simulation;
 use snn_core::state::SimState;
 use snn_core::Error;
@@ -69,6 +70,18 @@ pub fn restore(sim: &mut dyn Simulation, path: impl AsRef<Path>) -> Result<(), C
     let state: SimState = snn_io::load_checkpoint(path)?;
     sim.load_state(&state)?;
     Ok(())
+}
+
+/// Builds `net` on `backend` from the checkpoint at `path` and returns the
+/// simulation, ready to continue ([`Backend::build_from_state`]: on the CPU
+/// without initialising the network first).
+pub fn resume(
+    backend: Backend,
+    net: &snn_core::network::Network,
+    path: impl AsRef<Path>,
+) -> Result<Box<dyn Simulation>, CheckpointError> {
+    let state = snn_io::load_checkpoint(path)?;
+    Ok(backend.build_from_state(net, &state)?)
 }
 
 /// Saves checkpoints of a simulation every `interval` ms of biological

@@ -97,18 +97,22 @@ impl TestBackend {
         }
     }
 
+    /// The [`Backend`] this is.
+    pub fn backend(self) -> Backend {
+        match self {
+            TestBackend::Cpu => Backend::Cpu,
+            TestBackend::OpenCl => Backend::OpenCl,
+            TestBackend::Cuda => Backend::Cuda,
+        }
+    }
+
     /// Builds `net` on this backend; `None` (after [`check`](Self::check)
     /// printed why) if its device is missing. Panics if building fails.
     pub fn build(self, net: &Network) -> Option<Box<dyn Simulation>> {
         if !self.check() {
             return None;
         }
-        let backend = match self {
-            TestBackend::Cpu => Backend::Cpu,
-            TestBackend::OpenCl => Backend::OpenCl,
-            TestBackend::Cuda => Backend::Cuda,
-        };
-        match backend.build(net) {
+        match self.backend().build(net) {
             Ok(sim) => Some(sim),
             Err(e) => panic!("building the network on {} failed: {e}", self.name()),
         }

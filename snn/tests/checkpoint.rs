@@ -236,6 +236,17 @@ snn::backend_tests! {
         let Some(mut other) = backend.build(&net) else { return };
         other.load_state(&a).unwrap();
         assert_same_state(&a, &other.save_state().unwrap(), backend.name());
+        // Built straight from the state (on the CPU without initialising).
+        let mut from = backend.backend().build_from_state(&net, &a).unwrap();
+        assert_eq!(from.step_count(), CUT);
+        assert_same_state(&a, &from.save_state().unwrap(), backend.name());
+        from.run_steps(100).unwrap();
+        other.run_steps(100).unwrap();
+        assert_same_state(
+            &other.save_state().unwrap(),
+            &from.save_state().unwrap(),
+            backend.name(),
+        );
         // Loading into itself changes nothing either.
         sim.load_state(&a).unwrap();
         assert_same_state(&a, &sim.save_state().unwrap(), backend.name());
@@ -317,8 +328,7 @@ snn::backend_tests! {
             path.file_name().unwrap().to_string_lossy()
         ));
         std::fs::write(&partial, &bytes[..bytes.len() / 2]).unwrap();
-        let Some(mut resumed) = backend.build(&net) else { return };
-        checkpoint::restore(&mut resumed, &path).unwrap();
+        let mut resumed = checkpoint::resume(backend.backend(), &net, &path).unwrap();
         assert_eq!(resumed.step_count(), 240);
 
         // A checkpoint truncated (e.g. by a full disk or a copy cut short) is

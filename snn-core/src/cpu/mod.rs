@@ -79,6 +79,18 @@ impl CpuSimulation {
         Ok(CpuSimulation { inner })
     }
 
+    /// Builds the simulation of `net` holding `state` (a checkpoint taken
+    /// on any backend, [`Simulation::save_state`]) without initialising
+    /// the network first: the same as [`new`](Self::new) followed by
+    /// [`Simulation::load_state`], in the time and memory of one build.
+    pub fn from_state(net: &Network, state: &SimState) -> Result<CpuSimulation> {
+        let inner = match net.precision() {
+            Precision::F32 => Inner::F32(CpuState::from_state(net, state)?),
+            Precision::F64 => Inner::F64(CpuState::from_state(net, state)?),
+        };
+        Ok(CpuSimulation { inner })
+    }
+
     /// Whether a step updates the blocks in parallel (rayon) or one after
     /// the other in the calling thread. Chosen at build from the amount of
     /// work (small networks run in the calling thread, where a parallel

@@ -4,6 +4,7 @@
 use super::{to_scalars, CpuState, PopShared, SpikeQueue, VarRecordingData};
 use crate::error::Result;
 use crate::initial::GroupState;
+use crate::network::Network;
 use crate::real::Real;
 use crate::sim::RecordedVar;
 use crate::state::{
@@ -209,9 +210,16 @@ impl<S: CpuReal> CpuState<S> {
         })
     }
 
-    /// A new state holding `state` (checked to fit `self.net` first).
+    /// A new state holding `state` (checked to fit `self.net` first),
+    /// stepping in parallel as `self` does.
     pub(super) fn restored(&self, state: &SimState) -> Result<Self> {
-        let net = &self.net;
+        let mut new = Self::from_state(&self.net, state)?;
+        new.parallel = self.parallel;
+        Ok(new)
+    }
+
+    /// The CPU state of `net` holding `state` (checked to fit first).
+    pub(super) fn from_state(net: &Network, state: &SimState) -> Result<Self> {
         state.check_fits(net)?;
         let (targets, psm_of_group) = net.postsynaptic_targets();
         let mut new = Self::build(
@@ -240,7 +248,6 @@ impl<S: CpuReal> CpuState<S> {
         )?;
         let step = state.step;
         new.step = step;
-        new.parallel = self.parallel;
 
         for (pi, ps) in state.populations.iter().enumerate() {
             new.pops[pi].egps = ps.egps.iter().map(|e| to_scalars(e)).collect();

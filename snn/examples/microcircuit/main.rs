@@ -124,7 +124,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mc = build(&params, &options)?;
     let t_construct = t0.elapsed();
     let t1 = Instant::now();
-    let mut sim = backend.build(&mc.net)?;
+    let mut sim = match &args.resume {
+        // From a checkpoint: on the CPU without initialising first.
+        Some(path) => checkpoint::resume(backend, &mc.net, path)?,
+        None => backend.build(&mc.net)?,
+    };
     let t_backend = t1.elapsed();
     let neurons: u64 = mc.net.populations().iter().map(|p| p.size as u64).sum();
     println!(
@@ -140,7 +144,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let total = args.transient + args.duration;
     let steps = (total / dt).round() as u64;
     if let Some(path) = &args.resume {
-        checkpoint::restore(sim.as_mut(), path)?;
         println!("resumed from {} at {:.1} ms", path.display(), sim.time());
         if sim.step_count() > steps {
             return Err(format!(
