@@ -99,9 +99,20 @@ pub fn explicit_list_order(connectivity: &Connectivity) -> Option<Vec<usize>> {
     }
 }
 
+/// The precision a variable of type `ty` is drawn in (every backend):
+/// `Scalar`, and the types whose every value `f32` holds exactly (`u8`,
+/// `u16`, `bool`: dendritic delays, flags), in the network precision;
+/// other types in `f64`.
+pub fn draw_precision(ty: IrType, precision: Precision) -> Precision {
+    match ty {
+        IrType::Scalar | IrType::U8 | IrType::U16 | IrType::Bool => precision,
+        _ => Precision::F64,
+    }
+}
+
 /// Initial values of one variable of type `ty` over `n` elements, as every
-/// backend starts from them: `Scalar` variables are drawn in the network
-/// precision, other types in `f64`, then stored in the variable's type.
+/// backend starts from them: drawn in [`draw_precision`], then stored in
+/// the variable's type.
 pub fn var_values(
     init: &VarInit,
     ty: IrType,
@@ -128,17 +139,30 @@ fn init_var<S: Real>(
     if ty == IrType::Scalar {
         init.fill::<S>(S::slice_mut(&mut arr), seed, stream);
     } else {
-        // Drawn in f64 piece by piece, then converted: no f64 copy of the
-        // whole variable (8 bytes per synapse for a u8 delay).
-        const PIECE: usize = 1 << 16;
-        let mut buf = vec![0f64; PIECE.min(n)];
-        for start in (0..n).step_by(PIECE) {
-            let piece = &mut buf[..PIECE.min(n - start)];
-            init.fill_at::<f64>(piece, start, seed, stream);
-            arr.set_f64_from(start, piece);
+        match draw_precision(ty, precision) {
+            Precision::F32 => fill_converted::<f32>(&mut arr, init, seed, stream),
+            Precision::F64 => fill_converted::<f64>(&mut arr, init, seed, stream),
         }
     }
     arr
+}
+
+/// Fills `arr` with draws in precision `D`, piece by piece, converted to
+/// its type: no whole-variable copy in `D` (8 bytes per synapse for a `u8`
+/// delay drawn in `f64`).
+fn fill_converted<D: Real>(arr: &mut VarArray, init: &VarInit, seed: u64, stream: u32) {
+    const PIECE: usize = 1 << 16;
+    let n = arr.len();
+    let mut buf = vec![D::ZERO; PIECE.min(n)];
+    let mut wide = vec![0f64; PIECE.min(n)];
+    for start in (0..n).step_by(PIECE) {
+        let len = PIECE.min(n - start);
+        init.fill_at::<D>(&mut buf[..len], start, seed, stream);
+        for (w, x) in wide.iter_mut().zip(&buf[..len]) {
+            *w = x.to_f64();
+        }
+        arr.set_f64_from(start, &wide[..len]);
+    }
 }
 
 fn init_part_vars<S: Real>(

@@ -814,16 +814,6 @@ fn float_name(p: Precision) -> &'static str {
     }
 }
 
-/// The precision a variable of type `ty` is drawn in: `Scalar` in the
-/// network's, everything else in `f64`.
-fn draw_precision(ty: IrType, precision: Precision) -> Precision {
-    if ty == IrType::Scalar {
-        precision
-    } else {
-        Precision::F64
-    }
-}
-
 /// C expression storing the draw `x` (of precision `draw`) in a variable of
 /// type `ty`, like `VarArray::set_f64` (Rust's `as`).
 fn store_expr(ty: IrType, draw: Precision, x: &str) -> String {
@@ -836,6 +826,9 @@ fn store_expr(ty: IrType, draw: Precision, x: &str) -> String {
         IrType::U32 | IrType::Usize => format!("snn_f64_to_u32({x})"),
         IrType::I64 => format!("snn_f64_to_i64({x})"),
         IrType::U64 => format!("snn_f64_to_u64({x})"),
+        IrType::U8 if draw == Precision::F32 => format!("snn_f32_to_u8({x})"),
+        IrType::U16 if draw == Precision::F32 => format!("snn_f32_to_u16({x})"),
+        IrType::Bool if draw == Precision::F32 => format!("(unsigned char)({x} != 0.0f)"),
         IrType::U8 => format!("snn_f64_to_u8({x})"),
         IrType::U16 => format!("snn_f64_to_u16({x})"),
         IrType::Bool => format!("(unsigned char)({x} != 0.0)"),
@@ -1495,7 +1488,7 @@ impl InitProgram {
         snippets: &dyn SnippetSource,
     ) -> VarInitKernel {
         let p = self.precision;
-        let draw = draw_precision(ty, p);
+        let draw = snn_core::initial::draw_precision(ty, p);
         let host = |reason: String| VarOp::Host {
             init: init.clone(),
             reason,

@@ -1001,15 +1001,25 @@ fn without_f64_double_work_falls_back_to_the_host() {
         Layout::Dense,
         &codes
     )));
+    // u8 / u16 / bool are drawn in the network precision (f32 here), so
+    // they stay on the device; wider integers are drawn in f64.
+    for ty in [IrType::U8, IrType::U16, IrType::Bool] {
+        assert!(on_device(&prog.var_init(
+            &VarInit::normal(0.0, 1.0),
+            ty,
+            Layout::Dense,
+            &codes
+        )));
+    }
     let k = prog.var_init(
         &VarInit::normal(0.0, 1.0),
-        IrType::U16,
+        IrType::U32,
         Layout::Dense,
         &codes,
     );
     assert_eq!(
         k.host_reason(),
-        Some("a u16 variable is drawn in f64, which the device does not support")
+        Some("a u32 variable is drawn in f64, which the device does not support")
     );
     let shape = Shape {
         num_pre: 10,
