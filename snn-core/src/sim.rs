@@ -74,13 +74,7 @@ pub trait Simulation {
     }
     /// Advances by `duration` ms (rounded to whole steps).
     fn run_for(&mut self, duration: f64) -> Result<()> {
-        let steps = (duration / self.network().dt()).round();
-        if !steps.is_finite() || steps < 0.0 {
-            return Err(crate::Error::Simulation(format!(
-                "cannot run for {duration} ms: the duration must be finite and >= 0"
-            )));
-        }
-        self.run_steps(steps as u64)
+        self.run_steps(steps_in(duration, self.network().dt())?)
     }
     /// Simulated time (ms): `step_count() * dt`.
     fn time(&self) -> f64 {
@@ -148,6 +142,18 @@ pub trait Simulation {
     fn report(&self) -> BackendReport {
         BackendReport::default()
     }
+}
+
+/// The number of steps of `dt` ms in `duration` ms (rounded to the
+/// nearest); an error unless `duration` is finite and `>= 0`.
+pub fn steps_in(duration: f64, dt: f64) -> Result<u64> {
+    let steps = (duration / dt).round();
+    if !steps.is_finite() || steps < 0.0 {
+        return Err(crate::Error::Simulation(format!(
+            "cannot run for {duration} ms: the duration must be finite and >= 0"
+        )));
+    }
+    Ok(steps as u64)
 }
 
 /// A boxed simulation (what `Backend::build` returns) is a simulation, so

@@ -354,8 +354,20 @@ impl<D: Device> GpuSimulation<D> {
     }
 
     fn write_var(&self, id: usize, arr: &VarArray) -> Result<()> {
+        self.write_bytes(id, &arr.to_bytes())
+    }
+
+    /// Overwrites buffer `id` from its start with `bytes`.
+    fn write_bytes(&self, id: usize, bytes: &[u8]) -> Result<()> {
         self.device
-            .write(&self.buffers[id], 0, &arr.to_bytes())
+            .write(&self.buffers[id], 0, bytes)
+            .map_err(|e| self.dev_err(e))
+    }
+
+    /// Zeroes buffer `id`.
+    fn zero(&self, id: usize) -> Result<()> {
+        self.device
+            .zero(&self.buffers[id])
             .map_err(|e| self.dev_err(e))
     }
 
@@ -403,9 +415,7 @@ impl<D: Device> GpuSimulation<D> {
             .recording
             .expect("recorded population");
         let words = self.read_u32(id)?;
-        self.device
-            .zero(&self.buffers[id])
-            .map_err(|e| self.dev_err(e))?;
+        self.zero(id)?;
         let n = self.net.populations()[pi].size;
         let wps = words_per_step(n);
         let chunk = self.plan.recording_chunk as u64;
@@ -492,9 +502,7 @@ impl<D: Device> GpuSimulation<D> {
             return Ok(());
         }
         for id in self.egp_copies(part, k) {
-            self.device
-                .write(&self.buffers[id], 0, &bytes)
-                .map_err(|e| self.dev_err(e))?;
+            self.write_bytes(id, &bytes)?;
         }
         Ok(())
     }

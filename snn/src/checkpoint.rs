@@ -156,14 +156,7 @@ impl Checkpointer {
         sim: &mut dyn Simulation,
         duration: f64,
     ) -> Result<(), CheckpointError> {
-        let steps = (duration / sim.network().dt()).round();
-        if !steps.is_finite() || steps < 0.0 {
-            return Err(Error::Simulation(format!(
-                "cannot run for {duration} ms: the duration must be finite and >= 0"
-            ))
-            .into());
-        }
-        let end = sim.step_count() + steps as u64;
+        let end = sim.step_count() + snn_core::sim::steps_in(duration, sim.network().dt())?;
         while sim.step_count() < end {
             let next = self.next_due_step(sim).min(end);
             sim.run_steps(next - sim.step_count())?;

@@ -1085,24 +1085,26 @@ impl<S: CpuReal> CpuState<S> {
             let pre_refs = snap(g.pre, &g.pre_refs);
             let post_refs = snap(g.post, &g.post_refs);
             let (pre_sh, post_sh) = (&self.shared[g.pre], &self.shared[g.post]);
-            if code.pre_spike {
-                let q = &self.queues[g.pre];
-                let mut vars = slices_mut(&mut side.pre_vars);
-                runner.neuron_side(
+            // The presynaptic side's arguments (`pre_spike`, `event_threshold`).
+            macro_rules! pre_args {
+                ($vars:ident) => {
                     SideArgs {
                         consts: &g.wu_consts,
                         egps: &egps,
-                        vars: &mut vars,
+                        vars: &mut $vars,
                         refs: &pre_refs,
                         st: &pre_sh.st,
                         prev_st: &pre_sh.prev_st,
                         set: &side.set,
                         prev_set: &side.prev_set,
                         info: info(g.wu_streams[SUB_PRE_SPIKE]),
-                    },
-                    SideCode::PreSpike,
-                    &q.slots[slot_of(q)],
-                );
+                    }
+                };
+            }
+            if code.pre_spike {
+                let q = &self.queues[g.pre];
+                let mut vars = slices_mut(&mut side.pre_vars);
+                runner.neuron_side(pre_args!(vars), SideCode::PreSpike, &q.slots[slot_of(q)]);
             }
             if code.post_spike {
                 let q = &self.queues[g.post];
@@ -1127,21 +1129,7 @@ impl<S: CpuReal> CpuState<S> {
                 let mut out = std::mem::take(&mut side.scratch);
                 out.clear();
                 let mut vars = slices_mut(&mut side.pre_vars);
-                runner.event_threshold(
-                    SideArgs {
-                        consts: &g.wu_consts,
-                        egps: &egps,
-                        vars: &mut vars,
-                        refs: &pre_refs,
-                        st: &pre_sh.st,
-                        prev_st: &pre_sh.prev_st,
-                        set: &side.set,
-                        prev_set: &side.prev_set,
-                        info: info(g.wu_streams[SUB_PRE_SPIKE]),
-                    },
-                    pre_sh.st.len(),
-                    &mut out,
-                );
+                runner.event_threshold(pre_args!(vars), pre_sh.st.len(), &mut out);
                 drop(vars);
                 for &i in &out {
                     let i = i as usize;

@@ -65,6 +65,22 @@ impl<S: CpuReal> CpuState<S> {
     }
 
     pub(super) fn save_state(&mut self) -> Result<SimState> {
+        // Recordings first: decoding the pending chunk needs `&mut`.
+        let mut recordings: Vec<Option<SpikeRecordingState>> = self
+            .recorders
+            .iter_mut()
+            .zip(&self.recording_on)
+            .map(|(r, &on)| {
+                r.as_mut().map(|r| {
+                    let (steps, ids) = r.steps_and_ids();
+                    SpikeRecordingState {
+                        on,
+                        steps: steps.to_vec(),
+                        ids: ids.to_vec(),
+                    }
+                })
+            })
+            .collect();
         let net = &self.net;
         let step = self.step;
         let populations = (0..net.populations().len())
@@ -80,21 +96,10 @@ impl<S: CpuReal> CpuState<S> {
                     egps: self.pops[pi].egps.iter().map(|e| to_f64(e)).collect(),
                     spike_times: Some([scalars(&sh.st), scalars(&sh.prev_st)]),
                     recent_spikes: recent(&self.queues[pi], step),
-                    recording: None,
+                    recording: recordings[pi].take(),
                 }
             })
-            .collect::<Vec<_>>();
-        let mut populations = populations;
-        for (pi, pop) in populations.iter_mut().enumerate() {
-            if let Some(r) = &mut self.recorders[pi] {
-                let (steps, ids) = r.steps_and_ids();
-                pop.recording = Some(SpikeRecordingState {
-                    on: self.recording_on[pi],
-                    steps: steps.to_vec(),
-                    ids: ids.to_vec(),
-                });
-            }
-        }
+            .collect();
 
         let synapse_groups = (0..net.synapse_groups().len())
             .map(|gi| {

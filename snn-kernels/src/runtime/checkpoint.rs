@@ -493,16 +493,4 @@ impl<D: Device> GpuSimulation<D> {
     fn write_words(&self, id: BufferId, words: &[u32]) -> Result<()> {
         self.write_bytes(id, bytemuck::cast_slice(words))
     }
-
-    fn write_bytes(&self, id: BufferId, bytes: &[u8]) -> Result<()> {
-        self.device
-            .write(&self.buffers[id], 0, bytes)
-            .map_err(|e| self.dev_err(e))
-    }
-
-    fn zero(&self, id: BufferId) -> Result<()> {
-        self.device
-            .zero(&self.buffers[id])
-            .map_err(|e| self.dev_err(e))
-    }
 }
