@@ -470,6 +470,10 @@ pub struct WeightUpdateEnv<'a, S: Real> {
     pub(crate) post_offset: u32,
     /// Largest requested dendritic delay that did not fit the ring, if any.
     pub(crate) delay_overflow: Option<u32>,
+    /// When set, additions are queued here as `(index, value)` and applied
+    /// in order by [`PendingAdds::apply`] instead of at once (the CPU
+    /// backend's synapse loops; see there).
+    pub(crate) pending: Option<&'a mut PendingAdds<S>>,
     pub(crate) rng: RngStream,
     /// Spike times of the two neurons ([`SpikeTimes`]).
     pub(crate) times: SpikeTimes<S>,
@@ -685,12 +689,11 @@ impl<S: Real> WeightUpdateEnv<'_, S> {
     /// postsynaptic model in this step's neuron update).
     #[inline(always)]
     pub fn add_to_post(&mut self, x: S) {
-        let j = (self.id_post - self.post_offset) as usize;
+        let j = self.id_post - self.post_offset;
         if self.ring_slots == 0 {
-            self.in_syn[j] += x;
+            self.add_at(j, x);
         } else {
-            let slot = self.ring_head as usize;
-            self.ring[slot * self.in_syn.len() + j] += x;
+            self.add_at(self.ring_head * self.in_syn.len() as u32 + j, x);
         }
     }
     /// Adds `x` to the postsynaptic input of the target `delay` steps later
@@ -698,7 +701,7 @@ impl<S: Real> WeightUpdateEnv<'_, S> {
     /// and makes the step fail with [`Error::DelayTooLarge`](crate::Error).
     #[inline(always)]
     pub fn add_to_post_delay(&mut self, x: S, delay: impl DelaySteps) {
-        let j = (self.id_post - self.post_offset) as usize;
+        let j = self.id_post - self.post_offset;
         let delay = delay.steps();
         if delay >= self.ring_slots {
             // Reported as an error by the backend after this step.
@@ -711,8 +714,83 @@ impl<S: Real> WeightUpdateEnv<'_, S> {
         if slot >= self.ring_slots {
             slot -= self.ring_slots;
         }
-        self.ring[slot as usize * self.in_syn.len() + j] += x;
+        self.add_at(slot * self.in_syn.len() as u32 + j, x);
     }
+
+    /// Adds `x` at `index` of the ring (or of `in_syn` without one), now or
+    /// through the pending queue.
+    #[inline(always)]
+    fn add_at(&mut self, index: u32, x: S) {
+        let target = if self.ring_slots == 0 {
+            &mut *self.in_syn
+        } else {
+            &mut *self.ring
+        };
+        match self.pending.as_deref_mut() {
+            Some(p) => p.push(target, index, x),
+            None => target[index as usize] += x,
+        }
+    }
+}
+
+/// Additions to a postsynaptic input (`in_syn` or its dendritic-delay
+/// ring) queued as `(index, value)` and applied in order.
+///
+/// A synapse loop that adds straight into a large ring waits for each
+/// target's cache line in turn; the per-synapse model code between two
+/// additions keeps few of those misses in flight. Queuing the additions and
+/// applying them in a tight loop, with the cache line of an addition a few
+/// places ahead prefetched, overlaps the misses. The order of additions is
+/// kept, so sums are bit-identical to adding at once.
+#[derive(Debug, Default)]
+pub(crate) struct PendingAdds<S> {
+    adds: Vec<(u32, S)>,
+}
+
+impl<S: Real> PendingAdds<S> {
+    /// Queued additions are applied once this many are waiting.
+    const FLUSH_AT: usize = 4096;
+    /// How many additions ahead the applying loop prefetches.
+    const PREFETCH_AHEAD: usize = 64;
+
+    /// Queues `target[index] += x`, applying the queue into `target` when full.
+    #[inline(always)]
+    pub(crate) fn push(&mut self, target: &mut [S], index: u32, x: S) {
+        self.adds.push((index, x));
+        if self.adds.len() >= Self::FLUSH_AT {
+            self.apply(target);
+        }
+    }
+
+    /// Applies every queued addition into `target`, in order, and empties the queue.
+    pub(crate) fn apply(&mut self, target: &mut [S]) {
+        let adds = &self.adds;
+        for (k, &(i, x)) in adds.iter().enumerate() {
+            if let Some(&(ahead, _)) = adds.get(k + Self::PREFETCH_AHEAD) {
+                prefetch(target, ahead as usize);
+            }
+            target[i as usize] += x;
+        }
+        self.adds.clear();
+    }
+}
+
+/// Hints the CPU to bring `slice[i]`'s cache line in (no effect where the
+/// architecture has no prefetch instruction, or when `i` is out of range).
+#[inline(always)]
+fn prefetch<T>(slice: &[T], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if i < slice.len() {
+        // SAFETY: prefetching never faults and reads nothing observable;
+        // the address is inside `slice` anyway.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                slice.as_ptr().add(i).cast(),
+            )
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (slice, i);
 }
 
 /// Neuron model behaviour on one neuron's state, run natively by the CPU backend.

@@ -42,32 +42,62 @@ pub fn philox4x32_10(ctr: [u32; 4], key: [u32; 2]) -> [u32; 4] {
     c
 }
 
-/// Four Philox4x32-10 blocks at once, rounds interleaved so that the four
-/// independent multiply chains overlap (instruction-level parallelism):
-/// equal to four calls of [`philox4x32_10`].
-#[inline]
-pub fn philox4x32_10_x4(ctr: [[u32; 4]; 4], key: [u32; 2]) -> [[u32; 4]; 4] {
-    let [mut a, mut b, mut c, mut d] = ctr;
+/// Philox4x32-10 for `L` counters at once in struct-of-arrays form
+/// (`ctr[word][lane]`): the same arithmetic as [`philox4x32_10`], written
+/// so that the compiler turns each round into a few vector instructions.
+#[inline(always)]
+fn philox_lanes<const L: usize>(ctr: [[u32; L]; 4], key: [u32; 2]) -> [[u32; L]; 4] {
+    let [mut c0, mut c1, mut c2, mut c3] = ctr;
     let mut k = key;
     for round in 0..10 {
         if round > 0 {
             k[0] = k[0].wrapping_add(PHILOX_W0);
             k[1] = k[1].wrapping_add(PHILOX_W1);
         }
-        let (ah0, al0) = mulhilo(PHILOX_M0, a[0]);
-        let (bh0, bl0) = mulhilo(PHILOX_M0, b[0]);
-        let (ch0, cl0) = mulhilo(PHILOX_M0, c[0]);
-        let (dh0, dl0) = mulhilo(PHILOX_M0, d[0]);
-        let (ah1, al1) = mulhilo(PHILOX_M1, a[2]);
-        let (bh1, bl1) = mulhilo(PHILOX_M1, b[2]);
-        let (ch1, cl1) = mulhilo(PHILOX_M1, c[2]);
-        let (dh1, dl1) = mulhilo(PHILOX_M1, d[2]);
-        a = [ah1 ^ a[1] ^ k[0], al1, ah0 ^ a[3] ^ k[1], al0];
-        b = [bh1 ^ b[1] ^ k[0], bl1, bh0 ^ b[3] ^ k[1], bl0];
-        c = [ch1 ^ c[1] ^ k[0], cl1, ch0 ^ c[3] ^ k[1], cl0];
-        d = [dh1 ^ d[1] ^ k[0], dl1, dh0 ^ d[3] ^ k[1], dl0];
+        for l in 0..L {
+            let (hi0, lo0) = mulhilo(PHILOX_M0, c0[l]);
+            let (hi1, lo1) = mulhilo(PHILOX_M1, c2[l]);
+            c0[l] = hi1 ^ c1[l] ^ k[0];
+            c1[l] = lo1;
+            c2[l] = hi0 ^ c3[l] ^ k[1];
+            c3[l] = lo0;
+        }
     }
-    [a, b, c, d]
+    [c0, c1, c2, c3]
+}
+
+/// [`philox_lanes`] compiled for AVX-512.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn philox_x16_avx512(ctr: [[u32; 16]; 4], key: [u32; 2]) -> [[u32; 16]; 4] {
+    philox_lanes(ctr, key)
+}
+
+/// [`philox_lanes`] compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn philox_x16_avx2(ctr: [[u32; 16]; 4], key: [u32; 2]) -> [[u32; 16]; 4] {
+    philox_lanes(ctr, key)
+}
+
+/// Sixteen Philox4x32-10 blocks at once, in struct-of-arrays form
+/// (`ctr[word][lane]`, result likewise): equal to sixteen calls of
+/// [`philox4x32_10`]. Uses AVX-512 or AVX2 when the CPU has them (detected
+/// at run time); integer arithmetic, so every path gives the same bits.
+#[inline]
+pub fn philox4x32_10_x16(ctr: [[u32; 16]; 4], key: [u32; 2]) -> [[u32; 16]; 4] {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F (checked just above).
+            return unsafe { philox_x16_avx512(ctr, key) };
+        }
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            return unsafe { philox_x16_avx2(ctr, key) };
+        }
+    }
+    philox_lanes(ctr, key)
 }
 
 /// What a random stream is used for; the top byte of a stream id.
@@ -137,22 +167,21 @@ impl RngStream {
         self
     }
 
-    /// The streams of elements `first..first + 4` at one step with their
-    /// first Philox block computed for all four at once
-    /// ([`philox4x32_10_x4`]): equal to [`new`](Self::new) for each element,
-    /// cheaper when every element draws.
+    /// The streams of elements `first..first + 16` at one step with their
+    /// first Philox block computed for all sixteen at once
+    /// ([`philox4x32_10_x16`]): equal to [`new`](Self::new) for each
+    /// element, cheaper when every element draws.
     #[inline]
-    pub fn four(seed: u64, stream: u32, step: u32, first: u32) -> [RngStream; 4] {
+    pub fn sixteen(seed: u64, stream: u32, step: u32, first: u32) -> [RngStream; 16] {
         let key = [seed as u32, (seed >> 32) as u32];
-        let ctr = |k: u32| [first.wrapping_add(k), step, stream, 0];
-        let blocks = philox4x32_10_x4([ctr(0), ctr(1), ctr(2), ctr(3)], key);
-        let lane = |k: usize| RngStream {
+        let elements: [u32; 16] = std::array::from_fn(|k| first.wrapping_add(k as u32));
+        let blocks = philox4x32_10_x16([elements, [step; 16], [stream; 16], [0; 16]], key);
+        std::array::from_fn(|k| RngStream {
             key,
-            ctr: [first.wrapping_add(k as u32), step, stream, 1],
-            buf: blocks[k],
+            ctr: [elements[k], step, stream, 1],
+            buf: [blocks[0][k], blocks[1][k], blocks[2][k], blocks[3][k]],
             pos: 0,
-        };
-        [lane(0), lane(1), lane(2), lane(3)]
+        })
     }
 
     /// The next raw 32-bit value.
@@ -349,19 +378,28 @@ macro_rules! impl_float {
             fn abs(self) -> Self {
                 <$t>::abs(self)
             }
-            #[inline]
+            #[inline(always)]
             fn with_inversion_table<R>(f: impl FnOnce(&mut InversionTable<Self>) -> R) -> R {
+                // A fixed-size table: nothing to drop, so the thread-local
+                // needs no destructor registration and is a plain access.
                 thread_local! {
-                    static TABLE: std::cell::RefCell<InversionTable<$t>> =
+                    static TABLE: std::cell::UnsafeCell<InversionTable<$t>> =
                         const {
-                            std::cell::RefCell::new(InversionTable {
+                            std::cell::UnsafeCell::new(InversionTable {
                                 lambda_bits: None,
                                 prob: 0.0,
-                                cdf: Vec::new(),
+                                cdf: [0.0; TABLE_LEN],
+                                len: 0,
+                                guide: [0; GUIDE_LEN],
                             })
                         };
                 }
-                TABLE.with(|t| f(&mut t.borrow_mut()))
+                let table = TABLE.with(|t| t.get());
+                // SAFETY: `table` is this thread's table, alive as long as
+                // the thread. It is only reached through this function,
+                // whose callers (the Poisson draw) never call it again from
+                // `f`, so this is the only reference while `f` runs.
+                f(unsafe { &mut *table })
             }
         }
     };
@@ -633,6 +671,7 @@ fn binomial_btrd<F: Float>(rng: &mut RngStream, n: u32, p: F) -> u32 {
     }
 }
 
+#[inline(always)]
 fn poisson_impl<F: Float>(rng: &mut RngStream, lambda: F) -> u32 {
     if !is_positive(lambda) {
         return 0;
@@ -659,43 +698,79 @@ fn poisson_impl<F: Float>(rng: &mut RngStream, lambda: F) -> u32 {
 struct InversionTable<F> {
     /// Bits of the `lambda` the table is for (as `f64`).
     lambda_bits: Option<u64>,
-    /// The last `prob_k` (that of `cdf.last()`).
+    /// The last `prob_k` (that of `cdf[len - 1]`).
     prob: F,
-    cdf: Vec<F>,
+    /// `cdf_0..cdf_{len - 1}`; the rest is unused.
+    cdf: [F; TABLE_LEN],
+    len: usize,
+    /// `guide[b]`: how many of the first [`HEAD`](InversionTable::HEAD)
+    /// entries are below `b / GUIDE_LEN`, where a search for a `u` in
+    /// `[b / GUIDE_LEN, (b + 1) / GUIDE_LEN)` can start (Chen & Asau's
+    /// guide table).
+    guide: [u8; GUIDE_LEN],
 }
+
+/// Buckets of an [`InversionTable`]'s guide table.
+const GUIDE_LEN: usize = 256;
+
+/// Entries an [`InversionTable`] can hold: every `k` the inversion loop can
+/// return (`0..=INVERSION_CAP`).
+const TABLE_LEN: usize = INVERSION_CAP as usize + 1;
 
 impl<F: Float> InversionTable<F> {
     /// Entries computed when the table is (re)built; draws below
     /// `cdf[HEAD - 1]` (nearly all, for the small `lambda` of background
-    /// input) are found without a data-dependent branch.
+    /// input) start from the guide table and rarely need a step of search.
     const HEAD: usize = 16;
 
     /// The smallest `k` with `u <= cdf_k`, at most [`INVERSION_CAP`].
-    #[inline]
+    #[inline(always)]
     fn inversion(&mut self, lambda: F, u: F) -> u32 {
-        let bits = lambda.to_f64().to_bits();
-        if self.lambda_bits != Some(bits) {
-            self.lambda_bits = Some(bits);
-            self.prob = (-lambda).exp();
-            self.cdf.clear();
-            self.cdf.push(self.prob);
-            while self.cdf.len() < Self::HEAD {
-                self.extend(lambda);
-            }
+        if self.lambda_bits != Some(lambda.to_f64().to_bits()) {
+            self.rebuild(lambda);
         }
-        // `cdf` never decreases (it adds non-negative terms), so the number
-        // of entries below `u` is the index of the first one at or above it.
-        let below = self.cdf[..Self::HEAD]
-            .iter()
-            .map(|&c| (u > c) as usize)
-            .sum::<usize>();
-        if below < Self::HEAD {
-            return below as u32;
+        // `cdf` never decreases (it adds non-negative terms), so every entry
+        // before `guide[b]` is below `b / GUIDE_LEN <= u`: the first entry
+        // at or above `u` is found by scanning on from there.
+        let b = ((u.to_f64() * GUIDE_LEN as f64) as usize).min(GUIDE_LEN - 1);
+        let mut k = self.guide[b] as usize;
+        while k < Self::HEAD && u > self.cdf[k] {
+            k += 1;
         }
+        if k < Self::HEAD {
+            k as u32
+        } else {
+            self.search_tail(lambda, u)
+        }
+    }
+
+    /// Recomputes the first [`HEAD`](Self::HEAD) entries for a new `lambda`.
+    #[cold]
+    #[inline(never)]
+    fn rebuild(&mut self, lambda: F) {
+        self.lambda_bits = Some(lambda.to_f64().to_bits());
+        self.prob = (-lambda).exp();
+        self.cdf[0] = self.prob;
+        self.len = 1;
+        while self.len < Self::HEAD {
+            self.extend(lambda);
+        }
+        for (b, g) in self.guide.iter_mut().enumerate() {
+            let lower = b as f64 / GUIDE_LEN as f64;
+            *g = self.cdf[..Self::HEAD]
+                .iter()
+                .take_while(|c| c.to_f64() < lower)
+                .count() as u8;
+        }
+    }
+
+    /// The inversion loop beyond the head, extending the table as needed.
+    #[inline(never)]
+    fn search_tail(&mut self, lambda: F, u: F) -> u32 {
         let mut k = Self::HEAD - 1;
         while u > self.cdf[k] && k < INVERSION_CAP as usize {
             k += 1;
-            if k == self.cdf.len() {
+            if k == self.len {
                 self.extend(lambda);
             }
         }
@@ -705,10 +780,10 @@ impl<F: Float> InversionTable<F> {
     /// Appends the next entry, as the inversion loop computes it.
     #[inline]
     fn extend(&mut self, lambda: F) {
-        let k = self.cdf.len();
+        let k = self.len;
         self.prob *= lambda / fi(k as u64);
-        let next = self.cdf[k - 1] + self.prob;
-        self.cdf.push(next);
+        self.cdf[k] = self.cdf[k - 1] + self.prob;
+        self.len += 1;
     }
 }
 
@@ -785,9 +860,44 @@ mod tests {
         }
     }
 
+    /// Every compiled path of the sixteen-lane Philox equals the scalar one.
+    #[test]
+    fn sixteen_lane_philox_equals_scalar_on_every_path() {
+        let key = [0x1234_5678, 0x9abc_def0];
+        let ctr: [[u32; 16]; 4] = std::array::from_fn(|w| {
+            std::array::from_fn(|l| (w as u32 + 1).wrapping_mul(0x9E37_79B9) ^ (l as u32) << 7)
+        });
+        let expect: [[u32; 4]; 16] = std::array::from_fn(|l| {
+            philox4x32_10([ctr[0][l], ctr[1][l], ctr[2][l], ctr[3][l]], key)
+        });
+        let check = |path: &str, got: [[u32; 16]; 4]| {
+            for (l, e) in expect.iter().enumerate() {
+                let lane = [got[0][l], got[1][l], got[2][l], got[3][l]];
+                assert_eq!(&lane, e, "{path}, lane {l}");
+            }
+        };
+        check("portable", philox_lanes(ctr, key));
+        check("dispatched", philox4x32_10_x16(ctr, key));
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::is_x86_feature_detected!("avx512f") {
+                // SAFETY: checked just above.
+                check("avx512", unsafe { philox_x16_avx512(ctr, key) });
+            } else {
+                eprintln!("SKIPPED: this CPU has no AVX-512; that path is not checked here");
+            }
+            if std::is_x86_feature_detected!("avx2") {
+                // SAFETY: checked just above.
+                check("avx2", unsafe { philox_x16_avx2(ctr, key) });
+            } else {
+                eprintln!("SKIPPED: this CPU has no AVX2; that path is not checked here");
+            }
+        }
+    }
+
     /// `n` draws from one stream, in f64.
     #[test]
-    fn four_streams_equal_single_streams() {
+    fn sixteen_streams_equal_single_streams() {
         for (seed, stream, step, first) in [
             (0u64, 0u32, 0u32, 0u32),
             (
@@ -798,7 +908,7 @@ mod tests {
             ),
             (1, 5, u32::MAX, u32::MAX - 1),
         ] {
-            for (k, mut lane) in RngStream::four(seed, stream, step, first)
+            for (k, mut lane) in RngStream::sixteen(seed, stream, step, first)
                 .into_iter()
                 .enumerate()
             {
@@ -1260,6 +1370,27 @@ mod tests {
                 };
                 let got = F::with_inversion_table(|t| t.inversion(lambda, u));
                 assert_eq!(got, direct(lambda, u), "lambda {lambda:?}, u {u:?}");
+            }
+            // Exactly at, and one ulp around, every table entry and every
+            // guide bucket boundary.
+            for lambda in [1.6, 0.01, 7.0, 29.9] {
+                let lambda: F = c(lambda);
+                F::with_inversion_table(|t| t.inversion(lambda, c(0.5)));
+                let cdf: Vec<f64> = F::with_inversion_table(|t| {
+                    t.cdf[..t.len].iter().map(|c| c.to_f64()).collect()
+                });
+                let bounds = (1..GUIDE_LEN).map(|b| b as f64 / GUIDE_LEN as f64);
+                for x in cdf.into_iter().chain(bounds) {
+                    let x: F = c(x);
+                    let ulp: F = c(x.to_f64() * f32::EPSILON as f64);
+                    for u in [x - ulp, x, x + ulp] {
+                        if !(u > c(0.0) && u < c(1.0)) {
+                            continue;
+                        }
+                        let got = F::with_inversion_table(|t| t.inversion(lambda, u));
+                        assert_eq!(got, direct(lambda, u), "lambda {lambda:?}, u {u:?}");
+                    }
+                }
             }
         }
         check::<f32>();

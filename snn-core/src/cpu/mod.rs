@@ -19,7 +19,7 @@ mod state;
 use crate::connectivity::SparseConnectivity;
 use crate::error::{Error, Result};
 use crate::initial::{GroupState, InitialState};
-use crate::model::{EgpRef, FieldKind, ModelDesc};
+use crate::model::{EgpRef, FieldKind, ModelDesc, PendingAdds};
 use crate::network::{ModelPart, Network, PopulationRef, VarRecordingId};
 use crate::real::{Precision, Real};
 use crate::recording::{SpikeRecord, SpikeRecorder};
@@ -286,6 +286,8 @@ struct Block<S> {
     /// The neuron model's input ports (`#[input]` fields), zeroed each step.
     ports: Vec<VarArray>,
     spikes: Vec<u32>,
+    /// Queue of the synapse loops' additions into a postsynaptic input.
+    pending: PendingAdds<S>,
 }
 
 /// Read-only context of one step.
@@ -395,6 +397,7 @@ impl<S: CpuReal> Block<S> {
                         S::slice_mut(in_syn_arr),
                         &mut psm.ring,
                         psm.ring_slots,
+                        &mut self.pending,
                         self.start,
                         self.len,
                     )?;
@@ -521,6 +524,7 @@ fn synapse_code<S: CpuReal>(
     in_syn: &mut [S],
     ring: &mut [S],
     ring_slots: u32,
+    pending: &mut PendingAdds<S>,
     start: u32,
     len: u32,
 ) -> Result<()> {
@@ -596,6 +600,7 @@ fn synapse_code<S: CpuReal>(
                     stream: g.wu_streams[$sub],
                 },
                 store: g.wu_stores,
+                pending: &mut *pending,
             }
         };
     }
@@ -835,6 +840,7 @@ impl<S: CpuReal> CpuState<S> {
                         })
                         .collect(),
                     spikes: Vec::new(),
+                    pending: PendingAdds::default(),
                 });
                 start += len;
             }

@@ -7,7 +7,7 @@
 
 use crate::model::{
     CurrentSourceBehaviour, CurrentSourceEnv, CurrentSourceModel, EgpRef, NeuronBehaviour,
-    NeuronEnv, NeuronModel, PostsynapticBehaviour, PostsynapticEnv, PostsynapticModel,
+    NeuronEnv, NeuronModel, PendingAdds, PostsynapticBehaviour, PostsynapticEnv, PostsynapticModel,
     PrecisionStates, SpikeTimes, StateIo, StateSource, WeightUpdateBehaviour, WeightUpdateEnv,
     WeightUpdateModel,
 };
@@ -142,6 +142,21 @@ pub(crate) struct SynapseArgs<'a, 's, S: Real> {
     pub info: StepInfo<S>,
     /// Whether the model writes synapse variables (else stores are skipped).
     pub store: bool,
+    /// Queue for the additions into `in_syn` / `ring`; empty before and
+    /// after each runner call ([`SynapseArgs::apply_pending`]).
+    pub pending: &'a mut PendingAdds<S>,
+}
+
+impl<S: Real> SynapseArgs<'_, '_, S> {
+    /// Applies the queued additions into the ring (or `in_syn` without one).
+    fn apply_pending(&mut self) {
+        let target = if self.ring_slots == 0 {
+            &mut *self.in_syn
+        } else {
+            &mut *self.ring
+        };
+        self.pending.apply(target);
+    }
 }
 
 /// The column-wise view of a block's sub-matrix: the synapses into block
@@ -261,8 +276,8 @@ impl<M> Runner<M> {
 /// Loads each element of a block, runs `f(state, element index, id, rng)`
 /// on it and stores it back: the loop shared by every per-element model
 /// kind. `rng` is the element's random stream; when the code `draws`, the
-/// streams' first blocks are computed four elements at a time
-/// ([`RngStream::four`], the same numbers).
+/// streams' first blocks are computed sixteen elements at a time
+/// ([`RngStream::sixteen`], the same numbers).
 #[inline(always)]
 fn for_each_element<S: Real, St: StateIo<S>>(
     a: ElementArgs<'_, '_, S>,
@@ -270,7 +285,7 @@ fn for_each_element<S: Real, St: StateIo<S>>(
     mut f: impl FnMut(&mut St, usize, u32, RngStream),
 ) {
     let info = a.info;
-    let mut lanes: Option<[RngStream; 4]> = None;
+    let mut lanes: Option<[RngStream; 16]> = None;
     for i in 0..a.len {
         let src = StateSource {
             params: a.consts,
@@ -282,8 +297,8 @@ fn for_each_element<S: Real, St: StateIo<S>>(
         };
         let id = a.first_id + i as u32;
         let rng = if draws {
-            if i % 4 == 0 {
-                lanes = Some(RngStream::four(
+            if i % 16 == 0 {
+                lanes = Some(RngStream::sixteen(
                     info.seed,
                     info.stream,
                     info.step as u32,
@@ -291,7 +306,7 @@ fn for_each_element<S: Real, St: StateIo<S>>(
                 ));
             }
             match &lanes {
-                Some(l) => l[i % 4].clone(),
+                Some(l) => l[i % 16].clone(),
                 None => info.rng(id),
             }
         } else {
@@ -427,6 +442,7 @@ fn visit_synapse<S: Real, St: StateIo<S>, const TIMES: bool>(
         ring_head: head,
         post_offset: a.post_offset,
         delay_overflow: None,
+        pending: Some(&mut *a.pending),
         rng: RngStream::new(a.info.seed, a.info.stream, a.info.step as u32, id_post)
             .with_block_offset(pre),
         times,
@@ -462,31 +478,25 @@ fn row_times<S: Real, const TIMES: bool>(a: &SynapseArgs<'_, '_, S>, pre: u32) -
 /// spike propagation loop carries no time lookups.
 #[inline(always)]
 fn pre_rows<S: PrecisionStates, M: WeightUpdateModel, const EVENT: bool, const TIMES: bool>(
-    mut a: SynapseArgs<'_, '_, S>,
+    a: &mut SynapseArgs<'_, '_, S>,
 ) -> Option<u32> {
-    let head = ring_head(&a);
+    let head = ring_head(a);
     let mut overflow = None;
     for &pre in a.spikes {
         let (lo, hi) = (
             a.row_ptr[pre as usize] as usize,
             a.row_ptr[pre as usize + 1] as usize,
         );
-        let times = row_times::<S, TIMES>(&a, pre);
+        let times = row_times::<S, TIMES>(a, pre);
         for k in lo..hi {
-            let o = visit_synapse::<S, S::WeightUpdate<M>, TIMES>(
-                &mut a,
-                k,
-                pre,
-                head,
-                times,
-                |st, env| {
+            let o =
+                visit_synapse::<S, S::WeightUpdate<M>, TIMES>(a, k, pre, head, times, |st, env| {
                     if EVENT {
                         st.on_pre_event(env)
                     } else {
                         st.on_pre_spike(env)
                     }
-                },
-            );
+                });
             if o.is_some() {
                 overflow = overflow.max(o);
             }
@@ -533,19 +543,22 @@ fn side_env<S: Real>(
         ring_head: 0,
         post_offset: 0,
         delay_overflow: None,
+        pending: None,
         rng: a.info.rng(i),
         times: a.times(code, i as usize),
     }
 }
 
 impl<M: WeightUpdateModel, S: PrecisionStates> WeightUpdateRunner<S> for Runner<M> {
-    fn on_pre(&self, a: SynapseArgs<'_, '_, S>, event: bool) -> Option<u32> {
-        match (event, a.times.is_some()) {
-            (false, false) => pre_rows::<S, M, false, false>(a),
-            (false, true) => pre_rows::<S, M, false, true>(a),
-            (true, false) => pre_rows::<S, M, true, false>(a),
-            (true, true) => pre_rows::<S, M, true, true>(a),
-        }
+    fn on_pre(&self, mut a: SynapseArgs<'_, '_, S>, event: bool) -> Option<u32> {
+        let overflow = match (event, a.times.is_some()) {
+            (false, false) => pre_rows::<S, M, false, false>(&mut a),
+            (false, true) => pre_rows::<S, M, false, true>(&mut a),
+            (true, false) => pre_rows::<S, M, true, false>(&mut a),
+            (true, true) => pre_rows::<S, M, true, true>(&mut a),
+        };
+        a.apply_pending();
+        overflow
     }
 
     fn on_post_spikes(&self, mut a: SynapseArgs<'_, '_, S>, col: &ColView) {
@@ -565,6 +578,7 @@ impl<M: WeightUpdateModel, S: PrecisionStates> WeightUpdateRunner<S> for Runner<
                 );
             }
         }
+        a.apply_pending();
     }
 
     fn synapse_dynamics(&self, mut a: SynapseArgs<'_, '_, S>) -> Option<u32> {
@@ -590,6 +604,7 @@ impl<M: WeightUpdateModel, S: PrecisionStates> WeightUpdateRunner<S> for Runner<
                 }
             }
         }
+        a.apply_pending();
         overflow
     }
 
