@@ -361,26 +361,29 @@ fn validate_pairs(num_pre: u32, num_post: u32, pre: &[u32], post: &[u32]) -> Res
     Ok(())
 }
 
-/// A uniform integer in `0..range` (`range >= 1`) from one `u32`.
+/// A uniform integer in `0..range` (`range >= 1`) from one raw `u32` draw `x`.
 #[inline]
-fn uniform_index(rng: &mut RngStream, range: u32) -> u32 {
-    ((rng.next_u32() as u64 * range as u64) >> 32) as u32
+fn uniform_index(x: u32, range: u32) -> u32 {
+    ((x as u64 * range as u64) >> 32) as u32
 }
 
 /// Fills `out` with `out.len()` uniform draws from `0..range`, skipping `skip`
 /// (drawn from `range - 1` values, those at or above `skip` shifted up by
 /// one), and sorts them.
 fn draw_sorted(rng: &mut RngStream, range: u32, skip: Option<u32>, out: &mut [u32]) {
+    // The raw draws in bulk (the same sequence as one `next_u32` per
+    // target), then mapped as `uniform_index` maps them.
+    rng.fill_u32(out);
     match skip {
         Some(s) => {
             for t in out.iter_mut() {
-                let x = uniform_index(rng, range - 1);
+                let x = uniform_index(*t, range - 1);
                 *t = if x >= s { x + 1 } else { x };
             }
         }
         None => {
             for t in out.iter_mut() {
-                *t = uniform_index(rng, range);
+                *t = uniform_index(*t, range);
             }
         }
     }

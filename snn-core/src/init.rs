@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::math::box_muller_f32_x16;
 use crate::model::{
     InitEnv, PrecisionStates, StateIo, StateSource, VarInitBehaviour, VarInitModel,
 };
@@ -362,11 +363,59 @@ impl VarInit {
                 "VarInit::Values: length mismatch"
             );
         }
-        out.par_iter_mut().enumerate().for_each(|(k, x)| {
-            let i = first + k;
-            let mut rng = RngStream::new(seed, stream, 0, i as u32);
-            *x = self.sample(&mut rng, i);
-        });
+        // Element `i` draws from stream `(seed, stream, 0, i)`; the first
+        // Philox blocks of sixteen elements are computed at once.
+        const CHUNK: usize = 4096;
+        out.par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(c, chunk)| {
+                let base = first + c * CHUNK;
+                for (l, lanes) in chunk.chunks_mut(16).enumerate() {
+                    self.sample_sixteen(lanes, base + 16 * l, seed, stream);
+                }
+            });
+    }
+}
+
+impl VarInit {
+    /// Elements `i0..i0 + out.len()` (at most sixteen) into `out`, as
+    /// [`sample`](Self::sample) gives them. Single-precision normal draws
+    /// make their first Box-Muller transform for all sixteen at once
+    /// ([`box_muller_f32_x16`], the same bits); a clipped draw that falls
+    /// outside its interval goes on drawing from its own stream.
+    #[inline]
+    fn sample_sixteen<S: Real>(&self, out: &mut [S], i0: usize, seed: u64, stream: u32) {
+        let mut streams = RngStream::sixteen(seed, stream, 0, i0 as u32);
+        let (mean, sd, clip) = match *self {
+            VarInit::Normal { mean, sd } if S::PRECISION == Precision::F32 => (mean, sd, None),
+            VarInit::NormalClipped { mean, sd, min, max } if S::PRECISION == Precision::F32 => {
+                (mean, sd, Some((min as f32, max as f32)))
+            }
+            _ => {
+                for (k, (x, rng)) in out.iter_mut().zip(&mut streams).enumerate() {
+                    *x = self.sample(rng, i0 + k);
+                }
+                return;
+            }
+        };
+        let (mean, sd) = (mean as f32, sd as f32);
+        let mut u1 = [0.5f32; 16];
+        let mut u2 = [0.5f32; 16];
+        for (l, rng) in streams.iter_mut().enumerate() {
+            u1[l] = rng.uniform();
+            u2[l] = rng.uniform();
+        }
+        let z = box_muller_f32_x16(&u1, &u2);
+        for (k, (x, rng)) in out.iter_mut().zip(&mut streams).enumerate() {
+            let first = mean + sd * z[k];
+            *x = if clip.is_none_or(|(min, max)| first >= min && first <= max) {
+                S::from_f64(first as f64)
+            } else {
+                // Only `NormalClipped` gets here: its rejection loop, from
+                // the second normal draw of the element's stream on.
+                self.sample(rng, i0 + k)
+            };
+        }
     }
 }
 
@@ -1023,6 +1072,36 @@ mod tests {
 
     /// Every built-in random init gives bit-identical output on 1 and 8
     /// threads, equal to sampling each element's stream directly.
+    #[test]
+    fn fill_at_equals_one_stream_per_element() {
+        // Element i draws from stream (seed, stream, 0, i), whatever the
+        // batching (sixteen lanes, vectorised Box-Muller, clipped draws
+        // that fall back to the element's own stream).
+        let stream = stream_id(StreamPurpose::VarInit, 1, 3);
+        let inits = [
+            VarInit::normal(0.5, 2.0),
+            VarInit::normal_clipped(0.0, 1.0, -0.3, 0.2),
+            VarInit::normal_clipped(1.0, 0.5, 0.0, f64::INFINITY),
+            VarInit::uniform(-1.0, 1.0),
+            VarInit::exponential(2.0),
+        ];
+        for init in &inits {
+            for first in [0usize, 5, 4093] {
+                let mut v32 = vec![0.0f32; 5000];
+                let mut v64 = vec![0.0f64; 5000];
+                init.fill_at(&mut v32, first, 7, stream);
+                init.fill_at(&mut v64, first, 7, stream);
+                for k in 0..v32.len() {
+                    let i = first + k;
+                    let mut rng = RngStream::new(7, stream, 0, i as u32);
+                    assert_eq!(v32[k], init.sample::<f32>(&mut rng, i), "{init:?} f32 {i}");
+                    let mut rng = RngStream::new(7, stream, 0, i as u32);
+                    assert_eq!(v64[k], init.sample::<f64>(&mut rng, i), "{init:?} f64 {i}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn fill_is_independent_of_thread_count() {
         let stream = stream_id(StreamPurpose::VarInit, 5, 2);

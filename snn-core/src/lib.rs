@@ -15,6 +15,7 @@ pub mod error;
 pub mod init;
 pub mod initial;
 pub mod ir;
+pub mod math;
 pub mod model;
 pub mod network;
 pub mod real;

@@ -197,6 +197,32 @@ impl RngStream {
         x
     }
 
+    /// Fills `out` with the next `out.len()` raw values: the same as one
+    /// [`next_u32`](Self::next_u32) per element, with the Philox blocks
+    /// computed sixteen at a time ([`philox4x32_10_x16`]).
+    pub fn fill_u32(&mut self, out: &mut [u32]) {
+        let mut k = 0;
+        while self.pos < 4 && k < out.len() {
+            out[k] = self.next_u32();
+            k += 1;
+        }
+        let mut chunks = out[k..].chunks_exact_mut(64);
+        for chunk in &mut chunks {
+            let c = self.ctr;
+            let blocks: [u32; 16] = std::array::from_fn(|b| c[3].wrapping_add(b as u32));
+            let words = philox4x32_10_x16([[c[0]; 16], [c[1]; 16], [c[2]; 16], blocks], self.key);
+            for (b, four) in chunk.chunks_exact_mut(4).enumerate() {
+                for (w, x) in four.iter_mut().enumerate() {
+                    *x = words[w][b];
+                }
+            }
+            self.ctr[3] = c[3].wrapping_add(16);
+        }
+        for x in chunks.into_remainder() {
+            *x = self.next_u32();
+        }
+    }
+
     /// A uniform draw in the open interval (0, 1).
     ///
     /// `f32`: one `u32` `x`, mapped by [`u32_to_uniform_f32`] to
@@ -223,6 +249,10 @@ impl RngStream {
     /// `S`). The second Box-Muller value, `sqrt(-2 ln u1) * sin(2 pi u2)`, is
     /// *not* cached: every call consumes exactly two uniforms, so a GPU thread
     /// can reproduce any draw without carrying state between calls.
+    ///
+    /// `f32` evaluates `ln` and `cos` with [`crate::math`] (Cephes'
+    /// polynomials, about one unit in the last place; the CPU vectorises
+    /// them over many draws), `f64` with the standard library.
     #[inline]
     pub fn normal<S: Real>(&mut self) -> S {
         match S::PRECISION {
@@ -338,17 +368,25 @@ pub fn u64_to_uniform_f64(x: u64) -> f64 {
 trait Float: Real {
     fn ln(self) -> Self;
     fn sqrt(self) -> Self;
-    fn cos(self) -> Self;
     fn exp(self) -> Self;
     fn powf(self, e: Self) -> Self;
     fn floor(self) -> Self;
     fn abs(self) -> Self;
+    /// `sqrt(-2 ln u1) * cos(2 pi u2)` (see [`RngStream::normal`]).
+    fn box_muller(u1: Self, u2: Self) -> Self;
     /// Runs `f` with this thread's Poisson [`InversionTable`] for `Self`.
     fn with_inversion_table<R>(f: impl FnOnce(&mut InversionTable<Self>) -> R) -> R;
 }
 
+/// Box-Muller in `f64` with the standard library's `ln` and `cos` (`f32`
+/// uses [`crate::math::box_muller_f32`]).
+#[inline(always)]
+fn box_muller_f64(u1: f64, u2: f64) -> f64 {
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
 macro_rules! impl_float {
-    ($t:ty) => {
+    ($t:ty, $box_muller:path) => {
         impl Float for $t {
             #[inline(always)]
             fn ln(self) -> Self {
@@ -357,10 +395,6 @@ macro_rules! impl_float {
             #[inline(always)]
             fn sqrt(self) -> Self {
                 <$t>::sqrt(self)
-            }
-            #[inline(always)]
-            fn cos(self) -> Self {
-                <$t>::cos(self)
             }
             #[inline(always)]
             fn exp(self) -> Self {
@@ -377,6 +411,10 @@ macro_rules! impl_float {
             #[inline(always)]
             fn abs(self) -> Self {
                 <$t>::abs(self)
+            }
+            #[inline(always)]
+            fn box_muller(u1: Self, u2: Self) -> Self {
+                $box_muller(u1, u2)
             }
             #[inline(always)]
             fn with_inversion_table<R>(f: impl FnOnce(&mut InversionTable<Self>) -> R) -> R {
@@ -404,8 +442,8 @@ macro_rules! impl_float {
         }
     };
 }
-impl_float!(f32);
-impl_float!(f64);
+impl_float!(f32, crate::math::box_muller_f32);
+impl_float!(f64, box_muller_f64);
 
 /// A constant rounded to `F`.
 #[inline(always)]
@@ -482,7 +520,7 @@ fn stirling_fc<F: Float>(k: F) -> F {
 fn normal_impl<F: Float>(rng: &mut RngStream) -> F {
     let u1: F = rng.uniform();
     let u2: F = rng.uniform();
-    (c::<F>(-2.0) * u1.ln()).sqrt() * (c::<F>(std::f64::consts::TAU) * u2).cos()
+    F::box_muller(u1, u2)
 }
 
 fn exponential_impl<F: Float>(rng: &mut RngStream) -> F {
@@ -860,6 +898,25 @@ mod tests {
         }
     }
 
+    /// Bulk raw draws equal one `next_u32` each, from any starting position.
+    #[test]
+    fn fill_u32_equals_next_u32() {
+        for skip in [0usize, 1, 3, 4, 5] {
+            for len in [0usize, 1, 3, 63, 64, 65, 200, 1000] {
+                let mut a = RngStream::new(9, 8, 7, 6);
+                let mut b = a.clone();
+                for _ in 0..skip {
+                    assert_eq!(a.next_u32(), b.next_u32());
+                }
+                let mut bulk = vec![0u32; len];
+                a.fill_u32(&mut bulk);
+                let single: Vec<u32> = (0..len).map(|_| b.next_u32()).collect();
+                assert_eq!(bulk, single, "skip {skip}, len {len}");
+                assert_eq!(a.next_u32(), b.next_u32(), "after: skip {skip}, len {len}");
+            }
+        }
+    }
+
     /// Every compiled path of the sixteen-lane Philox equals the scalar one.
     #[test]
     fn sixteen_lane_philox_equals_scalar_on_every_path() {
@@ -1141,7 +1198,7 @@ mod tests {
         for _ in 0..100 {
             let mut r = rng.clone();
             let (u1, u2): (f32, f32) = (r.uniform(), r.uniform());
-            let expected = (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos();
+            let expected = crate::math::box_muller_f32(u1, u2);
             assert_eq!(rng.normal::<f32>(), expected);
             let mut r = rng.clone();
             let (u1, u2): (f64, f64) = (r.uniform(), r.uniform());

@@ -213,10 +213,15 @@ impl VarArray {
 
     /// An empty array of the same storage type.
     pub fn empty_like(&self) -> VarArray {
+        self.empty_like_with_capacity(0)
+    }
+
+    /// An empty array of the same storage type with room for `capacity` elements.
+    pub fn empty_like_with_capacity(&self, capacity: usize) -> VarArray {
         macro_rules! empty {
             ($($v:ident),*) => {
                 match self {
-                    $(VarArray::$v(_) => VarArray::$v(Vec::new()),)*
+                    $(VarArray::$v(_) => VarArray::$v(Vec::with_capacity(capacity)),)*
                 }
             };
         }

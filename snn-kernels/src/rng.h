@@ -1,7 +1,7 @@
 /* ---- snn RNG (snn_kernels::rng::RNG_SOURCE) ----
  * Philox4x32-10 and the distributions of snn_core::rng, drawing bit for bit
  * what the CPU backend draws (given the same results of log, exp, cos and pow
- * as the host's libm). Placed after the common prelude
+ * as the host's libm; f32 normal draws use no library function). Placed after the common prelude
  * (snn_kernels::cgen::PRELUDE), whose SNN_FN, snn_u64, SNN_NO_DOUBLE,
  * SNN_INF_F32 / SNN_NAN_F32 (and F64) and saturating casts snn_f32_to_u32
  * etc. it uses. Valid C99, C++14 (CUDA C++) and OpenCL C 1.2: no function
@@ -211,6 +211,71 @@ SNN_FN float snn_uniform_f32(snn_rng *r)
     return ((float)(snn_rng_next_u32(r) >> 9) + 0.5f) * 1.1920928955078125e-7f;
 }
 
+/* Single-precision ln and cos without library calls (snn_core::math, the
+ * polynomials of Cephes logf and cosf): every backend computes the same
+ * bits for the f32 Box-Muller transform. */
+SNN_FN unsigned int snn_rng_f32_bits(float x)
+{
+    union { float f; unsigned int u; } v;
+    v.f = x;
+    return v.u;
+}
+
+SNN_FN float snn_rng_f32_from_bits(unsigned int u)
+{
+    union { float f; unsigned int u; } v;
+    v.u = u;
+    return v.f;
+}
+
+/* ln x for a positive, normal, finite x (math::ln_f32). */
+SNN_FN float snn_rng_ln_f32(float x)
+{
+    const unsigned int bits = snn_rng_f32_bits(x);
+    const int e0 = (int)((bits >> 23) & 0xffu) - 126;
+    const float m = snn_rng_f32_from_bits((bits & 0x007fffffu) | 0x3f000000u);
+    const int low = m < 0.70710677f;
+    const float e = (float)(e0 - low);
+    const float f = low ? m + m - 1.0f : m - 1.0f;
+    const float z = f * f;
+    float y = 7.0376836e-2f;
+    y = y * f - 1.151461e-1f;
+    y = y * f + 1.1676999e-1f;
+    y = y * f - 1.2420141e-1f;
+    y = y * f + 1.4249323e-1f;
+    y = y * f - 1.6668058e-1f;
+    y = y * f + 2.0000715e-1f;
+    y = y * f - 2.4999994e-1f;
+    y = y * f + 3.333333e-1f;
+    y = y * f * z;
+    y += -2.1219444e-4f * e;
+    y += -0.5f * z;
+    return (f + y) + 0.6933594f * e;
+}
+
+/* cos x for |x| < 8192 (math::cos_f32). */
+SNN_FN float snn_rng_cos_f32(float x)
+{
+    const float ax = fabs(x);
+    unsigned int j = snn_f32_to_u32(ax * 1.2732395f);
+    float y, r, z, sn, cs, v;
+    j += j & 1u;
+    y = (float)j;
+    j &= 7u;
+    r = ((ax - y * 0.78515625f) - y * 2.4187565e-4f) - y * 3.774895e-8f;
+    z = r * r;
+    sn = ((-1.9515296e-4f * z + 8.332161e-3f) * z - 1.6666655e-1f) * z * r + r;
+    cs = ((2.4433157e-5f * z - 1.3887316e-3f) * z + 4.1666646e-2f) * z * z - 0.5f * z + 1.0f;
+    v = (j == 2u || j == 6u) ? sn : cs;
+    return (j == 2u || j == 4u) ? -v : v;
+}
+
+/* Box-Muller of one pair (math::box_muller_f32; f64 uses log and cos). */
+#define SNN_RNG_BOX_MULLER_f32(u1, u2) \
+    (sqrt(-2.0f * snn_rng_ln_f32(u1)) * snn_rng_cos_f32(SNN_RNG_C_f32_TAU * (u2)))
+#define SNN_RNG_BOX_MULLER_f64(u1, u2) \
+    (sqrt(-2.0 * log(u1)) * cos(SNN_RNG_C_f64_TAU * (u2)))
+
 #ifndef SNN_NO_DOUBLE
 /* Uniform in (0, 1) from hi then lo: ((hi << 20 | lo >> 12) + 0.5) * 2^-52, exact
  * (u64_to_uniform_f64 of hi << 32 | lo). */
@@ -262,7 +327,7 @@ SNN_FN double snn_uniform_f64(snn_rng *r)
     { \
         const F u1 = snn_uniform_##S(rng); \
         const F u2 = snn_uniform_##S(rng); \
-        return sqrt(-SNN_RNG_L(S, 2.0) * log(u1)) * cos(SNN_RNG_C(S, TAU) * u2); \
+        return SNN_RNG_BOX_MULLER_##S(u1, u2); \
     } \
     /* Exponential with rate 1: -ln(u) (exponential_impl). */ \
     SNN_FN F snn_exponential_##S(snn_rng *rng) \

@@ -36,11 +36,12 @@
 //! `pow` return what the Rust side's libm returns; `tests/rng_c.rs` checks
 //! this against `snn_core` with glibc, as C99 and as C++. On a GPU those
 //! four functions come from the vendor's math library, whose results may
-//! differ from glibc's in the last bit, so draws that use them (normal,
-//! exponential, gamma, and binomial / Poisson, whose discrete results change
-//! only when such a difference moves a comparison) can differ rarely;
-//! `next_u32` and the uniforms use no library function and are exact
-//! everywhere.
+//! differ from glibc's in the last bit, so draws that use them (`f64`
+//! normal, exponential, gamma, and binomial / Poisson, whose discrete
+//! results change only when such a difference moves a comparison) can
+//! differ rarely; `next_u32`, the uniforms and the `f32` normal (whose `ln`
+//! and `cos` are [`snn_core::math`]'s polynomials, written out in C) use no
+//! library function and are exact everywhere.
 
 /// C source of the generator (in the portable dialect).
 pub const RNG_SOURCE: &str = include_str!("rng.h");

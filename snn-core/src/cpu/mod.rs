@@ -879,21 +879,32 @@ impl<S: CpuReal> CpuState<S> {
                         .iter()
                         .position(|p| p.target == t)
                         .expect("the target's first group came before");
+                    // The block's part of each row is a contiguous run of
+                    // the group's CSR arrays.
                     let mut row_ptr = Vec::with_capacity(n_pre + 1);
                     let mut ind = Vec::new();
-                    let mut positions = Vec::new();
+                    let mut runs = Vec::with_capacity(n_pre);
                     row_ptr.push(0u32);
                     for i in 0..n_pre {
                         let (r0, r1) = (conn.row_ptr[i] as usize, conn.row_ptr[i + 1] as usize);
                         let row = &conn.ind[r0..r1];
                         let a = row.partition_point(|&j| j < lo);
                         let z = row.partition_point(|&j| j < hi);
-                        for (k, &j) in row[a..z].iter().enumerate() {
-                            ind.push((j - lo) as u16);
-                            positions.push(r0 + a + k);
-                        }
+                        ind.extend(row[a..z].iter().map(|&j| (j - lo) as u16));
+                        runs.push(r0 + a..r0 + z);
                         row_ptr.push(ind.len() as u32);
                     }
+                    let wu_vars = state
+                        .wu_vars
+                        .iter()
+                        .map(|v| {
+                            let mut part = v.empty_like_with_capacity(ind.len());
+                            for run in &runs {
+                                part.extend_from(v, run.clone());
+                            }
+                            part
+                        })
+                        .collect();
                     let col = code
                         .on_post_spike
                         .then(|| ColView::new(&row_ptr, &ind, b.len as usize));
@@ -902,7 +913,7 @@ impl<S: CpuReal> CpuState<S> {
                         psm,
                         row_ptr,
                         ind,
-                        wu_vars: state.wu_vars.iter().map(|v| v.gather(&positions)).collect(),
+                        wu_vars,
                         col,
                     });
                 });
