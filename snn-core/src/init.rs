@@ -29,7 +29,7 @@ use crate::model::{
     InitEnv, PrecisionStates, StateIo, StateSource, VarInitBehaviour, VarInitModel,
 };
 use crate::real::{Precision, Real};
-use crate::rng::RngStream;
+use crate::rng::{RngStream, SixteenStreams};
 
 /// A user-defined variable-initialisation snippet, object-safe form.
 /// Implemented by `#[var_init_snippet]`.
@@ -385,7 +385,8 @@ impl VarInit {
     /// outside its interval goes on drawing from its own stream.
     #[inline]
     fn sample_sixteen<S: Real>(&self, out: &mut [S], i0: usize, seed: u64, stream: u32) {
-        let mut streams = RngStream::sixteen(seed, stream, 0, i0 as u32);
+        let lanes = SixteenStreams::new(seed, stream, 0, i0 as u32);
+        let mut streams: [RngStream; 16] = std::array::from_fn(|l| lanes.lane(l));
         let (mean, sd, clip) = match *self {
             VarInit::Normal { mean, sd } if S::PRECISION == Precision::F32 => (mean, sd, None),
             VarInit::NormalClipped { mean, sd, min, max } if S::PRECISION == Precision::F32 => {

@@ -767,30 +767,12 @@ impl<S: Real> PendingAdds<S> {
         let adds = &self.adds;
         for (k, &(i, x)) in adds.iter().enumerate() {
             if let Some(&(ahead, _)) = adds.get(k + Self::PREFETCH_AHEAD) {
-                prefetch(target, ahead as usize);
+                crate::var::prefetch(target, ahead as usize);
             }
             target[i as usize] += x;
         }
         self.adds.clear();
     }
-}
-
-/// Hints the CPU to bring `slice[i]`'s cache line in (no effect where the
-/// architecture has no prefetch instruction, or when `i` is out of range).
-#[inline(always)]
-fn prefetch<T>(slice: &[T], i: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if i < slice.len() {
-        // SAFETY: prefetching never faults and reads nothing observable;
-        // the address is inside `slice` anyway.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                slice.as_ptr().add(i).cast(),
-            )
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (slice, i);
 }
 
 /// Neuron model behaviour on one neuron's state, run natively by the CPU backend.

@@ -167,34 +167,23 @@ impl RngStream {
         self
     }
 
-    /// The streams of elements `first..first + 16` at one step with their
-    /// first Philox block computed for all sixteen at once
-    /// ([`philox4x32_10_x16`]): equal to [`new`](Self::new) for each
-    /// element, cheaper when every element draws.
-    #[inline]
-    pub fn sixteen(seed: u64, stream: u32, step: u32, first: u32) -> [RngStream; 16] {
-        let key = [seed as u32, (seed >> 32) as u32];
-        let elements: [u32; 16] = std::array::from_fn(|k| first.wrapping_add(k as u32));
-        let blocks = philox4x32_10_x16([elements, [step; 16], [stream; 16], [0; 16]], key);
-        std::array::from_fn(|k| RngStream {
-            key,
-            ctr: [elements[k], step, stream, 1],
-            buf: [blocks[0][k], blocks[1][k], blocks[2][k], blocks[3][k]],
-            pos: 0,
-        })
-    }
-
     /// The next raw 32-bit value.
-    #[inline]
+    #[inline(always)]
     pub fn next_u32(&mut self) -> u32 {
         if self.pos == 4 {
-            self.buf = philox4x32_10(self.ctr, self.key);
-            self.ctr[3] = self.ctr[3].wrapping_add(1);
-            self.pos = 0;
+            self.refill();
         }
         let x = self.buf[self.pos];
         self.pos += 1;
         x
+    }
+
+    /// Computes the next Philox block into the buffer.
+    #[inline(never)]
+    fn refill(&mut self) {
+        self.buf = philox4x32_10(self.ctr, self.key);
+        self.ctr[3] = self.ctr[3].wrapping_add(1);
+        self.pos = 0;
     }
 
     /// Fills `out` with the next `out.len()` raw values: the same as one
@@ -218,8 +207,26 @@ impl RngStream {
             }
             self.ctr[3] = c[3].wrapping_add(16);
         }
-        for x in chunks.into_remainder() {
-            *x = self.next_u32();
+        let rest = chunks.into_remainder();
+        if !rest.is_empty() {
+            // The blocks the rest needs, computed together; the stream then
+            // holds the last of them, as `next_u32` would have left it.
+            let c = self.ctr;
+            let blocks: [u32; 16] = std::array::from_fn(|b| c[3].wrapping_add(b as u32));
+            let words = philox4x32_10_x16([[c[0]; 16], [c[1]; 16], [c[2]; 16], blocks], self.key);
+            for (k, x) in rest.iter_mut().enumerate() {
+                *x = words[k % 4][k / 4];
+            }
+            let used = rest.len().div_ceil(4);
+            let last = used - 1;
+            self.buf = [
+                words[0][last],
+                words[1][last],
+                words[2][last],
+                words[3][last],
+            ];
+            self.pos = rest.len() - 4 * last;
+            self.ctr[3] = c[3].wrapping_add(used as u32);
         }
     }
 
@@ -340,6 +347,56 @@ impl RngStream {
         match S::PRECISION {
             Precision::F32 => poisson_impl::<f32>(self, lambda.to_f64() as f32),
             Precision::F64 => poisson_impl::<f64>(self, lambda.to_f64()),
+        }
+    }
+}
+
+/// The streams of elements `first..first + 16` at one step with their
+/// first Philox blocks computed at once ([`philox4x32_10_x16`]):
+/// [`lane`](Self::lane) equals [`RngStream::new`] for each element, and is
+/// cheaper when every element draws.
+///
+/// ```
+/// use snn_core::rng::{RngStream, SixteenStreams};
+/// let lanes = SixteenStreams::new(42, 7, 100, 32);
+/// let (mut a, mut b) = (lanes.lane(5), RngStream::new(42, 7, 100, 37));
+/// assert_eq!(a.next_u32(), b.next_u32());
+/// ```
+#[derive(Clone, Debug)]
+pub struct SixteenStreams {
+    key: [u32; 2],
+    ctr: [u32; 3],
+    words: [[u32; 16]; 4],
+}
+
+impl SixteenStreams {
+    /// The streams of elements `first..first + 16` of `stream` at `step` under `seed`.
+    #[inline]
+    pub fn new(seed: u64, stream: u32, step: u32, first: u32) -> SixteenStreams {
+        let key = [seed as u32, (seed >> 32) as u32];
+        let elements: [u32; 16] = std::array::from_fn(|k| first.wrapping_add(k as u32));
+        let words = philox4x32_10_x16([elements, [step; 16], [stream; 16], [0; 16]], key);
+        SixteenStreams {
+            key,
+            ctr: [first, step, stream],
+            words,
+        }
+    }
+
+    /// The stream of element `first + lane` (`lane < 16`).
+    #[inline(always)]
+    pub fn lane(&self, lane: usize) -> RngStream {
+        let w = &self.words;
+        RngStream {
+            key: self.key,
+            ctr: [
+                self.ctr[0].wrapping_add(lane as u32),
+                self.ctr[1],
+                self.ctr[2],
+                1,
+            ],
+            buf: [w[0][lane], w[1][lane], w[2][lane], w[3][lane]],
+            pos: 0,
         }
     }
 }
@@ -770,7 +827,8 @@ impl<F: Float> InversionTable<F> {
         // `cdf` never decreases (it adds non-negative terms), so every entry
         // before `guide[b]` is below `b / GUIDE_LEN <= u`: the first entry
         // at or above `u` is found by scanning on from there.
-        let b = ((u.to_f64() * GUIDE_LEN as f64) as usize).min(GUIDE_LEN - 1);
+        // `u * GUIDE_LEN` is exact (a power of two), so `b = floor` of it.
+        let b = (to_u32(u * c::<F>(GUIDE_LEN as f64)) as usize).min(GUIDE_LEN - 1);
         let mut k = self.guide[b] as usize;
         while k < Self::HEAD && u > self.cdf[k] {
             k += 1;
@@ -965,10 +1023,9 @@ mod tests {
             ),
             (1, 5, u32::MAX, u32::MAX - 1),
         ] {
-            for (k, mut lane) in RngStream::sixteen(seed, stream, step, first)
-                .into_iter()
-                .enumerate()
-            {
+            let lanes = SixteenStreams::new(seed, stream, step, first);
+            for k in 0..16 {
+                let mut lane = lanes.lane(k);
                 let mut single = RngStream::new(seed, stream, step, first.wrapping_add(k as u32));
                 for _ in 0..9 {
                     assert_eq!(lane.next_u32(), single.next_u32());

@@ -141,6 +141,24 @@ macro_rules! each_variant {
     };
 }
 
+impl VarSliceMut<'_> {
+    /// Hints the CPU to bring element `i`'s cache line in (see [`prefetch`]).
+    #[inline(always)]
+    pub(crate) fn prefetch(&self, i: usize) {
+        match self {
+            VarSliceMut::F32(a) => prefetch(a, i),
+            VarSliceMut::F64(a) => prefetch(a, i),
+            VarSliceMut::I32(a) => prefetch(a, i),
+            VarSliceMut::U32(a) => prefetch(a, i),
+            VarSliceMut::I64(a) => prefetch(a, i),
+            VarSliceMut::U64(a) => prefetch(a, i),
+            VarSliceMut::U8(a) => prefetch(a, i),
+            VarSliceMut::U16(a) => prefetch(a, i),
+            VarSliceMut::Bool(a) => prefetch(a, i),
+        }
+    }
+}
+
 impl VarArray {
     /// `len` zeros of the storage type of `ty` in `precision`.
     pub fn zeros(ty: IrType, precision: Precision, len: usize) -> VarArray {
@@ -420,4 +438,22 @@ impl VarArray {
 
 fn elem_size_of<T>(_: &[T]) -> usize {
     std::mem::size_of::<T>()
+}
+
+/// Hints the CPU to bring `slice[i]`'s cache line in (no effect where the
+/// architecture has no prefetch instruction, or when `i` is out of range).
+#[inline(always)]
+pub(crate) fn prefetch<T>(slice: &[T], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if i < slice.len() {
+        // SAFETY: prefetching never faults and reads nothing observable;
+        // the address is inside `slice` anyway.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                slice.as_ptr().add(i).cast(),
+            )
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (slice, i);
 }

@@ -12,7 +12,7 @@ use crate::model::{
     WeightUpdateModel,
 };
 use crate::real::Real;
-use crate::rng::RngStream;
+use crate::rng::{RngStream, SixteenStreams};
 use crate::var::{VarSlice, VarSliceMut};
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -277,7 +277,7 @@ impl<M> Runner<M> {
 /// on it and stores it back: the loop shared by every per-element model
 /// kind. `rng` is the element's random stream; when the code `draws`, the
 /// streams' first blocks are computed sixteen elements at a time
-/// ([`RngStream::sixteen`], the same numbers).
+/// ([`SixteenStreams`], the same numbers).
 #[inline(always)]
 fn for_each_element<S: Real, St: StateIo<S>>(
     a: ElementArgs<'_, '_, S>,
@@ -285,7 +285,7 @@ fn for_each_element<S: Real, St: StateIo<S>>(
     mut f: impl FnMut(&mut St, usize, u32, RngStream),
 ) {
     let info = a.info;
-    let mut lanes: Option<[RngStream; 16]> = None;
+    let mut lanes: Option<SixteenStreams> = None;
     for i in 0..a.len {
         let src = StateSource {
             params: a.consts,
@@ -298,7 +298,7 @@ fn for_each_element<S: Real, St: StateIo<S>>(
         let id = a.first_id + i as u32;
         let rng = if draws {
             if i % 16 == 0 {
-                lanes = Some(RngStream::sixteen(
+                lanes = Some(SixteenStreams::new(
                     info.seed,
                     info.stream,
                     info.step as u32,
@@ -306,7 +306,7 @@ fn for_each_element<S: Real, St: StateIo<S>>(
                 ));
             }
             match &lanes {
-                Some(l) => l[i % 16].clone(),
+                Some(l) => l.lane(i % 16),
                 None => info.rng(id),
             }
         } else {
@@ -482,7 +482,19 @@ fn pre_rows<S: PrecisionStates, M: WeightUpdateModel, const EVENT: bool, const T
 ) -> Option<u32> {
     let head = ring_head(a);
     let mut overflow = None;
-    for &pre in a.spikes {
+    for (s, &pre) in a.spikes.iter().enumerate() {
+        // Rows start at scattered places: while this row runs, bring in
+        // the row pointer two spikes ahead and the start of the next row.
+        if let Some(&ahead) = a.spikes.get(s + 2) {
+            crate::var::prefetch(a.row_ptr, ahead as usize);
+        }
+        if let Some(&next) = a.spikes.get(s + 1) {
+            let start = a.row_ptr[next as usize] as usize;
+            crate::var::prefetch(a.ind, start);
+            for v in a.vars.iter() {
+                v.prefetch(start);
+            }
+        }
         let (lo, hi) = (
             a.row_ptr[pre as usize] as usize,
             a.row_ptr[pre as usize + 1] as usize,
