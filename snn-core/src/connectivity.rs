@@ -437,7 +437,7 @@ fn rows_of_known_length(
     row_ptr: Vec<u64>,
     fill: impl Fn(u32, &mut [u32]) + Sync,
 ) -> SparseConnectivity {
-    let mut ind = vec![0u32; *row_ptr.last().unwrap() as usize];
+    let mut ind = crate::mem::zeroed_vec(*row_ptr.last().unwrap() as usize);
     let mut rows: Vec<&mut [u32]> = Vec::with_capacity(num_pre as usize);
     let mut rest = ind.as_mut_slice();
     for w in row_ptr.windows(2) {
@@ -483,7 +483,7 @@ fn rows_of_unknown_length(
     let total: usize = blocks.iter().map(|(_, ind)| ind.len()).sum();
     let mut row_ptr = Vec::with_capacity(num_pre as usize + 1);
     row_ptr.push(0u64);
-    let mut ind = Vec::with_capacity(total);
+    let mut ind = crate::mem::vec_with_capacity(total);
     for (lengths, block) in blocks {
         for len in lengths {
             row_ptr.push(row_ptr.last().unwrap() + len);
@@ -830,7 +830,7 @@ impl Connectivity {
                 let excl = excludes_autapses(*autapses, same_population);
                 let n = *n as usize;
                 // Sources of every column, column-major, each from its own stream.
-                let mut sources = vec![0u32; n * num_post as usize];
+                let mut sources = crate::mem::zeroed_vec(n * num_post as usize);
                 if n > 0 {
                     sources.par_chunks_mut(n).enumerate().for_each(|(j, col)| {
                         let j = j as u32;

@@ -16,6 +16,7 @@ pub mod init;
 pub mod initial;
 pub mod ir;
 pub mod math;
+pub mod mem;
 pub mod model;
 pub mod network;
 pub mod real;

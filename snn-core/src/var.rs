@@ -162,20 +162,21 @@ impl VarSliceMut<'_> {
 impl VarArray {
     /// `len` zeros of the storage type of `ty` in `precision`.
     pub fn zeros(ty: IrType, precision: Precision, len: usize) -> VarArray {
+        use crate::mem::zeroed_vec;
         match ty {
             IrType::Scalar => match precision {
-                Precision::F32 => VarArray::F32(vec![0.0; len]),
-                Precision::F64 => VarArray::F64(vec![0.0; len]),
+                Precision::F32 => VarArray::F32(zeroed_vec(len)),
+                Precision::F64 => VarArray::F64(zeroed_vec(len)),
             },
-            IrType::F32 => VarArray::F32(vec![0.0; len]),
-            IrType::F64 => VarArray::F64(vec![0.0; len]),
-            IrType::I32 => VarArray::I32(vec![0; len]),
-            IrType::U32 | IrType::Usize => VarArray::U32(vec![0; len]),
-            IrType::I64 => VarArray::I64(vec![0; len]),
-            IrType::U64 => VarArray::U64(vec![0; len]),
-            IrType::U8 => VarArray::U8(vec![0; len]),
-            IrType::U16 => VarArray::U16(vec![0; len]),
-            IrType::Bool => VarArray::Bool(vec![false; len]),
+            IrType::F32 => VarArray::F32(zeroed_vec(len)),
+            IrType::F64 => VarArray::F64(zeroed_vec(len)),
+            IrType::I32 => VarArray::I32(zeroed_vec(len)),
+            IrType::U32 | IrType::Usize => VarArray::U32(zeroed_vec(len)),
+            IrType::I64 => VarArray::I64(zeroed_vec(len)),
+            IrType::U64 => VarArray::U64(zeroed_vec(len)),
+            IrType::U8 => VarArray::U8(zeroed_vec(len)),
+            IrType::U16 => VarArray::U16(zeroed_vec(len)),
+            IrType::Bool => VarArray::Bool(zeroed_vec(len)),
         }
     }
 
@@ -239,7 +240,7 @@ impl VarArray {
         macro_rules! empty {
             ($($v:ident),*) => {
                 match self {
-                    $(VarArray::$v(_) => VarArray::$v(Vec::with_capacity(capacity)),)*
+                    $(VarArray::$v(_) => VarArray::$v(crate::mem::vec_with_capacity(capacity)),)*
                 }
             };
         }

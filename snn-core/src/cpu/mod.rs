@@ -882,23 +882,27 @@ impl<S: CpuReal> CpuState<S> {
                     // The block's part of each row is a contiguous run of
                     // the group's CSR arrays.
                     let mut row_ptr = Vec::with_capacity(n_pre + 1);
-                    let mut ind = Vec::new();
                     let mut runs = Vec::with_capacity(n_pre);
                     row_ptr.push(0u32);
+                    let mut len = 0;
                     for i in 0..n_pre {
                         let (r0, r1) = (conn.row_ptr[i] as usize, conn.row_ptr[i + 1] as usize);
                         let row = &conn.ind[r0..r1];
                         let a = row.partition_point(|&j| j < lo);
                         let z = row.partition_point(|&j| j < hi);
-                        ind.extend(row[a..z].iter().map(|&j| (j - lo) as u16));
                         runs.push(r0 + a..r0 + z);
-                        row_ptr.push(ind.len() as u32);
+                        len += z - a;
+                        row_ptr.push(len as u32);
+                    }
+                    let mut ind = crate::mem::vec_with_capacity(len);
+                    for run in &runs {
+                        ind.extend(conn.ind[run.clone()].iter().map(|&j| (j - lo) as u16));
                     }
                     let wu_vars = state
                         .wu_vars
                         .iter()
                         .map(|v| {
-                            let mut part = v.empty_like_with_capacity(ind.len());
+                            let mut part = v.empty_like_with_capacity(len);
                             for run in &runs {
                                 part.extend_from(v, run.clone());
                             }
