@@ -765,6 +765,9 @@ impl<S: Real> PendingAdds<S> {
     /// Applies every queued addition into `target`, in order, and empties the queue.
     pub(crate) fn apply(&mut self, target: &mut [S]) {
         let adds = &self.adds;
+        for &(i, _) in adds.iter().take(Self::PREFETCH_AHEAD) {
+            crate::var::prefetch(target, i as usize);
+        }
         for (k, &(i, x)) in adds.iter().enumerate() {
             if let Some(&(ahead, _)) = adds.get(k + Self::PREFETCH_AHEAD) {
                 crate::var::prefetch(target, ahead as usize);

@@ -388,9 +388,12 @@ impl<S: CpuReal> Block<S> {
             };
             // Steps 1-3 of the semantics: every group's presynaptic spikes
             // and events, then postsynaptic spikes, then synapse dynamics.
-            for phase in [Phase::Pre, Phase::Post, Phase::Dynamics] {
+            // Their additions are queued, then applied in order (also when
+            // a group fails, so the queue starts empty at the next input).
+            let mut result = Ok(());
+            'phases: for phase in [Phase::Pre, Phase::Post, Phase::Dynamics] {
                 for inc in self.incoming.iter_mut().filter(|inc| inc.psm == pi) {
-                    synapse_code(
+                    result = synapse_code(
                         c,
                         inc,
                         phase,
@@ -400,9 +403,18 @@ impl<S: CpuReal> Block<S> {
                         &mut self.pending,
                         self.start,
                         self.len,
-                    )?;
+                    );
+                    if result.is_err() {
+                        break 'phases;
+                    }
                 }
             }
+            if psm.ring_slots > 0 {
+                self.pending.apply(&mut psm.ring);
+            } else {
+                self.pending.apply(S::slice_mut(in_syn_arr));
+            }
+            result?;
             if psm.ring_slots > 0 {
                 let head = (c.step % psm.ring_slots as u64) as usize;
                 let in_syn = S::slice_mut(in_syn_arr);

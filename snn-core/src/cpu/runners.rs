@@ -142,21 +142,9 @@ pub(crate) struct SynapseArgs<'a, 's, S: Real> {
     pub info: StepInfo<S>,
     /// Whether the model writes synapse variables (else stores are skipped).
     pub store: bool,
-    /// Queue for the additions into `in_syn` / `ring`; empty before and
-    /// after each runner call ([`SynapseArgs::apply_pending`]).
+    /// Queue for the additions into `in_syn` / `ring` (the caller applies
+    /// it once the synapse code of every group into the input has run).
     pub pending: &'a mut PendingAdds<S>,
-}
-
-impl<S: Real> SynapseArgs<'_, '_, S> {
-    /// Applies the queued additions into the ring (or `in_syn` without one).
-    fn apply_pending(&mut self) {
-        let target = if self.ring_slots == 0 {
-            &mut *self.in_syn
-        } else {
-            &mut *self.ring
-        };
-        self.pending.apply(target);
-    }
 }
 
 /// The column-wise view of a block's sub-matrix: the synapses into block
@@ -563,14 +551,12 @@ fn side_env<S: Real>(
 
 impl<M: WeightUpdateModel, S: PrecisionStates> WeightUpdateRunner<S> for Runner<M> {
     fn on_pre(&self, mut a: SynapseArgs<'_, '_, S>, event: bool) -> Option<u32> {
-        let overflow = match (event, a.times.is_some()) {
+        match (event, a.times.is_some()) {
             (false, false) => pre_rows::<S, M, false, false>(&mut a),
             (false, true) => pre_rows::<S, M, false, true>(&mut a),
             (true, false) => pre_rows::<S, M, true, false>(&mut a),
             (true, true) => pre_rows::<S, M, true, true>(&mut a),
-        };
-        a.apply_pending();
-        overflow
+        }
     }
 
     fn on_post_spikes(&self, mut a: SynapseArgs<'_, '_, S>, col: &ColView) {
@@ -590,7 +576,6 @@ impl<M: WeightUpdateModel, S: PrecisionStates> WeightUpdateRunner<S> for Runner<
                 );
             }
         }
-        a.apply_pending();
     }
 
     fn synapse_dynamics(&self, mut a: SynapseArgs<'_, '_, S>) -> Option<u32> {
@@ -616,7 +601,6 @@ impl<M: WeightUpdateModel, S: PrecisionStates> WeightUpdateRunner<S> for Runner<
                 }
             }
         }
-        a.apply_pending();
         overflow
     }
 
