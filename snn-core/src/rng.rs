@@ -69,35 +69,43 @@ fn philox_lanes<const L: usize>(ctr: [[u32; L]; 4], key: [u32; 2]) -> [[u32; L];
 /// [`philox_lanes`] compiled for AVX-512.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-fn philox_x16_avx512(ctr: [[u32; 16]; 4], key: [u32; 2]) -> [[u32; 16]; 4] {
+fn philox_lanes_avx512<const L: usize>(ctr: [[u32; L]; 4], key: [u32; 2]) -> [[u32; L]; 4] {
     philox_lanes(ctr, key)
 }
 
 /// [`philox_lanes`] compiled for AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn philox_x16_avx2(ctr: [[u32; 16]; 4], key: [u32; 2]) -> [[u32; 16]; 4] {
+fn philox_lanes_avx2<const L: usize>(ctr: [[u32; L]; 4], key: [u32; 2]) -> [[u32; L]; 4] {
     philox_lanes(ctr, key)
 }
 
-/// Sixteen Philox4x32-10 blocks at once, in struct-of-arrays form
-/// (`ctr[word][lane]`, result likewise): equal to sixteen calls of
+/// `L` Philox4x32-10 blocks at once, in struct-of-arrays form
+/// (`ctr[word][lane]`, result likewise): equal to `L` calls of
 /// [`philox4x32_10`]. Uses AVX-512 or AVX2 when the CPU has them (detected
 /// at run time); integer arithmetic, so every path gives the same bits.
+/// Thirty-two lanes are two independent vector chains on AVX-512, which
+/// hide each other's latency.
 #[inline]
-pub fn philox4x32_10_x16(ctr: [[u32; 16]; 4], key: [u32; 2]) -> [[u32; 16]; 4] {
+pub fn philox4x32_10_lanes<const L: usize>(ctr: [[u32; L]; 4], key: [u32; 2]) -> [[u32; L]; 4] {
     #[cfg(target_arch = "x86_64")]
     {
         if std::is_x86_feature_detected!("avx512f") {
             // SAFETY: the CPU supports AVX-512F (checked just above).
-            return unsafe { philox_x16_avx512(ctr, key) };
+            return unsafe { philox_lanes_avx512(ctr, key) };
         }
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2 (checked just above).
-            return unsafe { philox_x16_avx2(ctr, key) };
+            return unsafe { philox_lanes_avx2(ctr, key) };
         }
     }
     philox_lanes(ctr, key)
+}
+
+/// Sixteen blocks at once: [`philox4x32_10_lanes`] with `L = 16`.
+#[inline]
+pub fn philox4x32_10_x16(ctr: [[u32; 16]; 4], key: [u32; 2]) -> [[u32; 16]; 4] {
+    philox4x32_10_lanes(ctr, key)
 }
 
 /// What a random stream is used for; the top byte of a stream id.
@@ -351,39 +359,42 @@ impl RngStream {
     }
 }
 
-/// The streams of elements `first..first + 16` at one step with their
-/// first Philox blocks computed at once ([`philox4x32_10_x16`]):
+/// The streams of elements `first..first + L` at one step with their
+/// first Philox blocks computed at once ([`philox4x32_10_lanes`]):
 /// [`lane`](Self::lane) equals [`RngStream::new`] for each element, and is
 /// cheaper when every element draws.
 ///
 /// ```
-/// use snn_core::rng::{RngStream, SixteenStreams};
-/// let lanes = SixteenStreams::new(42, 7, 100, 32);
+/// use snn_core::rng::{RngStream, StreamLanes};
+/// let lanes = StreamLanes::<16>::new(42, 7, 100, 32);
 /// let (mut a, mut b) = (lanes.lane(5), RngStream::new(42, 7, 100, 37));
 /// assert_eq!(a.next_u32(), b.next_u32());
 /// ```
 #[derive(Clone, Debug)]
-pub struct SixteenStreams {
+pub struct StreamLanes<const L: usize> {
     key: [u32; 2],
     ctr: [u32; 3],
-    words: [[u32; 16]; 4],
+    words: [[u32; L]; 4],
 }
 
-impl SixteenStreams {
-    /// The streams of elements `first..first + 16` of `stream` at `step` under `seed`.
+/// [`StreamLanes`] of sixteen elements.
+pub type SixteenStreams = StreamLanes<16>;
+
+impl<const L: usize> StreamLanes<L> {
+    /// The streams of elements `first..first + L` of `stream` at `step` under `seed`.
     #[inline]
-    pub fn new(seed: u64, stream: u32, step: u32, first: u32) -> SixteenStreams {
+    pub fn new(seed: u64, stream: u32, step: u32, first: u32) -> StreamLanes<L> {
         let key = [seed as u32, (seed >> 32) as u32];
-        let elements: [u32; 16] = std::array::from_fn(|k| first.wrapping_add(k as u32));
-        let words = philox4x32_10_x16([elements, [step; 16], [stream; 16], [0; 16]], key);
-        SixteenStreams {
+        let elements: [u32; L] = std::array::from_fn(|k| first.wrapping_add(k as u32));
+        let words = philox4x32_10_lanes([elements, [step; L], [stream; L], [0; L]], key);
+        StreamLanes {
             key,
             ctr: [first, step, stream],
             words,
         }
     }
 
-    /// The stream of element `first + lane` (`lane < 16`).
+    /// The stream of element `first + lane` (`lane < L`).
     #[inline(always)]
     pub fn lane(&self, lane: usize) -> RngStream {
         let w = &self.words;
@@ -997,13 +1008,13 @@ mod tests {
         {
             if std::is_x86_feature_detected!("avx512f") {
                 // SAFETY: checked just above.
-                check("avx512", unsafe { philox_x16_avx512(ctr, key) });
+                check("avx512", unsafe { philox_lanes_avx512(ctr, key) });
             } else {
                 eprintln!("SKIPPED: this CPU has no AVX-512; that path is not checked here");
             }
             if std::is_x86_feature_detected!("avx2") {
                 // SAFETY: checked just above.
-                check("avx2", unsafe { philox_x16_avx2(ctr, key) });
+                check("avx2", unsafe { philox_lanes_avx2(ctr, key) });
             } else {
                 eprintln!("SKIPPED: this CPU has no AVX2; that path is not checked here");
             }

@@ -12,7 +12,7 @@ use crate::model::{
     WeightUpdateModel,
 };
 use crate::real::Real;
-use crate::rng::{RngStream, SixteenStreams};
+use crate::rng::{RngStream, StreamLanes};
 use crate::var::{VarSlice, VarSliceMut};
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -261,11 +261,14 @@ impl<M> Runner<M> {
     }
 }
 
+/// Elements whose random streams [`for_each_element`] sets up together.
+const LANES: usize = 32;
+
 /// Loads each element of a block, runs `f(state, element index, id, rng)`
 /// on it and stores it back: the loop shared by every per-element model
 /// kind. `rng` is the element's random stream; when the code `draws`, the
-/// streams' first blocks are computed sixteen elements at a time
-/// ([`SixteenStreams`], the same numbers).
+/// streams' first blocks are computed [`LANES`] elements at a time
+/// ([`StreamLanes`], the same numbers).
 #[inline(always)]
 fn for_each_element<S: Real, St: StateIo<S>>(
     a: ElementArgs<'_, '_, S>,
@@ -273,7 +276,7 @@ fn for_each_element<S: Real, St: StateIo<S>>(
     mut f: impl FnMut(&mut St, usize, u32, RngStream),
 ) {
     let info = a.info;
-    let mut lanes: Option<SixteenStreams> = None;
+    let mut lanes: Option<StreamLanes<LANES>> = None;
     for i in 0..a.len {
         let src = StateSource {
             params: a.consts,
@@ -285,8 +288,8 @@ fn for_each_element<S: Real, St: StateIo<S>>(
         };
         let id = a.first_id + i as u32;
         let rng = if draws {
-            if i % 16 == 0 {
-                lanes = Some(SixteenStreams::new(
+            if i % LANES == 0 {
+                lanes = Some(StreamLanes::new(
                     info.seed,
                     info.stream,
                     info.step as u32,
@@ -294,7 +297,7 @@ fn for_each_element<S: Real, St: StateIo<S>>(
                 ));
             }
             match &lanes {
-                Some(l) => l.lane(i % 16),
+                Some(l) => l.lane(i % LANES),
                 None => info.rng(id),
             }
         } else {
