@@ -61,6 +61,26 @@ impl Backend {
         self.build_with(net, Some(state))
     }
 
+    /// The concrete backend [`Backend::Auto`] stands for on this machine:
+    /// CUDA if a device opens, else an OpenCL GPU, else the CPU (saying on
+    /// stderr why no GPU is used). Opens and closes a device, builds no
+    /// simulation; other variants are returned as they are.
+    pub fn resolve(self) -> Backend {
+        if self != Backend::Auto {
+            return self;
+        }
+        let cuda = match CudaDevice::new(0) {
+            Ok(_) => return Backend::Cuda,
+            Err(e) => no_device("CUDA", e),
+        };
+        let opencl = match OpenClDevice::new(DeviceSelection::AnyGpu) {
+            Ok(_) => return Backend::OpenCl,
+            Err(e) => no_device("OpenCL", e),
+        };
+        eprintln!("snn: no usable GPU ({cuda}; {opencl}); using the CPU backend");
+        Backend::Cpu
+    }
+
     fn build_with(self, net: &Network, state: Option<&SimState>) -> Result<Box<dyn Simulation>> {
         let cpu = || -> Result<Box<dyn Simulation>> {
             Ok(Box::new(match state {

@@ -144,21 +144,10 @@ pub fn peak_rss_kb() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// The concrete backend `Backend::Auto` stands for here (probed with a
-/// one-neuron network) and whether it is a GPU, so that examples can choose
-/// a default size that finishes in about a minute.
+/// The concrete backend `Backend::Auto` stands for here
+/// ([`Backend::resolve`]) and whether it is a GPU, so that examples can
+/// choose a default size that finishes in about a minute.
 pub fn resolve_backend(backend: Backend) -> Result<(Backend, bool)> {
-    let mut probe = Network::new(0.1)?;
-    probe
-        .add_population("probe", 1, Poisson { rate: 0.0 })
-        .init("time_step_to_spike", 0.0)
-        .build()?;
-    let name = backend.build(&probe)?.backend_name();
-    let backend = match backend {
-        Backend::Auto if name.starts_with("CUDA") => Backend::Cuda,
-        Backend::Auto if name.starts_with("OpenCL") => Backend::OpenCl,
-        Backend::Auto => Backend::Cpu,
-        b => b,
-    };
+    let backend = backend.resolve();
     Ok((backend, backend != Backend::Cpu))
 }
