@@ -786,10 +786,34 @@ fn poisson_impl<F: Float>(rng: &mut RngStream, lambda: F) -> u32 {
         return u32::MAX;
     }
     if lambda < c(30.0) {
-        let u: F = rng.uniform();
-        F::with_inversion_table(|t| t.inversion(lambda, u))
+        let (u, bucket) = uniform_with_bucket::<F>(rng);
+        F::with_inversion_table(|t| t.inversion(lambda, u, bucket))
     } else {
         poisson_ptrs(rng, lambda)
+    }
+}
+
+/// A [`RngStream::uniform`] draw `u` and its guide-table bucket
+/// `floor(u * GUIDE_LEN)`, read off the raw bits (the top 8 bits of the
+/// first `u32`: both uniform mappings keep them as the leading bits)
+/// instead of from the float, which shortens the draw's dependency chain.
+#[inline(always)]
+fn uniform_with_bucket<F: Float>(rng: &mut RngStream) -> (F, usize) {
+    const _: () = assert!(GUIDE_LEN == 256, "the bucket is the top 8 bits");
+    match F::PRECISION {
+        Precision::F32 => {
+            let x = rng.next_u32();
+            (
+                F::from_f64(u32_to_uniform_f32(x) as f64),
+                (x >> 24) as usize,
+            )
+        }
+        Precision::F64 => {
+            let hi = rng.next_u32();
+            let lo = rng.next_u32() as u64;
+            let u = u64_to_uniform_f64(((hi as u64) << 32) | lo);
+            (F::from_f64(u), (hi >> 24) as usize)
+        }
     }
 }
 
@@ -829,17 +853,16 @@ impl<F: Float> InversionTable<F> {
     /// input) start from the guide table and rarely need a step of search.
     const HEAD: usize = 16;
 
-    /// The smallest `k` with `u <= cdf_k`, at most [`INVERSION_CAP`].
+    /// The smallest `k` with `u <= cdf_k`, at most [`INVERSION_CAP`];
+    /// `b` is `floor(u * GUIDE_LEN)`.
     #[inline(always)]
-    fn inversion(&mut self, lambda: F, u: F) -> u32 {
+    fn inversion(&mut self, lambda: F, u: F, b: usize) -> u32 {
         if self.lambda_bits != Some(lambda.to_f64().to_bits()) {
             self.rebuild(lambda);
         }
         // `cdf` never decreases (it adds non-negative terms), so every entry
         // before `guide[b]` is below `b / GUIDE_LEN <= u`: the first entry
         // at or above `u` is found by scanning on from there.
-        // `u * GUIDE_LEN` is exact (a power of two), so `b = floor` of it.
-        let b = (to_u32(u * c::<F>(GUIDE_LEN as f64)) as usize).min(GUIDE_LEN - 1);
         let mut k = self.guide[b] as usize;
         while k < Self::HEAD && u > self.cdf[k] {
             k += 1;
@@ -1467,6 +1490,27 @@ mod tests {
 
     // ---------------------------------------------------------------- poisson
 
+    /// `floor(u * GUIDE_LEN)` (exact: a power of two).
+    fn bucket<F: Float>(u: F) -> usize {
+        ((u.to_f64() * GUIDE_LEN as f64) as usize).min(GUIDE_LEN - 1)
+    }
+
+    /// The bucket read off the raw bits is the float's bucket.
+    #[test]
+    fn uniform_buckets_match_the_uniform() {
+        let mut rng = RngStream::new(3, 2, 1, 0);
+        for _ in 0..100_000 {
+            let (u, b) = uniform_with_bucket::<f32>(&mut rng);
+            assert_eq!(b, bucket(u), "{u}");
+            let (u, b) = uniform_with_bucket::<f64>(&mut rng);
+            assert_eq!(b, bucket(u), "{u}");
+        }
+        let mut a = RngStream::new(3, 2, 1, 0);
+        let mut b = a.clone();
+        assert_eq!(uniform_with_bucket::<f32>(&mut a).0, b.uniform::<f32>());
+        assert_eq!(uniform_with_bucket::<f64>(&mut a).0, b.uniform::<f64>());
+    }
+
     #[test]
     fn poisson_inversion_table_equals_the_loop() {
         /// The inversion loop as the GPU kernels run it.
@@ -1493,14 +1537,14 @@ mod tests {
                 } else {
                     rng.uniform()
                 };
-                let got = F::with_inversion_table(|t| t.inversion(lambda, u));
+                let got = F::with_inversion_table(|t| t.inversion(lambda, u, bucket(u)));
                 assert_eq!(got, direct(lambda, u), "lambda {lambda:?}, u {u:?}");
             }
             // Exactly at, and one ulp around, every table entry and every
             // guide bucket boundary.
             for lambda in [1.6, 0.01, 7.0, 29.9] {
                 let lambda: F = c(lambda);
-                F::with_inversion_table(|t| t.inversion(lambda, c(0.5)));
+                F::with_inversion_table(|t| t.inversion(lambda, c(0.5), GUIDE_LEN / 2));
                 let cdf: Vec<f64> = F::with_inversion_table(|t| {
                     t.cdf[..t.len].iter().map(|c| c.to_f64()).collect()
                 });
@@ -1512,7 +1556,7 @@ mod tests {
                         if !(u > c(0.0) && u < c(1.0)) {
                             continue;
                         }
-                        let got = F::with_inversion_table(|t| t.inversion(lambda, u));
+                        let got = F::with_inversion_table(|t| t.inversion(lambda, u, bucket(u)));
                         assert_eq!(got, direct(lambda, u), "lambda {lambda:?}, u {u:?}");
                     }
                 }

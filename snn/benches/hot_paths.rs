@@ -4,6 +4,9 @@
 //!
 //! - `neuron_update`: 100,000 LIF neurons driven by a DC current source, no
 //!   synapses (throughput: neuron updates);
+//! - `poisson_input`: the same neurons driven by the microcircuit's
+//!   background input instead (`PoissonExp`, 16 kHz total rate: one Poisson
+//!   draw per neuron and step; throughput: neuron updates);
 //! - `synapse_propagation`: 10,000 Poisson sources at 100 Hz onto 10,000 LIF
 //!   neurons, fixed probability 0.05 (5e6 synapses, ~50,000 synaptic events
 //!   per step; throughput: expected events);
@@ -41,6 +44,28 @@ fn lif() -> Lif {
         i_offset: 0.0,
         tau_refrac: 2.0,
     }
+}
+
+/// 100,000 LIF neurons with the microcircuit's Poisson background input
+/// (2,000 inputs at 8 Hz through 0.5 ms exponential currents), not recorded.
+fn poisson_input_net() -> Network {
+    let mut net = Network::new(0.1).expect("dt");
+    let pop = net
+        .add_population("LIF", 100_000, lif())
+        .init("v", VarInit::uniform(-65.0, -50.0))
+        .init("refrac_time", 0.0)
+        .build()
+        .expect("population");
+    let background = PoissonExp {
+        weight: 0.0878,
+        tau_syn: 0.5,
+        rate: 16_000.0,
+    };
+    net.add_current_source("background", pop, background)
+        .init("current", 0.0)
+        .build()
+        .expect("current source");
+    net
 }
 
 /// 100,000 LIF neurons with a DC input firing at ~60 Hz, not recorded.
@@ -168,6 +193,15 @@ fn hot_paths(c: &mut Criterion) {
 
     let net = neuron_update_net();
     let mut group = c.benchmark_group("neuron_update");
+    configure(&mut group);
+    group.throughput(Throughput::Elements(100_000 * STEPS));
+    for &(name, backend) in &backends {
+        bench_steps(&mut group, name, backend, &net);
+    }
+    group.finish();
+
+    let net = poisson_input_net();
+    let mut group = c.benchmark_group("poisson_input");
     configure(&mut group);
     group.throughput(Throughput::Elements(100_000 * STEPS));
     for &(name, backend) in &backends {
