@@ -12,6 +12,27 @@
 
 const SQRT_HALF: f32 = std::f32::consts::FRAC_1_SQRT_2;
 
+/// Returns `$avx512` or `$avx2` (calls of functions compiled with those
+/// target features) when the CPU has the feature, detected at run time,
+/// else `$portable`. For the body of a function.
+macro_rules! dispatch_by_cpu {
+    ($avx512:expr, $avx2:expr, $portable:expr) => {{
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU supports AVX-512F (checked just above).
+                return unsafe { $avx512 };
+            }
+            if std::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2 (checked just above).
+                return unsafe { $avx2 };
+            }
+        }
+        $portable
+    }};
+}
+pub(crate) use dispatch_by_cpu;
+
 /// Natural logarithm of a positive, normal, finite `x` (the domain of
 /// uniform draws; other inputs give unspecified values).
 #[inline(always)]
@@ -103,18 +124,11 @@ fn box_muller_lanes_avx2(u1: &[f32; 16], u2: &[f32; 16]) -> [f32; 16] {
 /// so the vector and scalar code give the same bits.
 #[inline]
 pub fn box_muller_f32_x16(u1: &[f32; 16], u2: &[f32; 16]) -> [f32; 16] {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports AVX-512F (checked just above).
-            return unsafe { box_muller_lanes_avx512(u1, u2) };
-        }
-        if std::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 (checked just above).
-            return unsafe { box_muller_lanes_avx2(u1, u2) };
-        }
-    }
-    box_muller_lanes(u1, u2)
+    dispatch_by_cpu!(
+        box_muller_lanes_avx512(u1, u2),
+        box_muller_lanes_avx2(u1, u2),
+        box_muller_lanes(u1, u2)
+    )
 }
 
 #[cfg(test)]

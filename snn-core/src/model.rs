@@ -718,7 +718,8 @@ impl<S: Real> WeightUpdateEnv<'_, S> {
     }
 
     /// Adds `x` at `index` of the ring (or of `in_syn` without one), now or
-    /// through the pending queue.
+    /// through the pending queue. Indices fit `u32`: the network builder
+    /// limits a ring to `2^32 - 1` entries (`slots * targets`).
     #[inline(always)]
     fn add_at(&mut self, index: u32, x: S) {
         let target = if self.ring_slots == 0 {

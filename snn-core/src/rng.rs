@@ -88,18 +88,11 @@ fn philox_lanes_avx2<const L: usize>(ctr: [[u32; L]; 4], key: [u32; 2]) -> [[u32
 /// hide each other's latency.
 #[inline]
 pub fn philox4x32_10_lanes<const L: usize>(ctr: [[u32; L]; 4], key: [u32; 2]) -> [[u32; L]; 4] {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports AVX-512F (checked just above).
-            return unsafe { philox_lanes_avx512(ctr, key) };
-        }
-        if std::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 (checked just above).
-            return unsafe { philox_lanes_avx2(ctr, key) };
-        }
-    }
-    philox_lanes(ctr, key)
+    crate::math::dispatch_by_cpu!(
+        philox_lanes_avx512(ctr, key),
+        philox_lanes_avx2(ctr, key),
+        philox_lanes(ctr, key)
+    )
 }
 
 /// Sixteen blocks at once: [`philox4x32_10_lanes`] with `L = 16`.

@@ -46,9 +46,8 @@ fn lif() -> Lif {
     }
 }
 
-/// 100,000 LIF neurons with the microcircuit's Poisson background input
-/// (2,000 inputs at 8 Hz through 0.5 ms exponential currents), not recorded.
-fn poisson_input_net() -> Network {
+/// A network of 100,000 LIF neurons (not recorded) and their population.
+fn lif_network() -> (Network, PopulationId) {
     let mut net = Network::new(0.1).expect("dt");
     let pop = net
         .add_population("LIF", 100_000, lif())
@@ -56,6 +55,13 @@ fn poisson_input_net() -> Network {
         .init("refrac_time", 0.0)
         .build()
         .expect("population");
+    (net, pop)
+}
+
+/// 100,000 LIF neurons with the microcircuit's Poisson background input
+/// (2,000 inputs at 8 Hz through 0.5 ms exponential currents).
+fn poisson_input_net() -> Network {
+    let (mut net, pop) = lif_network();
     let background = PoissonExp {
         weight: 0.0878,
         tau_syn: 0.5,
@@ -68,15 +74,9 @@ fn poisson_input_net() -> Network {
     net
 }
 
-/// 100,000 LIF neurons with a DC input firing at ~60 Hz, not recorded.
+/// 100,000 LIF neurons with a DC input firing at ~60 Hz.
 fn neuron_update_net() -> Network {
-    let mut net = Network::new(0.1).expect("dt");
-    let pop = net
-        .add_population("LIF", 100_000, lif())
-        .init("v", VarInit::uniform(-65.0, -50.0))
-        .init("refrac_time", 0.0)
-        .build()
-        .expect("population");
+    let (mut net, pop) = lif_network();
     net.add_current_source("DC", pop, DC { amp: 0.3 })
         .build()
         .expect("current source");
@@ -188,36 +188,29 @@ fn configure(group: &mut BenchmarkGroup<'_, WallTime>) {
         .measurement_time(Duration::from_secs(3));
 }
 
+/// One group `name` timing `net` on every backend, `elements` per step.
+fn bench_network(
+    c: &mut Criterion,
+    backends: &[(&str, Backend)],
+    name: &str,
+    elements: u64,
+    net: &Network,
+) {
+    let mut group = c.benchmark_group(name);
+    configure(&mut group);
+    group.throughput(Throughput::Elements(elements * STEPS));
+    for &(backend_name, backend) in backends {
+        bench_steps(&mut group, backend_name, backend, net);
+    }
+    group.finish();
+}
+
 fn hot_paths(c: &mut Criterion) {
     let backends = backends();
-
-    let net = neuron_update_net();
-    let mut group = c.benchmark_group("neuron_update");
-    configure(&mut group);
-    group.throughput(Throughput::Elements(100_000 * STEPS));
-    for &(name, backend) in &backends {
-        bench_steps(&mut group, name, backend, &net);
-    }
-    group.finish();
-
-    let net = poisson_input_net();
-    let mut group = c.benchmark_group("poisson_input");
-    configure(&mut group);
-    group.throughput(Throughput::Elements(100_000 * STEPS));
-    for &(name, backend) in &backends {
-        bench_steps(&mut group, name, backend, &net);
-    }
-    group.finish();
-
-    let net = synapse_net();
-    let mut group = c.benchmark_group("synapse_propagation");
-    configure(&mut group);
+    bench_network(c, &backends, "neuron_update", 100_000, &neuron_update_net());
+    bench_network(c, &backends, "poisson_input", 100_000, &poisson_input_net());
     // 10,000 sources * 100 Hz * 0.1 ms = 100 spikes per step, 500 targets each.
-    group.throughput(Throughput::Elements(50_000 * STEPS));
-    for &(name, backend) in &backends {
-        bench_steps(&mut group, name, backend, &net);
-    }
-    group.finish();
+    bench_network(c, &backends, "synapse_propagation", 50_000, &synapse_net());
 
     let recorded = recording_net(true);
     let unrecorded = recording_net(false);
