@@ -375,9 +375,7 @@ impl VarInit {
                 }
             });
     }
-}
 
-impl VarInit {
     /// Elements `i0..i0 + out.len()` (at most sixteen) into `out`, as
     /// [`sample`](Self::sample) gives them. Single-precision normal draws
     /// make their first Box-Muller transform for all sixteen at once

@@ -196,37 +196,19 @@ impl RngStream {
             out[k] = self.next_u32();
             k += 1;
         }
-        let mut chunks = out[k..].chunks_exact_mut(64);
-        for chunk in &mut chunks {
+        // Up to 64 values (sixteen blocks) at a time; the stream then holds
+        // the last block used, as `next_u32` would have left it.
+        for chunk in out[k..].chunks_mut(64) {
             let c = self.ctr;
             let blocks: [u32; 16] = std::array::from_fn(|b| c[3].wrapping_add(b as u32));
             let words = philox4x32_10_x16([[c[0]; 16], [c[1]; 16], [c[2]; 16], blocks], self.key);
-            for (b, four) in chunk.chunks_exact_mut(4).enumerate() {
-                for (w, x) in four.iter_mut().enumerate() {
-                    *x = words[w][b];
-                }
+            for (i, x) in chunk.iter_mut().enumerate() {
+                *x = words[i % 4][i / 4];
             }
-            self.ctr[3] = c[3].wrapping_add(16);
-        }
-        let rest = chunks.into_remainder();
-        if !rest.is_empty() {
-            // The blocks the rest needs, computed together; the stream then
-            // holds the last of them, as `next_u32` would have left it.
-            let c = self.ctr;
-            let blocks: [u32; 16] = std::array::from_fn(|b| c[3].wrapping_add(b as u32));
-            let words = philox4x32_10_x16([[c[0]; 16], [c[1]; 16], [c[2]; 16], blocks], self.key);
-            for (k, x) in rest.iter_mut().enumerate() {
-                *x = words[k % 4][k / 4];
-            }
-            let used = rest.len().div_ceil(4);
+            let used = chunk.len().div_ceil(4);
             let last = used - 1;
-            self.buf = [
-                words[0][last],
-                words[1][last],
-                words[2][last],
-                words[3][last],
-            ];
-            self.pos = rest.len() - 4 * last;
+            self.buf = std::array::from_fn(|w| words[w][last]);
+            self.pos = chunk.len() - 4 * last;
             self.ctr[3] = c[3].wrapping_add(used as u32);
         }
     }
