@@ -383,11 +383,43 @@ impl<S: Real> StateSource<'_, '_, S> {
 /// `src.refs` the `#[pre_neuron_var]`s) and a postsynaptic neuron
 /// ([`StateIo::load_post`]). Fields outside a view hold default values;
 /// the macros reject code that reads them.
+///
+/// Per-element loops over a block go through [`StateIo::columns`] instead
+/// of [`StateIo::load`]: the variable arrays are resolved to typed slices
+/// and the parameters read once per block, not once per element.
 pub trait StateIo<S: Real>: Sized {
+    /// A block's typed columns ([`StateIo::columns`]).
+    type Columns<'c>;
     /// Reads element `i`.
     fn load(src: &StateSource<'_, '_, S>, i: usize) -> Self;
     /// Writes element `i`'s variables (and `in_syn`) back.
     fn store(&self, vars: &mut [VarSliceMut<'_>], i: usize);
+    /// Resolves the columns of a block of `len` elements once: parameters
+    /// and extra global parameters into a template state, variables
+    /// (`vars`, as in [`StateSource::vars`]) and references (`refs`) into
+    /// typed slices of `len` elements.
+    fn columns<'c>(
+        params: &[S],
+        egps: &[EgpRef<S>],
+        vars: &'c mut [VarSliceMut<'_>],
+        refs: &'c [VarSlice<'_>],
+        len: usize,
+    ) -> Self::Columns<'c>;
+    /// Reads element `i` of resolved columns (as [`load`](Self::load)).
+    fn load_at(cols: &Self::Columns<'_>, i: usize) -> Self;
+    /// Reads synapse `i` from presynaptic neuron `pre` to postsynaptic
+    /// neuron `post` (as [`load_synapse`](Self::load_synapse)), with the
+    /// synapse variables and parameters from resolved columns and the
+    /// presynaptic and postsynaptic ones from `src`.
+    fn load_synapse_at(
+        cols: &Self::Columns<'_>,
+        src: &StateSource<'_, '_, S>,
+        i: usize,
+        pre: usize,
+        post: usize,
+    ) -> Self;
+    /// Writes element `i`'s variables back into resolved columns (as [`store`](Self::store)).
+    fn store_at(&self, cols: &mut Self::Columns<'_>, i: usize);
     /// Reads synapse `i` from presynaptic neuron `pre` to postsynaptic neuron `post`.
     #[inline(always)]
     fn load_synapse(src: &StateSource<'_, '_, S>, i: usize, pre: usize, post: usize) -> Self {

@@ -172,19 +172,16 @@ impl RngStream {
     #[inline(always)]
     pub fn next_u32(&mut self) -> u32 {
         if self.pos == 4 {
-            self.refill();
+            // By value through an outlined call: the stream itself never
+            // has its address taken, so a stream used in a loop can live in
+            // registers.
+            self.buf = next_block(self.ctr, self.key);
+            self.ctr[3] = self.ctr[3].wrapping_add(1);
+            self.pos = 0;
         }
         let x = self.buf[self.pos];
         self.pos += 1;
         x
-    }
-
-    /// Computes the next Philox block into the buffer.
-    #[inline(never)]
-    fn refill(&mut self) {
-        self.buf = philox4x32_10(self.ctr, self.key);
-        self.ctr[3] = self.ctr[3].wrapping_add(1);
-        self.pos = 0;
     }
 
     /// Fills `out` with the next `out.len()` raw values: the same as one
@@ -385,6 +382,12 @@ impl<const L: usize> StreamLanes<L> {
             pos: 0,
         }
     }
+}
+
+/// [`philox4x32_10`], outlined: the refill of [`RngStream::next_u32`].
+#[inline(never)]
+fn next_block(ctr: [u32; 4], key: [u32; 2]) -> [u32; 4] {
+    philox4x32_10(ctr, key)
 }
 
 /// Maps one `u32` to a uniform `f32` in the open interval (0, 1):
@@ -764,7 +767,12 @@ fn poisson_impl<F: Float>(rng: &mut RngStream, lambda: F) -> u32 {
         let (u, bucket) = uniform_with_bucket::<F>(rng);
         F::with_inversion_table(|t| t.inversion(lambda, u, bucket))
     } else {
-        poisson_ptrs(rng, lambda)
+        // On a copy of the stream: the rare path does not take the
+        // address of the caller's stream (which can then stay in registers).
+        let mut r = rng.clone();
+        let k = poisson_ptrs(&mut r, lambda);
+        *rng = r;
+        k
     }
 }
 
@@ -839,6 +847,11 @@ impl<F: Float> InversionTable<F> {
         // before `guide[b]` is below `b / GUIDE_LEN <= u`: the first entry
         // at or above `u` is found by scanning on from there.
         let mut k = self.guide[b] as usize;
+        if k < Self::HEAD {
+            // The first step without a branch: whether `u` is past the
+            // bucket's first entry is a coin flip, the rest rarely happens.
+            k += (u > self.cdf[k]) as usize;
+        }
         while k < Self::HEAD && u > self.cdf[k] {
             k += 1;
         }
@@ -893,6 +906,7 @@ impl<F: Float> InversionTable<F> {
 }
 
 /// PTRS (Hörmann 1993) for `lambda >= 30`.
+#[inline(never)]
 fn poisson_ptrs<F: Float>(rng: &mut RngStream, lambda: F) -> u32 {
     let one = c::<F>(1.0);
     let half = c::<F>(0.5);

@@ -82,6 +82,11 @@ pub trait VarElem: Copy + Send + Sync + 'static {
     fn set(s: &mut VarSliceMut<'_>, i: usize, v: Self);
     /// The whole array as a typed slice (panics on a type mismatch: a backend bug).
     fn slice_mut(a: &mut VarArray) -> &mut [Self];
+    /// The first `len` elements as a typed slice (panics on a type mismatch
+    /// or a shorter slice: a backend bug).
+    fn column<'c>(s: &'c mut VarSliceMut<'_>, len: usize) -> &'c mut [Self];
+    /// The first `len` elements of a read-only slice.
+    fn column_ref<'c>(s: &'c VarSlice<'_>, len: usize) -> &'c [Self];
 }
 
 macro_rules! var_elem {
@@ -98,6 +103,14 @@ macro_rules! var_elem {
             #[inline(always)]
             fn set(s: &mut VarSliceMut<'_>, i: usize, v: Self) {
                 match s { VarSliceMut::$v(a) => a[i] = v, _ => type_mismatch(stringify!($t)) }
+            }
+            #[inline(always)]
+            fn column<'c>(s: &'c mut VarSliceMut<'_>, len: usize) -> &'c mut [Self] {
+                match s { VarSliceMut::$v(a) => &mut a[..len], _ => type_mismatch(stringify!($t)) }
+            }
+            #[inline(always)]
+            fn column_ref<'c>(s: &'c VarSlice<'_>, len: usize) -> &'c [Self] {
+                match s { VarSlice::$v(a) => &a[..len], _ => type_mismatch(stringify!($t)) }
             }
             #[inline(always)]
             fn slice_mut(a: &mut VarArray) -> &mut [Self] {
@@ -141,21 +154,61 @@ macro_rules! each_variant {
     };
 }
 
-impl VarSliceMut<'_> {
-    /// Hints the CPU to bring element `i`'s cache line in (see [`prefetch`]).
+/// Where a block's first few variable columns start, kept to prefetch
+/// them while the columns themselves are borrowed elsewhere.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ColumnPrefetch {
+    /// `(address, length, element size)` of each column.
+    cols: [(usize, usize, usize); Self::MAX],
+    n: usize,
+}
+
+impl ColumnPrefetch {
+    /// Columns covered (the rest are not prefetched).
+    const MAX: usize = 4;
+
+    /// The first [`MAX`](Self::MAX) columns of `vars`.
+    pub(crate) fn new(vars: &[VarSliceMut<'_>]) -> ColumnPrefetch {
+        fn col<T>(a: &[T]) -> (usize, usize, usize) {
+            (a.as_ptr() as usize, a.len(), std::mem::size_of::<T>())
+        }
+        let mut cols = [(0, 0, 0); Self::MAX];
+        for (c, v) in cols.iter_mut().zip(vars) {
+            *c = match v {
+                VarSliceMut::F32(a) => col(a),
+                VarSliceMut::F64(a) => col(a),
+                VarSliceMut::I32(a) => col(a),
+                VarSliceMut::U32(a) => col(a),
+                VarSliceMut::I64(a) => col(a),
+                VarSliceMut::U64(a) => col(a),
+                VarSliceMut::U8(a) => col(a),
+                VarSliceMut::U16(a) => col(a),
+                VarSliceMut::Bool(a) => col(a),
+            };
+        }
+        ColumnPrefetch {
+            cols,
+            n: vars.len().min(Self::MAX),
+        }
+    }
+
+    /// Hints the CPU to bring element `i` of each column in.
     #[inline(always)]
     pub(crate) fn prefetch(&self, i: usize) {
-        match self {
-            VarSliceMut::F32(a) => prefetch(a, i),
-            VarSliceMut::F64(a) => prefetch(a, i),
-            VarSliceMut::I32(a) => prefetch(a, i),
-            VarSliceMut::U32(a) => prefetch(a, i),
-            VarSliceMut::I64(a) => prefetch(a, i),
-            VarSliceMut::U64(a) => prefetch(a, i),
-            VarSliceMut::U8(a) => prefetch(a, i),
-            VarSliceMut::U16(a) => prefetch(a, i),
-            VarSliceMut::Bool(a) => prefetch(a, i),
+        #[cfg(target_arch = "x86_64")]
+        for &(addr, len, size) in &self.cols[..self.n] {
+            if i < len {
+                // SAFETY: prefetching never faults and reads nothing
+                // observable; the address is inside the column anyway.
+                unsafe {
+                    std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                        (addr + i * size) as *const i8,
+                    )
+                }
+            }
         }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = i;
     }
 }
 

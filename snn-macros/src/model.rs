@@ -292,6 +292,7 @@ pub fn expand_struct(kind: Kind, args: TokenStream, item: ItemStruct) -> Result<
     let name = &item.ident;
     let vis = &item.vis;
     let state = state_ident(name);
+    let cols = format_ident!("{}Columns", state);
     let struct_attrs: Vec<&Attribute> = item.attrs.iter().collect();
 
     // User-facing parameter struct.
@@ -330,12 +331,26 @@ pub fn expand_struct(kind: Kind, args: TokenStream, item: ItemStruct) -> Result<
     let mut state_fields = vec![quote!(pub __precision: ::core::marker::PhantomData<S>)];
     let mut loads = vec![quote!(__precision: ::core::marker::PhantomData)];
     let mut stores = Vec::new();
+    // `StateIo::columns`: the template's loads (parameters and EGPs; the
+    // rest default), the typed column fields, how they are resolved, and
+    // the per-element reads and writes.
+    let default_load = quote!(::core::default::Default::default());
+    let mut template_loads = vec![quote!(__precision: ::core::marker::PhantomData)];
+    let mut col_fields: Vec<TokenStream> = Vec::new();
+    let mut col_inits: Vec<TokenStream> = Vec::new();
+    let mut col_loads: Vec<TokenStream> = Vec::new();
+    let mut col_stores: Vec<TokenStream> = Vec::new();
     let mut descs = Vec::new();
     let (mut n_param, mut n_var, mut n_ref, mut n_egp) = (0usize, 0usize, 0usize, 0usize);
     if kind == Kind::Postsynaptic {
         state_fields.push(quote!(pub in_syn: S));
         loads.push(quote!(in_syn: src.var::<S>(0, i)));
         stores.push(quote!(<S as #core::var::VarElem>::set(&mut vars[0], i, self.in_syn);));
+        template_loads.push(quote!(in_syn: #default_load));
+        col_fields.push(quote!(in_syn: &'c mut [S]));
+        col_inits.push(quote!(in_syn: <S as #core::var::VarElem>::column(vars.next().expect("in_syn column"), len)));
+        col_loads.push(quote!(s.in_syn = cols.in_syn[i];));
+        col_stores.push(quote!(cols.in_syn[i] = self.in_syn;));
         descs.push(quote!(#core::model::FieldDesc {
             name: "in_syn", kind: #core::model::FieldKind::InSyn,
             ty: #core::ir::IrType::Scalar, constraint: #core::model::Constraint::Finite,
@@ -361,6 +376,7 @@ pub fn expand_struct(kind: Kind, args: TokenStream, item: ItemStruct) -> Result<
     let n_post_vars = of(FieldAttr::PostVar).count();
     let (mut n_pre, mut n_post, mut n_pre_ref, mut n_post_ref) = (0usize, 0usize, 0usize, 0usize);
     let mut syn_loads = vec![quote!(__precision: ::core::marker::PhantomData)];
+    let mut syn_col_loads = syn_loads.clone();
     let mut pre_loads = syn_loads.clone();
     let mut post_loads = syn_loads.clone();
     let mut pre_stores = Vec::new();
@@ -442,12 +458,40 @@ pub fn expand_struct(kind: Kind, args: TokenStream, item: ItemStruct) -> Result<
                 (t.clone(), default.clone(), syn, default.clone(), own)
             }
         };
+        match f.attr {
+            FieldAttr::Param | FieldAttr::Derived | FieldAttr::Egp => {
+                template_loads.push(quote!(#fname: #load));
+            }
+            FieldAttr::Var => {
+                template_loads.push(quote!(#fname: #default_load));
+                col_fields.push(quote!(#fname: &'c mut [#t]));
+                col_inits.push(quote!(#fname: <#t as #core::var::VarElem>::column(
+                    vars.next().expect("variable column"), len)));
+                col_loads.push(quote!(s.#fname = cols.#fname[i];));
+                col_stores.push(quote!(cols.#fname[i] = self.#fname;));
+            }
+            FieldAttr::NeuronVar | FieldAttr::Input => {
+                template_loads.push(quote!(#fname: #default_load));
+                col_fields.push(quote!(#fname: &'c [#t]));
+                col_inits.push(quote!(#fname: <#t as #core::var::VarElem>::column_ref(
+                    refs.next().expect("reference column"), len)));
+                col_loads.push(quote!(s.#fname = cols.#fname[i];));
+            }
+            _ => template_loads.push(quote!(#fname: #default_load)),
+        }
         let fk = format_ident!("{}", f.attr.field_kind());
         let name_str = fname.to_string();
         let bind_str = f.bind.as_ref().unwrap_or(fname).to_string();
         state_fields.push(quote!(pub #fname: #field_ty));
         loads.push(quote!(#fname: #load));
         syn_loads.push(quote!(#fname: #syn_load));
+        syn_col_loads.push(match f.attr {
+            FieldAttr::Param | FieldAttr::Derived | FieldAttr::Egp => {
+                quote!(#fname: cols.template.#fname)
+            }
+            FieldAttr::Var => quote!(#fname: cols.#fname[i]),
+            _ => quote!(#fname: #syn_load),
+        });
         pre_loads.push(quote!(#fname: #pre_load));
         post_loads.push(quote!(#fname: #post_load));
         descs.push(quote!(#core::model::FieldDesc {
@@ -512,6 +556,13 @@ pub fn expand_struct(kind: Kind, args: TokenStream, item: ItemStruct) -> Result<
         }
     });
 
+    // Only weight-update models have a synapse view distinct from `load`.
+    let load_synapse_at = if kind == Kind::WeightUpdate {
+        quote!(Self { #( #syn_col_loads, )* })
+    } else {
+        quote!(Self::load_at(cols, i))
+    };
+
     Ok(quote! {
         #user_struct
 
@@ -520,11 +571,60 @@ pub fn expand_struct(kind: Kind, args: TokenStream, item: ItemStruct) -> Result<
         #[derive(Clone, Copy, Debug)]
         #vis struct #state<S: 'static> { #( #state_fields, )* }
 
+        #[doc(hidden)]
+        #[allow(dead_code, non_camel_case_types)]
+        #vis struct #cols<'c, S: 'static> {
+            template: #state<S>,
+            __columns: ::core::marker::PhantomData<&'c ()>,
+            #( #col_fields, )*
+        }
+
         impl<S: #core::Real> #core::model::StateIo<S> for #state<S> {
+            type Columns<'c> = #cols<'c, S>;
             #[inline(always)]
             #[allow(unused_variables)]
             fn load(src: &#core::model::StateSource<'_, '_, S>, i: usize) -> Self {
                 Self { #( #loads, )* }
+            }
+            #[inline(always)]
+            #[allow(unused_variables, unused_mut)]
+            fn columns<'c>(
+                params: &[S],
+                egps: &[#core::model::EgpRef<S>],
+                vars: &'c mut [#core::var::VarSliceMut<'_>],
+                refs: &'c [#core::var::VarSlice<'_>],
+                len: usize,
+            ) -> Self::Columns<'c> {
+                let src = #core::model::StateSource {
+                    params, vars: &[], refs: &[], egps, pre: &[], post: &[],
+                };
+                let template = Self { #( #template_loads, )* };
+                let mut vars = vars.iter_mut();
+                let mut refs = refs.iter();
+                #cols { template, __columns: ::core::marker::PhantomData, #( #col_inits, )* }
+            }
+            #[inline(always)]
+            #[allow(unused_variables, unused_mut)]
+            fn load_at(cols: &Self::Columns<'_>, i: usize) -> Self {
+                let mut s = cols.template;
+                #( #col_loads )*
+                s
+            }
+            #[inline(always)]
+            #[allow(unused_variables)]
+            fn load_synapse_at(
+                cols: &Self::Columns<'_>,
+                src: &#core::model::StateSource<'_, '_, S>,
+                i: usize,
+                pre: usize,
+                post: usize,
+            ) -> Self {
+                #load_synapse_at
+            }
+            #[inline(always)]
+            #[allow(unused_variables)]
+            fn store_at(&self, cols: &mut Self::Columns<'_>, i: usize) {
+                #( #col_stores )*
             }
             #[inline(always)]
             #[allow(unused_variables)]

@@ -13,7 +13,7 @@ use crate::model::{
 };
 use crate::real::Real;
 use crate::rng::{RngStream, StreamLanes};
-use crate::var::{VarSlice, VarSliceMut};
+use crate::var::{ColumnPrefetch, VarSlice, VarSliceMut};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -266,7 +266,8 @@ const LANES: usize = 32;
 
 /// Loads each element of a block, runs `f(state, element index, id, rng)`
 /// on it and stores it back: the loop shared by every per-element model
-/// kind. `rng` is the element's random stream; when the code `draws`, the
+/// kind. The block's columns are resolved once ([`StateIo::columns`]).
+/// `rng` is the element's random stream; when the code `draws`, the
 /// streams' first blocks are computed [`LANES`] elements at a time
 /// ([`StreamLanes`], the same numbers).
 #[inline(always)]
@@ -276,16 +277,9 @@ fn for_each_element<S: Real, St: StateIo<S>>(
     mut f: impl FnMut(&mut St, usize, u32, RngStream),
 ) {
     let info = a.info;
+    let mut cols = St::columns(a.consts, a.egps, a.vars, a.refs, a.len);
     let mut lanes: Option<StreamLanes<LANES>> = None;
     for i in 0..a.len {
-        let src = StateSource {
-            params: a.consts,
-            vars: a.vars,
-            refs: a.refs,
-            egps: a.egps,
-            pre: &[],
-            post: &[],
-        };
         let id = a.first_id + i as u32;
         let rng = if draws {
             if i % LANES == 0 {
@@ -303,9 +297,9 @@ fn for_each_element<S: Real, St: StateIo<S>>(
         } else {
             info.rng(id)
         };
-        let mut st = St::load(&src, i);
+        let mut st = St::load_at(&cols, i);
         f(&mut st, i, id, rng);
-        st.store(a.vars, i);
+        st.store_at(&mut cols, i);
     }
 }
 
@@ -396,12 +390,14 @@ impl<M: CurrentSourceModel, S: PrecisionStates> CurrentSourceRunner<S> for Runne
 }
 
 /// Runs `f` on synapse `k` (from `pre` to block target `a.ind[k]`): loads
-/// its synapse view, builds the environment (random stream: element =
-/// postsynaptic neuron, call counter from `pre << 16`), stores it back.
+/// its synapse view (synapse variables from the block's resolved `cols`),
+/// builds the environment (random stream: element = postsynaptic neuron,
+/// call counter from `pre << 16`), stores it back.
 /// Returns a dendritic delay that did not fit the ring, if any.
 #[inline(always)]
 fn visit_synapse<S: Real, St: StateIo<S>, const TIMES: bool>(
     a: &mut SynapseArgs<'_, '_, S>,
+    cols: &mut St::Columns<'_>,
     k: usize,
     pre: u32,
     head: u32,
@@ -411,13 +407,13 @@ fn visit_synapse<S: Real, St: StateIo<S>, const TIMES: bool>(
     let id_post = a.post_offset + a.ind[k] as u32;
     let src = StateSource {
         params: a.consts,
-        vars: a.vars,
+        vars: &[],
         refs: &[],
         egps: a.egps,
         pre: a.pre,
         post: a.post,
     };
-    let mut st = St::load_synapse(&src, k, pre as usize, id_post as usize);
+    let mut st = St::load_synapse_at(cols, &src, k, pre as usize, id_post as usize);
     let times = match &a.times {
         Some(ts) if TIMES => ts.with_post(times, id_post as usize),
         _ => times,
@@ -441,9 +437,19 @@ fn visit_synapse<S: Real, St: StateIo<S>, const TIMES: bool>(
     f(&mut st, &mut env);
     let overflow = env.delay_overflow;
     if a.store {
-        st.store(a.vars, k);
+        st.store_at(cols, k);
     }
     overflow
+}
+
+/// Takes the synapse variables out of `a` and resolves them into typed
+/// columns ([`StateIo::columns`]) for [`visit_synapse`].
+macro_rules! synapse_columns {
+    ($a:ident, $st:ty, $vars:ident, $cols:ident) => {
+        let $vars = std::mem::take(&mut $a.vars);
+        let n = $a.ind.len();
+        let mut $cols = <$st as StateIo<S>>::columns($a.consts, $a.egps, $vars, &[], n);
+    };
 }
 
 #[inline(always)]
@@ -473,6 +479,8 @@ fn pre_rows<S: PrecisionStates, M: WeightUpdateModel, const EVENT: bool, const T
 ) -> Option<u32> {
     let head = ring_head(a);
     let mut overflow = None;
+    let prefetch = ColumnPrefetch::new(a.vars);
+    synapse_columns!(a, S::WeightUpdate<M>, vars, cols);
     for (s, &pre) in a.spikes.iter().enumerate() {
         // Rows start at scattered places: while this row runs, bring in
         // the row pointer two spikes ahead and the start of the next row.
@@ -482,9 +490,7 @@ fn pre_rows<S: PrecisionStates, M: WeightUpdateModel, const EVENT: bool, const T
         if let Some(&next) = a.spikes.get(s + 1) {
             let start = a.row_ptr[next as usize] as usize;
             crate::var::prefetch(a.ind, start);
-            for v in a.vars.iter() {
-                v.prefetch(start);
-            }
+            prefetch.prefetch(start);
         }
         let (lo, hi) = (
             a.row_ptr[pre as usize] as usize,
@@ -492,14 +498,21 @@ fn pre_rows<S: PrecisionStates, M: WeightUpdateModel, const EVENT: bool, const T
         );
         let times = row_times::<S, TIMES>(a, pre);
         for k in lo..hi {
-            let o =
-                visit_synapse::<S, S::WeightUpdate<M>, TIMES>(a, k, pre, head, times, |st, env| {
+            let o = visit_synapse::<S, S::WeightUpdate<M>, TIMES>(
+                a,
+                &mut cols,
+                k,
+                pre,
+                head,
+                times,
+                |st, env| {
                     if EVENT {
                         st.on_pre_event(env)
                     } else {
                         st.on_pre_spike(env)
                     }
-                });
+                },
+            );
             if o.is_some() {
                 overflow = overflow.max(o);
             }
@@ -564,6 +577,7 @@ impl<M: WeightUpdateModel, S: PrecisionStates> WeightUpdateRunner<S> for Runner<
 
     fn on_post_spikes(&self, mut a: SynapseArgs<'_, '_, S>, col: &ColView) {
         let head = ring_head(&a);
+        synapse_columns!(a, S::WeightUpdate<M>, vars, cols);
         for &post in a.spikes {
             let j = (post - a.post_offset) as usize;
             for c in col.col_ptr[j] as usize..col.col_ptr[j + 1] as usize {
@@ -571,6 +585,7 @@ impl<M: WeightUpdateModel, S: PrecisionStates> WeightUpdateRunner<S> for Runner<
                 let times = row_times::<S, true>(&a, pre);
                 visit_synapse::<S, S::WeightUpdate<M>, true>(
                     &mut a,
+                    &mut cols,
                     col.syn[c] as usize,
                     pre,
                     head,
@@ -584,6 +599,7 @@ impl<M: WeightUpdateModel, S: PrecisionStates> WeightUpdateRunner<S> for Runner<
     fn synapse_dynamics(&self, mut a: SynapseArgs<'_, '_, S>) -> Option<u32> {
         let head = ring_head(&a);
         let mut overflow = None;
+        synapse_columns!(a, S::WeightUpdate<M>, vars, cols);
         for pre in 0..a.row_ptr.len() - 1 {
             let (lo, hi) = (a.row_ptr[pre] as usize, a.row_ptr[pre + 1] as usize);
             if lo == hi {
@@ -593,6 +609,7 @@ impl<M: WeightUpdateModel, S: PrecisionStates> WeightUpdateRunner<S> for Runner<
             for k in lo..hi {
                 let o = visit_synapse::<S, S::WeightUpdate<M>, true>(
                     &mut a,
+                    &mut cols,
                     k,
                     pre as u32,
                     head,
