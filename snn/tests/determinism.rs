@@ -4,9 +4,10 @@
 //! state for any rayon thread count, and different results for another seed.
 //!
 //! Random numbers come from a counter-based generator keyed by (seed, stream)
-//! with counters from (step, element), and every block of 4096 neurons sums its
-//! inputs in a fixed order, so the thread count must not matter at all. The
-//! Lif population (5000 neurons) spans two CPU blocks (4096 + 904), the
+//! with counters from (step, element), and every neuron's inputs are summed in
+//! a fixed order whatever CPU block it is in, so neither the thread count nor
+//! the block size may matter at all. With the default block size (4096 here)
+//! the Lif population (5000 neurons) spans two CPU blocks (4096 + 904), the
 //! Poisson population a third.
 //!
 //! The thread-count test is about the CPU backend's rayon pool and stays
@@ -422,5 +423,36 @@ snn::backend_tests! {
                 "rate {rate} Hz: {got} spikes, expected {want} +- {tol}"
             );
         }
+    }
+}
+
+#[test]
+fn bit_identical_for_any_block_size() {
+    let net = build(1234);
+    let mut sim = CpuSimulation::new(&net).unwrap();
+    assert_eq!(sim.block_size(), 4096);
+    let default = outcome(&mut sim);
+    // 32: hundreds of blocks, rows cut into many pieces; 8192: one block
+    // per population; 2016: blocks of unequal size at both populations' ends.
+    for block_size in [32, 2016, 8192] {
+        let mut sim = CpuSimulation::with_block_size(&net, block_size).unwrap();
+        assert_eq!(sim.block_size(), block_size);
+        let other = outcome(&mut sim);
+        assert_identical(&default, &other, &format!("block size {block_size}"));
+    }
+}
+
+#[test]
+fn invalid_block_sizes_are_refused_by_name() {
+    let net = build(1234);
+    for block_size in [0, 100, 65536 + 32] {
+        let err = CpuSimulation::with_block_size(&net, block_size)
+            .err()
+            .expect("invalid block size accepted");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("block_size") && msg.contains("multiple of 32"),
+            "{msg}"
+        );
     }
 }

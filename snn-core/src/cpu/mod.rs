@@ -1,7 +1,8 @@
 //! The CPU backend: the reference semantics, parallel with rayon.
 //!
-//! Every population is cut into fixed-size *blocks* of neurons
-//! ([`BLOCK_SIZE`], independent of the thread count). A block owns everything
+//! Every population is cut into *blocks* of neurons ([`default_block_size`]:
+//! a power of two chosen from the network size and thread count, or set
+//! with [`CpuSimulation::with_block_size`]). A block owns everything
 //! written while updating its neurons: their variables, and for every
 //! incoming synapse group the postsynaptic input, the dendritic-delay ring,
 //! the postsynaptic-model variables and the sub-matrix of synapses that end
@@ -10,8 +11,9 @@
 //! (synapse update, postsynaptic input, current sources, neuron update,
 //! postsynaptic decay, in the order of docs/ARCHITECTURE.md), followed by a
 //! sequential commit of the new spikes into the spike queues and recorders.
-//! Each block sums its inputs in a fixed order, so results are bit-identical
-//! for any number of threads.
+//! Each neuron's inputs are summed in a fixed order (group, presynaptic
+//! spike, synapse) whatever block it is in, so results are bit-identical
+//! for any number of threads and any block size.
 
 pub(crate) mod runners;
 mod state;
@@ -31,9 +33,32 @@ use access::{check_len, var_index};
 use rayon::prelude::*;
 use runners::{ColView, CpuReal, ElementArgs, SideArgs, SideCode, StepInfo, SynapseArgs, TimeSrc};
 
-/// Neurons per block (a multiple of 32, at most 65,536 so block-relative
-/// synapse targets fit in `u16`).
-pub const BLOCK_SIZE: u32 = 4096;
+/// The smallest block size [`CpuSimulation::new`] chooses.
+pub const MIN_BLOCK_SIZE: u32 = 4096;
+/// The largest block size [`CpuSimulation::new`] chooses.
+pub const MAX_BLOCK_SIZE: u32 = 32768;
+/// The largest block size there can be: block-relative synapse targets are `u16`.
+pub const BLOCK_SIZE_LIMIT: u32 = 65536;
+
+/// The block size [`CpuSimulation::new`] chooses for a network of
+/// `neurons` neurons on `threads` threads: about four blocks per thread
+/// (so that the threads share the work evenly), as a power of two between
+/// [`MIN_BLOCK_SIZE`] and [`MAX_BLOCK_SIZE`]. Larger blocks cut each
+/// presynaptic row into fewer pieces, which is what makes them faster.
+/// Results do not depend on it.
+///
+/// ```
+/// use snn_core::cpu::default_block_size;
+/// assert_eq!(default_block_size(77_169, 2), 16384);
+/// assert_eq!(default_block_size(1_000, 2), 4096);
+/// assert_eq!(default_block_size(1_000_000, 1), 32768);
+/// ```
+pub fn default_block_size(neurons: u64, threads: usize) -> u32 {
+    let per_block = neurons / (4 * threads.max(1) as u64);
+    per_block
+        .next_power_of_two()
+        .clamp(MIN_BLOCK_SIZE as u64, MAX_BLOCK_SIZE as u64) as u32
+}
 
 /// Work (neurons plus synapses / 64) from which a step runs its blocks in
 /// parallel.
@@ -71,12 +96,37 @@ macro_rules! dispatch {
 
 impl CpuSimulation {
     /// Builds and initialises the network (connectivity and variables) on the CPU.
+    ///
+    /// Populations are cut into blocks of [`default_block_size`] neurons
+    /// for the current rayon thread count.
     pub fn new(net: &Network) -> Result<CpuSimulation> {
+        let block_size = default_block_size(net_neurons(net), rayon::current_num_threads());
+        Self::with_block_size(net, block_size)
+    }
+
+    /// [`new`](Self::new) with populations cut into blocks of `block_size`
+    /// neurons (a multiple of 32 from 32 to [`BLOCK_SIZE_LIMIT`]), e.g. to
+    /// tune a machine with many threads. Results are the same for any
+    /// block size; speed is not.
+    pub fn with_block_size(net: &Network, block_size: u32) -> Result<CpuSimulation> {
+        if block_size == 0 || block_size % 32 != 0 || block_size > BLOCK_SIZE_LIMIT {
+            return Err(Error::InvalidParameter {
+                owner: "CPU backend".into(),
+                param: "block_size".into(),
+                value: block_size as f64,
+                reason: format!("must be a multiple of 32 from 32 to {BLOCK_SIZE_LIMIT}"),
+            });
+        }
         let inner = match net.precision() {
-            Precision::F32 => Inner::F32(CpuState::new(net)?),
-            Precision::F64 => Inner::F64(CpuState::new(net)?),
+            Precision::F32 => Inner::F32(CpuState::new(net, block_size)?),
+            Precision::F64 => Inner::F64(CpuState::new(net, block_size)?),
         };
         Ok(CpuSimulation { inner })
+    }
+
+    /// Neurons per block (the last block of a population may be smaller).
+    pub fn block_size(&self) -> u32 {
+        dispatch!(&self.inner, s => s.block_size)
     }
 
     /// Builds the simulation of `net` holding `state` (a checkpoint taken
@@ -84,9 +134,10 @@ impl CpuSimulation {
     /// the network first: the same as [`new`](Self::new) followed by
     /// [`Simulation::load_state`], in the time and memory of one build.
     pub fn from_state(net: &Network, state: &SimState) -> Result<CpuSimulation> {
+        let block_size = default_block_size(net_neurons(net), rayon::current_num_threads());
         let inner = match net.precision() {
-            Precision::F32 => Inner::F32(CpuState::from_state(net, state)?),
-            Precision::F64 => Inner::F64(CpuState::from_state(net, state)?),
+            Precision::F32 => Inner::F32(CpuState::from_state(net, state, block_size)?),
+            Precision::F64 => Inner::F64(CpuState::from_state(net, state, block_size)?),
         };
         Ok(CpuSimulation { inner })
     }
@@ -104,6 +155,11 @@ impl CpuSimulation {
     pub fn set_parallel(&mut self, parallel: bool) {
         dispatch!(&mut self.inner, s => s.parallel = parallel && s.blocks.len() > 1)
     }
+}
+
+/// Neurons in `net`.
+fn net_neurons(net: &Network) -> u64 {
+    net.populations().iter().map(|p| p.size as u64).sum()
 }
 
 /// The spike queue of a population: `slots` lists of spiking neuron ids,
@@ -667,6 +723,8 @@ struct CpuState<S: CpuReal> {
     /// Whether a step runs the blocks in parallel (else in the calling
     /// thread: small networks, where dispatch would cost more than the work).
     parallel: bool,
+    /// Neurons per block.
+    block_size: u32,
     /// Per population: spike recording currently on.
     recording_on: Vec<bool>,
     blocks: Vec<Block<S>>,
@@ -684,7 +742,7 @@ fn to_scalars<S: Real>(v: &[f64]) -> Vec<S> {
 }
 
 impl<S: CpuReal> CpuState<S> {
-    fn new(net: &Network) -> Result<Self> {
+    fn new(net: &Network, block_size: u32) -> Result<Self> {
         // Neuron and current-source state now; synapse groups one at a time
         // in `build`, so only one group's full host-side state exists at once.
         let InitialState {
@@ -692,7 +750,7 @@ impl<S: CpuReal> CpuState<S> {
             current_sources,
             ..
         } = InitialState::without_synapses(net);
-        Self::build(net, populations, current_sources, |gi| {
+        Self::build(net, block_size, populations, current_sources, |gi| {
             InitialState::synapse_group(net, gi)
         })
     }
@@ -703,6 +761,7 @@ impl<S: CpuReal> CpuState<S> {
     /// target). Everything else starts empty (step 0).
     fn build(
         net: &Network,
+        block_size: u32,
         populations: Vec<Vec<VarArray>>,
         current_sources: Vec<Vec<VarArray>>,
         mut group_state: impl FnMut(usize) -> Result<GroupState>,
@@ -835,7 +894,7 @@ impl<S: CpuReal> CpuState<S> {
             pop_blocks.push(blocks.len());
             let mut start = 0u32;
             while start < p.size {
-                let len = BLOCK_SIZE.min(p.size - start);
+                let len = block_size.min(p.size - start);
                 let idx: Vec<usize> = (start as usize..(start + len) as usize).collect();
                 blocks.push(Block {
                     pop: pi,
@@ -988,7 +1047,7 @@ impl<S: CpuReal> CpuState<S> {
             .collect();
         // Small networks run their blocks in the calling thread: a rayon
         // dispatch per step (several microseconds) would cost more than the work.
-        let neurons: u64 = net.populations().iter().map(|p| p.size as u64).sum();
+        let neurons = net_neurons(net);
         let synapses: u64 = blocks
             .iter()
             .flat_map(|b| &b.incoming)
@@ -1006,6 +1065,7 @@ impl<S: CpuReal> CpuState<S> {
             sides,
             shared,
             parallel,
+            block_size,
             recording_on,
             blocks,
             pop_blocks,
@@ -1063,7 +1123,7 @@ impl<S: CpuReal> CpuState<S> {
                 data.times.push((self.step + 1) as f64 * dt);
                 let pi = rec.population.0 as usize;
                 for &n in &rec.neurons {
-                    let b = &self.blocks[self.pop_blocks[pi] + (n / BLOCK_SIZE) as usize];
+                    let b = &self.blocks[self.pop_blocks[pi] + (n / self.block_size) as usize];
                     let i = (n - b.start) as usize;
                     data.values.push(value_at(&b.vars[rec.var], i));
                 }

@@ -218,17 +218,18 @@ impl<S: CpuReal> CpuState<S> {
     /// A new state holding `state` (checked to fit `self.net` first),
     /// stepping in parallel as `self` does.
     pub(super) fn restored(&self, state: &SimState) -> Result<Self> {
-        let mut new = Self::from_state(&self.net, state)?;
+        let mut new = Self::from_state(&self.net, state, self.block_size)?;
         new.parallel = self.parallel;
         Ok(new)
     }
 
     /// The CPU state of `net` holding `state` (checked to fit first).
-    pub(super) fn from_state(net: &Network, state: &SimState) -> Result<Self> {
+    pub(super) fn from_state(net: &Network, state: &SimState, block_size: u32) -> Result<Self> {
         state.check_fits(net)?;
         let (targets, psm_of_group) = net.postsynaptic_targets();
         let mut new = Self::build(
             net,
+            block_size,
             state.populations.iter().map(|p| p.vars.clone()).collect(),
             state
                 .current_sources
