@@ -784,7 +784,7 @@ impl<S: Real> PendingAdds<S> {
     /// Queued additions are applied once this many are waiting.
     const FLUSH_AT: usize = 4096;
     /// How many additions ahead the applying loop prefetches.
-    const PREFETCH_AHEAD: usize = 64;
+    const PREFETCH_AHEAD: usize = 128;
 
     /// Queues `target[index] += x`, applying the queue into `target` when full.
     #[inline(always)]

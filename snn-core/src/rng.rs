@@ -322,7 +322,7 @@ impl RngStream {
     ///   `(k + 1 - lambda) + k ln(1 + (lambda - k - 1)/(k + 1)) - ln(k + 1)/2
     ///   - ln(sqrt(2 pi)) - fc(k)` (Stirling with its exact correction `fc`),
     ///   which keeps `f32` accurate for large `lambda`.
-    #[inline]
+    #[inline(always)]
     pub fn poisson<S: Real>(&mut self, lambda: S) -> u32 {
         match S::PRECISION {
             Precision::F32 => poisson_impl::<f32>(self, lambda.to_f64() as f32),
@@ -353,6 +353,14 @@ pub struct StreamLanes<const L: usize> {
 pub type SixteenStreams = StreamLanes<16>;
 
 impl<const L: usize> StreamLanes<L> {
+    /// A placeholder before the first [`new`](Self::new) (all zeros: not
+    /// the streams of any elements).
+    pub const EMPTY: StreamLanes<L> = StreamLanes {
+        key: [0; 2],
+        ctr: [0; 3],
+        words: [[0; L]; 4],
+    };
+
     /// The streams of elements `first..first + L` of `stream` at `step` under `seed`.
     #[inline]
     pub fn new(seed: u64, stream: u32, step: u32, first: u32) -> StreamLanes<L> {

@@ -261,7 +261,7 @@ impl<M> Runner<M> {
     }
 }
 
-/// Elements whose random streams [`for_each_element`] sets up together.
+/// Elements whose random streams [`for_each_element!`] sets up together.
 const LANES: usize = 32;
 
 /// Loads each element of a block, runs `f(state, element index, id, rng)`
@@ -270,30 +270,36 @@ const LANES: usize = 32;
 /// `rng` is the element's random stream; when the code `draws`, the
 /// streams' first blocks are computed [`LANES`] elements at a time
 /// ([`StreamLanes`], the same numbers).
+///
+/// A macro, so that each of the two loops (with and without draws) gets a
+/// closure of its own, inlined into it; in each, the streams' buffer state
+/// is a compile-time constant.
+macro_rules! for_each_element {
+    ($a:expr, $draws:expr, $f:expr) => {
+        if $draws {
+            element_loop::<_, _, true>($a, $f)
+        } else {
+            element_loop::<_, _, false>($a, $f)
+        }
+    };
+}
+
+/// The loop of [`for_each_element!`].
 #[inline(always)]
-fn for_each_element<S: Real, St: StateIo<S>>(
+fn element_loop<S: Real, St: StateIo<S>, const DRAWS: bool>(
     a: ElementArgs<'_, '_, S>,
-    draws: bool,
     mut f: impl FnMut(&mut St, usize, u32, RngStream),
 ) {
     let info = a.info;
     let mut cols = St::columns(a.consts, a.egps, a.vars, a.refs, a.len);
-    let mut lanes: Option<StreamLanes<LANES>> = None;
+    let mut lanes = StreamLanes::<LANES>::EMPTY;
     for i in 0..a.len {
         let id = a.first_id + i as u32;
-        let rng = if draws {
+        let rng = if DRAWS {
             if i % LANES == 0 {
-                lanes = Some(StreamLanes::new(
-                    info.seed,
-                    info.stream,
-                    info.step as u32,
-                    id,
-                ));
+                lanes = StreamLanes::new(info.seed, info.stream, info.step as u32, id);
             }
-            match &lanes {
-                Some(l) => l.lane(i % LANES),
-                None => info.rng(id),
-            }
+            lanes.lane(i % LANES)
         } else {
             info.rng(id)
         };
@@ -329,7 +335,7 @@ impl<M: NeuronModel, S: PrecisionStates> NeuronRunner<S> for Runner<M> {
     ) {
         let info = a.info;
         let draws = draws::<M>("sim") || draws::<M>("reset");
-        for_each_element(a, draws, |st: &mut S::Neuron<M>, i, id, rng| {
+        for_each_element!(a, draws, |st: &mut S::Neuron<M>, i, id, rng| {
             let mut env = NeuronEnv {
                 t: info.t,
                 dt: info.dt,
@@ -361,7 +367,7 @@ impl<M: PostsynapticModel, S: PrecisionStates> PostsynapticRunner<S> for Runner<
     fn apply_input(&self, a: ElementArgs<'_, '_, S>, isyn: &mut [S]) {
         let info = a.info;
         let draws = draws::<M>("apply_input");
-        for_each_element(a, draws, |st: &mut S::Postsynaptic<M>, i, id, rng| {
+        for_each_element!(a, draws, |st: &mut S::Postsynaptic<M>, i, id, rng| {
             let mut env = post_env(&info, id, rng);
             st.apply_input(&mut env);
             isyn[i] += env.injected;
@@ -371,7 +377,7 @@ impl<M: PostsynapticModel, S: PrecisionStates> PostsynapticRunner<S> for Runner<
     fn decay(&self, a: ElementArgs<'_, '_, S>) {
         let info = a.info;
         let draws = draws::<M>("decay");
-        for_each_element(a, draws, |st: &mut S::Postsynaptic<M>, _, id, rng| {
+        for_each_element!(a, draws, |st: &mut S::Postsynaptic<M>, _, id, rng| {
             st.decay(&mut post_env(&info, id, rng));
         });
     }
@@ -381,7 +387,7 @@ impl<M: CurrentSourceModel, S: PrecisionStates> CurrentSourceRunner<S> for Runne
     fn inject(&self, a: ElementArgs<'_, '_, S>, isyn: &mut [S]) {
         let info = a.info;
         let draws = draws::<M>("inject");
-        for_each_element(a, draws, |st: &mut S::CurrentSource<M>, i, id, rng| {
+        for_each_element!(a, draws, |st: &mut S::CurrentSource<M>, i, id, rng| {
             let mut env: CurrentSourceEnv<S> = post_env(&info, id, rng);
             st.inject(&mut env);
             isyn[i] += env.injected;
