@@ -924,14 +924,21 @@ impl<S: CpuReal> CpuState<S> {
         let (targets, psm_of_group) = net.postsynaptic_targets();
         let mut sides = Vec::new();
         for (gi, g) in net.synapse_groups().iter().enumerate() {
-            let state = group_state(gi)?;
+            let mut state = group_state(gi)?;
             let code = groups[gi].code;
             let n_pre = net.population(g.pre).size as usize;
+            // A block holding the whole target population takes the
+            // group's synapse variables as they are (no copy: at full
+            // microcircuit scale, copying into fresh memory costs more in
+            // page faults than the copy itself).
+            let post = g.post.0 as usize;
+            let single_block = pop_blocks[post + 1] - pop_blocks[post] == 1;
+            let moved =
+                std::sync::Mutex::new(single_block.then(|| std::mem::take(&mut state.wu_vars)));
             let conn = &state.connectivity;
             let t = psm_of_group[gi];
             let first_of_target = targets[t].groups[0] == gi;
             let ring_slots = targets[t].ring_slots;
-            let post = g.post.0 as usize;
             blocks[pop_blocks[post]..pop_blocks[post + 1]]
                 .par_iter_mut()
                 .for_each(|b| {
@@ -969,17 +976,20 @@ impl<S: CpuReal> CpuState<S> {
                     for run in &runs {
                         ind.extend(conn.ind[run.clone()].iter().map(|&j| (j - lo) as u16));
                     }
-                    let wu_vars = state
-                        .wu_vars
-                        .iter()
-                        .map(|v| {
-                            let mut part = v.empty_like_with_capacity(len);
-                            for run in &runs {
-                                part.extend_from(v, run.clone());
-                            }
-                            part
-                        })
-                        .collect();
+                    let whole = moved.lock().unwrap_or_else(|e| e.into_inner()).take();
+                    let wu_vars = whole.unwrap_or_else(|| {
+                        state
+                            .wu_vars
+                            .iter()
+                            .map(|v| {
+                                let mut part = v.empty_like_with_capacity(len);
+                                for run in &runs {
+                                    part.extend_from(v, run.clone());
+                                }
+                                part
+                            })
+                            .collect()
+                    });
                     let col = code
                         .on_post_spike
                         .then(|| ColView::new(&row_ptr, &ind, b.len as usize));
