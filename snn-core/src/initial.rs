@@ -147,22 +147,18 @@ fn init_var<S: Real>(
     arr
 }
 
-/// Fills `arr` with draws in precision `D`, piece by piece, converted to
-/// its type: no whole-variable copy in `D` (8 bytes per synapse for a `u8`
-/// delay drawn in `f64`).
+/// Fills `arr` with draws in precision `D`, piece by piece (the pieces in
+/// parallel), converted to its type: no whole-variable copy in `D` (8
+/// bytes per synapse for a `u8` delay drawn in `f64`).
 fn fill_converted<D: Real>(arr: &mut VarArray, init: &VarInit, seed: u64, stream: u32) {
-    const PIECE: usize = 1 << 16;
-    let n = arr.len();
-    let mut buf = vec![D::ZERO; PIECE.min(n)];
-    let mut wide = vec![0f64; PIECE.min(n)];
-    for start in (0..n).step_by(PIECE) {
-        let len = PIECE.min(n - start);
-        init.fill_at::<D>(&mut buf[..len], start, seed, stream);
-        for (w, x) in wide.iter_mut().zip(&buf[..len]) {
+    const PIECE: usize = 1 << 14;
+    arr.par_fill_f64(PIECE, |start, wide| {
+        let mut buf = vec![D::ZERO; wide.len()];
+        init.fill_at::<D>(&mut buf, start, seed, stream);
+        for (w, x) in wide.iter_mut().zip(&buf) {
             *w = x.to_f64();
         }
-        arr.set_f64_from(start, &wide[..len]);
-    }
+    });
 }
 
 fn init_part_vars<S: Real>(

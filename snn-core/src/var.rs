@@ -425,6 +425,40 @@ impl VarArray {
         }
     }
 
+    /// Fills the array piece by piece, the pieces in parallel:
+    /// `fill(start, values)` gives elements `start..start + values.len()`
+    /// (at most `piece` of them) as `f64`, converted like `as`.
+    pub fn par_fill_f64(&mut self, piece: usize, fill: impl Fn(usize, &mut [f64]) + Sync) {
+        fn go<T: Send>(
+            a: &mut [T],
+            piece: usize,
+            fill: &(impl Fn(usize, &mut [f64]) + Sync),
+            conv: impl Fn(f64) -> T + Sync,
+        ) {
+            use rayon::prelude::*;
+            a.par_chunks_mut(piece.max(1))
+                .enumerate()
+                .for_each(|(c, out)| {
+                    let mut values = vec![0f64; out.len()];
+                    fill(c * piece.max(1), &mut values);
+                    for (o, &v) in out.iter_mut().zip(&values) {
+                        *o = conv(v);
+                    }
+                });
+        }
+        match self {
+            VarArray::F32(a) => go(a, piece, &fill, |x| x as f32),
+            VarArray::F64(a) => go(a, piece, &fill, |x| x),
+            VarArray::I32(a) => go(a, piece, &fill, |x| x as i32),
+            VarArray::U32(a) => go(a, piece, &fill, |x| x as u32),
+            VarArray::I64(a) => go(a, piece, &fill, |x| x as i64),
+            VarArray::U64(a) => go(a, piece, &fill, |x| x as u64),
+            VarArray::U8(a) => go(a, piece, &fill, |x| x as u8),
+            VarArray::U16(a) => go(a, piece, &fill, |x| x as u16),
+            VarArray::Bool(a) => go(a, piece, &fill, |x| x != 0.0),
+        }
+    }
+
     /// Fills from values computed in precision `S`, converted like `as`.
     pub fn fill_from<S: Real>(&mut self, values: &[S]) {
         for (i, v) in values.iter().enumerate() {

@@ -973,8 +973,14 @@ impl<S: CpuReal> CpuState<S> {
                         row_ptr.push(len as u32);
                     }
                     let mut ind = crate::mem::vec_with_capacity(len);
-                    for run in &runs {
-                        ind.extend(conn.ind[run.clone()].iter().map(|&j| (j - lo) as u16));
+                    if single_block {
+                        // Whole rows, in order: the group's targets, converted
+                        // by all threads (this block is the only one).
+                        ind.par_extend(conn.ind.par_iter().map(|&j| (j - lo) as u16));
+                    } else {
+                        for run in &runs {
+                            ind.extend(conn.ind[run.clone()].iter().map(|&j| (j - lo) as u16));
+                        }
                     }
                     let whole = moved.lock().unwrap_or_else(|e| e.into_inner()).take();
                     let wu_vars = whole.unwrap_or_else(|| {
