@@ -795,6 +795,16 @@ impl<S: Real> PendingAdds<S> {
         }
     }
 
+    /// Queues `target[index] += x` for each of `adds` (a row's), applying
+    /// the queue into `target` when full.
+    #[inline(always)]
+    pub(crate) fn extend(&mut self, target: &mut [S], adds: impl Iterator<Item = (u32, S)>) {
+        self.adds.extend(adds);
+        if self.adds.len() >= Self::FLUSH_AT {
+            self.apply(target);
+        }
+    }
+
     /// Applies every queued addition into `target`, in order, and empties the queue.
     pub(crate) fn apply(&mut self, target: &mut [S]) {
         let adds = &self.adds;

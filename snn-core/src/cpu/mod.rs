@@ -17,6 +17,7 @@
 
 pub(crate) mod runners;
 mod state;
+mod static_synapse;
 
 use crate::connectivity::SparseConnectivity;
 use crate::error::{Error, Result};
@@ -32,6 +33,7 @@ use crate::var::{VarArray, VarSlice, VarSliceMut};
 use access::{check_len, var_index};
 use rayon::prelude::*;
 use runners::{ColView, CpuReal, ElementArgs, SideArgs, SideCode, StepInfo, SynapseArgs, TimeSrc};
+use static_synapse::{StaticAddition, StaticRows};
 
 /// The smallest block size [`CpuSimulation::new`] chooses.
 pub const MIN_BLOCK_SIZE: u32 = 4096;
@@ -260,6 +262,8 @@ struct GroupConsts<S> {
     has_sides: bool,
     /// Whether the synapse code reads spike or event times.
     syn_times: bool,
+    /// `on_pre_spike` only adds a weight (after a delay): the fast path.
+    static_add: Option<StaticAddition>,
 }
 
 /// Per-synapse-group state outside the blocks: read by every block during
@@ -624,10 +628,42 @@ fn synapse_code<S: CpuReal>(
         Phase::Dynamics => (none, none, none, code.synapse_dynamics),
         Phase::Post => (none, none, none, false),
     };
+    let gd = &c.net.synapse_groups()[gi];
+    let delay_error = |overflow: Option<u32>| match overflow {
+        Some(delay) => Err(Error::DelayTooLarge {
+            group: gd.name.clone(),
+            delay: delay as u64,
+            max: gd.max_dendritic_delay as u64,
+        }),
+        None => Ok(()),
+    };
+    let mut overflow = None;
+    let mut spikes = spikes;
+    if let (Some(add), false) = (g.static_add, spikes.is_empty()) {
+        overflow = StaticRows {
+            spikes,
+            row_ptr: &inc.row_ptr,
+            ind: &inc.ind,
+            len,
+            target: if ring_slots > 0 {
+                &mut *ring
+            } else {
+                &mut *in_syn
+            },
+            ring_slots,
+            step: c.step,
+            pending: &mut *pending,
+        }
+        .run(add, &inc.wu_vars);
+        spikes = none;
+        if events.is_empty() {
+            // Static models have no other synapse code to run.
+            return delay_error(overflow);
+        }
+    }
     if spikes.is_empty() && events.is_empty() && posts.is_empty() && !dynamics {
         return Ok(());
     }
-    let gd = &c.net.synapse_groups()[gi];
     let egps = egp_refs(&g.wu_egps);
     let (pre_src, post_src) = if g.has_sides {
         c.side_sources(gi)
@@ -672,7 +708,6 @@ fn synapse_code<S: CpuReal>(
             }
         };
     }
-    let mut overflow = None;
     if !spikes.is_empty() {
         overflow = overflow.max(runner.on_pre(args!(spikes, SUB_ON_PRE_SPIKE), false));
     }
@@ -689,14 +724,7 @@ fn synapse_code<S: CpuReal>(
     if dynamics {
         overflow = overflow.max(runner.synapse_dynamics(args!(none, SUB_SYNAPSE_DYNAMICS)));
     }
-    if let Some(delay) = overflow {
-        return Err(Error::DelayTooLarge {
-            group: gd.name.clone(),
-            delay: delay as u64,
-            max: gd.max_dendritic_delay as u64,
-        });
-    }
-    Ok(())
+    delay_error(overflow)
 }
 
 /// Copies `src` into `dst` from element `at` (same storage type).
@@ -833,6 +861,7 @@ impl<S: CpuReal> CpuState<S> {
                     post_refs: side_refs(FieldKind::PostNeuronVar, post),
                     has_sides,
                     syn_times,
+                    static_add: StaticAddition::of(m),
                 }
             })
             .collect();
