@@ -1,7 +1,7 @@
 //! Attribute macros that turn annotated Rust structs and impl blocks into `snn`
 //! models. This crate is thin: field/method parsing and code generation live in
-//! [`model`], translation of method bodies to the GPU-portable IR in
-//! [`translate`], and the per-kind rules in [`kinds`]; all three are plain
+//! `model`, translation of method bodies to the GPU-portable IR in
+//! `translate`, and the per-kind rules in `kinds`; all three are plain
 //! modules with unit tests.
 //!
 //! Each attribute goes on both the model struct and its impl block (the `snn`

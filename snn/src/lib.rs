@@ -3,7 +3,7 @@
 //! Models are annotated Rust structs with ordinary methods; the macros turn
 //! each into native code for the CPU backend and into a portable IR that the
 //! GPU backends translate to CUDA / OpenCL kernels. Networks are assembled with
-//! a validating builder and run on a backend implementing [`Simulation`].
+//! a validating builder and run on a backend implementing [`Simulation`](sim::Simulation).
 //!
 //! ```
 //! use snn::prelude::*;

@@ -6,8 +6,8 @@
 
 use crate::{current_source_model, neuron_model, postsynaptic_model, weight_update_model};
 
-mod adex;
-mod hh;
+pub mod adex;
+pub mod hh;
 pub use adex::*;
 pub use hh::*;
 
