@@ -101,6 +101,13 @@ pub trait Device {
     /// Whether the device computes in `double` (OpenCL devices may not).
     fn supports_f64(&self) -> bool;
 
+    /// The most bytes of arguments a kernel may take: merged kernels
+    /// ([`crate::network::generate_plan`]) stay within it. The default is
+    /// what every device takes ([`crate::network::MIN_PARAM_BYTES`]).
+    fn max_param_bytes(&self) -> usize {
+        crate::network::MIN_PARAM_BYTES
+    }
+
     /// Compiles `source` (a complete program: prelude plus generated code)
     /// and makes its kernels available to [`Device::launch`] by name.
     /// Replaces any earlier program.

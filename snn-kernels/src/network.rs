@@ -40,8 +40,8 @@
 //!    [`Span::Presynaptic`] (a thread per spike, looping over its row);
 //!    inputs are added atomically to `in_syn` (or the ring); groups with
 //!    `event_threshold` and `on_pre_event` then run the same kernel shape
-//!    over their event queue (a second launch, so that a row never has two
-//!    writers);
+//!    over their event queue (launched after every group's spikes, so that
+//!    a row never has two writers);
 //! 2. `learn_post` per group with `on_post_spike`: a thread per column
 //!    position, looping over the postsynaptic spikes of step `step - 1`;
 //! 3. `synapse_dynamics` per group that has it: a thread per ragged slot;
@@ -66,7 +66,16 @@
 //! `pre_spike` and 5 for `post_spike` (element = the neuron).
 //!
 //! Kernels whose text is identical (same models and structure) are emitted
-//! once and launched for every instance, GeNN's merged groups in spirit.
+//! once and launched for every instance. The launches of one phase above
+//! (1, the events of 1, 2, 3, 4, 5) are independent of each other, so each
+//! phase's launches are then merged into as few as the device's limit on
+//! kernel parameters allows (GeNN's merged groups): a merged kernel gives
+//! every original launch a contiguous range of blocks and calls that
+//! kernel's body, emitted once more as a `DEVICE` function of the block
+//! index, passing each distinct argument once. The full microcircuit's 64
+//! launches per step become 7 under OpenCL 1.2's 1 KB of parameters and
+//! fewer under CUDA's 4 KB: on a GPU, where one launch costs a few
+//! microseconds, that is what a step of tens of microseconds needs.
 
 use crate::cgen::{indent, method_to_c, CType, CodeCtx, CodegenError, Exit};
 use snn_core::ir::IrType;
@@ -390,6 +399,13 @@ struct Generator<'n> {
     targets: Vec<PostsynapticTarget>,
     /// [`KernelPlan::egp_buffers`].
     egp_buffers: Vec<(EgpPart, usize, BufferId)>,
+    /// Parameter declarations and body of each emitted kernel, by name
+    /// (for [`Generator::merge`]).
+    kernel_parts: HashMap<String, (Vec<String>, String)>,
+    /// Kernels whose device-function form ([`Generator::merge`]) is emitted.
+    device_fns: std::collections::HashSet<String>,
+    /// Merged kernels emitted so far.
+    merged: usize,
 }
 
 /// How one side's weight-update fields are reached: `<prefix><name><index>`,
@@ -762,8 +778,147 @@ impl<'n> Generator<'n> {
         let name = format!("{base}_{}", self.kernels.len());
         self.source.push_str(&text.replace("@NAME@", &name));
         self.kernels.insert(text, name.clone());
+        self.kernel_parts
+            .insert(name.clone(), (params.decls.clone(), body.to_string()));
         name
     }
+
+    /// Merges runs of `launches` (independent of each other: one phase of
+    /// the step) into single launches: GeNN's merged kernels. A merged
+    /// kernel gives each original launch a contiguous range of blocks and
+    /// calls its kernel's body (emitted once more as a device function
+    /// taking the block index) there, so `k` launches cost one. Runs are
+    /// cut where the merged kernel's parameters (each distinct argument
+    /// once, counted as 8 bytes) would exceed `max_param_bytes`.
+    fn merge(&mut self, launches: Vec<Launch>, max_param_bytes: usize) -> Vec<Launch> {
+        if max_param_bytes == 0 {
+            return launches;
+        }
+        let max_params = (max_param_bytes / 8).saturating_sub(1).max(1);
+        let mut out = Vec::new();
+        let mut run: Vec<Launch> = Vec::new();
+        let mut distinct: Vec<(String, ArgSpec)> = Vec::new();
+        for l in launches {
+            let params = self.typed_args(&l);
+            let new = params.iter().filter(|p| !distinct.contains(p)).count();
+            if !run.is_empty() && distinct.len() + new > max_params {
+                out.push(self.merged_launch(std::mem::take(&mut run)));
+                distinct.clear();
+            }
+            for p in params {
+                if !distinct.contains(&p) {
+                    distinct.push(p);
+                }
+            }
+            run.push(l);
+        }
+        if !run.is_empty() {
+            out.push(self.merged_launch(run));
+        }
+        out
+    }
+
+    /// `(C type, argument)` of each parameter of launch `l`.
+    fn typed_args(&self, l: &Launch) -> Vec<(String, ArgSpec)> {
+        let (decls, _) = &self.kernel_parts[&l.kernel];
+        decls
+            .iter()
+            .zip(&l.args)
+            .map(|(d, &a)| (param_type(d).to_string(), a))
+            .collect()
+    }
+
+    /// One launch running every launch of `run` ([`Generator::merge`]); a
+    /// run of one launch stays as it is.
+    fn merged_launch(&mut self, run: Vec<Launch>) -> Launch {
+        if run.len() == 1 {
+            return run.into_iter().next().expect("one launch");
+        }
+        let mut params = Params::new();
+        let mut distinct: Vec<(String, ArgSpec)> = Vec::new();
+        let mut body = String::from("    const unsigned int b = GROUP_ID;\n");
+        let mut first_block = 0u32;
+        for l in &run {
+            self.device_fn(&l.kernel);
+            let args: Vec<String> = self
+                .typed_args(l)
+                .into_iter()
+                .map(|p| {
+                    let k = distinct.iter().position(|d| *d == p).unwrap_or_else(|| {
+                        params.push(format!("{} a{}", p.0, distinct.len()), p.1);
+                        distinct.push(p);
+                        distinct.len() - 1
+                    });
+                    format!("a{k}")
+                })
+                .collect();
+            let blocks = blocks_of(l.threads);
+            let _ = writeln!(
+                body,
+                "    if (b < {end}u) {{ {k}_dev({args}b - {first_block}u); return; }}",
+                end = first_block + blocks,
+                k = l.kernel,
+                args = args.iter().map(|a| format!("{a}, ")).collect::<String>(),
+            );
+            first_block += blocks;
+        }
+        self.merged += 1;
+        let name = format!("merged_{}", self.merged);
+        let _ = write!(
+            self.source,
+            "KERNEL void {name}(\n    {})\n{{\n{body}}}\n\n",
+            params.decls.join(",\n    ")
+        );
+        Launch {
+            kernel: name,
+            threads: first_block * BLOCK_SIZE,
+            args: params.args,
+        }
+    }
+
+    /// Emits kernel `name`'s body as `DEVICE void <name>_dev(<params>,
+    /// unsigned int snn_block)`, the block index given instead of read
+    /// (once per kernel).
+    fn device_fn(&mut self, name: &str) {
+        if !self.device_fns.insert(name.to_string()) {
+            return;
+        }
+        let (decls, body) = &self.kernel_parts[name];
+        let _ = write!(
+            self.source,
+            "DEVICE void {name}_dev(\n    {},\n    const unsigned int snn_block)\n{{\n{}}}\n\n",
+            decls.join(",\n    "),
+            replace_word(body, "GROUP_ID", "snn_block")
+        );
+    }
+}
+
+/// `text` with every occurrence of identifier `word` (not part of a
+/// longer identifier) replaced by `with`.
+fn replace_word(text: &str, word: &str, with: &str) -> String {
+    let ident = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(word) {
+        let (before, after) = (&rest[..at], &rest[at + word.len()..]);
+        out.push_str(before);
+        let whole = !ident(before.chars().next_back().or(out.chars().next_back()))
+            && !ident(after.chars().next());
+        out.push_str(if whole { with } else { word });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Blocks of [`BLOCK_SIZE`] threads a launch of `threads` threads takes (at least one).
+fn blocks_of(threads: u32) -> u32 {
+    threads.div_ceil(BLOCK_SIZE).max(1)
+}
+
+/// The type of a parameter declaration `"<type> <name>"`.
+fn param_type(decl: &str) -> &str {
+    decl.rsplit_once(' ').map_or(decl, |(ty, _)| ty)
 }
 
 /// Generates the kernels, buffers and launches of `net`.
@@ -784,6 +939,22 @@ pub fn generate_with_columns(
     max_row_lengths: &[u32],
     max_col_lengths: Option<&[u32]>,
 ) -> Result<KernelPlan, GenerateError> {
+    generate_plan(net, max_row_lengths, max_col_lengths, MIN_PARAM_BYTES)
+}
+
+/// The parameter bytes every device takes (OpenCL 1.2's least
+/// `CL_DEVICE_MAX_PARAMETER_SIZE`; CUDA takes 4096).
+pub const MIN_PARAM_BYTES: usize = 1024;
+
+/// Like [`generate_with_columns`], for a device whose kernels take at
+/// most `max_param_bytes` bytes of parameters: the launches of each phase
+/// of a step are merged into as few kernels as that allows (0: none merged).
+pub fn generate_plan(
+    net: &Network,
+    max_row_lengths: &[u32],
+    max_col_lengths: Option<&[u32]>,
+    max_param_bytes: usize,
+) -> Result<KernelPlan, GenerateError> {
     let p = net.precision();
     let (targets, psm_of_group) = net.postsynaptic_targets();
     let mut g = Generator {
@@ -797,6 +968,9 @@ pub fn generate_with_columns(
         labels: 0,
         targets,
         egp_buffers: Vec::new(),
+        kernel_parts: HashMap::new(),
+        device_fns: Default::default(),
+        merged: 0,
     };
     let chunk = net.recording_chunk_steps.max(1);
 
@@ -1057,7 +1231,10 @@ pub fn generate_with_columns(
 
     // Synapse kernels: presynaptic spikes and events, then postsynaptic
     // learning, then synapse dynamics (the order of the semantics).
-    let mut launches = Vec::new();
+    // The launches of each phase of the step; launches of one phase are
+    // independent of each other (merged below), the phases are ordered.
+    let mut spikes = Vec::new();
+    let mut events = Vec::new();
     let mut learn = Vec::new();
     let mut dynamics = Vec::new();
     for (gi, sg) in net.synapse_groups().iter().enumerate() {
@@ -1070,9 +1247,10 @@ pub fn generate_with_columns(
             errors,
             ring_slots: g.targets[psm_of_group[gi]].ring_slots,
         };
-        launches.push(sk.kernel(&mut g, SynapseCode::PreSpike)?);
+        spikes.push(sk.kernel(&mut g, SynapseCode::PreSpike)?);
         if groups[gi].events.is_some_and(|e| e.queue.is_some()) && m.has_method("on_pre_event") {
-            launches.push(sk.kernel(&mut g, SynapseCode::PreEvent)?);
+            // A launch of its own, after the spikes: a row never has two writers.
+            events.push(sk.kernel(&mut g, SynapseCode::PreEvent)?);
         }
         if groups[gi].columns.is_some() {
             learn.push(sk.kernel(&mut g, SynapseCode::PostSpike)?);
@@ -1081,8 +1259,6 @@ pub fn generate_with_columns(
             dynamics.push(sk.kernel(&mut g, SynapseCode::Dynamics)?);
         }
     }
-    launches.extend(learn);
-    launches.extend(dynamics);
 
     // Spike-count reset (spike queues and event queues).
     let mut table: Vec<u32> = populations
@@ -1110,11 +1286,11 @@ pub fn generate_with_columns(
     let body = "    const unsigned int i = GROUP_ID * LOCAL_SIZE + LOCAL_ID;\n    \
                 if (i < n_pops) spk_cnt[table[2 * i] + (unsigned int)(step % table[2 * i + 1])] = 0;\n";
     let kernel = g.emit("reset_spike_counts", &params, body);
-    launches.push(Launch {
+    let reset = Launch {
         kernel,
         threads: n_queues as u32,
         args: params.args,
-    });
+    };
 
     // Current-source buffers.
     let mut current_sources = Vec::new();
@@ -1127,6 +1303,7 @@ pub fn generate_with_columns(
     }
 
     // Neuron kernels.
+    let mut neurons = Vec::new();
     for (pi, pb) in populations.iter().enumerate() {
         let launch = neuron_kernel(
             &mut g,
@@ -1137,7 +1314,12 @@ pub fn generate_with_columns(
             spike_counts,
             chunk,
         )?;
-        launches.push(launch);
+        neurons.push(launch);
+    }
+
+    let mut launches = Vec::new();
+    for phase in [spikes, events, learn, dynamics, vec![reset], neurons] {
+        launches.extend(g.merge(phase, max_param_bytes));
     }
 
     let mut source = String::new();
@@ -1905,4 +2087,115 @@ fn neuron_side_code(
         }
     }
     Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use snn_core::prelude::*;
+
+    /// Three populations, five static groups (one with an event-free
+    /// second model), a current source: 5 synapse launches, a reset and 3
+    /// neuron launches unmerged.
+    fn net() -> (Network, Vec<u32>) {
+        let mut net = Network::new(0.1).unwrap();
+        let lif = || Lif {
+            c: 1.0,
+            tau_m: 20.0,
+            v_rest: -70.0,
+            v_reset: -70.0,
+            v_thresh: -50.0,
+            i_offset: 0.5,
+            tau_refrac: 2.0,
+        };
+        let pops: Vec<_> = ["A", "B", "C"]
+            .iter()
+            .map(|n| {
+                net.add_population(n, 100, lif())
+                    .init("v", -60.0)
+                    .init("refrac_time", 0.0)
+                    .build()
+                    .unwrap()
+            })
+            .collect();
+        net.add_current_source("I", pops[0], DC { amp: 1.0 })
+            .build()
+            .unwrap();
+        for (k, (pre, post)) in [(0, 1), (1, 2), (2, 0), (0, 2), (1, 1)]
+            .into_iter()
+            .enumerate()
+        {
+            net.add_synapse_group(
+                format!("S{k}").as_str(),
+                pops[pre],
+                pops[post],
+                StaticPulse,
+                ExpCurr { tau: 5.0 },
+            )
+            .connectivity(Connectivity::FixedProbability {
+                p: 0.1,
+                autapses: true,
+            })
+            .wu_init("g", 0.25)
+            .build()
+            .unwrap();
+        }
+        let rows = snn_core::initial::InitialState::new(&net)
+            .unwrap()
+            .longest_rows();
+        (net, rows)
+    }
+
+    #[test]
+    fn block_index_is_replaced_as_a_whole_word() {
+        assert_eq!(
+            replace_word(
+                "GROUP_ID * 2 + MY_GROUP_ID + GROUP_IDS (GROUP_ID)",
+                "GROUP_ID",
+                "b"
+            ),
+            "b * 2 + MY_GROUP_ID + GROUP_IDS (b)"
+        );
+    }
+
+    #[test]
+    fn launches_of_a_phase_are_merged_within_the_parameter_budget() {
+        let (net, rows) = net();
+        let unmerged = generate_plan(&net, &rows, None, 0).unwrap();
+        assert_eq!(unmerged.step_launches.len(), 5 + 1 + 3);
+        assert!(!unmerged.source.contains("merged_"));
+        // Unlimited: one launch per phase (spikes, reset, neurons), each
+        // with the blocks of the launches it replaces.
+        let all = generate_plan(&net, &rows, None, 1 << 20).unwrap();
+        assert_eq!(all.step_launches.len(), 3);
+        let blocks = |ls: &[Launch]| ls.iter().map(|l| blocks_of(l.threads)).sum::<u32>();
+        let ul = &unmerged.step_launches;
+        assert_eq!(blocks_of(all.step_launches[0].threads), blocks(&ul[..5]));
+        assert_eq!(all.step_launches[1], ul[5]);
+        assert_eq!(blocks_of(all.step_launches[2].threads), blocks(&ul[6..]));
+        for l in [&all.step_launches[0], &all.step_launches[2]] {
+            assert!(l.kernel.starts_with("merged_"), "{}", l.kernel);
+        }
+        // The step, time and shared buffers are passed once.
+        let steps = all.step_launches[0]
+            .args
+            .iter()
+            .filter(|a| **a == ArgSpec::Step)
+            .count();
+        assert_eq!(steps, 1);
+        // A budget of 1024 bytes: several merged launches, none over it.
+        let small = generate_plan(&net, &rows, None, MIN_PARAM_BYTES).unwrap();
+        assert!(small.step_launches.len() < ul.len());
+        for l in &small.step_launches {
+            assert!(
+                l.args.len() * 8 < MIN_PARAM_BYTES,
+                "{}: {}",
+                l.kernel,
+                l.args.len()
+            );
+        }
+        let total = |p: &KernelPlan| blocks(&p.step_launches);
+        assert_eq!(total(&small), blocks(ul));
+        assert_eq!(total(&all), blocks(ul));
+    }
 }

@@ -34,8 +34,7 @@ use crate::device::{Arg, Device, DeviceError, LaunchDims};
 use crate::dialect::{program, Dialect};
 use crate::init_kernels::{init_on_device, ModelSnippets};
 use crate::network::{
-    elem_bytes, generate_with_columns, ArgSpec, BufferSpec, Contents, EgpPart, KernelPlan,
-    BLOCK_SIZE,
+    elem_bytes, generate_plan, ArgSpec, BufferSpec, Contents, EgpPart, KernelPlan, BLOCK_SIZE,
 };
 use snn_core::connectivity::SparseConnectivity;
 use snn_core::error::{Error, Result};
@@ -219,9 +218,11 @@ impl<D: Device> GpuSimulation<D> {
             .collect();
         let t1 = Instant::now();
         let plan =
-            generate_with_columns(net, &max_rows, Some(&max_cols)).map_err(|e| Error::Device {
-                backend: backend.clone(),
-                reason: e.to_string(),
+            generate_plan(net, &max_rows, Some(&max_cols), merge_budget(&device)).map_err(|e| {
+                Error::Device {
+                    backend: backend.clone(),
+                    reason: e.to_string(),
+                }
             })?;
         let source = program(dialect, net.precision(), &plan.source);
         device.compile(&source).map_err(dev_err)?;
@@ -514,6 +515,18 @@ impl<D: Device> GpuSimulation<D> {
             .iter()
             .filter(move |(o, e, _)| *o == part && *e == k)
             .map(|&(_, _, id)| id)
+    }
+}
+
+/// The parameter bytes merged kernels may take on `device`
+/// ([`generate_plan`]): the device's limit, or 0 (one launch per
+/// population and synapse group, as before merging) with the environment
+/// variable `SNN_MERGE_KERNELS=0`, to compare the two.
+fn merge_budget<D: Device>(device: &D) -> usize {
+    if std::env::var_os("SNN_MERGE_KERNELS").is_some_and(|v| v == "0") {
+        0
+    } else {
+        device.max_param_bytes()
     }
 }
 

@@ -110,6 +110,8 @@ pub struct DeviceInfo {
     pub global_mem_bytes: u64,
     /// `CL_DEVICE_MAX_MEM_ALLOC_SIZE`: the largest single buffer, in bytes.
     pub max_alloc_bytes: u64,
+    /// `CL_DEVICE_MAX_PARAMETER_SIZE`: the most bytes of kernel arguments.
+    pub max_param_bytes: usize,
 }
 
 impl DeviceInfo {
@@ -265,6 +267,9 @@ fn describe(
         kind,
         supports_f64,
         usable,
+        max_param_bytes: device
+            .max_parameter_size()
+            .map_err(|e| q("CL_DEVICE_MAX_PARAMETER_SIZE", e))?,
         max_work_group_size: device
             .max_work_group_size()
             .map_err(|e| q("CL_DEVICE_MAX_WORK_GROUP_SIZE", e))?,
@@ -586,6 +591,10 @@ impl Device for OpenClDevice {
 
     fn supports_f64(&self) -> bool {
         self.info.supports_f64
+    }
+
+    fn max_param_bytes(&self) -> usize {
+        self.info.max_param_bytes
     }
 
     fn compile(&self, source: &str) -> DeviceResult<()> {

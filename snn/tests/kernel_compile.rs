@@ -11,7 +11,7 @@ mod microcircuit;
 use snn::prelude::*;
 use snn_core::initial::InitialState;
 use snn_kernels::dialect::{program, Dialect};
-use snn_kernels::network::generate;
+use snn_kernels::network::generate_plan;
 
 fn lif() -> Lif {
     Lif {
@@ -356,10 +356,13 @@ fn init_program(net: &Network, dialect: Dialect) -> String {
         .expect("init_on_device compiles a program")
 }
 
-/// The generated kernel source of `net` (without prelude).
-fn kernels(net: &Network) -> String {
+/// The generated kernel source of `net` (without prelude), launches
+/// merged within `max_param_bytes` of kernel parameters (0: not merged).
+fn kernels(net: &Network, max_param_bytes: usize) -> String {
     let rows = InitialState::new(net).unwrap().longest_rows();
-    generate(net, &rows).unwrap().source
+    generate_plan(net, &rows, None, max_param_bytes)
+        .unwrap()
+        .source
 }
 
 #[test]
@@ -375,11 +378,15 @@ fn every_kernel_compiles_with_nvrtc_for_sm80_and_sm90() {
     }
     let mut compiled = 0;
     for (name, net) in networks() {
-        let step = program(Dialect::Cuda, net.precision(), &kernels(&net));
+        // Merged as on a CUDA device (4 KB of parameters), and not merged
+        // (`SNN_MERGE_KERNELS=0`).
+        let step = program(Dialect::Cuda, net.precision(), &kernels(&net, 4096));
+        let unmerged = program(Dialect::Cuda, net.precision(), &kernels(&net, 0));
         let init = init_program(&net, Dialect::Cuda);
         for (src, arch) in [
             (&step, "sm_80"),
             (&step, "sm_90"),
+            (&unmerged, "sm_90"),
             (&init, "sm_80"),
             (&init, "sm_90"),
         ] {
@@ -412,7 +419,11 @@ fn every_kernel_compiles_with_opencl() {
             snn::testing::report_skip(&format!("{name}: the OpenCL device has no f64"));
             continue;
         }
-        let src = program(Dialect::OpenCl, net.precision(), &kernels(&net));
+        let src = program(
+            Dialect::OpenCl,
+            net.precision(),
+            &kernels(&net, dev.max_param_bytes()),
+        );
         dev.compile(&src)
             .unwrap_or_else(|e| panic!("{name}: OpenCL build failed: {e}"));
     }

@@ -2,6 +2,7 @@
  * The kernel macros of the portable dialect, for NVRTC (CUDA C++). */
 #define KERNEL extern "C" __global__
 #define GLOBAL
+#define DEVICE __device__
 #define SHARED __shared__
 #define LOCAL_ID ((unsigned int)threadIdx.x)
 #define GROUP_ID ((unsigned int)blockIdx.x)

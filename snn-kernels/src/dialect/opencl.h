@@ -9,6 +9,7 @@
 #endif
 #define KERNEL __kernel
 #define GLOBAL __global
+#define DEVICE
 #define SHARED __local
 #define LOCAL_ID ((unsigned int)get_local_id(0))
 #define GROUP_ID ((unsigned int)get_group_id(0))

@@ -35,7 +35,7 @@ use super::{
 };
 use crate::device::Device;
 use crate::dialect::program;
-use crate::network::{generate_with_columns, BufferId, EgpPart, EventQueue, PopulationBuffers};
+use crate::network::{generate_plan, BufferId, EgpPart, EventQueue, PopulationBuffers};
 use snn_core::error::{Error, Result};
 use snn_core::ir::IrType;
 use snn_core::model::{FieldKind, ModelDesc};
@@ -375,7 +375,8 @@ impl<D: Device> GpuSimulation<D> {
     /// constants; the state is the caller's to write. On failure nothing
     /// changed.
     fn rebuild(&mut self, max_rows: &[u32], max_cols: &[u32]) -> Result<()> {
-        let plan = generate_with_columns(&self.net, max_rows, Some(max_cols)).map_err(|e| {
+        let budget = super::merge_budget(&self.device);
+        let plan = generate_plan(&self.net, max_rows, Some(max_cols), budget).map_err(|e| {
             Error::Checkpoint {
                 what: "connectivity".into(),
                 reason: format!("cannot lay out the checkpoint's connectivity on the device: {e}"),
