@@ -15,9 +15,9 @@
 //! runs both side by side).
 
 use crate::ir::{Expr, IrType, Stmt};
-use crate::model::{FieldKind, ModelDesc, PendingAdds};
+use crate::model::{DelaySteps, FieldKind, ModelDesc, PendingAdds};
 use crate::real::Real;
-use crate::var::{prefetch, VarArray, VarElem};
+use crate::var::{prefetch, VarArray};
 
 /// What a recognised `on_pre_spike` adds: the weight, and the dendritic
 /// delay when it has one (indices among the model's `#[var]`s).
@@ -83,18 +83,6 @@ pub(crate) struct StaticRows<'a, S> {
     pub pending: &'a mut PendingAdds<S>,
 }
 
-/// A delay variable's element type.
-trait DelayElem: VarElem {
-    fn steps(self) -> u32;
-}
-macro_rules! delay_elem {
-    ($($t:ty),*) => {$(impl DelayElem for $t {
-        #[inline(always)]
-        fn steps(self) -> u32 { self as u32 }
-    })*};
-}
-delay_elem!(u8, u16, u32);
-
 impl<S: Real> StaticRows<'_, S> {
     /// Queues the additions of every synapse of the spiking rows, as the
     /// model code would; returns the largest delay that did not fit the
@@ -138,7 +126,7 @@ impl<S: Real> StaticRows<'_, S> {
     }
 
     /// `add_to_post_delay(w, d)`: into ring slot `head + d` (modulo the slots).
-    fn delayed<D: DelayElem>(self, weight: &[S], delay: &[D]) -> Option<u32> {
+    fn delayed<D: DelaySteps>(self, weight: &[S], delay: &[D]) -> Option<u32> {
         let head = self.head();
         let StaticRows {
             spikes,
