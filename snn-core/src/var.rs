@@ -300,6 +300,31 @@ impl VarArray {
         empty!(F32, F64, I32, U32, I64, U64, U8, U16, Bool)
     }
 
+    /// Keeps only the elements in `runs` (ascending, not overlapping), in
+    /// order: moved down in place, without a new allocation, and the
+    /// allocation shrunk to them.
+    ///
+    /// ```
+    /// use snn_core::var::VarArray;
+    /// let mut a = VarArray::U8(vec![0, 1, 2, 3, 4, 5, 6]);
+    /// a.keep_runs(&[1..3, 3..3, 5..7]);
+    /// assert_eq!(a, VarArray::U8(vec![1, 2, 5, 6]));
+    /// ```
+    pub fn keep_runs(&mut self, runs: &[std::ops::Range<usize>]) {
+        fn keep<T: Copy>(v: &mut Vec<T>, runs: &[std::ops::Range<usize>]) {
+            let mut at = 0;
+            for r in runs {
+                if r.start != at {
+                    v.copy_within(r.clone(), at);
+                }
+                at += r.len();
+            }
+            v.truncate(at);
+            v.shrink_to_fit();
+        }
+        each_variant!(self, a => keep(a, runs))
+    }
+
     /// Number of elements.
     pub fn len(&self) -> usize {
         each_variant!(self, a => a.len())

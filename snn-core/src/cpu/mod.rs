@@ -956,21 +956,23 @@ impl<S: CpuReal> CpuState<S> {
             let mut state = group_state(gi)?;
             let code = groups[gi].code;
             let n_pre = net.population(g.pre).size as usize;
-            // A block holding the whole target population takes the
-            // group's synapse variables as they are (no copy: at full
-            // microcircuit scale, copying into fresh memory costs more in
-            // page faults than the copy itself).
+            // The target population's first (largest) block keeps the
+            // group's synapse variables, its part moved down in place once
+            // the other blocks have copied theirs out (at full microcircuit
+            // scale, copying into fresh memory costs more in page faults
+            // than the copy itself); a single block takes them as they are.
             let post = g.post.0 as usize;
             let single_block = pop_blocks[post + 1] - pop_blocks[post] == 1;
-            let moved =
-                std::sync::Mutex::new(single_block.then(|| std::mem::take(&mut state.wu_vars)));
+            let keeper = pop_blocks[post];
+            let kept_runs = std::sync::Mutex::new(Vec::new());
             let conn = &state.connectivity;
             let t = psm_of_group[gi];
             let first_of_target = targets[t].groups[0] == gi;
             let ring_slots = targets[t].ring_slots;
             blocks[pop_blocks[post]..pop_blocks[post + 1]]
                 .par_iter_mut()
-                .for_each(|b| {
+                .enumerate()
+                .for_each(|(k, b)| {
                     let (lo, hi) = (b.start, b.start + b.len);
                     if first_of_target {
                         let idx: Vec<usize> = (lo as usize..hi as usize).collect();
@@ -1011,8 +1013,11 @@ impl<S: CpuReal> CpuState<S> {
                             ind.extend(conn.ind[run.clone()].iter().map(|&j| (j - lo) as u16));
                         }
                     }
-                    let whole = moved.lock().unwrap_or_else(|e| e.into_inner()).take();
-                    let wu_vars = whole.unwrap_or_else(|| {
+                    let wu_vars = if pop_blocks[post] + k == keeper {
+                        // Filled in below.
+                        *kept_runs.lock().unwrap_or_else(|e| e.into_inner()) = runs;
+                        Vec::new()
+                    } else {
                         state
                             .wu_vars
                             .iter()
@@ -1024,7 +1029,7 @@ impl<S: CpuReal> CpuState<S> {
                                 part
                             })
                             .collect()
-                    });
+                    };
                     let col = code
                         .on_post_spike
                         .then(|| ColView::new(&row_ptr, &ind, b.len as usize));
@@ -1037,6 +1042,14 @@ impl<S: CpuReal> CpuState<S> {
                         col,
                     });
                 });
+            let runs = kept_runs.into_inner().unwrap_or_else(|e| e.into_inner());
+            let mut wu_vars = std::mem::take(&mut state.wu_vars);
+            wu_vars.par_iter_mut().for_each(|v| v.keep_runs(&runs));
+            let kept = blocks[keeper]
+                .incoming
+                .last_mut()
+                .expect("the keeper block got the group");
+            kept.wu_vars = wu_vars;
             let with_events = |v: S| {
                 if code.event_threshold {
                     vec![v; n_pre]
