@@ -393,6 +393,9 @@ struct Generator<'n> {
     buffers: Vec<BufferSpec>,
     /// Kernel text (with `@NAME@`) to name.
     kernels: HashMap<String, String>,
+    /// Each emitted kernel's name and text, in order.
+    kernel_texts: Vec<(String, String)>,
+    /// Device functions and merged kernels ([`Generator::merge`]).
     source: String,
     labels: usize,
     /// The network's postsynaptic inputs ([`Network::postsynaptic_targets`]).
@@ -776,7 +779,8 @@ impl<'n> Generator<'n> {
             return name.clone();
         }
         let name = format!("{base}_{}", self.kernels.len());
-        self.source.push_str(&text.replace("@NAME@", &name));
+        self.kernel_texts
+            .push((name.clone(), text.replace("@NAME@", &name)));
         self.kernels.insert(text, name.clone());
         self.kernel_parts
             .insert(name.clone(), (params.decls.clone(), body.to_string()));
@@ -965,6 +969,7 @@ pub fn generate_plan(
         buffers: Vec::new(),
         kernels: HashMap::new(),
         source: String::new(),
+        kernel_texts: Vec::new(),
         labels: 0,
         targets,
         egp_buffers: Vec::new(),
@@ -1324,6 +1329,13 @@ pub fn generate_plan(
 
     let mut source = String::new();
     source.push_str(&delayed_add_helper(p));
+    // The kernels launched as they are, then the device functions and
+    // merged kernels (a kernel whose launches were all merged is left out).
+    for (name, text) in &g.kernel_texts {
+        if launches.iter().any(|l| l.kernel == *name) {
+            source.push_str(text);
+        }
+    }
     source.push_str(&g.source);
     Ok(KernelPlan {
         precision: p,
