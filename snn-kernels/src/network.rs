@@ -74,7 +74,7 @@
 //! kernel's body, emitted once more as a `DEVICE` function of the block
 //! index, passing each distinct argument once. The full microcircuit's 64
 //! launches per step become 7 under OpenCL 1.2's 1 KB of parameters and
-//! fewer under CUDA's 4 KB: on a GPU, where one launch costs a few
+//! 3 under CUDA's 4 KB: on a GPU, where one launch costs a few
 //! microseconds, that is what a step of tens of microseconds needs.
 
 use crate::cgen::{indent, method_to_c, CType, CodeCtx, CodegenError, Exit};
