@@ -356,6 +356,10 @@ impl CudaDevice {
     }
 }
 
+/// The kernel parameter bytes every CUDA device and driver takes (Volta
+/// and CUDA 12.1 on take 32 KB): the budget of merged kernels.
+pub const MAX_PARAM_BYTES: usize = 4096;
+
 impl Device for CudaDevice {
     type Buffer = CudaBuffer;
 
@@ -368,8 +372,7 @@ impl Device for CudaDevice {
     }
 
     fn max_param_bytes(&self) -> usize {
-        // Every CUDA device and driver takes 4 KB (Volta and CUDA 12.1 on: 32 KB).
-        4096
+        MAX_PARAM_BYTES
     }
 
     fn compile(&self, source: &str) -> DeviceResult<()> {

@@ -46,7 +46,7 @@ mod device;
 mod nvrtc;
 
 pub use cache::{cache_dir, ptx_cache_dir};
-pub use device::{cuda_available, CudaBuffer, CudaDevice};
+pub use device::{cuda_available, CudaBuffer, CudaDevice, MAX_PARAM_BYTES};
 pub use nvrtc::{
     compile_ptx, compile_ptx_in, nvrtc_library_path, nvrtc_supported_archs, nvrtc_version,
     CompiledPtx, NVRTC_OPTIONS,

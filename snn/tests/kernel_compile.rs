@@ -378,9 +378,9 @@ fn every_kernel_compiles_with_nvrtc_for_sm80_and_sm90() {
     }
     let mut compiled = 0;
     for (name, net) in networks() {
-        // Merged as on a CUDA device (4 KB of parameters), and not merged
-        // (`SNN_MERGE_KERNELS=0`).
-        let step = program(Dialect::Cuda, net.precision(), &kernels(&net, 4096));
+        // Merged as on a CUDA device, and not merged (`SNN_MERGE_KERNELS=0`).
+        let merged = kernels(&net, snn_cuda_host::MAX_PARAM_BYTES);
+        let step = program(Dialect::Cuda, net.precision(), &merged);
         let unmerged = program(Dialect::Cuda, net.precision(), &kernels(&net, 0));
         let init = init_program(&net, Dialect::Cuda);
         for (src, arch) in [

@@ -651,18 +651,14 @@ fn synapse_code<S: CpuReal>(
                 &mut *in_syn
             },
             ring_slots,
-            step: c.step,
+            head: runners::ring_head(c.step, ring_slots),
             pending: &mut *pending,
         }
         .run(add, &inc.wu_vars);
         spikes = none;
-        if events.is_empty() {
-            // Static models have no other synapse code to run.
-            return delay_error(overflow);
-        }
     }
     if spikes.is_empty() && events.is_empty() && posts.is_empty() && !dynamics {
-        return Ok(());
+        return delay_error(overflow);
     }
     let egps = egp_refs(&g.wu_egps);
     let (pre_src, post_src) = if g.has_sides {
@@ -963,7 +959,7 @@ impl<S: CpuReal> CpuState<S> {
             // than the copy itself); a single block takes them as they are.
             let post = g.post.0 as usize;
             let single_block = pop_blocks[post + 1] - pop_blocks[post] == 1;
-            let keeper = pop_blocks[post];
+            let keeper = pop_blocks[post]; // the first block (k == 0 below)
             let kept_runs = std::sync::Mutex::new(Vec::new());
             let conn = &state.connectivity;
             let t = psm_of_group[gi];
@@ -1013,7 +1009,7 @@ impl<S: CpuReal> CpuState<S> {
                             ind.extend(conn.ind[run.clone()].iter().map(|&j| (j - lo) as u16));
                         }
                     }
-                    let wu_vars = if pop_blocks[post] + k == keeper {
+                    let wu_vars = if k == 0 {
                         // Filled in below.
                         *kept_runs.lock().unwrap_or_else(|e| e.into_inner()) = runs;
                         Vec::new()

@@ -458,10 +458,11 @@ macro_rules! synapse_columns {
     };
 }
 
+/// The ring slot of step `step`'s additions without delay (0 without a ring).
 #[inline(always)]
-fn ring_head<S: Real>(a: &SynapseArgs<'_, '_, S>) -> u32 {
-    if a.ring_slots > 0 {
-        (a.info.step % a.ring_slots as u64) as u32
+pub(crate) fn ring_head(step: u64, ring_slots: u32) -> u32 {
+    if ring_slots > 0 {
+        (step % ring_slots as u64) as u32
     } else {
         0
     }
@@ -483,7 +484,7 @@ fn row_times<S: Real, const TIMES: bool>(a: &SynapseArgs<'_, '_, S>, pre: u32) -
 fn pre_rows<S: PrecisionStates, M: WeightUpdateModel, const EVENT: bool, const TIMES: bool>(
     a: &mut SynapseArgs<'_, '_, S>,
 ) -> Option<u32> {
-    let head = ring_head(a);
+    let head = ring_head(a.info.step, a.ring_slots);
     let mut overflow = None;
     let prefetch = ColumnPrefetch::new(a.vars);
     synapse_columns!(a, S::WeightUpdate<M>, vars, cols);
@@ -582,7 +583,7 @@ impl<M: WeightUpdateModel, S: PrecisionStates> WeightUpdateRunner<S> for Runner<
     }
 
     fn on_post_spikes(&self, mut a: SynapseArgs<'_, '_, S>, col: &ColView) {
-        let head = ring_head(&a);
+        let head = ring_head(a.info.step, a.ring_slots);
         synapse_columns!(a, S::WeightUpdate<M>, vars, cols);
         for &post in a.spikes {
             let j = (post - a.post_offset) as usize;
@@ -603,7 +604,7 @@ impl<M: WeightUpdateModel, S: PrecisionStates> WeightUpdateRunner<S> for Runner<
     }
 
     fn synapse_dynamics(&self, mut a: SynapseArgs<'_, '_, S>) -> Option<u32> {
-        let head = ring_head(&a);
+        let head = ring_head(a.info.step, a.ring_slots);
         let mut overflow = None;
         synapse_columns!(a, S::WeightUpdate<M>, vars, cols);
         for pre in 0..a.row_ptr.len() - 1 {

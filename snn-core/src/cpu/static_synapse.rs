@@ -79,7 +79,9 @@ pub(crate) struct StaticRows<'a, S> {
     /// The dendritic-delay ring (slot-major) when `ring_slots > 0`, else `in_syn`.
     pub target: &'a mut [S],
     pub ring_slots: u32,
-    pub step: u64,
+    /// The ring slot of this step's additions without delay
+    /// ([`ring_head`](super::runners::ring_head)).
+    pub head: u32,
     pub pending: &'a mut PendingAdds<S>,
 }
 
@@ -104,40 +106,21 @@ impl<S: Real> StaticRows<'_, S> {
 
     /// `add_to_post(w)`: into the ring's current slot, or `in_syn`.
     fn undelayed(self, weight: &[S]) {
-        let head = self.head();
-        let StaticRows {
-            spikes,
-            row_ptr,
-            ind,
-            len,
-            target,
-            pending,
-            ..
-        } = self;
-        let base = head * len;
+        let base = self.head * self.len;
         let ahead = |lo: usize, hi: usize| {
-            prefetch_range(ind, lo, hi);
+            prefetch_range(self.ind, lo, hi);
             prefetch_range(weight, lo, hi);
         };
-        for_each_row(spikes, row_ptr, ahead, |lo, hi| {
-            let adds = ind[lo..hi].iter().zip(&weight[lo..hi]);
-            pending.extend(target, adds.map(|(&j, &x)| (base + j as u32, x)));
+        for_each_row(self.spikes, self.row_ptr, ahead, |lo, hi| {
+            let adds = self.ind[lo..hi].iter().zip(&weight[lo..hi]);
+            let adds = adds.map(|(&j, &x)| (base + j as u32, x));
+            self.pending.extend(self.target, adds);
         });
     }
 
     /// `add_to_post_delay(w, d)`: into ring slot `head + d` (modulo the slots).
     fn delayed<D: DelaySteps>(self, weight: &[S], delay: &[D]) -> Option<u32> {
-        let head = self.head();
-        let StaticRows {
-            spikes,
-            row_ptr,
-            ind,
-            len,
-            target,
-            ring_slots: slots,
-            pending,
-            ..
-        } = self;
+        let (head, slots, len) = (self.head, self.ring_slots, self.len);
         // head < slots and d < slots: one conditional subtraction.
         let slot = |d: u32| {
             let s = head + d;
@@ -148,20 +131,20 @@ impl<S: Real> StaticRows<'_, S> {
             }
         };
         let ahead = |lo: usize, hi: usize| {
-            prefetch_range(ind, lo, hi);
+            prefetch_range(self.ind, lo, hi);
             prefetch_range(weight, lo, hi);
             prefetch_range(delay, lo, hi);
         };
         let mut overflow = None;
-        for_each_row(spikes, row_ptr, ahead, |lo, hi| {
-            let (ind, weight, delay) = (&ind[lo..hi], &weight[lo..hi], &delay[lo..hi]);
+        for_each_row(self.spikes, self.row_ptr, ahead, |lo, hi| {
+            let (ind, weight, delay) = (&self.ind[lo..hi], &weight[lo..hi], &delay[lo..hi]);
             let Some(longest) = delay.iter().map(|d| d.steps()).max() else {
                 return;
             };
             let adds = ind.iter().zip(weight).zip(delay);
             if longest < slots {
-                pending.extend(
-                    target,
+                self.pending.extend(
+                    self.target,
                     adds.map(|((&j, &x), &d)| (slot(d.steps()) * len + j as u32, x)),
                 );
             } else {
@@ -169,21 +152,13 @@ impl<S: Real> StaticRows<'_, S> {
                 overflow = overflow.max(Some(longest));
                 for ((&j, &x), &d) in adds {
                     if d.steps() < slots {
-                        pending.push(target, slot(d.steps()) * len + j as u32, x);
+                        self.pending
+                            .push(self.target, slot(d.steps()) * len + j as u32, x);
                     }
                 }
             }
         });
         overflow
-    }
-
-    /// The ring slot of this step's undelayed additions.
-    fn head(&self) -> u32 {
-        if self.ring_slots > 0 {
-            (self.step % self.ring_slots as u64) as u32
-        } else {
-            0
-        }
     }
 }
 
@@ -268,19 +243,15 @@ mod tests {
         }
     }
 
-    /// A parameter as the weight, an `f32` weight, an `i32` delay, a
-    /// second statement: none recognised.
+    /// Neither recognised: a parameter as the weight (below: an `f32`
+    /// weight, an `i32` delay, a second statement).
     #[weight_update_model]
-    pub struct Others {
+    pub struct ParamWeight {
         #[param]
         pub w: Scalar,
-        #[var]
-        g: f32,
-        #[var]
-        d: i32,
     }
     #[weight_update_model]
-    impl Others {
+    impl ParamWeight {
         fn on_pre_spike(&mut self, env: &mut WeightUpdateEnv) {
             env.add_to_post(self.w);
         }
@@ -334,7 +305,7 @@ mod tests {
         for desc in [
             StdpAdditive::DESC,
             Scaled::DESC,
-            Others::DESC,
+            ParamWeight::DESC,
             F32Weight::DESC,
             SignedDelay::DESC,
             TwoStatements::DESC,
@@ -412,7 +383,7 @@ mod tests {
                         len,
                         target: &mut target,
                         ring_slots: slots,
-                        step,
+                        head: super::super::runners::ring_head(step, slots),
                         pending: &mut pending,
                     }
                     .run(StaticAddition { weight: 0, delay }, &wu_vars);
