@@ -19,6 +19,7 @@ pub mod math;
 pub mod mem;
 pub mod model;
 pub mod network;
+pub mod plan;
 pub mod real;
 pub mod recording;
 pub mod rng;

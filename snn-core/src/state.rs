@@ -24,7 +24,8 @@ use crate::connectivity::SparseConnectivity;
 use crate::error::{Error, Result};
 use crate::ir::IrType;
 use crate::model::FieldKind;
-use crate::network::{ModelPart, Network, SynapseGroupDesc};
+use crate::network::{ModelPart, Network};
+use crate::plan::NetworkPlan;
 use crate::real::Precision;
 use crate::sim::RecordedVar;
 use crate::var::VarArray;
@@ -67,7 +68,8 @@ pub struct PopulationState {
     /// `None` restores as "no spike yet").
     pub spike_times: Option<[VarArray; 2]>,
     /// `recent_spikes[k]`: ascending ids of the neurons that spiked in step
-    /// `step - 1 - k`, for `k` below [`spike_history`].
+    /// `step - 1 - k`, for `k` below the population's spike-queue slots
+    /// ([`PopulationPlan::spike_slots`](crate::plan::PopulationPlan::spike_slots)).
     pub recent_spikes: Vec<Vec<u32>>,
     /// Spike recording, when the population records spikes.
     pub recording: Option<SpikeRecordingState>,
@@ -106,7 +108,9 @@ pub struct SynapseGroupState {
     pub event_times: Option<[VarArray; 2]>,
     /// `recent_events[k]`: ascending ids of the presynaptic neurons with a
     /// spike-like event in step `step - 1 - k`, for `k` below
-    /// [`event_history`] (empty without `on_pre_event`).
+    /// the group's event-queue slots
+    /// ([`GroupPlan::event_slots`](crate::plan::GroupPlan::event_slots); none
+    /// without `on_pre_event`).
     pub recent_events: Vec<Vec<u32>>,
 }
 
@@ -130,28 +134,6 @@ pub struct CurrentSourceState {
     pub vars: Vec<VarArray>,
     /// Current values of its extra global parameters.
     pub egps: Vec<Vec<f64>>,
-}
-
-/// How many past steps of a population's spikes a step can read: one more
-/// than the longest axonal delay of the groups it projects through.
-pub fn spike_history(net: &Network, pop: usize) -> usize {
-    net.synapse_groups()
-        .iter()
-        .filter(|g| g.pre.0 as usize == pop)
-        .map(|g| g.axonal_delay as usize + 1)
-        .max()
-        .unwrap_or(1)
-}
-
-/// How many past steps of a group's spike-like events a step can read:
-/// `axonal_delay + 1` for a model with `on_pre_event`, else 0.
-pub fn event_history(g: &SynapseGroupDesc) -> usize {
-    let m = g.wu.model;
-    if m.has_method("on_pre_event") && m.has_method("event_threshold") {
-        g.axonal_delay as usize + 1
-    } else {
-        0
-    }
 }
 
 /// The error for a state that does not fit a network.
@@ -338,7 +320,8 @@ impl SimState {
             self.current_sources.len(),
             net.current_sources().len(),
         )?;
-        let (targets, _) = net.postsynaptic_targets();
+        let plan = NetworkPlan::new(net);
+        let targets = &plan.inputs;
         count(
             "postsynaptic inputs",
             self.postsynaptic_targets.len(),
@@ -374,7 +357,7 @@ impl SimState {
             check_queue(
                 &format!("{owner}, spike queue"),
                 &ps.recent_spikes,
-                spike_history(net, pi),
+                plan.populations[pi].spike_slots as usize,
                 pd.size,
             )?;
             match (&ps.recording, pd.record_spikes) {
@@ -411,7 +394,12 @@ impl SimState {
             }
         }
 
-        for (gs, gd) in self.synapse_groups.iter().zip(net.synapse_groups()) {
+        for (gi, (gs, gd)) in self
+            .synapse_groups
+            .iter()
+            .zip(net.synapse_groups())
+            .enumerate()
+        {
             check_name("synapse group", &gs.name, &gd.name)?;
             let owner = format!("synapse group `{}`", gd.name);
             let (n_pre, n_post) = (net.population(gd.pre).size, net.population(gd.post).size);
@@ -482,12 +470,12 @@ impl SimState {
             check_queue(
                 &format!("{owner}, event queue"),
                 &gs.recent_events,
-                event_history(gd),
+                plan.groups[gi].event_slots as usize,
                 n_pre,
             )?;
         }
 
-        for (t, (ts, td)) in self.postsynaptic_targets.iter().zip(&targets).enumerate() {
+        for (t, (ts, td)) in self.postsynaptic_targets.iter().zip(targets).enumerate() {
             let g = &net.synapse_groups()[td.groups[0]];
             let owner = format!("postsynaptic input {t} (synapse group `{}`)", g.name);
             let n = net.population(td.post).size as usize;
@@ -536,42 +524,5 @@ impl SimState {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn spike_history_is_one_more_than_the_longest_axonal_delay() {
-        use crate::prelude::*;
-        let mut net = Network::new(0.1).unwrap();
-        let a = net
-            .add_population("A", 2, Poisson { rate: 1.0 })
-            .init("time_step_to_spike", 0.0)
-            .build()
-            .unwrap();
-        let b = net
-            .add_population("B", 2, Poisson { rate: 1.0 })
-            .init("time_step_to_spike", 0.0)
-            .build()
-            .unwrap();
-        let c = net
-            .add_population("C", 2, Poisson { rate: 1.0 })
-            .init("time_step_to_spike", 0.0)
-            .build()
-            .unwrap();
-        for (name, d) in [("AC1", 1), ("AC7", 7)] {
-            net.add_synapse_group(name, a, c, StaticPulse, DeltaCurr)
-                .connectivity(Connectivity::AllToAll { autapses: true })
-                .wu_init("g", 1.0)
-                .axonal_delay(d)
-                .build()
-                .unwrap();
-        }
-        assert_eq!(spike_history(&net, 0), 8);
-        assert_eq!(spike_history(&net, b.0 as usize), 1);
-        assert_eq!(spike_history(&net, c.0 as usize), 1);
     }
 }

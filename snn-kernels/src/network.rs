@@ -25,7 +25,7 @@
 //!   `st[N]` / `prev_st[N]` of a population (when a model of a group from
 //!   or to it reads them; [`Contents::NoSpike`] initially); per group the
 //!   `#[pre_var]`s `[N_pre]` and `#[post_var]`s `[N_post]`; event times
-//!   `set[N_pre]` / `prev_set[N_pre]` and, with `event_threshold`, an event
+//!   `set[N_pre]` / `prev_set[N_pre]` and, with `on_pre_event`, an event
 //!   queue `ev[(axonal_delay + 1) * N_pre]` whose counts follow the spike
 //!   counts in the shared count buffer; with `on_post_spike`, the
 //!   column-wise view `col_length[N_post]`, `col_ind[N_post * max_col]`
@@ -81,8 +81,10 @@ use crate::cgen::{indent, method_to_c, CType, CodeCtx, CodegenError, Exit};
 use snn_core::ir::IrType;
 use snn_core::model::{FieldDesc, FieldKind, ModelDesc};
 pub use snn_core::network::Span;
-use snn_core::network::{ModelPart, Network, PostsynapticTarget};
-use snn_core::rng::{stream_id, StreamPurpose};
+use snn_core::network::{ModelPart, Network};
+use snn_core::plan::{
+    uses_any, NetworkPlan, WuMethod, POST_SPIKE_TIMES, PRE_EVENT_TIMES, PRE_SPIKE_TIMES,
+};
 pub use snn_core::sim::access::EgpPart;
 use snn_core::Precision;
 use std::collections::HashMap;
@@ -253,7 +255,8 @@ pub struct EventBuffers {
     pub set: BufferId,
     /// Previous event times `prev_set[N_pre]`.
     pub prev_set: BufferId,
-    /// The event queue, when the model has `event_threshold`.
+    /// The event queue, where `on_pre_event` consumes the events
+    /// ([`GroupPlan::event_slots`](snn_core::plan::GroupPlan::event_slots)).
     pub queue: Option<EventQueue>,
 }
 
@@ -310,6 +313,9 @@ pub struct GroupBuffers {
 pub struct KernelPlan {
     /// The network precision.
     pub precision: Precision,
+    /// The facts every backend reads ([`NetworkPlan`]): queues, streams,
+    /// inputs, which methods run.
+    pub network: NetworkPlan,
     /// Generated kernels (without preludes: see [`crate::dialect::program`]).
     pub source: String,
     /// Every buffer.
@@ -398,8 +404,8 @@ struct Generator<'n> {
     /// Device functions and merged kernels ([`Generator::merge`]).
     source: String,
     labels: usize,
-    /// The network's postsynaptic inputs ([`Network::postsynaptic_targets`]).
-    targets: Vec<PostsynapticTarget>,
+    /// Queues, streams, inputs and references ([`NetworkPlan`]).
+    plan: NetworkPlan,
     /// [`KernelPlan::egp_buffers`].
     egp_buffers: Vec<(EgpPart, usize, BufferId)>,
     /// Parameter declarations and body of each emitted kernel, by name
@@ -960,7 +966,6 @@ pub fn generate_plan(
     max_param_bytes: usize,
 ) -> Result<KernelPlan, GenerateError> {
     let p = net.precision();
-    let (targets, psm_of_group) = net.postsynaptic_targets();
     let mut g = Generator {
         net,
         p,
@@ -971,7 +976,7 @@ pub fn generate_plan(
         source: String::new(),
         kernel_texts: Vec::new(),
         labels: 0,
-        targets,
+        plan: NetworkPlan::new(net),
         egp_buffers: Vec::new(),
         kernel_parts: HashMap::new(),
         device_fns: Default::default(),
@@ -980,26 +985,13 @@ pub fn generate_plan(
     let chunk = net.recording_chunk_steps.max(1);
 
     // Spike queues, then event queues, share the count buffer.
-    let mut slots_of = vec![1u32; net.populations().len()];
-    let mut needs_st = vec![false; net.populations().len()];
-    for sg in net.synapse_groups() {
-        let s = &mut slots_of[sg.pre.0 as usize];
-        *s = (*s).max(sg.axonal_delay + 1);
-        let m = sg.wu.model;
-        if uses_any(m, &["st_pre", "prev_st_pre"]) {
-            needs_st[sg.pre.0 as usize] = true;
-        }
-        if uses_any(m, &["st_post", "prev_st_post"]) {
-            needs_st[sg.post.0 as usize] = true;
-        }
-    }
-    let event_slots: u32 = net
-        .synapse_groups()
+    let total_slots: u32 = g
+        .plan
+        .populations
         .iter()
-        .filter(|sg| sg.wu.model.has_method("event_threshold"))
-        .map(|sg| sg.axonal_delay + 1)
-        .sum();
-    let total_slots: u32 = slots_of.iter().sum::<u32>() + event_slots;
+        .map(|p| p.spike_slots)
+        .sum::<u32>()
+        + g.plan.groups.iter().map(|gp| gp.event_slots).sum::<u32>();
     let spike_counts = g.buffer(
         "spike counts".into(),
         CType::U32,
@@ -1020,7 +1012,7 @@ pub fn generate_plan(
         let vars = g.var_buffers(&pop.part, &owner, "variable", pop.size as usize, |k| {
             Contents::NeuronVar { pop: pi, var: k }
         });
-        let slots = slots_of[pi];
+        let slots = g.plan.populations[pi].spike_slots;
         let n = pop.size as usize;
         let spk_len = checked_len(slots, n).ok_or_else(|| {
             GenerateError::TooLarge(format!(
@@ -1041,20 +1033,22 @@ pub fn generate_plan(
                 Contents::Zero,
             )
         });
-        let spike_times = needs_st[pi].then(|| SpikeTimeBuffers {
-            st: g.buffer(
-                format!("{owner}: spike times"),
-                scalar_t,
-                n,
-                Contents::NoSpike,
-            ),
-            prev_st: g.buffer(
-                format!("{owner}: previous spike times"),
-                scalar_t,
-                n,
-                Contents::NoSpike,
-            ),
-        });
+        let spike_times = g.plan.populations[pi]
+            .spike_times_read
+            .then(|| SpikeTimeBuffers {
+                st: g.buffer(
+                    format!("{owner}: spike times"),
+                    scalar_t,
+                    n,
+                    Contents::NoSpike,
+                ),
+                prev_st: g.buffer(
+                    format!("{owner}: previous spike times"),
+                    scalar_t,
+                    n,
+                    Contents::NoSpike,
+                ),
+            });
         populations.push(PopulationBuffers {
             vars,
             spk,
@@ -1096,9 +1090,9 @@ pub fn generate_plan(
         });
         // The postsynaptic input: the group's own, or shared with the groups
         // fused with it (allocated with the target's first group).
-        let t = psm_of_group[gi];
-        let ring_slots = g.targets[t].ring_slots;
-        if g.targets[t].groups[0] == gi {
+        let t = g.plan.groups[gi].input;
+        let ring_slots = g.plan.inputs[t].ring_slots;
+        if g.plan.inputs[t].groups[0] == gi {
             let mut vars = vec![g.buffer(
                 format!("{owner}: in_syn"),
                 scalar_t,
@@ -1146,8 +1140,9 @@ pub fn generate_plan(
         };
         let pre_vars = side(&mut g, FieldKind::PreVar, n_pre);
         let post_vars = side(&mut g, FieldKind::PostVar, n_post);
-        let has_events = m.has_method("event_threshold");
-        let events = (has_events || uses_any(m, &["set_pre", "prev_set_pre"])).then(|| {
+        let gp = &g.plan.groups[gi];
+        let event_slots = gp.event_slots;
+        let events = gp.event_times.then(|| {
             let set = g.buffer(
                 format!("{owner}: event times"),
                 scalar_t,
@@ -1165,8 +1160,8 @@ pub fn generate_plan(
         let events = match events {
             None => None,
             Some((set, prev_set)) => {
-                let queue = if has_events {
-                    let slots = sg.axonal_delay + 1;
+                let queue = if event_slots > 0 {
+                    let slots = event_slots;
                     let len = checked_len(slots, n_pre as usize).ok_or_else(|| {
                         GenerateError::TooLarge(format!(
                             "{owner}: event queue of {slots} x {n_pre} entries exceeds 2^32"
@@ -1195,7 +1190,7 @@ pub fn generate_plan(
                 })
             }
         };
-        let columns = if m.has_method("on_post_spike") {
+        let columns = if g.plan.groups[gi].methods.on_post_spike {
             let max_col = max_col_lengths.map_or(n_pre, |c| c[gi]).max(1);
             let len = checked_len(n_post, max_col as usize).ok_or_else(|| {
                 GenerateError::TooLarge(format!(
@@ -1242,25 +1237,25 @@ pub fn generate_plan(
     let mut events = Vec::new();
     let mut learn = Vec::new();
     let mut dynamics = Vec::new();
-    for (gi, sg) in net.synapse_groups().iter().enumerate() {
-        let m = sg.wu.model;
+    for (gi, gb) in groups.iter().enumerate() {
+        let methods = g.plan.groups[gi].methods;
         let sk = SynapseKernels {
             gi,
             populations: &populations,
-            gb: &groups[gi],
+            gb,
             spike_counts,
             errors,
-            ring_slots: g.targets[psm_of_group[gi]].ring_slots,
+            ring_slots: g.plan.inputs[g.plan.groups[gi].input].ring_slots,
         };
         spikes.push(sk.kernel(&mut g, SynapseCode::PreSpike)?);
-        if groups[gi].events.is_some_and(|e| e.queue.is_some()) && m.has_method("on_pre_event") {
+        if methods.on_pre_event {
             // A launch of its own, after the spikes: a row never has two writers.
             events.push(sk.kernel(&mut g, SynapseCode::PreEvent)?);
         }
-        if groups[gi].columns.is_some() {
+        if gb.columns.is_some() {
             learn.push(sk.kernel(&mut g, SynapseCode::PostSpike)?);
         }
-        if m.has_method("synapse_dynamics") {
+        if methods.synapse_dynamics {
             dynamics.push(sk.kernel(&mut g, SynapseCode::Dynamics)?);
         }
     }
@@ -1339,6 +1334,7 @@ pub fn generate_plan(
     source.push_str(&g.source);
     Ok(KernelPlan {
         precision: p,
+        network: g.plan,
         source,
         buffers: g.buffers,
         populations,
@@ -1359,11 +1355,6 @@ fn checked_len(a: u32, b: usize) -> Option<usize> {
         .filter(|&l| l <= u32::MAX as usize)
 }
 
-/// True when any method of `m` calls one of the environment methods `names`.
-fn uses_any(m: &ModelDesc, names: &[&str]) -> bool {
-    names.iter().any(|n| m.uses_env(n))
-}
-
 /// Which synapse code a synapse-view kernel runs.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum SynapseCode {
@@ -1378,21 +1369,13 @@ enum SynapseCode {
 }
 
 impl SynapseCode {
-    fn method(self) -> &'static str {
+    /// The weight-update method the kernel runs.
+    fn method(self) -> WuMethod {
         match self {
-            SynapseCode::PreSpike => "on_pre_spike",
-            SynapseCode::PreEvent => "on_pre_event",
-            SynapseCode::PostSpike => "on_post_spike",
-            SynapseCode::Dynamics => "synapse_dynamics",
-        }
-    }
-    /// The random stream's `sub` (docs/ARCHITECTURE.md, "Random streams").
-    fn sub(self) -> u32 {
-        match self {
-            SynapseCode::PreSpike => 0,
-            SynapseCode::PreEvent => 1,
-            SynapseCode::PostSpike => 2,
-            SynapseCode::Dynamics => 3,
+            SynapseCode::PreSpike => WuMethod::OnPreSpike,
+            SynapseCode::PreEvent => WuMethod::OnPreEvent,
+            SynapseCode::PostSpike => WuMethod::OnPostSpike,
+            SynapseCode::Dynamics => WuMethod::SynapseDynamics,
         }
     }
     fn base(self) -> &'static str {
@@ -1438,9 +1421,10 @@ impl SynapseKernels<'_> {
         params.push(format!("{} t", g.scalar), ArgSpec::Time);
         params.push(format!("{} dt", g.scalar), ArgSpec::Scalar(net.dt()));
         params.push("snn_u64 seed".into(), ArgSpec::U64(net.seed()));
+        let stream = g.plan.groups[gi].stream(code.method());
         params.push(
             "unsigned int stream".into(),
-            ArgSpec::U32(stream_id(StreamPurpose::SynapseSim, gi as u32, code.sub())),
+            ArgSpec::U32(stream.expect("synapse code has a stream")),
         );
         params.push("unsigned int n_pre".into(), ArgSpec::U32(n_pre));
         params.push("unsigned int n_post".into(), ArgSpec::U32(n_post));
@@ -1493,20 +1477,18 @@ impl SynapseKernels<'_> {
         );
         let (load, store) = g.var_registers(&sg.wu, "w_", "wv", "syn", &mut params, &gb.wu_vars);
         // Both sides, read-only.
-        let pre_model = net.population(sg.pre).part.model;
-        let post_model = net.population(sg.post).part.model;
         for (f, &id) in m.fields_of(FieldKind::PreVar).zip(&gb.pre_vars) {
             params.buffer(buffer_type(f.ty, p), &format!("wpre_{}", f.name), id);
         }
         for (f, &id) in m.fields_of(FieldKind::PostVar).zip(&gb.post_vars) {
             params.buffer(buffer_type(f.ty, p), &format!("wpost_{}", f.name), id);
         }
-        for (kind, model, pb, prefix) in [
-            (FieldKind::PreNeuronVar, pre_model, pre, "pn_"),
-            (FieldKind::PostNeuronVar, post_model, post_pop, "qn_"),
+        let gp = &g.plan.groups[gi];
+        for (kind, refs, pb, prefix) in [
+            (FieldKind::PreNeuronVar, &gp.pre_refs, pre, "pn_"),
+            (FieldKind::PostNeuronVar, &gp.post_refs, post_pop, "qn_"),
         ] {
-            for f in m.fields_of(kind) {
-                let k = model.index_of(FieldKind::Var, f.bind).unwrap_or(0);
+            for (f, &k) in m.fields_of(kind).zip(refs) {
                 params.buffer(
                     buffer_type(f.ty, p),
                     &format!("{prefix}{}", f.name),
@@ -1514,26 +1496,26 @@ impl SynapseKernels<'_> {
                 );
             }
         }
-        if uses_any(m, &["st_pre", "prev_st_pre"]) {
+        if uses_any(m, &PRE_SPIKE_TIMES) {
             if let Some(st) = pre.spike_times {
                 params.buffer(scalar_t, "pre_st", st.st);
                 params.buffer(scalar_t, "pre_prev_st", st.prev_st);
             }
         }
-        if uses_any(m, &["st_post", "prev_st_post"]) {
+        if uses_any(m, &POST_SPIKE_TIMES) {
             if let Some(st) = post_pop.spike_times {
                 params.buffer(scalar_t, "post_st", st.st);
                 params.buffer(scalar_t, "post_prev_st", st.prev_st);
             }
         }
-        if uses_any(m, &["set_pre", "prev_set_pre"]) {
+        if uses_any(m, &PRE_EVENT_TIMES) {
             if let Some(e) = gb.events {
                 params.buffer(scalar_t, "pre_set", e.set);
                 params.buffer(scalar_t, "pre_prev_set", e.prev_set);
             }
         }
 
-        let method = code.method();
+        let method = code.method().name();
         let writes = m.method(method).is_some_and(|mi| !mi.writes.is_empty());
         let atomic = if p == Precision::F32 {
             "ATOMIC_ADD_F32"
@@ -1705,7 +1687,7 @@ fn neuron_kernel(
     params.push("unsigned int n".into(), ArgSpec::U32(pop.size));
     params.push(
         "unsigned int stream".into(),
-        ArgSpec::U32(stream_id(StreamPurpose::NeuronSim, pi as u32, 0)),
+        ArgSpec::U32(g.plan.populations[pi].stream),
     );
     params.buffer(CType::U32, "spk_cnt", spike_counts);
     params.push("unsigned int cnt_off".into(), ArgSpec::U32(pb.count_offset));
@@ -1754,7 +1736,8 @@ fn neuron_kernel(
     // Postsynaptic inputs onto this population (one per group, or fused),
     // each with the model and constants of its first group.
     let incoming: Vec<(usize, u32)> = g
-        .targets
+        .plan
+        .inputs
         .iter()
         .filter(|t| t.post.0 as usize == pi)
         .map(|t| (t.groups[0], t.ring_slots))
@@ -1769,7 +1752,7 @@ fn neuron_kernel(
         params.buffer(g.scalar_type(), &in_syn, gb.psm_vars[0]);
         params.push(
             format!("unsigned int p{k}_stream"),
-            ArgSpec::U32(stream_id(StreamPurpose::PostsynapticSim, gi as u32, 0)),
+            ArgSpec::U32(g.plan.groups[gi].psm_stream),
         );
         let _ = writeln!(body, "    {scalar} {prefix}in_syn = {in_syn}[i];");
         if let Some(r) = gb.ring {
@@ -1818,7 +1801,7 @@ fn neuron_kernel(
         let cowner = format!("current source `{}`", cs.name);
         params.push(
             format!("unsigned int c{k}_stream"),
-            ArgSpec::U32(stream_id(StreamPurpose::CurrentSourceSim, si as u32, 0)),
+            ArgSpec::U32(g.plan.sources[si].stream),
         );
         let part = g.element_part(
             &cs.part,
@@ -1924,10 +1907,15 @@ fn side_part(
 ) -> SidePart {
     let sg = &g.net.synapse_groups()[gi];
     let owner = format!("synapse group `{}` (weight update)", sg.name);
-    let sub = if kind == FieldKind::PreVar { 4 } else { 5 };
+    let method = if kind == FieldKind::PreVar {
+        WuMethod::PreSpike
+    } else {
+        WuMethod::PostSpike
+    };
+    let stream = g.plan.groups[gi].stream(method);
     params.push(
         format!("unsigned int {tag}_stream"),
-        ArgSpec::U32(stream_id(StreamPurpose::SynapseSim, gi as u32, sub)),
+        ArgSpec::U32(stream.expect("pre_spike and post_spike have streams")),
     );
     let (consts, egp, prefix) = (format!("{tag}_c"), format!("{tag}_e_"), format!("{tag}_"));
     g.const_params(
@@ -2006,11 +1994,10 @@ fn neuron_side_code(
     let mut outgoing = 0;
     let mut incoming = 0;
     for (gi, sg) in net.synapse_groups().iter().enumerate() {
-        let m = sg.wu.model;
         let gb = &groups[gi];
         let owner = format!("synapse group `{}` (weight update)", sg.name);
-        if sg.pre.0 as usize == pi && (m.has_method("pre_spike") || m.has_method("event_threshold"))
-        {
+        let methods = g.plan.groups[gi].methods;
+        if sg.pre.0 as usize == pi && methods.pre_side() {
             let tag = format!("o{outgoing}");
             outgoing += 1;
             let part = side_part(g, gi, &tag, FieldKind::PreVar, &gb.pre_vars, params);
@@ -2034,7 +2021,7 @@ fn neuron_side_code(
                 })
             };
             let _ = write!(code, "    {{\n{}", indent(load, 1));
-            if m.has_method("pre_spike") {
+            if methods.pre_spike {
                 let body = g.inline(&owner, &sg.wu, "pre_spike", &names, &env, None)?;
                 let _ = write!(
                     code,
@@ -2043,16 +2030,29 @@ fn neuron_side_code(
                     indent(store, 2),
                 );
             }
-            if let Some(q) = gb.events.and_then(|e| e.queue) {
-                params.buffer(CType::U32, &format!("{tag}_ev"), q.spk);
-                params.push(
-                    format!("unsigned int {tag}_ev_off"),
-                    ArgSpec::U32(q.count_offset),
-                );
-                params.push(
-                    format!("unsigned int {tag}_ev_slots"),
-                    ArgSpec::U32(q.slots),
-                );
+            if methods.event_threshold {
+                // The event times move; the event enters the queue where
+                // `on_pre_event` consumes it (the plan's rule).
+                let queue = gb.events.and_then(|e| e.queue);
+                let push = match queue {
+                    Some(q) => {
+                        params.buffer(CType::U32, &format!("{tag}_ev"), q.spk);
+                        params.push(
+                            format!("unsigned int {tag}_ev_off"),
+                            ArgSpec::U32(q.count_offset),
+                        );
+                        params.push(
+                            format!("unsigned int {tag}_ev_slots"),
+                            ArgSpec::U32(q.slots),
+                        );
+                        format!(
+                            "\n            const unsigned int eslot = (unsigned int)(step % {tag}_ev_slots);\n            \
+                             const unsigned int epos = ATOMIC_INC_U32(&spk_cnt[{tag}_ev_off + eslot]);\n            \
+                             {tag}_ev[eslot * n + epos] = i;"
+                        )
+                    }
+                    None => String::new(),
+                };
                 let result = format!("{tag}_event");
                 let body = g.inline(
                     &owner,
@@ -2065,16 +2065,13 @@ fn neuron_side_code(
                 let _ = write!(
                     code,
                     "        bool {result} = false;\n{}        if ({result}) {{\n            \
-                     {prev_set}[i] = {set}[i];\n            {set}[i] = t;\n            \
-                     const unsigned int eslot = (unsigned int)(step % {tag}_ev_slots);\n            \
-                     const unsigned int epos = ATOMIC_INC_U32(&spk_cnt[{tag}_ev_off + eslot]);\n            \
-                     {tag}_ev[eslot * n + epos] = i;\n        }}\n",
+                     {prev_set}[i] = {set}[i];\n            {set}[i] = t;{push}\n        }}\n",
                     indent(&body, 2),
                 );
             }
             code.push_str("    }\n");
         }
-        if sg.post.0 as usize == pi && m.has_method("post_spike") {
+        if sg.post.0 as usize == pi && methods.post_spike {
             let tag = format!("q{incoming}");
             incoming += 1;
             let part = side_part(g, gi, &tag, FieldKind::PostVar, &gb.post_vars, params);
@@ -2209,5 +2206,46 @@ mod tests {
         let total = |p: &KernelPlan| blocks(&p.step_launches);
         assert_eq!(total(&small), blocks(ul));
         assert_eq!(total(&all), blocks(ul));
+    }
+
+    /// An event condition without `on_pre_event`: the events move their
+    /// times but nothing consumes them.
+    #[snn_core::weight_update_model]
+    struct ThresholdOnly {
+        #[var]
+        g: Scalar,
+    }
+
+    #[snn_core::weight_update_model]
+    impl ThresholdOnly {
+        fn on_pre_spike(&mut self, env: &mut WeightUpdateEnv) {
+            env.add_to_post(self.g);
+        }
+        fn event_threshold(&self, env: &WeightUpdateEnv) -> bool {
+            env.t() > 1.0
+        }
+    }
+
+    #[test]
+    fn no_event_queue_without_on_pre_event_as_on_the_cpu() {
+        let mut net = Network::new(0.1).unwrap();
+        let a = net
+            .add_population("A", 4, Poisson { rate: 1.0 })
+            .init("time_step_to_spike", 0.0)
+            .build()
+            .unwrap();
+        net.add_synapse_group("T", a, a, ThresholdOnly, DeltaCurr)
+            .connectivity(Connectivity::OneToOne)
+            .wu_init("g", 1.0)
+            .axonal_delay(2)
+            .build()
+            .unwrap();
+        let plan = generate(&net, &[1]).unwrap();
+        let events = plan.groups[0].events.expect("event times are kept");
+        assert!(events.queue.is_none(), "an event queue nothing reads");
+        assert!(!plan.buffers.iter().any(|b| b.name.contains("event queue")));
+        // The condition is still evaluated: the event times move.
+        assert!(plan.source.contains("o0_event"));
+        assert_eq!(plan.network.groups[0].event_slots, 0);
     }
 }

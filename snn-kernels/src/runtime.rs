@@ -185,7 +185,7 @@ impl<D: Device> GpuSimulation<D> {
         // from the connectivity once.
         let mut columns: Vec<Option<Columns>> = Vec::new();
         for (gi, g) in net.synapse_groups().iter().enumerate() {
-            if !g.wu.model.has_method("on_post_spike") {
+            if !snn_core::plan::WuMethods::of(g.wu.model).on_post_spike {
                 columns.push(None);
                 continue;
             }

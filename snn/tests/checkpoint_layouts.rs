@@ -310,8 +310,9 @@ snn::backend_tests! {
         drive(&mut *sim, 233);
         let state = sim.save_state().unwrap();
         // Queues hold the right history lengths and the recent spikes.
-        for (pi, ps) in state.populations.iter().enumerate() {
-            assert_eq!(ps.recent_spikes.len(), snn::state::spike_history(&net, pi));
+        let plan = snn::plan::NetworkPlan::new(&net);
+        for (ps, pp) in state.populations.iter().zip(&plan.populations) {
+            assert_eq!(ps.recent_spikes.len(), pp.spike_slots as usize);
         }
         assert_eq!(state.populations[1].recent_spikes.len(), 4, "Exc: Events' delay 3 + 1");
         assert_eq!(state.synapse_groups[5].recent_events.len(), 4, "Events: delay 3 + 1");

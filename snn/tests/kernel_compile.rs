@@ -365,6 +365,18 @@ fn kernels(net: &Network, max_param_bytes: usize) -> String {
         .source
 }
 
+/// With `SNN_DUMP_KERNELS=<dir>`, writes every program the NVRTC test
+/// compiles into `<dir>` (to read the generated code, or to compare it
+/// before and after a change to the generator).
+fn dump_if_asked(name: &str, what: &str, source: &str) {
+    if let Some(dir) = std::env::var_os("SNN_DUMP_KERNELS") {
+        let dir = std::path::Path::new(&dir);
+        std::fs::create_dir_all(dir).expect("SNN_DUMP_KERNELS: cannot create the folder");
+        let file = format!("{name} {what}.cu").replace([' ', '(', ')'], "_");
+        std::fs::write(dir.join(file), source).expect("SNN_DUMP_KERNELS: cannot write");
+    }
+}
+
 #[test]
 fn every_kernel_compiles_with_nvrtc_for_sm80_and_sm90() {
     if let Err(e) = snn_cuda_host::nvrtc_version() {
@@ -383,6 +395,9 @@ fn every_kernel_compiles_with_nvrtc_for_sm80_and_sm90() {
         let step = program(Dialect::Cuda, net.precision(), &merged);
         let unmerged = program(Dialect::Cuda, net.precision(), &kernels(&net, 0));
         let init = init_program(&net, Dialect::Cuda);
+        dump_if_asked(name, "step", &step);
+        dump_if_asked(name, "step unmerged", &unmerged);
+        dump_if_asked(name, "init", &init);
         for (src, arch) in [
             (&step, "sm_80"),
             (&step, "sm_90"),

@@ -22,11 +22,11 @@ mod static_synapse;
 use crate::connectivity::SparseConnectivity;
 use crate::error::{Error, Result};
 use crate::initial::{GroupState, InitialState};
-use crate::model::{EgpRef, FieldKind, ModelDesc, PendingAdds};
-use crate::network::{ModelPart, Network, PopulationRef, VarRecordingId};
+use crate::model::{EgpRef, FieldKind, PendingAdds};
+use crate::network::{Network, PopulationRef, VarRecordingId};
+use crate::plan::{GroupPlan, NetworkPlan, WuMethod};
 use crate::real::{Precision, Real};
 use crate::recording::{SpikeRecord, SpikeRecorder};
-use crate::rng::{stream_id, StreamPurpose};
 use crate::sim::{access, EgpOwner, RecordedVar, Side, Simulation};
 use crate::state::SimState;
 use crate::var::{VarArray, VarSlice, VarSliceMut};
@@ -171,6 +171,13 @@ struct SpikeQueue {
 }
 
 impl SpikeQueue {
+    /// An empty queue of `slots` slots.
+    fn new(slots: u32) -> Self {
+        SpikeQueue {
+            slots: vec![Vec::new(); slots as usize],
+        }
+    }
+
     /// Spikes emitted in step `step - 1 - delay` (none before the first step).
     fn delayed(&self, step: u64, delay: u32) -> &[u32] {
         match step.checked_sub(1 + delay as u64) {
@@ -184,84 +191,15 @@ impl SpikeQueue {
 struct PopConsts<S> {
     consts: Vec<S>,
     egps: Vec<Vec<S>>,
-    stream: u32,
 }
-
-/// Which weight-update methods a model defines (checked once at build).
-#[derive(Clone, Copy, Debug, Default)]
-struct WuCode {
-    on_pre_spike: bool,
-    on_pre_event: bool,
-    on_post_spike: bool,
-    synapse_dynamics: bool,
-    pre_spike: bool,
-    post_spike: bool,
-    event_threshold: bool,
-}
-
-impl WuCode {
-    fn of(m: &ModelDesc) -> WuCode {
-        WuCode {
-            on_pre_spike: m.has_method("on_pre_spike"),
-            // Events exist only with a threshold.
-            on_pre_event: m.has_method("on_pre_event") && m.has_method("event_threshold"),
-            on_post_spike: m.has_method("on_post_spike"),
-            synapse_dynamics: m.has_method("synapse_dynamics"),
-            pre_spike: m.has_method("pre_spike"),
-            post_spike: m.has_method("post_spike"),
-            event_threshold: m.has_method("event_threshold"),
-        }
-    }
-}
-
-/// Synapse code methods of weight-update models.
-const SYNAPSE_METHODS: [&str; 4] = [
-    "on_pre_spike",
-    "on_pre_event",
-    "on_post_spike",
-    "synapse_dynamics",
-];
-/// The spike and event times of [`crate::model::SpikeTimes`].
-const TIME_NAMES: [&str; 6] = [
-    "st_pre",
-    "prev_st_pre",
-    "set_pre",
-    "prev_set_pre",
-    "st_post",
-    "prev_st_post",
-];
-
-/// Random-stream `sub` ids of weight-update code (docs/ARCHITECTURE.md).
-const SUB_ON_PRE_SPIKE: usize = 0;
-const SUB_ON_PRE_EVENT: usize = 1;
-const SUB_ON_POST_SPIKE: usize = 2;
-const SUB_SYNAPSE_DYNAMICS: usize = 3;
-const SUB_PRE_SPIKE: usize = 4;
-const SUB_POST_SPIKE: usize = 5;
 
 /// Per-synapse-group constants.
+/// Per-synapse-group constants in the simulation's precision (everything
+/// else about a group is in its [`GroupPlan`]).
 struct GroupConsts<S> {
-    pre: usize,
-    post: usize,
-    axonal_delay: u32,
     wu_consts: Vec<S>,
     wu_egps: Vec<Vec<S>>,
     psm_consts: Vec<S>,
-    psm_refs: Vec<usize>,
-    wu_stores: bool,
-    /// Streams of the weight-update code, by `SUB_*`.
-    wu_streams: [u32; 6],
-    psm_stream: u32,
-    code: WuCode,
-    /// Presynaptic / postsynaptic neuron variables referenced by the model
-    /// (`#[pre_neuron_var]`, `#[post_neuron_var]`): indices in the neuron model.
-    pre_refs: Vec<usize>,
-    post_refs: Vec<usize>,
-    /// Whether the model has pre/post variables or neuron references (else
-    /// the synapse code gets empty sources).
-    has_sides: bool,
-    /// Whether the synapse code reads spike or event times.
-    syn_times: bool,
     /// `on_pre_spike` only adds a weight (after a delay): the fast path.
     static_add: Option<StaticAddition>,
 }
@@ -297,8 +235,6 @@ struct PopShared<S> {
 struct SourceConsts<S> {
     consts: Vec<S>,
     egps: Vec<Vec<S>>,
-    refs: Vec<usize>,
-    stream: u32,
 }
 
 /// What a block holds of one postsynaptic input
@@ -359,8 +295,7 @@ struct StepCtx<'a, S: CpuReal> {
     queues: &'a [SpikeQueue],
     sides: &'a [GroupSide<S>],
     shared: &'a [PopShared<S>],
-    /// First synapse group of each postsynaptic target (its model and constants).
-    psm_first: &'a [usize],
+    plan: &'a NetworkPlan,
     step: u64,
     t: S,
     dt: S,
@@ -369,13 +304,13 @@ struct StepCtx<'a, S: CpuReal> {
 impl<'a, S: CpuReal> StepCtx<'a, S> {
     /// The synapse view's presynaptic and postsynaptic sources of group `gi`.
     fn side_sources(&self, gi: usize) -> (Vec<VarSlice<'a>>, Vec<VarSlice<'a>>) {
-        side_sources(&self.groups[gi], &self.sides[gi], self.shared)
+        side_sources(&self.plan.groups[gi], &self.sides[gi], self.shared)
     }
 }
 
 /// `#[pre_var]`s then presynaptic neuron references (and likewise post) of a group.
 fn side_sources<'a, S>(
-    g: &GroupConsts<S>,
+    g: &GroupPlan,
     side: &'a GroupSide<S>,
     shared: &'a [PopShared<S>],
 ) -> (Vec<VarSlice<'a>>, Vec<VarSlice<'a>>) {
@@ -484,11 +419,11 @@ impl<S: CpuReal> Block<S> {
                     *r = S::ZERO;
                 }
             }
-            let first = c.psm_first[psm.target];
+            let first = c.plan.inputs[psm.target].groups[0];
             let gd = &c.net.synapse_groups()[first];
-            let g = &c.groups[first];
+            let (g, gp) = (&c.groups[first], &c.plan.groups[first]);
             let mut psm_vars = slices_mut(&mut psm.psm_vars);
-            let refs: Vec<VarSlice<'_>> = g.psm_refs.iter().map(|&k| neuron_refs[k]).collect();
+            let refs: Vec<VarSlice<'_>> = gp.psm_refs.iter().map(|&k| neuron_refs[k]).collect();
             let input = match gd.target_port {
                 Some(k) => S::slice_mut(&mut self.ports[k]),
                 None => &mut self.isyn[..],
@@ -501,7 +436,7 @@ impl<S: CpuReal> Block<S> {
                     refs: &refs,
                     first_id: self.start,
                     len,
-                    info: info(g.psm_stream),
+                    info: info(gp.psm_stream),
                 },
                 input,
             );
@@ -510,9 +445,9 @@ impl<S: CpuReal> Block<S> {
         // 2. Current sources.
         for sb in &mut self.sources {
             let sd = &c.net.current_sources()[sb.source];
-            let s = &c.sources[sb.source];
+            let (s, sp) = (&c.sources[sb.source], &c.plan.sources[sb.source]);
             let egps = egp_refs(&s.egps);
-            let refs: Vec<VarSlice<'_>> = s.refs.iter().map(|&k| neuron_refs[k]).collect();
+            let refs: Vec<VarSlice<'_>> = sp.refs.iter().map(|&k| neuron_refs[k]).collect();
             let mut vars = slices_mut(&mut sb.vars);
             let input = match sd.target_port {
                 Some(k) => S::slice_mut(&mut self.ports[k]),
@@ -526,7 +461,7 @@ impl<S: CpuReal> Block<S> {
                     refs: &refs,
                     first_id: self.start,
                     len,
-                    info: info(s.stream),
+                    info: info(sp.stream),
                 },
                 input,
             );
@@ -546,7 +481,7 @@ impl<S: CpuReal> Block<S> {
                     refs: &ports,
                     first_id: self.start,
                     len,
-                    info: info(pop.stream),
+                    info: info(c.plan.populations[self.pop].stream),
                 },
                 &self.isyn,
                 pop_desc.part.model.auto_refractory,
@@ -557,10 +492,10 @@ impl<S: CpuReal> Block<S> {
         // 4. Postsynaptic decay (reads neuron variables after the update, like GeNN).
         let neuron_refs: Vec<VarSlice<'_>> = self.vars.iter().map(|v| v.slice()).collect();
         for psm in &mut self.psms {
-            let first = c.psm_first[psm.target];
+            let first = c.plan.inputs[psm.target].groups[0];
             let gd = &c.net.synapse_groups()[first];
-            let g = &c.groups[first];
-            let refs: Vec<VarSlice<'_>> = g.psm_refs.iter().map(|&k| neuron_refs[k]).collect();
+            let (g, gp) = (&c.groups[first], &c.plan.groups[first]);
+            let refs: Vec<VarSlice<'_>> = gp.psm_refs.iter().map(|&k| neuron_refs[k]).collect();
             let mut psm_vars = slices_mut(&mut psm.psm_vars);
             S::postsynaptic(&gd.cpu_psm).decay(ElementArgs {
                 consts: &g.psm_consts,
@@ -569,7 +504,7 @@ impl<S: CpuReal> Block<S> {
                 refs: &refs,
                 first_id: self.start,
                 len,
-                info: info(g.psm_stream),
+                info: info(gp.psm_stream),
             });
         }
         Ok(())
@@ -601,19 +536,19 @@ fn synapse_code<S: CpuReal>(
     len: u32,
 ) -> Result<()> {
     let gi = inc.group;
-    let g = &c.groups[gi];
-    let code = g.code;
+    let (g, gp) = (&c.groups[gi], &c.plan.groups[gi]);
+    let code = gp.methods;
     let side = &c.sides[gi];
     let none: &[u32] = &[];
     let (spikes, events, posts, dynamics) = match phase {
         Phase::Pre => (
             if code.on_pre_spike {
-                c.queues[g.pre].delayed(c.step, g.axonal_delay)
+                c.queues[gp.pre].delayed(c.step, gp.axonal_delay)
             } else {
                 none
             },
             match &side.events {
-                Some(q) => q.delayed(c.step, g.axonal_delay),
+                Some(q) => q.delayed(c.step, gp.axonal_delay),
                 None => none,
             },
             none,
@@ -622,7 +557,7 @@ fn synapse_code<S: CpuReal>(
         Phase::Post if code.on_post_spike => (
             none,
             none,
-            in_range(c.queues[g.post].delayed(c.step, 0), start, start + len),
+            in_range(c.queues[gp.post].delayed(c.step, 0), start, start + len),
             false,
         ),
         Phase::Dynamics => (none, none, none, code.synapse_dynamics),
@@ -661,23 +596,23 @@ fn synapse_code<S: CpuReal>(
         return delay_error(overflow);
     }
     let egps = egp_refs(&g.wu_egps);
-    let (pre_src, post_src) = if g.has_sides {
+    let (pre_src, post_src) = if gp.has_sides {
         c.side_sources(gi)
     } else {
         (Vec::new(), Vec::new())
     };
-    let times = g.syn_times.then(|| TimeSrc {
-        st_pre: &c.shared[g.pre].st,
-        prev_st_pre: &c.shared[g.pre].prev_st,
+    let times = gp.synapse_reads_times.then(|| TimeSrc {
+        st_pre: &c.shared[gp.pre].st,
+        prev_st_pre: &c.shared[gp.pre].prev_st,
         set_pre: &side.set,
         prev_set_pre: &side.prev_set,
-        st_post: &c.shared[g.post].st,
-        prev_st_post: &c.shared[g.post].prev_st,
+        st_post: &c.shared[gp.post].st,
+        prev_st_post: &c.shared[gp.post].prev_st,
     });
     let mut wu_vars = slices_mut(&mut inc.wu_vars);
     let runner = S::weight_update(&gd.cpu_wu);
     macro_rules! args {
-        ($spikes:expr, $sub:expr) => {
+        ($spikes:expr, $method:expr) => {
             SynapseArgs {
                 consts: &g.wu_consts,
                 egps: &egps,
@@ -697,28 +632,28 @@ fn synapse_code<S: CpuReal>(
                     t: c.t,
                     dt: c.dt,
                     seed: c.net.seed(),
-                    stream: g.wu_streams[$sub],
+                    stream: gp.stream($method).expect("synapse code has a stream"),
                 },
-                store: g.wu_stores,
+                store: gp.writes,
                 pending: &mut *pending,
             }
         };
     }
     if !spikes.is_empty() {
-        overflow = overflow.max(runner.on_pre(args!(spikes, SUB_ON_PRE_SPIKE), false));
+        overflow = overflow.max(runner.on_pre(args!(spikes, WuMethod::OnPreSpike), false));
     }
     if !events.is_empty() {
-        overflow = overflow.max(runner.on_pre(args!(events, SUB_ON_PRE_EVENT), true));
+        overflow = overflow.max(runner.on_pre(args!(events, WuMethod::OnPreEvent), true));
     }
     if !posts.is_empty() {
         let col = inc
             .col
             .as_ref()
             .expect("internal error: on_post_spike without a column view");
-        runner.on_post_spikes(args!(posts, SUB_ON_POST_SPIKE), col);
+        runner.on_post_spikes(args!(posts, WuMethod::OnPostSpike), col);
     }
     if dynamics {
-        overflow = overflow.max(runner.synapse_dynamics(args!(none, SUB_SYNAPSE_DYNAMICS)));
+        overflow = overflow.max(runner.synapse_dynamics(args!(none, WuMethod::SynapseDynamics)));
     }
     delay_error(overflow)
 }
@@ -754,9 +689,8 @@ struct CpuState<S: CpuReal> {
     blocks: Vec<Block<S>>,
     /// Index of the first block of each population (plus one past the end).
     pop_blocks: Vec<usize>,
-    /// Postsynaptic target of each synapse group, and the first group of each target.
-    psm_of_group: Vec<usize>,
-    psm_first: Vec<usize>,
+    /// Queues, streams, inputs and references ([`NetworkPlan`]).
+    plan: NetworkPlan,
     recorders: Vec<Option<SpikeRecorder>>,
     var_recordings: Vec<VarRecordingData>,
 }
@@ -774,9 +708,14 @@ impl<S: CpuReal> CpuState<S> {
             current_sources,
             ..
         } = InitialState::without_synapses(net);
-        Self::build(net, block_size, populations, current_sources, |gi| {
-            InitialState::synapse_group(net, gi)
-        })
+        Self::build(
+            net,
+            NetworkPlan::new(net),
+            block_size,
+            populations,
+            current_sources,
+            |gi| InitialState::synapse_group(net, gi),
+        )
     }
 
     /// Lays out a network's state in blocks: the neuron and current-source
@@ -785,6 +724,7 @@ impl<S: CpuReal> CpuState<S> {
     /// target). Everything else starts empty (step 0).
     fn build(
         net: &Network,
+        plan: NetworkPlan,
         block_size: u32,
         populations: Vec<Vec<VarArray>>,
         current_sources: Vec<Vec<VarArray>>,
@@ -793,124 +733,52 @@ impl<S: CpuReal> CpuState<S> {
         let pops: Vec<PopConsts<S>> = net
             .populations()
             .iter()
-            .enumerate()
-            .map(|(i, p)| PopConsts {
+            .map(|p| PopConsts {
                 consts: to_scalars(&p.part.constants()),
                 egps: p.part.egps.iter().map(|e| to_scalars(e)).collect(),
-                stream: stream_id(StreamPurpose::NeuronSim, i as u32, 0),
             })
             .collect();
-        let ref_indices = |part: &ModelPart, target: usize| -> Vec<usize> {
-            let nm = net.populations()[target].part.model;
-            part.model
-                .fields_of(FieldKind::NeuronVar)
-                .map(|f| {
-                    nm.index_of(FieldKind::Var, f.name)
-                        .expect("checked by the network builder")
-                })
-                .collect()
-        };
         let groups: Vec<GroupConsts<S>> = net
             .synapse_groups()
             .iter()
-            .enumerate()
-            .map(|(i, g)| {
-                let m = g.wu.model;
-                let side_refs = |kind: FieldKind, pop: usize| -> Vec<usize> {
-                    let nm = net.populations()[pop].part.model;
-                    m.fields_of(kind)
-                        .map(|f| {
-                            nm.index_of(FieldKind::Var, f.bind)
-                                .expect("checked by the network builder")
-                        })
-                        .collect()
-                };
-                let (pre, post) = (g.pre.0 as usize, g.post.0 as usize);
-                let syn_times = m
-                    .methods
-                    .iter()
-                    .filter(|mi| SYNAPSE_METHODS.contains(&mi.name))
-                    .any(|mi| TIME_NAMES.iter().any(|n| mi.uses_env(n)));
-                let has_sides = [
-                    FieldKind::PreVar,
-                    FieldKind::PostVar,
-                    FieldKind::PreNeuronVar,
-                    FieldKind::PostNeuronVar,
-                ]
-                .iter()
-                .any(|&k| m.fields_of(k).next().is_some());
-                GroupConsts {
-                    pre,
-                    post,
-                    axonal_delay: g.axonal_delay,
-                    wu_consts: to_scalars(&g.wu.constants()),
-                    wu_egps: g.wu.egps.iter().map(|e| to_scalars(e)).collect(),
-                    psm_consts: to_scalars(&g.psm.constants()),
-                    psm_refs: ref_indices(&g.psm, post),
-                    wu_stores: m.methods.iter().any(|m| !m.writes.is_empty()),
-                    wu_streams: std::array::from_fn(|sub| {
-                        stream_id(StreamPurpose::SynapseSim, i as u32, sub as u32)
-                    }),
-                    psm_stream: stream_id(StreamPurpose::PostsynapticSim, i as u32, 0),
-                    code: WuCode::of(m),
-                    pre_refs: side_refs(FieldKind::PreNeuronVar, pre),
-                    post_refs: side_refs(FieldKind::PostNeuronVar, post),
-                    has_sides,
-                    syn_times,
-                    static_add: StaticAddition::of(m),
-                }
+            .map(|g| GroupConsts {
+                wu_consts: to_scalars(&g.wu.constants()),
+                wu_egps: g.wu.egps.iter().map(|e| to_scalars(e)).collect(),
+                psm_consts: to_scalars(&g.psm.constants()),
+                static_add: StaticAddition::of(g.wu.model),
             })
             .collect();
         let sources: Vec<SourceConsts<S>> = net
             .current_sources()
             .iter()
-            .enumerate()
-            .map(|(i, s)| SourceConsts {
+            .map(|s| SourceConsts {
                 consts: to_scalars(&s.part.constants()),
                 egps: s.part.egps.iter().map(|e| to_scalars(e)).collect(),
-                refs: ref_indices(&s.part, s.target.0 as usize),
-                stream: stream_id(StreamPurpose::CurrentSourceSim, i as u32, 0),
             })
             .collect();
-
-        // Spike queues: one slot more than the largest outgoing axonal delay.
-        let queues = net
-            .populations()
+        let queues = plan
+            .populations
             .iter()
-            .enumerate()
-            .map(|(i, _)| {
-                let d = net
-                    .synapse_groups()
-                    .iter()
-                    .filter(|g| g.pre.0 as usize == i)
-                    .map(|g| g.axonal_delay)
-                    .max()
-                    .unwrap_or(0);
-                SpikeQueue {
-                    slots: vec![Vec::new(); d as usize + 1],
-                }
-            })
+            .map(|p| SpikeQueue::new(p.spike_slots))
             .collect();
 
         // Spike times, and copies of the neuron variables weight-update
         // models reference (read by every block during a step).
-        let mut shared: Vec<PopShared<S>> = net
+        let shared: Vec<PopShared<S>> = net
             .populations()
             .iter()
             .zip(&populations)
-            .map(|(p, vars)| PopShared {
+            .zip(&plan.populations)
+            .map(|((p, vars), pp)| PopShared {
                 st: vec![S::NO_SPIKE; p.size as usize],
                 prev_st: vec![S::NO_SPIKE; p.size as usize],
-                snap: vec![None; vars.len()],
+                snap: vars
+                    .iter()
+                    .zip(&pp.referenced)
+                    .map(|(v, &r)| r.then(|| v.clone()))
+                    .collect(),
             })
             .collect();
-        for g in &groups {
-            for (pop, refs) in [(g.pre, &g.pre_refs), (g.post, &g.post_refs)] {
-                for &k in refs {
-                    shared[pop].snap[k] = Some(populations[pop][k].clone());
-                }
-            }
-        }
 
         // Neuron variables and blocks.
         let mut blocks = Vec::new();
@@ -946,11 +814,11 @@ impl<S: CpuReal> CpuState<S> {
         // Synapse groups: build each, then split it by target block (blocks
         // in parallel). The first group of a postsynaptic target brings its
         // `in_syn`, variables and ring.
-        let (targets, psm_of_group) = net.postsynaptic_targets();
         let mut sides = Vec::new();
         for (gi, g) in net.synapse_groups().iter().enumerate() {
             let mut state = group_state(gi)?;
-            let code = groups[gi].code;
+            let gp = &plan.groups[gi];
+            let code = gp.methods;
             let n_pre = net.population(g.pre).size as usize;
             // The target population's first (largest) block keeps the
             // group's synapse variables, its part moved down in place once
@@ -962,9 +830,9 @@ impl<S: CpuReal> CpuState<S> {
             let keeper = pop_blocks[post]; // the first block (k == 0 below)
             let kept_runs = std::sync::Mutex::new(Vec::new());
             let conn = &state.connectivity;
-            let t = psm_of_group[gi];
-            let first_of_target = targets[t].groups[0] == gi;
-            let ring_slots = targets[t].ring_slots;
+            let t = gp.input;
+            let first_of_target = plan.inputs[t].groups[0] == gi;
+            let ring_slots = plan.inputs[t].ring_slots;
             blocks[pop_blocks[post]..pop_blocks[post + 1]]
                 .par_iter_mut()
                 .enumerate()
@@ -1047,7 +915,7 @@ impl<S: CpuReal> CpuState<S> {
                 .expect("the keeper block got the group");
             kept.wu_vars = wu_vars;
             let with_events = |v: S| {
-                if code.event_threshold {
+                if gp.event_times {
                     vec![v; n_pre]
                 } else {
                     Vec::new()
@@ -1058,13 +926,10 @@ impl<S: CpuReal> CpuState<S> {
                 post_vars: state.post_vars,
                 set: with_events(S::NO_SPIKE),
                 prev_set: with_events(S::NO_SPIKE),
-                events: code.on_pre_event.then(|| SpikeQueue {
-                    slots: vec![Vec::new(); g.axonal_delay as usize + 1],
-                }),
+                events: (gp.event_slots > 0).then(|| SpikeQueue::new(gp.event_slots)),
                 scratch: Vec::new(),
             });
         }
-        let psm_first = targets.iter().map(|t| t.groups[0]).collect();
 
         // Current sources.
         for (si, (s, vars)) in net
@@ -1123,8 +988,7 @@ impl<S: CpuReal> CpuState<S> {
             recording_on,
             blocks,
             pop_blocks,
-            psm_of_group,
-            psm_first,
+            plan,
             recorders,
             var_recordings,
         })
@@ -1140,7 +1004,7 @@ impl<S: CpuReal> CpuState<S> {
             queues: &self.queues,
             sides: &self.sides,
             shared: &self.shared,
-            psm_first: &self.psm_first,
+            plan: &self.plan,
             step: self.step,
             t: S::from_f64(self.step as f64 * dt),
             dt: S::from_f64(dt),
@@ -1213,8 +1077,9 @@ impl<S: CpuReal> CpuState<S> {
             stream,
         };
         for (gi, (g, side)) in self.groups.iter().zip(&mut self.sides).enumerate() {
-            let code = g.code;
-            if !(code.pre_spike || code.post_spike || code.event_threshold) {
+            let gp = &self.plan.groups[gi];
+            let code = gp.methods;
+            if !(code.pre_side() || code.post_spike) {
                 continue;
             }
             let runner = S::weight_update(&self.net.synapse_groups()[gi].cpu_wu);
@@ -1229,9 +1094,9 @@ impl<S: CpuReal> CpuState<S> {
                     })
                     .collect()
             };
-            let pre_refs = snap(g.pre, &g.pre_refs);
-            let post_refs = snap(g.post, &g.post_refs);
-            let (pre_sh, post_sh) = (&self.shared[g.pre], &self.shared[g.post]);
+            let pre_refs = snap(gp.pre, &gp.pre_refs);
+            let post_refs = snap(gp.post, &gp.post_refs);
+            let (pre_sh, post_sh) = (&self.shared[gp.pre], &self.shared[gp.post]);
             // The presynaptic side's arguments (`pre_spike`, `event_threshold`).
             macro_rules! pre_args {
                 ($vars:ident) => {
@@ -1244,17 +1109,17 @@ impl<S: CpuReal> CpuState<S> {
                         prev_st: &pre_sh.prev_st,
                         set: &side.set,
                         prev_set: &side.prev_set,
-                        info: info(g.wu_streams[SUB_PRE_SPIKE]),
+                        info: info(gp.stream(WuMethod::PreSpike).expect("has a stream")),
                     }
                 };
             }
             if code.pre_spike {
-                let q = &self.queues[g.pre];
+                let q = &self.queues[gp.pre];
                 let mut vars = slices_mut(&mut side.pre_vars);
                 runner.neuron_side(pre_args!(vars), SideCode::PreSpike, &q.slots[slot_of(q)]);
             }
             if code.post_spike {
-                let q = &self.queues[g.post];
+                let q = &self.queues[gp.post];
                 let mut vars = slices_mut(&mut side.post_vars);
                 runner.neuron_side(
                     SideArgs {
@@ -1266,7 +1131,7 @@ impl<S: CpuReal> CpuState<S> {
                         prev_st: &post_sh.prev_st,
                         set: &[],
                         prev_set: &[],
-                        info: info(g.wu_streams[SUB_POST_SPIKE]),
+                        info: info(gp.stream(WuMethod::PostSpike).expect("has a stream")),
                     },
                     SideCode::PostSpike,
                     &q.slots[slot_of(q)],
@@ -1522,7 +1387,7 @@ impl Simulation for CpuSimulation {
             Ok((s.pop_blocks[post]..s.pop_blocks[post + 1])
                 .flat_map(|bi| {
                     let b = &s.blocks[bi];
-                    let t = s.psm_of_group[gi];
+                    let t = s.plan.groups[gi].input;
                     let psm = b.psms.iter().find(|p| p.target == t).expect("target in block");
                     psm.psm_vars[k].to_f64()
                 })

@@ -5,6 +5,7 @@ use super::{to_scalars, CpuState, PopShared, SpikeQueue, VarRecordingData};
 use crate::error::Result;
 use crate::initial::GroupState;
 use crate::network::Network;
+use crate::plan::NetworkPlan;
 use crate::real::Real;
 use crate::sim::RecordedVar;
 use crate::state::{
@@ -135,8 +136,9 @@ impl<S: CpuReal> CpuState<S> {
             })
             .collect();
 
-        let (targets, _) = net.postsynaptic_targets();
-        let postsynaptic_targets = targets
+        let postsynaptic_targets = self
+            .plan
+            .inputs
             .iter()
             .enumerate()
             .map(|(t, target)| {
@@ -226,9 +228,11 @@ impl<S: CpuReal> CpuState<S> {
     /// The CPU state of `net` holding `state` (checked to fit first).
     pub(super) fn from_state(net: &Network, state: &SimState, block_size: u32) -> Result<Self> {
         state.check_fits(net)?;
-        let (targets, psm_of_group) = net.postsynaptic_targets();
+        let plan = NetworkPlan::new(net);
+        let targets = &plan.inputs;
         let mut new = Self::build(
             net,
+            plan.clone(),
             block_size,
             state.populations.iter().map(|p| p.vars.clone()).collect(),
             state
@@ -238,7 +242,7 @@ impl<S: CpuReal> CpuState<S> {
                 .collect(),
             |gi| {
                 let g = &state.synapse_groups[gi];
-                let t = psm_of_group[gi];
+                let t = plan.groups[gi].input;
                 Ok(GroupState {
                     connectivity: g.connectivity.clone(),
                     wu_vars: g.wu_vars.clone(),

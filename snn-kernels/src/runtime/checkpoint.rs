@@ -16,10 +16,9 @@
 //! - constant: model constants, the postsynaptic models' extra global
 //!   parameters (`set_egp` cannot change them), the spike-queue table.
 //!
-//! A spike queue has `spike_history` slots (the largest outgoing axonal
-//! delay + 1, both by definition), an event queue `axonal_delay + 1`, which
-//! is `event_history` for a group with `on_pre_event`; without
-//! `on_pre_event` no kernel reads the event queue, and it is restored empty.
+//! A spike queue has the population's `spike_slots` and an event queue the
+//! group's `event_slots` ([`snn_core::plan::NetworkPlan`]); a group without
+//! `on_pre_event` has no event queue.
 //!
 //! A checkpoint whose rows (or, with `on_post_spike`, columns) are longer
 //! than this simulation's ragged strides regenerates the kernels and
@@ -42,8 +41,8 @@ use snn_core::model::{FieldKind, ModelDesc};
 use snn_core::network::ModelPart;
 use snn_core::sim::RecordedVar;
 use snn_core::state::{
-    event_history, spike_history, CurrentSourceState, PopulationState, PostsynapticState, SimState,
-    SpikeRecordingState, SynapseGroupState,
+    CurrentSourceState, PopulationState, PostsynapticState, SimState, SpikeRecordingState,
+    SynapseGroupState,
 };
 use snn_core::var::VarArray;
 
@@ -142,7 +141,7 @@ impl<D: Device> GpuSimulation<D> {
                 recent_spikes: self.read_queue(
                     Queue::spikes(pb, pd.size),
                     &counts,
-                    spike_history(net, pi),
+                    self.plan.network.populations[pi].spike_slots as usize,
                 )?,
                 recording: self.recordings[pi].as_ref().map(|r| SpikeRecordingState {
                     on: r.on,
@@ -165,7 +164,7 @@ impl<D: Device> GpuSimulation<D> {
                 .iter()
                 .map(|a| a.gather(&positions))
                 .collect();
-            let history = event_history(gd);
+            let history = self.plan.network.groups[gi].event_slots as usize;
             let recent_events = match gb.events.and_then(|e| e.queue) {
                 Some(q) => self.read_queue(Queue::events(&q, n_pre), &counts, history)?,
                 None => vec![Vec::new(); history],
