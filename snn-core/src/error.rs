@@ -185,6 +185,19 @@ pub enum Error {
         /// How it differs.
         reason: String,
     },
+    /// A network, model or run larger than the random-number layout allows
+    /// (docs/ARCHITECTURE.md, "Random numbers").
+    #[error("{what}: {got} exceeds the limit of {limit} ({hint})")]
+    LimitExceeded {
+        /// What is too large.
+        what: String,
+        /// How large it is.
+        got: u64,
+        /// The largest allowed.
+        limit: u64,
+        /// How to stay within the limit.
+        hint: String,
+    },
     /// A GPU backend failed: no device or runtime library, a compile
     /// error in generated kernels, an allocation failure, ...
     #[error("{backend}: {reason}")]

@@ -10,16 +10,8 @@ use crate::ir::IrType;
 use crate::model::FieldKind;
 use crate::network::{ModelPart, Network};
 use crate::real::{Precision, Real};
-use crate::rng::{stream_id, StreamPurpose};
+use crate::rng::{stream_id, StreamPurpose, VarInitRange};
 use crate::var::VarArray;
-
-/// Offsets of the variable-initialisation stream `sub` ids per part kind.
-const SUB_NEURON: u32 = 0;
-const SUB_WU: u32 = 64;
-const SUB_WU_PRE: u32 = 96;
-const SUB_WU_POST: u32 = 112;
-const SUB_PSM: u32 = 128;
-const SUB_CS: u32 = 192;
 
 /// The initial state of one synapse group.
 #[derive(Clone, Debug)]
@@ -166,14 +158,14 @@ fn init_part_vars<S: Real>(
     net: &Network,
     n: usize,
     group: u32,
-    sub: u32,
+    range: VarInitRange,
 ) -> Vec<VarArray> {
     part.model
         .fields_of(FieldKind::Var)
         .zip(&part.var_inits)
         .enumerate()
         .map(|(k, (f, init))| {
-            let stream = stream_id(StreamPurpose::VarInit, group, sub + k as u32);
+            let stream = range.stream(group, k as u32);
             init_var::<S>(init, f.ty, net.precision(), n, net.seed(), stream)
         })
         .collect()
@@ -184,7 +176,15 @@ fn neurons_and_sources<S: Real>(net: &Network) -> InitialState {
         .populations()
         .iter()
         .enumerate()
-        .map(|(pi, p)| init_part_vars::<S>(&p.part, net, p.size as usize, pi as u32, SUB_NEURON))
+        .map(|(pi, p)| {
+            init_part_vars::<S>(
+                &p.part,
+                net,
+                p.size as usize,
+                pi as u32,
+                VarInitRange::Neuron,
+            )
+        })
         .collect();
     let current_sources = net
         .current_sources()
@@ -192,7 +192,7 @@ fn neurons_and_sources<S: Real>(net: &Network) -> InitialState {
         .enumerate()
         .map(|(si, s)| {
             let n = net.population(s.target).size as usize;
-            init_part_vars::<S>(&s.part, net, n, si as u32, SUB_CS)
+            init_part_vars::<S>(&s.part, net, n, si as u32, VarInitRange::CurrentSource)
         })
         .collect();
     InitialState {
@@ -222,6 +222,15 @@ fn group_state<S: Real>(net: &Network, gi: usize) -> Result<GroupState> {
         )
         .map_err(bad)?;
     let n_syn = connectivity.ind.len();
+    if n_syn > u32::MAX as usize {
+        return Err(Error::LimitExceeded {
+            what: format!("synapse group `{}`: synapses", g.name),
+            got: n_syn as u64,
+            limit: u32::MAX as u64,
+            hint: "split the group in two: the random streams number a group's synapses in 32 bits"
+                .into(),
+        });
+    }
     let list_order = explicit_list_order(&g.connectivity);
     let owner = format!("synapse group `{}` (weight update)", g.name);
     let mut wu_vars = Vec::new();
@@ -237,7 +246,7 @@ fn group_state<S: Real>(net: &Network, gi: usize) -> Result<GroupState> {
                 var: f.name.to_string(),
                 reason,
             })?;
-        let stream = stream_id(StreamPurpose::VarInit, gi as u32, SUB_WU + k as u32);
+        let stream = VarInitRange::WeightUpdate.stream(gi as u32, k as u32);
         let arr = init_var::<S>(init, f.ty, precision, n_syn, seed, stream);
         wu_vars.push(match (&list_order, init) {
             (Some(order), VarInit::Values(_)) => arr.gather(order),
@@ -261,21 +270,31 @@ fn group_state<S: Real>(net: &Network, gi: usize) -> Result<GroupState> {
         net,
         n_post as usize,
         gi as u32,
-        SUB_PSM,
+        VarInitRange::Postsynaptic,
     ));
-    let side_vars = |kind: FieldKind, inits: &[VarInit], n: u32, sub: u32| -> Vec<VarArray> {
+    let side_vars = |kind: FieldKind, inits: &[VarInit], n: u32, range: VarInitRange| {
         g.wu.model
             .fields_of(kind)
             .zip(inits)
             .enumerate()
             .map(|(k, (f, init))| {
-                let stream = stream_id(StreamPurpose::VarInit, gi as u32, sub + k as u32);
+                let stream = range.stream(gi as u32, k as u32);
                 init_var::<S>(init, f.ty, precision, n as usize, seed, stream)
             })
             .collect()
     };
-    let pre_vars = side_vars(FieldKind::PreVar, &g.pre_var_inits, n_pre, SUB_WU_PRE);
-    let post_vars = side_vars(FieldKind::PostVar, &g.post_var_inits, n_post, SUB_WU_POST);
+    let pre_vars = side_vars(
+        FieldKind::PreVar,
+        &g.pre_var_inits,
+        n_pre,
+        VarInitRange::WeightUpdatePre,
+    );
+    let post_vars = side_vars(
+        FieldKind::PostVar,
+        &g.post_var_inits,
+        n_post,
+        VarInitRange::WeightUpdatePost,
+    );
     Ok(GroupState {
         connectivity,
         wu_vars,

@@ -159,6 +159,28 @@ impl ModelDesc {
     pub fn index_of(&self, kind: FieldKind, name: &str) -> Option<usize> {
         self.fields_of(kind).position(|f| f.name == name)
     }
+    /// Position of parameter or derived parameter `f` of this model among
+    /// its constants (parameters, then derived parameters: the order of
+    /// [`ModelPart::constants`](crate::network::ModelPart::constants)).
+    ///
+    /// # Panics
+    /// With "internal error" when `f` is not a constant of this model (the
+    /// callers pass the model's own fields).
+    pub fn constant_index(&self, f: &FieldDesc) -> usize {
+        let found = match f.kind {
+            FieldKind::Param => self.index_of(FieldKind::Param, f.name),
+            FieldKind::Derived => self
+                .index_of(FieldKind::Derived, f.name)
+                .map(|k| self.fields_of(FieldKind::Param).count() + k),
+            _ => None,
+        };
+        found.unwrap_or_else(|| {
+            panic!(
+                "internal error: `{}` is not a constant of model `{}`",
+                f.name, self.name
+            )
+        })
+    }
     /// The `i`-th field of a kind.
     pub fn nth(&self, kind: FieldKind, i: usize) -> Option<&'static FieldDesc> {
         self.fields_of(kind).nth(i)
@@ -292,7 +314,9 @@ pub trait ModelCode {
 
 /// Read-only view of an extra global parameter array inside model state.
 ///
-/// Created by backends only; indexing is bounds-checked.
+/// Created by the CPU backend only (its constructor is private to this
+/// crate), for the duration of one call that runs model code, so safe code
+/// never holds one longer than its data; indexing is bounds-checked.
 #[derive(Clone, Copy, Debug)]
 pub struct EgpRef<S: 'static> {
     data: &'static [S],
@@ -307,7 +331,7 @@ impl<S> EgpRef<S> {
     /// # Safety
     /// The returned value must not outlive `data`: backends build it inside
     /// the call that runs model code and drop it before `data` can change.
-    pub unsafe fn new(data: &[S]) -> Self {
+    pub(crate) unsafe fn new(data: &[S]) -> Self {
         // SAFETY: lifetime extension guarded by the caller contract above.
         EgpRef {
             data: unsafe { std::mem::transmute::<&[S], &'static [S]>(data) },

@@ -28,6 +28,7 @@ use crate::model::{
     CurrentSourceModel, FieldKind, ModelDesc, NeuronModel, PostsynapticModel, WeightUpdateModel,
 };
 use crate::real::Precision;
+use crate::rng::{VarInitRange, MAX_GROUPS};
 
 /// Handle of a population in a [`Network`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -693,10 +694,17 @@ impl PopulationBuilder<'_> {
     /// Validates and adds the population.
     pub fn build(self) -> Result<PopulationId> {
         self.net.check_name("population", &self.name)?;
+        let owner = format!("population `{}`", self.name);
+        check_count("populations", self.net.populations.len())?;
+        check_vars(
+            &owner,
+            self.part.model,
+            FieldKind::Var,
+            VarInitRange::Neuron,
+        )?;
         if self.size == 0 {
             return Err(Error::EmptyPopulation(self.name));
         }
-        let owner = format!("population `{}`", self.name);
         let part = self
             .part
             .finish(&owner, self.net.dt, Some(self.size as usize))?;
@@ -800,6 +808,24 @@ impl SynapseGroupBuilder<'_> {
         let pre = net.population_id(self.pre)?;
         let post = net.population_id(self.post)?;
         let (n_pre, n_post) = (net.population(pre).size, net.population(post).size);
+        check_count("synapse groups", net.synapse_groups.len())?;
+        let owner = format!("synapse group `{}`", self.name);
+        for (model, kind, range) in [
+            (self.wu.model, FieldKind::Var, VarInitRange::WeightUpdate),
+            (
+                self.wu.model,
+                FieldKind::PreVar,
+                VarInitRange::WeightUpdatePre,
+            ),
+            (
+                self.wu.model,
+                FieldKind::PostVar,
+                VarInitRange::WeightUpdatePost,
+            ),
+            (self.psm.model, FieldKind::Var, VarInitRange::Postsynaptic),
+        ] {
+            check_vars(&owner, model, kind, range)?;
+        }
         let bad_conn = |reason: String| Error::InvalidConnectivity {
             group: self.name.clone(),
             reason,
@@ -922,6 +948,49 @@ fn port_index(owner: &str, port: Option<String>, target: &PopulationDesc) -> Res
                 },
             })
         }
+    }
+}
+
+/// Checks that a network with `existing` parts of one kind can take one
+/// more: the random streams number them in 16 bits.
+fn check_count(kind: &str, existing: usize) -> Result<()> {
+    if existing < MAX_GROUPS {
+        return Ok(());
+    }
+    Err(Error::LimitExceeded {
+        what: format!("the network's {kind}"),
+        got: existing as u64 + 1,
+        limit: MAX_GROUPS as u64,
+        hint: "merge some of them: one population or group can hold up to 2^32 - 1 neurons".into(),
+    })
+}
+
+/// Checks that `model`'s fields of `kind` fit their variable-initialisation
+/// stream range.
+fn check_vars(owner: &str, model: &ModelDesc, kind: FieldKind, range: VarInitRange) -> Result<()> {
+    let n = model.fields_of(kind).count();
+    if n <= range.capacity() as usize {
+        return Ok(());
+    }
+    Err(Error::LimitExceeded {
+        what: format!(
+            "{owner}: the {} of model `{}`",
+            field_kind_name(kind),
+            model.name
+        ),
+        got: n as u64,
+        limit: range.capacity() as u64,
+        hint: "keep fewer variables in the model, e.g. pack several into an extra global parameter"
+            .into(),
+    })
+}
+
+/// How a model's fields of `kind` are declared, for messages.
+fn field_kind_name(kind: FieldKind) -> &'static str {
+    match kind {
+        FieldKind::PreVar => "`#[pre_var]`s",
+        FieldKind::PostVar => "`#[post_var]`s",
+        _ => "`#[var]`s",
     }
 }
 
@@ -1144,6 +1213,13 @@ impl CurrentSourceBuilder<'_> {
         net.check_name("current source", &self.name)?;
         let target = net.population_id(self.target)?;
         let owner = format!("current source `{}`", self.name);
+        check_count("current sources", net.current_sources.len())?;
+        check_vars(
+            &owner,
+            self.part.model,
+            FieldKind::Var,
+            VarInitRange::CurrentSource,
+        )?;
         let n = net.population(target).size as usize;
         let part = self.part.finish(&owner, net.dt, Some(n))?;
         check_neuron_refs(&owner, &part, net.population(target))?;
@@ -1169,4 +1245,55 @@ fn check_init(init: &VarInit, len: usize, ty: IrType, owner: &str, var: &str) ->
             var: var.to_string(),
             reason,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Constraint, FieldDesc, ModelKind};
+
+    #[test]
+    fn a_network_holds_at_most_65536_parts_of_a_kind() {
+        assert!(check_count("populations", MAX_GROUPS - 1).is_ok());
+        let e = check_count("populations", MAX_GROUPS).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::LimitExceeded {
+                got: 65_537,
+                limit: 65_536,
+                ..
+            }
+        ));
+        assert!(e
+            .to_string()
+            .starts_with("the network's populations: 65537 exceeds"));
+    }
+
+    const PRE_VAR: FieldDesc = FieldDesc {
+        name: "x",
+        kind: FieldKind::PreVar,
+        ty: IrType::Scalar,
+        constraint: Constraint::Finite,
+        bind: "x",
+    };
+    static SEVENTEEN: [FieldDesc; 17] = [PRE_VAR; 17];
+    static WIDE: ModelDesc = ModelDesc {
+        name: "Wide",
+        kind: ModelKind::WeightUpdate,
+        fields: &SEVENTEEN,
+        methods: &[],
+        auto_refractory: false,
+    };
+
+    #[test]
+    fn model_variables_must_fit_their_stream_range() {
+        let ok = check_vars("g", &WIDE, FieldKind::Var, VarInitRange::WeightUpdate);
+        assert!(ok.is_ok(), "no #[var]s");
+        let e = check_vars("g", &WIDE, FieldKind::PreVar, VarInitRange::WeightUpdatePre);
+        let msg = e.unwrap_err().to_string();
+        assert!(
+            msg.contains("the `#[pre_var]`s of model `Wide`: 17 exceeds the limit of 16"),
+            "{msg}"
+        );
+    }
 }

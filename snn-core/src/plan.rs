@@ -43,7 +43,7 @@
 
 use crate::model::{FieldKind, ModelDesc};
 use crate::network::{Network, PostsynapticTarget};
-use crate::rng::{stream_id, StreamPurpose};
+use crate::rng::{stream_id, synapse_key, StreamPurpose};
 
 /// The phases of one step, in the order every backend runs them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -257,6 +257,8 @@ pub struct GroupPlan {
     /// Whether the model has pre/post variables or neuron references.
     pub has_sides: bool,
     group: u32,
+    /// Philox keys of the synapse code's draws, by `stream_sub`.
+    synapse_keys: [[u32; 2]; 4],
 }
 
 impl GroupPlan {
@@ -266,6 +268,16 @@ impl GroupPlan {
         method
             .stream_sub()
             .map(|sub| stream_id(StreamPurpose::SynapseSim, self.group, sub))
+    }
+
+    /// The Philox key of synapse-code `method`'s draws
+    /// ([`RngStream::synapse`](crate::rng::RngStream::synapse)); `None`
+    /// for the methods that run per neuron.
+    pub fn synapse_key(&self, method: WuMethod) -> Option<[u32; 2]> {
+        match method.stream_sub() {
+            Some(sub) if method.is_synapse_code() => Some(self.synapse_keys[sub as usize]),
+            _ => None,
+        }
     }
 }
 
@@ -361,6 +373,10 @@ impl NetworkPlan {
                 .iter()
                 .any(|&k| m.fields_of(k).next().is_some()),
                 group: gi as u32,
+                synapse_keys: std::array::from_fn(|sub| {
+                    let stream = stream_id(StreamPurpose::SynapseSim, gi as u32, sub as u32);
+                    synapse_key(net.seed(), stream)
+                }),
             });
         }
         let sources = net

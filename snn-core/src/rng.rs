@@ -129,6 +129,76 @@ pub const fn stream_id(purpose: StreamPurpose, group: u32, sub: u32) -> u32 {
     ((purpose as u32) << 24) | ((group & 0xFFFF) << 8) | (sub & 0xFF)
 }
 
+/// The most populations, synapse groups or current sources (each kind
+/// counted alone) a network may have: the `group` field of a stream id has
+/// 16 bits.
+pub const MAX_GROUPS: usize = 1 << 16;
+
+/// Which variables a variable-initialisation stream belongs to: stream
+/// `stream_id(VarInit, group, first + k)` initialises variable `k` of the
+/// part, for `k` below [`capacity`](VarInitRange::capacity).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VarInitRange {
+    /// A neuron model's `#[var]`s (population index).
+    Neuron,
+    /// A weight-update model's per-synapse `#[var]`s (group index).
+    WeightUpdate,
+    /// A weight-update model's `#[pre_var]`s (group index).
+    WeightUpdatePre,
+    /// A weight-update model's `#[post_var]`s (group index).
+    WeightUpdatePost,
+    /// A postsynaptic model's `#[var]`s (group index).
+    Postsynaptic,
+    /// A current source's `#[var]`s (source index).
+    CurrentSource,
+}
+
+impl VarInitRange {
+    /// The first `sub` of the range.
+    pub const fn first(self) -> u32 {
+        match self {
+            VarInitRange::Neuron => 0,
+            VarInitRange::WeightUpdate => 64,
+            VarInitRange::WeightUpdatePre => 96,
+            VarInitRange::WeightUpdatePost => 112,
+            VarInitRange::Postsynaptic => 128,
+            VarInitRange::CurrentSource => 192,
+        }
+    }
+
+    /// How many variables the range can hold.
+    pub const fn capacity(self) -> u32 {
+        match self {
+            VarInitRange::Neuron => 64,
+            VarInitRange::WeightUpdate => 32,
+            VarInitRange::WeightUpdatePre | VarInitRange::WeightUpdatePost => 16,
+            VarInitRange::Postsynaptic | VarInitRange::CurrentSource => 64,
+        }
+    }
+
+    /// The stream of variable `k` of part `group`.
+    pub const fn stream(self, group: u32, k: u32) -> u32 {
+        stream_id(StreamPurpose::VarInit, group, self.first() + k)
+    }
+}
+
+/// The stream id reserved for deriving keys ([`synapse_key`]); no
+/// [`StreamPurpose`] produces it.
+const KEY_DERIVATION_STREAM: u32 = 0xFFFF_FFFF;
+
+/// The Philox key of the synapse-code draws of `stream` under `seed`: the
+/// first two words of the Philox block `[stream, 0, KEY_DERIVATION_STREAM, 0]`
+/// under the key `seed` (a pseudorandom function of both, so different
+/// streams get unrelated keys). Synapse code needs the whole 128-bit
+/// counter for `(post, step, pre, call)`, so its stream moves into the key.
+pub fn synapse_key(seed: u64, stream: u32) -> [u32; 2] {
+    let b = philox4x32_10(
+        [stream, 0, KEY_DERIVATION_STREAM, 0],
+        [seed as u32, (seed >> 32) as u32],
+    );
+    [b[0], b[1]]
+}
+
 /// A deterministic random sequence for one `(seed, stream, step, element)`.
 ///
 /// ```
@@ -159,13 +229,26 @@ impl RngStream {
         }
     }
 
-    /// Starts the call counter at `offset << 16`, giving up to 65,536 calls
-    /// (262,144 values) per stream value; used to key synapse draws by
-    /// `(step, post)` as element and the presynaptic index as offset.
+    /// The stream of synapse code for the synapse `pre -> post` at `step`:
+    /// key [`synapse_key`]`(seed, stream)`, counter `[post, step, pre, call]`.
+    /// Every (presynaptic, postsynaptic, step) triple has its own 2^32
+    /// calls (four values each), for populations of up to 2^32 - 1 neurons.
+    ///
+    /// ```
+    /// use snn_core::rng::{synapse_key, RngStream};
+    /// let key = synapse_key(42, 7);
+    /// let a = RngStream::synapse(key, 3, 0, 5).next_u32();
+    /// let b = RngStream::synapse(key, 3, 65_536, 5).next_u32();
+    /// assert_ne!(a, b);
+    /// ```
     #[inline]
-    pub fn with_block_offset(mut self, offset: u32) -> Self {
-        self.ctr[3] = offset << 16;
-        self
+    pub fn synapse(key: [u32; 2], step: u32, pre: u32, post: u32) -> Self {
+        RngStream {
+            key,
+            ctr: [post, step, pre, 0],
+            buf: [0; 4],
+            pos: 4,
+        }
     }
 
     /// The next raw 32-bit value.

@@ -156,6 +156,27 @@ pub fn steps_in(duration: f64, dt: f64) -> Result<u64> {
     Ok(steps as u64)
 }
 
+/// The most steps a simulation can run: random streams number steps in
+/// 32 bits (about 119 hours of biological time at `dt` = 0.1 ms).
+pub const MAX_STEPS: u64 = u32::MAX as u64;
+
+/// Checks that a simulation at step `step` may run `n` more steps
+/// ([`MAX_STEPS`]); backends call it before running.
+pub fn check_steps(step: u64, n: u64, dt: f64) -> Result<()> {
+    match step.checked_add(n) {
+        Some(end) if end <= MAX_STEPS => Ok(()),
+        _ => Err(crate::Error::LimitExceeded {
+            what: format!("running {n} steps from step {step}"),
+            got: step.saturating_add(n),
+            limit: MAX_STEPS,
+            hint: format!(
+                "random streams number steps in 32 bits: at dt = {dt} ms a simulation can run {:.0} s of biological time",
+                MAX_STEPS as f64 * dt / 1000.0
+            ),
+        }),
+    }
+}
+
 /// A boxed simulation (what `Backend::build` returns) is a simulation, so
 /// `&mut sim` passes where `&mut impl Simulation` is expected.
 impl<S: Simulation + ?Sized> Simulation for Box<S> {
@@ -504,5 +525,19 @@ pub mod access {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_beyond_the_32_bit_counter_are_refused() {
+        assert!(check_steps(0, MAX_STEPS, 0.1).is_ok());
+        assert!(check_steps(MAX_STEPS - 1, 1, 0.1).is_ok());
+        let e = check_steps(MAX_STEPS, 1, 0.1).unwrap_err().to_string();
+        assert!(e.contains("exceeds the limit of 4294967295"), "{e}");
+        assert!(check_steps(5, u64::MAX, 0.1).is_err(), "no overflow");
     }
 }

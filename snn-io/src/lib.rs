@@ -54,6 +54,8 @@
 //! [`IoError::Corrupt`]) naming the file. The layout, field by field, is
 //! in the [`checkpoint`] module.
 
+#![forbid(unsafe_code)]
+
 pub mod checkpoint;
 
 pub use checkpoint::{

@@ -102,7 +102,7 @@ use snn_core::init::{VarInit, VarInitSnippetDyn};
 use snn_core::ir::IrType;
 use snn_core::model::{ConnectivityModel, FieldDesc, FieldKind, Model, ModelDesc, VarInitModel};
 use snn_core::network::{ModelPart, Network};
-use snn_core::rng::{stream_id, RngStream, StreamPurpose};
+use snn_core::rng::{stream_id, RngStream, StreamPurpose, VarInitRange};
 use snn_core::var::VarArray;
 use snn_core::Precision;
 use std::collections::HashMap;
@@ -122,15 +122,6 @@ pub const SCAN_THREADS: u32 = 256;
 /// 5: 1 if a delay is a NaN with the sign bit clear (the host's maximum by
 /// `total_cmp`, which hides every other delay).
 pub const META_WORDS: usize = 8;
-
-/// Offsets of the variable-initialisation stream `sub` ids per part kind, as
-/// in `snn_core::initial`.
-const SUB_NEURON: u32 = 0;
-const SUB_WU: u32 = 64;
-const SUB_WU_PRE: u32 = 96;
-const SUB_WU_POST: u32 = 112;
-const SUB_PSM: u32 = 128;
-const SUB_CS: u32 = 192;
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -1893,16 +1884,8 @@ fn print_method(
     env: &EnvPrinter<'_>,
     result: Option<&str>,
 ) -> Result<String, String> {
-    let n_params = desc.fields_of(FieldKind::Param).count();
     let field = |f: &FieldDesc| match f.kind {
-        FieldKind::Param => format!(
-            "sc[{}]",
-            desc.index_of(FieldKind::Param, f.name).unwrap_or(0)
-        ),
-        FieldKind::Derived => format!(
-            "sc[{}]",
-            n_params + desc.index_of(FieldKind::Derived, f.name).unwrap_or(0)
-        ),
+        FieldKind::Param | FieldKind::Derived => format!("sc[{}]", desc.constant_index(f)),
         // Snippets have no other fields; the printer reports what it cannot use.
         _ => format!("snn_init_no_field_{}", f.name),
     };
@@ -2092,12 +2075,12 @@ fn plan_fields(
 }
 
 /// Where the dense variables of a part go: `n` elements, streams
-/// `stream_id(VarInit, group, sub + k)`.
+/// `range.stream(group, k)`.
 struct DensePart<'a> {
     owner: &'a str,
     n: u32,
     group: u32,
-    sub: u32,
+    range: VarInitRange,
 }
 
 /// Allocates and initialises the dense variables of a part.
@@ -2112,14 +2095,14 @@ fn run_dense<D: Device>(
         owner,
         n,
         group,
-        sub,
+        range,
     } = part;
     let mut out = Vec::with_capacity(kernels.len());
     for (k, (f, kernel)) in kernels.iter().enumerate() {
         note_fallback(fallbacks, owner, f.name, kernel.host_reason());
         let bytes = n as usize * storage_bytes(f.ty, net.precision());
         let buf = alloc(device, bytes, || format!("{owner}: variable `{}`", f.name))?;
-        let stream = stream_id(StreamPurpose::VarInit, group, sub + k as u32);
+        let stream = range.stream(group, k as u32);
         kernel
             .run(device, &buf, &Target::Dense { n }, net.seed(), stream)
             .map_err(|e| e.for_var(owner, f.name))?;
@@ -2277,7 +2260,7 @@ pub fn init_on_device<D: Device>(
             owner: &owner,
             n: pop.size,
             group: pi as u32,
-            sub: SUB_NEURON,
+            range: VarInitRange::Neuron,
         };
         populations.push(run_dense(device, net, kernels, part, &mut fallbacks)?);
     }
@@ -2344,7 +2327,7 @@ pub fn init_on_device<D: Device>(
             note_fallback(&mut fallbacks, &owner, f.name, kernel.host_reason());
             let bytes = n_pre as usize * stride as usize * storage_bytes(f.ty, p);
             let buf = alloc(device, bytes, || format!("{owner}: variable `{}`", f.name))?;
-            let stream = stream_id(StreamPurpose::VarInit, gi as u32, SUB_WU + k as u32);
+            let stream = VarInitRange::WeightUpdate.stream(gi as u32, k as u32);
             kernel
                 .run(device, &buf, &target, seed, stream)
                 .map_err(|e| e.for_var(&owner, f.name))?;
@@ -2370,21 +2353,21 @@ pub fn init_on_device<D: Device>(
             owner: &psm_owner,
             n: n_post,
             group: gi as u32,
-            sub: SUB_PSM,
+            range: VarInitRange::Postsynaptic,
         };
         psm_vars.extend(run_dense(device, net, &plan.psm, part, &mut fallbacks)?);
         let part = DensePart {
             owner: &owner,
             n: n_pre,
             group: gi as u32,
-            sub: SUB_WU_PRE,
+            range: VarInitRange::WeightUpdatePre,
         };
         let pre_vars = run_dense(device, net, &plan.pre, part, &mut fallbacks)?;
         let part = DensePart {
             owner: &owner,
             n: n_post,
             group: gi as u32,
-            sub: SUB_WU_POST,
+            range: VarInitRange::WeightUpdatePost,
         };
         let post_vars = run_dense(device, net, &plan.post, part, &mut fallbacks)?;
         synapse_groups.push(DeviceGroup {
@@ -2405,7 +2388,7 @@ pub fn init_on_device<D: Device>(
             owner: &owner,
             n: net.population(cs.target).size,
             group: si as u32,
-            sub: SUB_CS,
+            range: VarInitRange::CurrentSource,
         };
         current_sources.push(run_dense(device, net, kernels, part, &mut fallbacks)?);
     }

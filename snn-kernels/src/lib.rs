@@ -9,6 +9,8 @@
 //! - [`device`]: the [`device::Device`] trait the CUDA and OpenCL host
 //!   crates implement.
 
+#![forbid(unsafe_code)]
+
 pub mod cgen;
 pub mod device;
 pub mod dialect;

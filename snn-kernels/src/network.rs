@@ -62,8 +62,9 @@
 //! `pre` / `post`; the kernels run before the neuron kernels, so they see
 //! them as of the end of the previous step. Random streams follow
 //! docs/ARCHITECTURE.md: `stream_id(SynapseSim, group, sub)` with sub 0-3
-//! for the synapse code (element `post`, block offset `pre`), 4 for
-//! `pre_spike` and 5 for `post_spike` (element = the neuron).
+//! for the synapse code (its key derived on the host, counter
+//! `[post, step, pre, call]`: `snn_rng_synapse`), 4 for `pre_spike` and 5
+//! for `post_spike` (element = the neuron).
 //!
 //! Kernels whose text is identical (same models and structure) are emitted
 //! once and launched for every instance. The launches of one phase above
@@ -512,15 +513,9 @@ impl<'a> FieldNames<'a> {
     }
 
     fn print(&self, model: &ModelDesc, f: &FieldDesc) -> String {
-        let n_params = model.fields_of(FieldKind::Param).count();
         match f.kind {
-            FieldKind::Param => {
-                let k = model.index_of(FieldKind::Param, f.name).unwrap_or(0);
-                format!("{}[{k}]", self.consts)
-            }
-            FieldKind::Derived => {
-                let k = model.index_of(FieldKind::Derived, f.name).unwrap_or(0);
-                format!("{}[{}]", self.consts, n_params + k)
+            FieldKind::Param | FieldKind::Derived => {
+                format!("{}[{}]", self.consts, model.constant_index(f))
             }
             FieldKind::Egp => format!("{}{}", self.egp, f.name),
             // A neuron model's input ports are registers named like references.
@@ -1420,12 +1415,10 @@ impl SynapseKernels<'_> {
         params.push("snn_u64 step".into(), ArgSpec::Step);
         params.push(format!("{} t", g.scalar), ArgSpec::Time);
         params.push(format!("{} dt", g.scalar), ArgSpec::Scalar(net.dt()));
-        params.push("snn_u64 seed".into(), ArgSpec::U64(net.seed()));
-        let stream = g.plan.groups[gi].stream(code.method());
-        params.push(
-            "unsigned int stream".into(),
-            ArgSpec::U32(stream.expect("synapse code has a stream")),
-        );
+        let key = g.plan.groups[gi].synapse_key(code.method());
+        let key = key.expect("synapse code has a key");
+        params.push("unsigned int key0".into(), ArgSpec::U32(key[0]));
+        params.push("unsigned int key1".into(), ArgSpec::U32(key[1]));
         params.push("unsigned int n_pre".into(), ArgSpec::U32(n_pre));
         params.push("unsigned int n_post".into(), ArgSpec::U32(n_post));
         // The queue the kernel reads, if any.
@@ -1557,7 +1550,7 @@ impl SynapseKernels<'_> {
             "        const unsigned int post = ind[syn];\n".into()
         };
         let synapse = format!(
-            "{post_line}{}        snn_rng rng = snn_rng_with_block_offset(snn_rng_new(seed, stream, (unsigned int)step, post), pre);\n{body_code}        (void)rng;\n{}",
+            "{post_line}{}        snn_rng rng = snn_rng_synapse(key0, key1, (unsigned int)step, pre, post);\n{body_code}        (void)rng;\n{}",
             indent(&load, 1),
             if writes { indent(&store, 1) } else { String::new() },
         );

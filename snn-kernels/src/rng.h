@@ -183,10 +183,23 @@ SNN_FN snn_rng snn_rng_new(snn_u64 seed, unsigned int stream, unsigned int step,
     return r;
 }
 
-/* Starts the call counter at offset << 16 (RngStream::with_block_offset). */
-SNN_FN snn_rng snn_rng_with_block_offset(snn_rng r, unsigned int offset)
+/* The stream of synapse code for pre -> post at step under the derived key
+   (key0, key1) (RngStream::synapse; the key is computed on the host). */
+SNN_FN snn_rng snn_rng_synapse(unsigned int key0, unsigned int key1, unsigned int step,
+                               unsigned int pre, unsigned int post)
 {
-    r.ctr[3] = offset << 16;
+    snn_rng r;
+    r.key[0] = key0;
+    r.key[1] = key1;
+    r.ctr[0] = post;
+    r.ctr[1] = step;
+    r.ctr[2] = pre;
+    r.ctr[3] = 0u;
+    r.buf[0] = 0u;
+    r.buf[1] = 0u;
+    r.buf[2] = 0u;
+    r.buf[3] = 0u;
+    r.pos = 4u;
     return r;
 }
 

@@ -9,7 +9,8 @@
 //! ```c
 //! typedef struct { unsigned int key[2], ctr[4], buf[4], pos; } snn_rng;  /* RngStream's fields */
 //! snn_rng snn_rng_new(snn_u64 seed, unsigned int stream, unsigned int step, unsigned int element);
-//! snn_rng snn_rng_with_block_offset(snn_rng r, unsigned int offset);
+//! snn_rng snn_rng_synapse(unsigned int key0, unsigned int key1, unsigned int step,
+//!                         unsigned int pre, unsigned int post);
 //! unsigned int snn_rng_next_u32(snn_rng *r);
 //! float snn_uniform_f32(snn_rng *r);                 /* and _f64 (double) */
 //! float snn_normal_f32(snn_rng *r);                  /* and _f64 */

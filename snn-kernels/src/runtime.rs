@@ -686,6 +686,7 @@ impl<D: Device> Simulation for GpuSimulation<D> {
         self.load(state)
     }
     fn run_steps(&mut self, n: u64) -> Result<()> {
+        snn_core::sim::check_steps(self.step, n, self.net.dt())?;
         for _ in 0..n {
             self.advance()?;
         }

@@ -149,7 +149,9 @@ helpers!(f32, stirling_fc_f32, ln_1p_f32);
 helpers!(f64, stirling_fc_f64, ln_1p_f64);
 
 /// `count` draws of `op` from the stream `(seed, stream, step, element)`,
-/// optionally with a block offset.
+/// or, with an `offset`, from the synapse stream of presynaptic neuron
+/// `offset` and postsynaptic `element` (`RngStream::synapse`, keyed by the
+/// seed's words).
 #[derive(Clone, Copy, Debug)]
 struct Case {
     op: Op,
@@ -194,10 +196,15 @@ impl Case {
 
     /// The output line the C program must print, computed by `snn_core`.
     fn expected(&self) -> String {
-        let mut r = RngStream::new(self.seed, self.stream, self.step, self.element);
-        if let Some(o) = self.offset {
-            r = r.with_block_offset(o);
-        }
+        // With an offset: the synapse form, key = the seed's words, `offset`
+        // the presynaptic and `element` the postsynaptic neuron.
+        let mut r = match self.offset {
+            Some(pre) => {
+                let key = [self.seed as u32, (self.seed >> 32) as u32];
+                RngStream::synapse(key, self.step, pre, self.element)
+            }
+            None => RngStream::new(self.seed, self.stream, self.step, self.element),
+        };
         let mut s = String::new();
         for _ in 0..self.count {
             s.push_str(&self.op.draw(&mut r));
@@ -293,7 +300,8 @@ int main(void)
         const double p64 = f64_of(param);
         int k;
         if (has_offset) {
-            r = snn_rng_with_block_offset(r, offset);
+            r = snn_rng_synapse((unsigned int)seed, (unsigned int)(seed >> 32), step, offset,
+                                element);
         }
         if (strcmp(op, "constants") == 0) {
 CONSTANTS            printf("\n");
@@ -559,7 +567,7 @@ fn next_u32_streams() {
             }
         }
     }
-    // Block offsets, including ones whose `<< 16` drops bits.
+    // Synapse streams: presynaptic indices across the whole 32-bit range.
     for seed in SEEDS {
         for offset in [0, 1, 0xFFFF, 0x1_0000, 0x1234_5678, u32::MAX] {
             cases.push(Case {
@@ -572,7 +580,7 @@ fn next_u32_streams() {
     for (i, seed) in SEEDS.into_iter().enumerate() {
         cases.push(Case::new(Op::U32, seed, i as u32, 3, 9, 5000));
     }
-    // The block counter wraps: 65,537 calls from 0xFFFF << 16.
+    // A long synapse stream: 65,537 calls.
     cases.push(Case {
         offset: Some(0xFFFF),
         ..Case::new(Op::U32, 99, 1, 2, 3, 4 * 65_537 + 3)
@@ -727,7 +735,7 @@ fn compiles_as_opencl_c_1_2() {
             "KERNEL void draw(GLOBAL {t} *out, GLOBAL unsigned int *counts, unsigned long seed)\n\
              {{\n\
              \x20   const unsigned int id = GROUP_ID * LOCAL_SIZE + LOCAL_ID;\n\
-             \x20   snn_rng r = snn_rng_with_block_offset(snn_rng_new(seed, 1u, 2u, id), 3u);\n\
+             \x20   snn_rng r = snn_rng_synapse((unsigned int)seed, 1u, 2u, 3u, id);\n\
              \x20   out[id] = snn_uniform_{s}(&r) + snn_normal_{s}(&r) + snn_exponential_{s}(&r)\n\
              \x20       + snn_gamma_{s}(&r, ({t})0.5f);\n\
              \x20   counts[id] = snn_rng_next_u32(&r) + snn_binomial_{s}(&r, 100u, ({t})0.25f)\n\

@@ -22,6 +22,8 @@
 //! }
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod kinds;
 mod model;
 mod translate;

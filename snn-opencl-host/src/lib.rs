@@ -449,6 +449,9 @@ impl OpenClDevice {
         let context = Context::from_device(&device).map_err(|e| fail("clCreateContext", e))?;
         // In-order (no CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE), no profiling.
         #[allow(deprecated)]
+        // SAFETY: `device` is a device of `context` (the context was made
+        // from it) and 0 is a valid property set; the queue keeps the
+        // context alive by reference count.
         let queue = unsafe { CommandQueue::create(&context, device.id(), 0) }
             .map_err(|e| fail("clCreateCommandQueue", e))?;
         Ok(Self {
@@ -531,6 +534,8 @@ impl OpenClDevice {
     /// Enqueues a fill of `buf` with zeros.
     fn enqueue_zero(&self, buf: &OpenClBuffer) -> Result<(), cl_int> {
         let pattern: u8 = 0;
+        // SAFETY: `buf.mem` is a live buffer of `buf.bytes` bytes in this
+        // queue's context; the one-byte pattern is copied by the call.
         let ev = unsafe {
             cl3::command_queue::enqueue_fill_buffer(
                 self.queue.get(),
@@ -659,6 +664,8 @@ impl Device for OpenClDevice {
                 "larger than the largest buffer the device allows".to_string(),
             ));
         }
+        // SAFETY: no host pointer is passed (null with no USE/COPY_HOST flag);
+        // `size` is at least 1 and within the device's allocation limit.
         let mem = unsafe {
             Buffer::<u8>::create(&self.context, CL_MEM_READ_WRITE, size, ptr::null_mut())
         }
@@ -698,6 +705,8 @@ impl Device for OpenClDevice {
             return Ok(());
         }
         let blocking: cl_bool = CL_TRUE;
+        // SAFETY: `check_range` proved `offset + data.len()` within the
+        // buffer; the write is blocking, so `data` outlives the copy.
         let ev = unsafe {
             cl3::command_queue::enqueue_write_buffer(
                 self.queue.get(),
@@ -726,6 +735,8 @@ impl Device for OpenClDevice {
         }
         let blocking: cl_bool = CL_TRUE;
         let len = out.len();
+        // SAFETY: `check_range` proved `offset + len` within the buffer; the
+        // read is blocking, so `out` is written before it is used again.
         let ev = unsafe {
             cl3::command_queue::enqueue_read_buffer(
                 self.queue.get(),
@@ -791,6 +802,9 @@ impl Device for OpenClDevice {
         let kernel = &entry.kernel;
         for (i, arg) in args.iter().enumerate() {
             let index = i as u32;
+            // SAFETY: each argument is a plain value of the size OpenCL reads
+            // for it, or a live buffer handle; OpenCL copies the value, and
+            // a wrong index or size is reported as an error, not UB.
             let (kind, r) = unsafe {
                 match arg {
                     Arg::Buffer(b) => ("buffer", kernel.set_arg(index, &b.mem.get())),
@@ -804,6 +818,8 @@ impl Device for OpenClDevice {
         }
         let local = dims.threads as usize;
         let global = dims.blocks as usize * local;
+        // SAFETY: the kernel's arguments were all set above; the work sizes
+        // are one-dimensional values that outlive the call, no events waited.
         let ev = unsafe {
             self.queue.enqueue_nd_range_kernel(
                 kernel.get(),

@@ -45,6 +45,8 @@
 //! # Ok::<(), snn::Error>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub use snn_core::*;
 
 /// Export of spikes and recorded variables (.npy/.npz/CSV) and loaders: [`snn_io`].

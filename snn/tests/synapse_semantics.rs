@@ -449,3 +449,74 @@ fn dendritic_delay_beyond_max_is_rejected() {
     );
     assert!(err.to_string().contains("`Late`"), "{err}");
 }
+
+/// Spikes once, in step 0.
+#[neuron_model(auto_refractory = false)]
+pub struct FireOnce {
+    #[var]
+    fired: Scalar,
+}
+
+#[neuron_model]
+impl FireOnce {
+    fn sim(&mut self, env: &mut NeuronEnv) {
+        self.fired += 0.0;
+    }
+    fn threshold(&self, env: &NeuronEnv) -> bool {
+        env.t() < 0.5 * env.dt()
+    }
+}
+
+/// Draws two uniforms into its variables at each presynaptic spike.
+#[weight_update_model]
+pub struct DrawOnSpike {
+    #[var]
+    u: Scalar,
+    #[var]
+    w: Scalar,
+}
+
+#[weight_update_model]
+impl DrawOnSpike {
+    fn on_pre_spike(&mut self, env: &mut WeightUpdateEnv) {
+        self.u = env.rand_uniform();
+        self.w = env.rand_uniform();
+    }
+}
+
+snn::backend_tests! {
+    fn synapse_draws_are_independent_for_every_presynaptic_neuron(backend) {
+        // Presynaptic neurons i and i + 65,536 once drew the same numbers
+        // (the call counter started at `pre << 16` in 32 bits). Every
+        // synapse's draws are now its own: those of
+        // `RngStream::synapse(key, step, pre, post)` on every backend.
+        let mut net = Network::new(DT).unwrap();
+        net.set_precision(Precision::F64).set_seed(99);
+        let n_pre = 65_536 + 4;
+        let pre = net.add_population("Pre", n_pre, FireOnce).init("fired", 0.0).build().unwrap();
+        let post = net.add_population("Post", 2, FireOnce).init("fired", 0.0).build().unwrap();
+        net.add_synapse_group("Draw", pre, post, DrawOnSpike, DeltaCurr)
+            .connectivity(Connectivity::AllToAll { autapses: true })
+            .wu_init("u", 0.0)
+            .wu_init("w", 0.0)
+            .build()
+            .unwrap();
+        let Some(mut sim) = backend.build(&net) else { return };
+        sim.run_steps(2).unwrap();
+        let u = sim.synapse_var_values("Draw", "u").unwrap();
+        let w = sim.synapse_var_values("Draw", "w").unwrap();
+        let plan = snn::plan::NetworkPlan::new(&net);
+        let key = plan.groups[0].synapse_key(snn::plan::WuMethod::OnPreSpike).unwrap();
+        for (pre, post) in [(0u32, 0u32), (0, 1), (65_536, 0), (65_536, 1), (3, 1), (65_539, 1)] {
+            let mut r = snn::rng::RngStream::synapse(key, 1, pre, post);
+            let k = (pre * 2 + post) as usize;
+            assert_eq!(u[k], r.uniform::<f64>(), "u of {pre} -> {post}");
+            assert_eq!(w[k], r.uniform::<f64>(), "w of {pre} -> {post}");
+        }
+        let mut seen = std::collections::HashSet::new();
+        for x in u.iter().chain(&w) {
+            assert!(*x > 0.0 && *x < 1.0);
+            assert!(seen.insert(x.to_bits()), "the value {x} was drawn twice");
+        }
+    }
+}

@@ -634,6 +634,7 @@ fn synapse_code<S: CpuReal>(
                     seed: c.net.seed(),
                     stream: gp.stream($method).expect("synapse code has a stream"),
                 },
+                key: gp.synapse_key($method).expect("synapse code has a key"),
                 store: gp.writes,
                 pending: &mut *pending,
             }
@@ -996,6 +997,7 @@ impl<S: CpuReal> CpuState<S> {
 
     fn step(&mut self) -> Result<()> {
         let dt = self.net.dt();
+        crate::sim::check_steps(self.step, 1, dt)?;
         let ctx = StepCtx {
             net: &self.net,
             pops: &self.pops,

@@ -140,6 +140,8 @@ pub(crate) struct SynapseArgs<'a, 's, S: Real> {
     pub ring: &'a mut [S],
     pub ring_slots: u32,
     pub info: StepInfo<S>,
+    /// The Philox key of the synapse code's draws ([`RngStream::synapse`]).
+    pub key: [u32; 2],
     /// Whether the model writes synapse variables (else stores are skipped).
     pub store: bool,
     /// Queue for the additions into `in_syn` / `ring` (the caller applies
@@ -397,8 +399,8 @@ impl<M: CurrentSourceModel, S: PrecisionStates> CurrentSourceRunner<S> for Runne
 
 /// Runs `f` on synapse `k` (from `pre` to block target `a.ind[k]`): loads
 /// its synapse view (synapse variables from the block's resolved `cols`),
-/// builds the environment (random stream: element = postsynaptic neuron,
-/// call counter from `pre << 16`), stores it back.
+/// builds the environment (random stream [`RngStream::synapse`] of
+/// `(pre, post, step)`), stores it back.
 /// Returns a dendritic delay that did not fit the ring, if any.
 #[inline(always)]
 fn visit_synapse<S: Real, St: StateIo<S>, const TIMES: bool>(
@@ -436,8 +438,7 @@ fn visit_synapse<S: Real, St: StateIo<S>, const TIMES: bool>(
         post_offset: a.post_offset,
         delay_overflow: None,
         pending: Some(&mut *a.pending),
-        rng: RngStream::new(a.info.seed, a.info.stream, a.info.step as u32, id_post)
-            .with_block_offset(pre),
+        rng: RngStream::synapse(a.key, a.info.step as u32, pre, id_post),
         times,
     };
     f(&mut st, &mut env);
