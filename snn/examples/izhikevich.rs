@@ -6,6 +6,9 @@
 //!
 //! `cargo run --release --example izhikevich -- --out out/izhikevich`
 
+#[path = "common/cli.rs"]
+mod cli;
+
 use clap::Parser;
 use plotters::prelude::*;
 use snn::prelude::*;
@@ -28,8 +31,12 @@ const NAMES: [&str; 4] = [
     "intrinsically bursting",
 ];
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = Args::parse();
+fn main() {
+    cli::exit_on_error(run(Args::parse()));
+}
+
+/// Simulates the four neurons, prints their spikes and writes the traces.
+fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut net = Network::new(0.1)?;
     let pop = net
         .add_population("Neurons", 4, IzhikevichVariable)
@@ -65,7 +72,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    std::fs::create_dir_all(&args.out)?;
+    std::fs::create_dir_all(&args.out).map_err(cli::at_path(&args.out))?;
     let mut csv = String::from("t_ms,v0,v1,v2,v3\n");
     for (s, t) in v.times.iter().enumerate() {
         let row: Vec<String> = v.values[s * 4..s * 4 + 4]
@@ -74,7 +81,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect();
         csv.push_str(&format!("{t:.1},{}\n", row.join(",")));
     }
-    std::fs::write(args.out.join("izhikevich.csv"), csv)?;
+    let csv_path = args.out.join("izhikevich.csv");
+    std::fs::write(&csv_path, csv).map_err(cli::at_path(&csv_path))?;
 
     let png = args.out.join("izhikevich.png");
     let root = BitMapBackend::new(&png, (900, 800)).into_drawing_area();
@@ -97,10 +105,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ))?;
     }
     root.present()?;
-    println!(
-        "wrote {} and {}",
-        args.out.join("izhikevich.csv").display(),
-        png.display()
-    );
+    println!("wrote {} and {}", csv_path.display(), png.display());
     Ok(())
 }

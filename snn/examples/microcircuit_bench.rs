@@ -24,6 +24,8 @@
 //! | `rate_Hz` | mean rate of all neurons, a sanity check (`-` with `--no-record`) |
 //! | `device` | the device, as the backend names it |
 
+#[path = "common/cli.rs"]
+mod cli;
 #[path = "microcircuit/model.rs"]
 mod model;
 #[path = "common/report.rs"]
@@ -39,6 +41,7 @@ use std::time::Instant;
 #[derive(Parser)]
 #[command(
     about = "Runs the cortical microcircuit at given scales on given backends, one line per run",
+    allow_negative_numbers = true,
     after_help = "Each run is a fresh process. Columns: backend and scale asked for; \
         neurons, synapses; build_s: network construction on the host (model::build); \
         init_s: Backend::build (connectivity, variables, kernels, upload); \
@@ -53,14 +56,15 @@ struct Args {
     /// Backends, comma separated: cpu, cuda, opencl, auto.
     #[arg(long, value_delimiter = ',', default_value = "cpu")]
     backends: Vec<Backend>,
-    /// Scales (fraction of neurons and in-degrees), comma separated.
-    #[arg(long, value_delimiter = ',', default_value = "0.05,0.1")]
+    /// Scales (fraction of neurons and in-degrees), comma separated; each
+    /// finite and > 0 (1 is the full model).
+    #[arg(long, value_delimiter = ',', default_value = "0.05,0.1", value_parser = cli::positive)]
     scales: Vec<f64>,
-    /// Biological time to simulate per run (ms).
-    #[arg(long, default_value_t = 1000.0)]
+    /// Biological time to simulate per run (ms, finite, > 0).
+    #[arg(long, default_value_t = 1000.0, value_name = "MS", value_parser = cli::positive)]
     duration: f64,
-    /// Repetitions of each configuration.
-    #[arg(long, default_value_t = 1)]
+    /// Repetitions of each configuration (at least 1).
+    #[arg(long, default_value_t = 1, value_parser = cli::count)]
     repeat: u32,
     /// Do not record spikes.
     #[arg(long)]
@@ -93,8 +97,13 @@ const COLUMNS: [(&str, usize); 13] = [
     ("device", 0),
 ];
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = Args::parse();
+fn main() {
+    cli::exit_on_error(run(Args::parse()));
+}
+
+/// Runs every configuration in a child process and prints the table; in a
+/// child (`--child`), runs the one configuration.
+fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if args.child {
         let backend = *args.backends.first().ok_or("no backend")?;
         let scale = *args.scales.first().ok_or("no scale")?;
@@ -148,6 +157,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// The `--backends` name of `b`.
 fn backend_name(b: Backend) -> &'static str {
     match b {
         Backend::Auto => "auto",

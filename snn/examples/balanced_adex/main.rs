@@ -13,6 +13,8 @@
 //! build, simulation, real-time factor, peak memory). Writes
 //! `spikes_{E,I}_{times,ids}.npy` to `--out` unless `--no-record`.
 
+#[path = "../common/cli.rs"]
+mod cli;
 mod model;
 #[path = "../common/report.rs"]
 mod report;
@@ -27,29 +29,37 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(about = "NEST GPU's balanced network of AdEx neurons")]
+#[command(
+    about = "NEST GPU's balanced network of AdEx neurons",
+    allow_negative_numbers = true
+)]
 struct Args {
     /// Backend: auto (CUDA, else an OpenCL GPU, else the CPU), cpu, cuda, opencl.
     #[arg(long, default_value = "auto")]
     backend: Backend,
-    /// Number of neurons (80 % excitatory). Default: 100,000 on a GPU, 10,000 on the CPU.
-    #[arg(long)]
+    /// Number of neurons (80 % excitatory), at least 8 (with fewer, the
+    /// inhibitory population has fewer than the 2 neurons it needs to
+    /// connect to itself without autapses). Default: 100,000 on a GPU,
+    /// 10,000 on the CPU.
+    #[arg(long, value_parser = cli::count_at_least(8))]
     neurons: Option<u32>,
-    /// Synapses per neuron from the network (80 % excitatory).
-    #[arg(long, default_value_t = 1000)]
+    /// Synapses per neuron from the network (80 % excitatory), at least 3
+    /// (fewer leave no inhibitory synapses).
+    #[arg(long, default_value_t = 1000, value_parser = cli::count_at_least(3))]
     in_degree: u32,
-    /// Biological time to simulate after the transient (ms).
-    #[arg(long, default_value_t = 1000.0)]
+    /// Biological time to simulate after the transient (ms, finite, > 0).
+    #[arg(long, default_value_t = 1000.0, value_name = "MS", value_parser = cli::positive)]
     duration: f64,
-    /// Initial transient, simulated but excluded from the statistics (ms).
-    #[arg(long, default_value_t = 200.0)]
+    /// Initial transient, simulated but excluded from the statistics (ms,
+    /// finite, >= 0).
+    #[arg(long, default_value_t = 200.0, value_name = "MS", value_parser = cli::non_negative)]
     transient: f64,
     /// Integration of the neurons: rk45 (adaptive Dormand-Prince, as NEST
     /// GPU's adaptive RK5), rk4 or euler (exponential Euler) with --substeps.
     #[arg(long, value_enum, default_value = "rk45")]
     solver: Solver,
-    /// Substeps per step of rk4 and euler.
-    #[arg(long, default_value_t = 1)]
+    /// Substeps per step of rk4 and euler (at least 1).
+    #[arg(long, default_value_t = 1, value_parser = cli::count)]
     substeps: u32,
     /// Random seed.
     #[arg(long, default_value_t = 1234)]
@@ -70,8 +80,13 @@ enum Solver {
     Euler,
 }
 
-fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
-    let args = Args::parse();
+fn main() {
+    cli::exit_on_error(run(Args::parse()));
+}
+
+/// Builds and runs the network, prints the statistics and the report and
+/// writes the spikes.
+fn run(args: Args) -> std::result::Result<(), Box<dyn std::error::Error>> {
     let solver = match args.solver {
         Solver::Rk45 => AdExSolver::DEFAULT,
         Solver::Rk4 => AdExSolver::Rk4 {

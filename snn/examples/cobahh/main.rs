@@ -15,6 +15,8 @@
 //! example. Writes `spikes_{E,I}_{times,ids}.npy` to `--out` unless
 //! `--no-record`.
 
+#[path = "../common/cli.rs"]
+mod cli;
 mod model;
 #[path = "../common/report.rs"]
 mod report;
@@ -29,6 +31,7 @@ use std::time::Instant;
 #[derive(Parser)]
 #[command(
     about = "Brian2's COBAHH network of Hodgkin-Huxley neurons (Brette et al. 2007)",
+    allow_negative_numbers = true,
     after_help = "Output (in --out, unless --no-record): spikes_E_times.npy, \
         spikes_I_times.npy (float64, ms) and spikes_E_ids.npy, spikes_I_ids.npy \
         (uint32, neuron index within the population)."
@@ -37,23 +40,27 @@ struct Args {
     /// Backend: auto (CUDA, else an OpenCL GPU, else the CPU), cpu, cuda, opencl.
     #[arg(long, default_value = "auto")]
     backend: Backend,
-    /// Number of neurons (80 % excitatory, 20 % inhibitory).
-    #[arg(long, default_value_t = 4000)]
+    /// Number of neurons (80 % excitatory, 20 % inhibitory); at least 3
+    /// (fewer leave the inhibitory population empty).
+    #[arg(long, default_value_t = 4000, value_parser = cli::count_at_least(3))]
     neurons: u32,
-    /// Connection probability of every (pre, post) pair.
-    #[arg(long, default_value_t = 0.02, conflicts_with = "synapses_per_neuron")]
+    /// Connection probability of every (pre, post) pair, from 0 to 1.
+    #[arg(long, default_value_t = 0.02, conflicts_with = "synapses_per_neuron", value_parser = cli::probability)]
     p: f64,
-    /// Mean number of synapses per neuron K instead of --p: p = K / N.
-    #[arg(long)]
+    /// Mean number of synapses per neuron K instead of --p: p = K / N
+    /// (finite, from 0 to --neurons).
+    #[arg(long, value_name = "K", value_parser = cli::non_negative)]
     synapses_per_neuron: Option<f64>,
-    /// Factor on both synaptic weights (0: Brian2CUDA's "pseudocoupled" benchmark).
-    #[arg(long, default_value_t = 1.0)]
+    /// Factor on both synaptic weights, finite and >= 0 (0: Brian2CUDA's
+    /// "pseudocoupled" benchmark).
+    #[arg(long, default_value_t = 1.0, value_parser = cli::non_negative)]
     weight_scale: f64,
-    /// Biological time to simulate after the transient (ms).
-    #[arg(long, default_value_t = 1000.0)]
+    /// Biological time to simulate after the transient (ms, finite, > 0).
+    #[arg(long, default_value_t = 1000.0, value_name = "MS", value_parser = cli::positive)]
     duration: f64,
-    /// Initial transient, simulated but excluded from the statistics (ms).
-    #[arg(long, default_value_t = 0.0)]
+    /// Initial transient, simulated but excluded from the statistics (ms,
+    /// finite, >= 0).
+    #[arg(long, default_value_t = 0.0, value_name = "MS", value_parser = cli::non_negative)]
     transient: f64,
     /// Simulate in double precision (default: single).
     #[arg(long)]
@@ -69,15 +76,28 @@ struct Args {
     out: PathBuf,
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = Args::parse();
-    let p = match args.synapses_per_neuron {
-        Some(k) => k / args.neurons as f64,
-        None => args.p,
-    };
-    if !(0.0..=1.0).contains(&p) {
-        return Err(format!("connection probability {p} is not in [0, 1]").into());
+fn main() {
+    cli::exit_on_error(run(Args::parse()));
+}
+
+/// The connection probability: `--p`, or `--synapses-per-neuron` divided
+/// by `--neurons`, which must not exceed 1.
+fn connection_probability(args: &Args) -> Result<f64, String> {
+    match args.synapses_per_neuron {
+        Some(k) if k > args.neurons as f64 => Err(format!(
+            "--synapses-per-neuron {k} is more than --neurons {}: a neuron has at most one \
+             synapse from each neuron, so K can be at most the number of neurons",
+            args.neurons
+        )),
+        Some(k) => Ok(k / args.neurons as f64),
+        None => Ok(args.p),
     }
+}
+
+/// Builds and runs the network, prints the table and the report and writes
+/// the spikes.
+fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let p = connection_probability(&args)?;
     let options = Options {
         neurons: args.neurons,
         p,

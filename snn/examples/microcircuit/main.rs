@@ -19,6 +19,8 @@
 //! - `rates.png`: the measured mean rate of each population next to the
 //!   published one.
 
+#[path = "../common/cli.rs"]
+mod cli;
 mod model;
 #[path = "../common/report.rs"]
 mod report;
@@ -35,6 +37,7 @@ use std::time::Instant;
 #[derive(Parser)]
 #[command(
     about = "The Potjans & Diesmann (2014) cortical microcircuit",
+    allow_negative_numbers = true,
     after_help = "Output (in --out, unless --no-record): per population \
         spikes_<pop>_times.npy (float64, ms) and spikes_<pop>_ids.npy (uint32, \
         neuron index within the population); raster.png (spikes of a subsample \
@@ -45,20 +48,22 @@ struct Args {
     #[arg(long, default_value = "auto")]
     backend: Backend,
     /// Fraction of neurons (and in-degrees, unless --k-scale) kept: 1.0 is
-    /// the full model. Default: 1.0 on a GPU, 0.1 on the CPU.
-    #[arg(long)]
+    /// the full model; finite and > 0 (above 1 a larger model). Default:
+    /// 1.0 on a GPU, 0.1 on the CPU.
+    #[arg(long, value_parser = cli::positive)]
     scale: Option<f64>,
-    /// Fraction of in-degrees kept (weights and DC input compensate).
-    /// Default: --scale, but at least 0.5 (smaller in-degrees weaken the
-    /// input fluctuations and lower the rates of L2/3: 0.46 Hz instead of
-    /// 0.90 with 0.1).
-    #[arg(long)]
+    /// Fraction of in-degrees kept (weights and DC input compensate);
+    /// finite and > 0. Default: --scale, but at least 0.5 and at most 1
+    /// (smaller in-degrees weaken the input fluctuations and lower the
+    /// rates of L2/3: 0.46 Hz instead of 0.90 with 0.1).
+    #[arg(long, value_parser = cli::positive)]
     k_scale: Option<f64>,
-    /// Biological time to simulate after the transient (ms).
-    #[arg(long, default_value_t = 1000.0)]
+    /// Biological time to simulate after the transient (ms, finite, > 0).
+    #[arg(long, default_value_t = 1000.0, value_name = "MS", value_parser = cli::positive)]
     duration: f64,
-    /// Initial transient, simulated but excluded from the statistics (ms).
-    #[arg(long, default_value_t = 500.0)]
+    /// Initial transient, simulated but excluded from the statistics (ms,
+    /// finite, >= 0).
+    #[arg(long, default_value_t = 500.0, value_name = "MS", value_parser = cli::non_negative)]
     transient: f64,
     /// Random seed.
     #[arg(long, default_value_t = 1234)]
@@ -75,10 +80,10 @@ struct Args {
     /// Output directory for spikes (.npy) and plots (.png).
     #[arg(long, default_value = "out/microcircuit")]
     out: PathBuf,
-    /// Save a checkpoint every this many ms of biological time, to
-    /// <out>/checkpoint.snnckpt (atomically: the previous one survives a
-    /// crash during a write).
-    #[arg(long)]
+    /// Save a checkpoint every this many ms of biological time (finite and
+    /// greater than 0), to <out>/checkpoint.snnckpt (atomically: the
+    /// previous one survives a crash during a write).
+    #[arg(long, value_name = "MS", value_parser = cli::positive)]
     checkpoint_every: Option<f64>,
     /// Continue from a checkpoint of the same run (same scale, seed and
     /// options; taken on any backend) instead of starting at 0 ms.
@@ -91,8 +96,13 @@ const RASTER_WINDOW: f64 = 200.0;
 /// At most this many neurons (rows) in the raster plot, all populations together.
 const RASTER_ROWS: f64 = 1500.0;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = Args::parse();
+fn main() {
+    cli::exit_on_error(run(Args::parse()));
+}
+
+/// Builds and runs the microcircuit, prints the tables and the report and
+/// writes the output files.
+fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let params = Params::published();
     // The default scale depends on the backend: probe with a one-neuron
     // network, and build the model on the backend the probe found.
@@ -240,7 +250,7 @@ fn write_outputs(
     out: &Path,
     stats: &[PopStats],
 ) -> Result<usize, Box<dyn std::error::Error>> {
-    std::fs::create_dir_all(out)?;
+    std::fs::create_dir_all(out).map_err(cli::at_path(out))?;
     for s in stats {
         snn::io::save_spikes_npy(out, &s.name, &s.spikes)?;
     }

@@ -15,6 +15,8 @@
 //! the speed in simulated seconds per wall-clock second. Writes
 //! `responses.csv` (phase, stimulus, response) to `--out`.
 
+#[path = "../common/cli.rs"]
+mod cli;
 mod model;
 
 use clap::Parser;
@@ -28,16 +30,20 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(about = "Izhikevich (2007) Pavlovian conditioning with dopamine-modulated STDP")]
+#[command(
+    about = "Izhikevich (2007) Pavlovian conditioning with dopamine-modulated STDP",
+    allow_negative_numbers = true
+)]
 struct Args {
     /// Backend: auto (CUDA, else an OpenCL GPU, else the CPU), cpu, cuda, opencl.
     #[arg(long, default_value = "auto")]
     backend: Backend,
-    /// Biological time to simulate (s).
-    #[arg(long, default_value_t = 3600.0)]
+    /// Biological time to simulate (s, finite, > 0).
+    #[arg(long, default_value_t = 3600.0, value_name = "S", value_parser = cli::positive)]
     duration: f64,
-    /// Spikes are recorded in the first and the last this many seconds.
-    #[arg(long, default_value_t = 50.0)]
+    /// Spikes are recorded in the first and the last this many seconds of
+    /// training (finite, > 0; at most half of --duration is used).
+    #[arg(long, default_value_t = 50.0, value_name = "S", value_parser = cli::positive)]
     record_window: f64,
     /// Random seed (network, noise and protocol).
     #[arg(long, default_value_t = 1)]
@@ -54,8 +60,13 @@ const PROBE_REPEATS: u32 = 5;
 /// Steps between probe presentations.
 const PROBE_INTERVAL: u64 = 200;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = Args::parse();
+fn main() {
+    cli::exit_on_error(run(Args::parse()));
+}
+
+/// Runs the probes and the training, prints the responses and the timing
+/// and writes `responses.csv`.
+fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let params = Params::default();
     let steps = (args.duration * 1000.0 / DT).round() as u64;
     let window = ((args.record_window * 1000.0 / DT).round() as u64).min(steps / 2);
@@ -186,9 +197,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "mean excitatory weight: from S1 neurons {w_s1:.3}, from the others {w_rest:.3} (initial {:.1}, max {:.1})",
         params.w_exc_init, params.stdp.w_max
     );
-    std::fs::create_dir_all(&args.out)?;
-    std::fs::write(args.out.join("responses.csv"), csv)?;
-    println!("wrote {}", args.out.join("responses.csv").display());
+    std::fs::create_dir_all(&args.out).map_err(cli::at_path(&args.out))?;
+    let csv_path = args.out.join("responses.csv");
+    std::fs::write(&csv_path, csv).map_err(cli::at_path(&csv_path))?;
+    println!("wrote {}", csv_path.display());
 
     let bio = end_all as f64 * DT / 1000.0;
     println!("\ntiming:");
