@@ -30,7 +30,7 @@
 //! call `log`, but a last-bit difference would have to move a `floor` across
 //! an integer). The results of `log`, `exp`, `cos`, `pow` come from the
 //! device's math library: with the host's libm (the kernels compiled as C on
-//! the host, `tests/init_kernels.rs`) every value is bit-identical; PoCL 3.1's
+//! the host, `tests/it/init_kernels.rs`) every value is bit-identical; PoCL 3.1's
 //! functions differ from glibc's by 1 ulp for 1.5 % (`log`) to 25 % (`cosf`)
 //! of arguments, so there a few percent of normal, exponential, gamma,
 //! binomial and snippet values differ by a few ulps (see [`crate::rng`]).

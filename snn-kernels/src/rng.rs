@@ -34,7 +34,7 @@
 //! order, with the same constants rounded to the type, saturating
 //! float-to-integer casts and no FMA contraction. Compiled for the host, it
 //! therefore draws bit-identical numbers as long as `log`, `exp`, `cos`,
-//! `pow` return what the Rust side's libm returns; `tests/rng_c.rs` checks
+//! `pow` return what the Rust side's libm returns; `tests/it/rng_c.rs` checks
 //! this against `snn_core` with glibc, as C99 and as C++. On a GPU those
 //! four functions come from the vendor's math library, whose results may
 //! differ from glibc's in the last bit, so draws that use them (`f64`

@@ -11,7 +11,7 @@
 //! the model's state and environment (about half of the full microcircuit's
 //! simulation time is this loop). The additions are the ones the model code
 //! makes, queued in the same order into the same [`PendingAdds`], so the
-//! results are bit-identical to the generic loop (`snn/tests/static_synapse.rs`
+//! results are bit-identical to the generic loop (`snn/tests/it/static_synapse.rs`
 //! runs both side by side).
 
 use crate::ir::{Expr, IrType, Stmt};

@@ -13,7 +13,7 @@
 //!
 //! Not an example itself: cargo discovers `examples/*.rs` and
 //! `examples/*/main.rs`, and this directory has no `main.rs`. The unit
-//! tests at the end run in `snn/tests/examples_cli.rs`, which includes
+//! tests at the end run in `snn/tests/it/examples_cli.rs`, which includes
 //! this file.
 
 #![allow(dead_code)]

@@ -1,6 +1,6 @@
 //! Izhikevich (2007), "Solving the distal reward problem through linkage of
 //! STDP and dopamine signaling": the Pavlovian-conditioning experiment,
-//! shared by the example (`main.rs`) and its test (`tests/pavlovian.rs`).
+//! shared by the example (`main.rs`) and its test (`tests/it/pavlovian.rs`).
 //!
 //! 800 excitatory (regular spiking) and 200 inhibitory (fast spiking)
 //! Izhikevich neurons, 10 % random connectivity, delta-current synapses.

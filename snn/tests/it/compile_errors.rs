@@ -4,7 +4,7 @@
 //! must compile and run.
 //!
 //! Regenerate the expected `.stderr` files with
-//! `TRYBUILD=overwrite cargo test -p snn --test trybuild`, then read them.
+//! `TRYBUILD=overwrite cargo test -p snn --test it compile_errors`, then read them.
 
 #[test]
 fn ui() {

@@ -3,9 +3,8 @@
 //! (spikes, every variable, recordings: the whole final state), on every
 //! backend; and a state taken on one backend restores on another.
 
-mod common;
 
-use common::{add_source, exact_plastic_network, lif, one_spike_per_step};
+use crate::common::{add_source, exact_plastic_network, lif, one_spike_per_step};
 use snn::checkpoint::{self, CheckpointError, Checkpointer};
 use snn::io::IoError;
 use snn::prelude::*;

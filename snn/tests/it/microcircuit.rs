@@ -15,8 +15,8 @@
 //! (`cargo run --release --example microcircuit -- --scale 1.0`, see the
 //! closing notes).
 
-#[path = "../examples/microcircuit/model.rs"]
-mod model;
+#[path = "../../examples/microcircuit/model.rs"]
+pub(crate) mod model;
 
 use model::{build, rate_and_cv, Options, Params};
 

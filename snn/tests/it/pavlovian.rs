@@ -5,7 +5,7 @@
 //! stronger than the rest. The full hour is the example's
 //! (`cargo run --release --example pavlovian`).
 
-#[path = "../examples/pavlovian/model.rs"]
+#[path = "../../examples/pavlovian/model.rs"]
 mod model;
 
 use model::{

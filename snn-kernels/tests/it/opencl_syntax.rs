@@ -7,10 +7,8 @@
 //! does not have. Run it with `cargo test -p snn-kernels --test opencl_syntax
 //! -- --ignored` (`$CLANG` names the compiler; default `clang-14`, then `clang`).
 
-mod common;
-mod models;
 
-use common::{env_stubs, stub_env, stub_instance, work_dir};
+use crate::common::{env_stubs, stub_env, stub_instance, work_dir};
 use snn_core::model::{FieldDesc, FieldKind, Model, ModelDesc};
 use snn_core::Precision;
 use snn_kernels::cgen::{method_return_type, method_to_c, CType, CodeCtx, Exit, PRELUDE};
@@ -37,13 +35,13 @@ fn clang() -> String {
 fn models() -> Vec<&'static ModelDesc> {
     let mut all = snn_core::builtin::all_models();
     all.extend([
-        models::Shadow::DESC,
-        models::Infer::DESC,
-        models::Ints::DESC,
-        models::Loops::DESC,
-        models::Order::DESC,
-        models::Maths::DESC,
-        models::Sink::DESC,
+        crate::models::Shadow::DESC,
+        crate::models::Infer::DESC,
+        crate::models::Ints::DESC,
+        crate::models::Loops::DESC,
+        crate::models::Order::DESC,
+        crate::models::Maths::DESC,
+        crate::models::Sink::DESC,
     ]);
     all
 }

@@ -4,7 +4,7 @@
 //! parsers through clap, as the examples use them, and the error chains of
 //! the library's own errors.
 
-#[path = "../examples/common/cli.rs"]
+#[path = "../../examples/common/cli.rs"]
 mod cli;
 
 use clap::Parser;

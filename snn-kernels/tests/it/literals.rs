@@ -2,9 +2,8 @@
 //! a C program prints the bits of every literal, for tricky values and for
 //! many pseudo-random bit patterns, in `f32` and `f64`.
 
-mod common;
 
-use common::{build_and_run, program_prelude};
+use crate::common::{build_and_run, program_prelude};
 use snn_kernels::cgen::{f32_literal, f64_literal};
 use std::fmt::Write as _;
 

@@ -16,9 +16,8 @@
 //! tolerance is needed. `exp(-dt/tau)` is a derived parameter computed on the
 //! host, so no device transcendental is involved.
 
-mod common;
 
-use common::add_source;
+use crate::common::add_source;
 use snn::prelude::*;
 
 /// Records the synaptic input current of the current step in `i`.

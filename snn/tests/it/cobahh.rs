@@ -15,7 +15,7 @@
 //! the lone COBAHH neuron's ~14 Hz (see hh_reference), and a saturated
 //! network would fire at hundreds of Hz.
 
-#[path = "../examples/cobahh/model.rs"]
+#[path = "../../examples/cobahh/model.rs"]
 mod model;
 
 use model::{build, rate_and_cv, Options};

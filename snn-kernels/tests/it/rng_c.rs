@@ -18,9 +18,8 @@
 //! (`logf`, `cos`, `powf`), as do C's `<tgmath.h>` and C++'s `<math.h>`
 //! overloads at `-O0` (and at `-O2`, where GCC only folds constants).
 
-mod common;
 
-use common::{cc, cxx, work_dir, STRICT};
+use crate::common::{cc, cxx, work_dir, STRICT};
 use snn_core::rng::{stream_id, RngStream, StreamPurpose};
 use snn_kernels::cgen::PRELUDE;
 use snn_kernels::rng::RNG_SOURCE;

@@ -16,9 +16,8 @@
 //! `determinism.rs` covers a random network with such draws, with stated
 //! tolerances.
 
-mod common;
 
-use common::{add_source, dopamine_stdp, exact_plastic_network, lif, one_spike_per_step};
+use crate::common::{add_source, dopamine_stdp, exact_plastic_network, lif, one_spike_per_step};
 use snn::prelude::*;
 use snn::testing::TestBackend;
 use snn_core::model::FieldKind;

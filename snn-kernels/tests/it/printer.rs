@@ -3,11 +3,9 @@
 //! evaluation order, math), error messages, the inlining exit, and every
 //! printed body compiling as strict C99.
 
-mod common;
-mod models;
 
-use common::{check_syntax, stub_body, stub_source};
-use models::*;
+use crate::common::{check_syntax, stub_body, stub_source};
+use crate::models::*;
 use snn_core::ir::{BinOp, Block, Expr, IrType, Lit, MethodIr, Place, Stmt};
 use snn_core::model::{FieldDesc, FieldKind, Model, ModelDesc, ModelKind};
 use snn_core::Precision::{F32, F64};

@@ -4,9 +4,8 @@
 //! is close to C99, so this checks the printed code's syntax and typing for
 //! both backends.
 
-mod common;
 
-use common::{check_syntax, stub_source};
+use crate::common::{check_syntax, stub_source};
 use snn_core::model::ModelDesc;
 use snn_core::Precision;
 use snn_kernels::cgen::PRELUDE;

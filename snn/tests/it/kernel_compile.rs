@@ -5,8 +5,7 @@
 //! missing NVRTC into a failure instead of a loud skip), and with the
 //! OpenCL compiler of the first OpenCL device (PoCL in CI).
 
-#[path = "../examples/microcircuit/model.rs"]
-mod microcircuit;
+use crate::microcircuit::model as microcircuit;
 
 use snn::prelude::*;
 use snn_core::initial::InitialState;

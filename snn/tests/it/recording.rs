@@ -10,9 +10,8 @@
 //! once per chunk and samples variables after the step, so chunking and
 //! sampling must be just as invisible there.
 
-mod common;
 
-use common::add_source;
+use crate::common::add_source;
 use snn::prelude::*;
 
 const DT: f64 = 0.1;

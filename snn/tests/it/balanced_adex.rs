@@ -13,10 +13,10 @@
 //! least RECURRENT_EFFECT Hz, so a network whose synapses deliver nothing
 //! fails. The real-time factor is printed.
 
-#[path = "../examples/balanced_adex/model.rs"]
+#[path = "../../examples/balanced_adex/model.rs"]
 #[allow(dead_code)]
 mod model;
-#[path = "../examples/common/stats.rs"]
+#[path = "../../examples/common/stats.rs"]
 mod stats;
 
 use model::{build, Options};

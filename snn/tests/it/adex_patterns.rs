@@ -36,7 +36,6 @@
 //! repeated bursts, bimodal ISIs), so a tolerance cannot hide a wrong pattern.
 //! Every simulation test runs on every backend (`snn::backend_tests!`).
 
-mod common;
 
 use snn::prelude::*;
 use snn::testing::TestBackend;
@@ -457,7 +456,7 @@ snn::backend_tests! {
         // conductance jump (1e6 nS each): finite with every solver.
         for (solver, _) in solvers() {
             let mut net = Network::new(DT).unwrap();
-            let src = common::add_source(&mut net, "Src", &[vec![5, 50]]);
+            let src = crate::common::add_source(&mut net, "Src", &[vec![5, 50]]);
             let model = AdExCond::default().with_solver(solver);
             let pop = add_adex_cond(&mut net, model.clone());
             for port in ["ex", "inh"] {
@@ -530,7 +529,7 @@ snn::backend_tests! {
             for precision in [Precision::F64, Precision::F32] {
                 let mut net = Network::new(DT).unwrap();
                 net.set_precision(precision);
-                let src = common::add_source(&mut net, "Src", &[ex_steps.clone(), in_steps.clone()]);
+                let src = crate::common::add_source(&mut net, "Src", &[ex_steps.clone(), in_steps.clone()]);
                 let pop = add_adex_cond(&mut net, model.clone().with_solver(solver));
                 // Source neuron 0 excites, neuron 1 inhibits.
                 for (port, pre, w) in [("ex", 0, w_ex), ("inh", 1, w_in)] {

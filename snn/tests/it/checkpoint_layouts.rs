@@ -7,9 +7,8 @@
 //! uninterrupted run bit for bit; a state survives a round trip; states
 //! that do not fit are refused without changing the simulation.
 
-mod common;
 
-use common::{add_source, dopamine_stdp};
+use crate::common::{add_source, dopamine_stdp};
 use snn::ir::IrType;
 use snn::prelude::*;
 use snn::state::SimState;

@@ -12,10 +12,8 @@
 //! both sides (Rust's `f32::sin` etc. call the platform libm). No tolerance is
 //! needed; the models' `exp`s are in derived parameters, computed on the host.
 
-mod common;
-mod models;
 
-use common::{build_and_run, parse_value, print_spec, program_prelude, scalar, Instance};
+use crate::common::{build_and_run, parse_value, print_spec, program_prelude, scalar, Instance};
 use snn_core::builtin::*;
 use snn_core::model::{FieldKind, Model, ModelDesc, NeuronModel};
 use snn_core::network::PopulationId;
@@ -298,7 +296,7 @@ fn izhikevich_with_dc_matches_the_cpu_backend_bit_for_bit() {
 fn test_model_sink_matches_the_cpu_backend_bit_for_bit() {
     for p in [Precision::F32, Precision::F64] {
         let (names, trace) = neuron_with_dc(
-            models::Sink { k: 3.7 },
+            crate::models::Sink { k: 3.7 },
             &[
                 ("x", 0.3),
                 ("y", 0.05),
