@@ -1,7 +1,10 @@
-//! Core of the `snn` spiking-network simulator: model metadata and traits, the
-//! network description, variable and connectivity initialisation, the
-//! counter-based RNG, spike recording, and the CPU backend that defines the
-//! reference semantics (docs/ARCHITECTURE.md, "Semantics").
+//! Core of the `snn` spiking-network simulator: model metadata and traits,
+//! the IR and the native form of model code ([`native`]), the network
+//! description and the plan every backend reads ([`plan`]), variable and
+//! connectivity initialisation, the counter-based RNG, spike recording and
+//! the backend-neutral simulation state. Backends live in their own crates
+//! (`snn-cpu`, `snn-gpu` with its device hosts); the semantics of a step are
+//! in docs/ARCHITECTURE.md, "Semantics".
 //!
 //! Users normally depend on the `snn` facade crate and `use snn::prelude::*`.
 
@@ -10,7 +13,6 @@ extern crate self as snn_core;
 
 pub mod builtin;
 pub mod connectivity;
-pub mod cpu;
 pub mod error;
 pub mod init;
 pub mod initial;
@@ -18,6 +20,7 @@ pub mod ir;
 pub mod math;
 pub mod mem;
 pub mod model;
+pub mod native;
 pub mod network;
 pub mod plan;
 pub mod real;
@@ -27,7 +30,6 @@ pub mod sim;
 pub mod state;
 pub mod var;
 
-pub use cpu::CpuSimulation;
 pub use error::{Error, Result};
 pub use real::{Precision, Real};
 pub use snn_macros::{
@@ -39,7 +41,6 @@ pub use snn_macros::{
 pub mod prelude {
     pub use crate::builtin::*;
     pub use crate::connectivity::Connectivity;
-    pub use crate::cpu::CpuSimulation;
     pub use crate::error::{Error, Result};
     pub use crate::init::VarInit;
     pub use crate::model::{

@@ -800,7 +800,7 @@ impl<S: Real> WeightUpdateEnv<'_, S> {
 /// places ahead prefetched, overlaps the misses. The order of additions is
 /// kept, so sums are bit-identical to adding at once.
 #[derive(Debug, Default)]
-pub(crate) struct PendingAdds<S> {
+pub struct PendingAdds<S> {
     adds: Vec<(u32, S)>,
 }
 
@@ -812,7 +812,7 @@ impl<S: Real> PendingAdds<S> {
 
     /// Queues `target[index] += x`, applying the queue into `target` when full.
     #[inline(always)]
-    pub(crate) fn push(&mut self, target: &mut [S], index: u32, x: S) {
+    pub fn push(&mut self, target: &mut [S], index: u32, x: S) {
         self.adds.push((index, x));
         if self.adds.len() >= Self::FLUSH_AT {
             self.apply(target);
@@ -822,7 +822,7 @@ impl<S: Real> PendingAdds<S> {
     /// Queues `target[index] += x` for each of `adds` (a row's), applying
     /// the queue into `target` when full.
     #[inline(always)]
-    pub(crate) fn extend(&mut self, target: &mut [S], adds: impl Iterator<Item = (u32, S)>) {
+    pub fn extend(&mut self, target: &mut [S], adds: impl Iterator<Item = (u32, S)>) {
         self.adds.extend(adds);
         if self.adds.len() >= Self::FLUSH_AT {
             self.apply(target);
@@ -830,7 +830,7 @@ impl<S: Real> PendingAdds<S> {
     }
 
     /// Applies every queued addition into `target`, in order, and empties the queue.
-    pub(crate) fn apply(&mut self, target: &mut [S]) {
+    pub fn apply(&mut self, target: &mut [S]) {
         let adds = &self.adds;
         for &(i, _) in adds.iter().take(Self::PREFETCH_AHEAD) {
             crate::var::prefetch(target, i as usize);

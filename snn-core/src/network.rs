@@ -18,7 +18,7 @@
 //! ```
 
 use crate::connectivity::Connectivity;
-use crate::cpu::runners::{
+use crate::native::{
     CurrentSourceRunners, NeuronRunners, PostsynapticRunners, WeightUpdateRunners,
 };
 use crate::error::{Error, Result};
@@ -106,7 +106,8 @@ pub struct PopulationDesc {
     pub part: ModelPart,
     /// Whether spikes are recorded.
     pub record_spikes: bool,
-    pub(crate) cpu: NeuronRunners,
+    /// The model's native code (type-erased loops run by the CPU backend).
+    pub native: NeuronRunners,
 }
 
 /// How a synapse group's connectivity is stored.
@@ -166,8 +167,10 @@ pub struct SynapseGroupDesc {
     /// postsynaptic model injects into (index among its `#[input]` fields);
     /// `None`: the neuron's `isyn`.
     pub target_port: Option<usize>,
-    pub(crate) cpu_wu: WeightUpdateRunners,
-    pub(crate) cpu_psm: PostsynapticRunners,
+    /// The weight-update model's native code (run by the CPU backend).
+    pub native_wu: WeightUpdateRunners,
+    /// The postsynaptic model's native code (run by the CPU backend).
+    pub native_psm: PostsynapticRunners,
 }
 
 /// A current source injecting into one population.
@@ -182,7 +185,8 @@ pub struct CurrentSourceDesc {
     /// The input port of the target neuron model it injects into (index
     /// among its `#[input]` fields); `None`: the neuron's `isyn`.
     pub target_port: Option<usize>,
-    pub(crate) cpu: CurrentSourceRunners,
+    /// The model's native code (run by the CPU backend).
+    pub native: CurrentSourceRunners,
 }
 
 /// Which neurons a variable recording samples.
@@ -426,7 +430,7 @@ impl Network {
             size,
             part: PartBuilder::new(M::DESC, Ok(model.param_values()), M::derived_values),
             record_spikes: false,
-            cpu: NeuronRunners::of::<M>(),
+            native: NeuronRunners::of::<M>(),
             net: self,
         }
     }
@@ -446,7 +450,7 @@ impl Network {
             size,
             part: PartBuilder::new(M::DESC, values, M::derived_values),
             record_spikes: false,
-            cpu: NeuronRunners::of::<M>(),
+            native: NeuronRunners::of::<M>(),
             net: self,
         }
     }
@@ -477,8 +481,8 @@ impl Network {
             pre_inits: Vec::new(),
             post_inits: Vec::new(),
             target_port: None,
-            cpu_wu: WeightUpdateRunners::of::<W>(),
-            cpu_psm: PostsynapticRunners::of::<P>(),
+            native_wu: WeightUpdateRunners::of::<W>(),
+            native_psm: PostsynapticRunners::of::<P>(),
             net: self,
         }
     }
@@ -496,7 +500,7 @@ impl Network {
             target: target.into(),
             part: PartBuilder::new(C::DESC, Ok(model.param_values()), C::derived_values),
             target_port: None,
-            cpu: CurrentSourceRunners::of::<C>(),
+            native: CurrentSourceRunners::of::<C>(),
             net: self,
         }
     }
@@ -671,7 +675,7 @@ pub struct PopulationBuilder<'a> {
     size: u32,
     part: PartBuilder,
     record_spikes: bool,
-    cpu: NeuronRunners,
+    native: NeuronRunners,
 }
 
 impl PopulationBuilder<'_> {
@@ -713,7 +717,7 @@ impl PopulationBuilder<'_> {
             size: self.size,
             part,
             record_spikes: self.record_spikes,
-            cpu: self.cpu,
+            native: self.native,
         });
         Ok(PopulationId(self.net.populations.len() as u32 - 1))
     }
@@ -735,8 +739,8 @@ pub struct SynapseGroupBuilder<'a> {
     pre_inits: Vec<(String, VarInit)>,
     post_inits: Vec<(String, VarInit)>,
     target_port: Option<String>,
-    cpu_wu: WeightUpdateRunners,
-    cpu_psm: PostsynapticRunners,
+    native_wu: WeightUpdateRunners,
+    native_psm: PostsynapticRunners,
 }
 
 impl SynapseGroupBuilder<'_> {
@@ -921,8 +925,8 @@ impl SynapseGroupBuilder<'_> {
             pre_var_inits,
             post_var_inits,
             target_port,
-            cpu_wu: self.cpu_wu,
-            cpu_psm: self.cpu_psm,
+            native_wu: self.native_wu,
+            native_psm: self.native_psm,
         });
         Ok(SynapseGroupId(net.synapse_groups.len() as u32 - 1))
     }
@@ -1186,7 +1190,7 @@ pub struct CurrentSourceBuilder<'a> {
     target: PopulationRef,
     part: PartBuilder,
     target_port: Option<String>,
-    cpu: CurrentSourceRunners,
+    native: CurrentSourceRunners,
 }
 
 impl CurrentSourceBuilder<'_> {
@@ -1229,7 +1233,7 @@ impl CurrentSourceBuilder<'_> {
             target,
             part,
             target_port,
-            cpu: self.cpu,
+            native: self.native,
         });
         Ok(CurrentSourceId(net.current_sources.len() as u32 - 1))
     }

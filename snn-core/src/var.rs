@@ -556,7 +556,7 @@ fn elem_size_of<T>(_: &[T]) -> usize {
 /// Hints the CPU to bring `slice[i]`'s cache line in (no effect where the
 /// architecture has no prefetch instruction, or when `i` is out of range).
 #[inline(always)]
-pub(crate) fn prefetch<T>(slice: &[T], i: usize) {
+pub fn prefetch<T>(slice: &[T], i: usize) {
     #[cfg(target_arch = "x86_64")]
     if i < slice.len() {
         // SAFETY: prefetching never faults and reads nothing observable;

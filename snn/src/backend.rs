@@ -16,7 +16,8 @@
 use snn_core::network::Network;
 use snn_core::sim::Simulation;
 use snn_core::state::SimState;
-use snn_core::{CpuSimulation, Error, Result};
+use snn_core::{Error, Result};
+use snn_cpu::CpuSimulation;
 use snn_cuda_host::CudaDevice;
 use snn_kernels::dialect::Dialect;
 use snn_kernels::runtime::GpuSimulation;

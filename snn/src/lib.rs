@@ -57,12 +57,17 @@ pub mod checkpoint;
 pub mod testing;
 
 pub use backend::Backend;
+pub use snn_cpu::CpuSimulation;
 pub use snn_kernels::runtime::GpuSimulation;
+
+/// The CPU backend's crate.
+pub use snn_cpu as cpu;
 
 /// Everything needed to define models and build and run networks, on any backend.
 pub mod prelude {
     pub use crate::backend::Backend;
     pub use snn_core::prelude::*;
+    pub use snn_cpu::CpuSimulation;
 }
 
 /// The core crate, re-exported for the code the model macros generate.

@@ -5,7 +5,7 @@
 //! ("Semantics of one step") for a single neuron, builds it with the system
 //! C compiler (`-O0 -ffp-contract=off -fno-fast-math`: IEEE operations in
 //! source order, as Rust does them) and compares every state variable after
-//! every step with `snn_core::CpuSimulation` on the same network, in `f32`
+//! every step with `snn_cpu::CpuSimulation` on the same network, in `f32`
 //! and `f64`. The values must be bit-identical: the printed code performs
 //! the same IEEE operations in the same order, and the transcendental
 //! functions used at run time (`sin`, `ln`, `atan` in `Sink`) are glibc's on
@@ -18,7 +18,8 @@ use snn_core::builtin::*;
 use snn_core::model::{FieldKind, Model, ModelDesc, NeuronModel};
 use snn_core::network::PopulationId;
 use snn_core::sim::Simulation;
-use snn_core::{CpuSimulation, Precision};
+use snn_core::Precision;
+use snn_cpu::CpuSimulation;
 use snn_kernels::cgen::{f64_literal, CType};
 use std::fmt::Write as _;
 

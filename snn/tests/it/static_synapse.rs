@@ -9,7 +9,7 @@
 //! the order of additions matters; an input without a ring; several
 //! blocks per population). Delays beyond the ring, which the network
 //! builder and the setters rule out, are checked in the fast path's unit
-//! tests (`snn_core::cpu::static_synapse`).
+//! tests (`snn_cpu::static_synapse`).
 
 use snn::prelude::*;
 

@@ -17,9 +17,43 @@ use crate::var::{ColumnPrefetch, VarSlice, VarSliceMut};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+/// The extra global parameters of one part (population, group, current
+/// source) as its model code sees them, borrowed from the backend's
+/// storage for as long as this value lives. The views inside are private
+/// to this crate: model code reads them, nothing outside can keep one.
+pub struct Egps<'a, S: 'static> {
+    refs: Vec<EgpRef<S>>,
+    _data: PhantomData<&'a [Vec<S>]>,
+}
+
+impl<'a, S: 'static> Egps<'a, S> {
+    /// Views of `data` (one array per extra global parameter).
+    pub fn new(data: &'a [Vec<S>]) -> Self {
+        Egps {
+            // SAFETY: the views live in `self`, which borrows `data` for 'a;
+            // they are handed only to model code run by this module while
+            // `self` is borrowed, and never returned.
+            refs: data.iter().map(|e| unsafe { EgpRef::new(e) }).collect(),
+            _data: PhantomData,
+        }
+    }
+
+    /// No extra global parameters.
+    pub fn none() -> Self {
+        Egps {
+            refs: Vec::new(),
+            _data: PhantomData,
+        }
+    }
+
+    fn refs(&self) -> &[EgpRef<S>] {
+        &self.refs
+    }
+}
+
 /// Timing and random-stream context of one block update.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct StepInfo<S> {
+pub struct StepInfo<S> {
     pub step: u64,
     pub t: S,
     pub dt: S,
@@ -35,9 +69,9 @@ impl<S: Real> StepInfo<S> {
 }
 
 /// Arguments of a per-element model loop (neurons, postsynaptic targets, current-source targets).
-pub(crate) struct ElementArgs<'a, 's, S: Real> {
+pub struct ElementArgs<'a, 's, S: Real> {
     pub consts: &'a [S],
-    pub egps: &'a [EgpRef<S>],
+    pub egps: &'a Egps<'a, S>,
     pub vars: &'a mut [VarSliceMut<'s>],
     pub refs: &'a [VarSlice<'s>],
     /// Index of the block's first element in its population.
@@ -47,7 +81,7 @@ pub(crate) struct ElementArgs<'a, 's, S: Real> {
 }
 
 /// Runs a neuron model over a block.
-pub(crate) trait NeuronRunner<S: Real>: Send + Sync {
+pub trait NeuronRunner<S: Real>: Send + Sync {
     /// Sim, threshold and reset of every neuron; spiking ids (absolute, ascending) pushed to `spikes`.
     fn update(
         &self,
@@ -59,7 +93,7 @@ pub(crate) trait NeuronRunner<S: Real>: Send + Sync {
 }
 
 /// Runs a postsynaptic model over a block.
-pub(crate) trait PostsynapticRunner<S: Real>: Send + Sync {
+pub trait PostsynapticRunner<S: Real>: Send + Sync {
     /// Adds each target's current to `isyn`.
     fn apply_input(&self, a: ElementArgs<'_, '_, S>, isyn: &mut [S]);
     /// Decays the input.
@@ -67,7 +101,7 @@ pub(crate) trait PostsynapticRunner<S: Real>: Send + Sync {
 }
 
 /// Runs a current source over a block.
-pub(crate) trait CurrentSourceRunner<S: Real>: Send + Sync {
+pub trait CurrentSourceRunner<S: Real>: Send + Sync {
     /// Adds each target's injected current to `isyn`.
     fn inject(&self, a: ElementArgs<'_, '_, S>, isyn: &mut [S]);
 }
@@ -75,7 +109,7 @@ pub(crate) trait CurrentSourceRunner<S: Real>: Send + Sync {
 /// Spike and event times a weight-update group's synapse code reads
 /// (as of the end of the previous step), indexed by neuron.
 #[derive(Clone, Copy)]
-pub(crate) struct TimeSrc<'a, S> {
+pub struct TimeSrc<'a, S> {
     /// Presynaptic population: latest and previous spike times.
     pub st_pre: &'a [S],
     pub prev_st_pre: &'a [S],
@@ -116,9 +150,9 @@ impl<S: Real> TimeSrc<'_, S> {
 }
 
 /// Arguments of weight-update synapse code over one target block.
-pub(crate) struct SynapseArgs<'a, 's, S: Real> {
+pub struct SynapseArgs<'a, 's, S: Real> {
     pub consts: &'a [S],
-    pub egps: &'a [EgpRef<S>],
+    pub egps: &'a Egps<'a, S>,
     /// Per-synapse variables of the block's sub-matrix.
     pub vars: &'a mut [VarSliceMut<'s>],
     /// The group's `#[pre_var]`s then the presynaptic neuron references,
@@ -153,7 +187,7 @@ pub(crate) struct SynapseArgs<'a, 's, S: Real> {
 /// neuron `j` are `col_ptr[j]..col_ptr[j + 1]` of `syn` (position in the
 /// row-major sub-matrix) and `pre` (their presynaptic neuron), ascending in
 /// presynaptic neuron.
-pub(crate) struct ColView {
+pub struct ColView {
     pub col_ptr: Vec<u32>,
     pub syn: Vec<u32>,
     pub pre: Vec<u32>,
@@ -192,7 +226,7 @@ impl ColView {
 
 /// Which per-neuron weight-update code runs ([`WeightUpdateRunner::neuron_side`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum SideCode {
+pub enum SideCode {
     /// `pre_spike` on the presynaptic view.
     PreSpike,
     /// `post_spike` on the postsynaptic view.
@@ -200,9 +234,9 @@ pub(crate) enum SideCode {
 }
 
 /// Arguments of per-neuron weight-update code (presynaptic or postsynaptic view).
-pub(crate) struct SideArgs<'a, 's, S: Real> {
+pub struct SideArgs<'a, 's, S: Real> {
     pub consts: &'a [S],
-    pub egps: &'a [EgpRef<S>],
+    pub egps: &'a Egps<'a, S>,
     /// The side's `#[pre_var]`s (`#[post_var]`s), indexed by neuron.
     pub vars: &'a mut [VarSliceMut<'s>],
     /// The side's neuron-variable references, indexed by neuron.
@@ -239,7 +273,7 @@ impl<S: Real> SideArgs<'_, '_, S> {
 }
 
 /// Runs a weight-update model's code over a block's synapses or over neurons.
-pub(crate) trait WeightUpdateRunner<S: Real>: Send + Sync {
+pub trait WeightUpdateRunner<S: Real>: Send + Sync {
     /// Runs `on_pre_spike` (or, with `event`, `on_pre_event`) on every
     /// synapse of the rows in `a.spikes`; returns the largest dendritic delay
     /// that did not fit the ring, if any.
@@ -293,7 +327,7 @@ fn element_loop<S: Real, St: StateIo<S>, const DRAWS: bool>(
     mut f: impl FnMut(&mut St, usize, u32, RngStream),
 ) {
     let info = a.info;
-    let mut cols = St::columns(a.consts, a.egps, a.vars, a.refs, a.len);
+    let mut cols = St::columns(a.consts, a.egps.refs(), a.vars, a.refs, a.len);
     let mut lanes = StreamLanes::<LANES>::EMPTY;
     for i in 0..a.len {
         let id = a.first_id + i as u32;
@@ -417,7 +451,7 @@ fn visit_synapse<S: Real, St: StateIo<S>, const TIMES: bool>(
         params: a.consts,
         vars: &[],
         refs: &[],
-        egps: a.egps,
+        egps: a.egps.refs(),
         pre: a.pre,
         post: a.post,
     };
@@ -455,13 +489,13 @@ macro_rules! synapse_columns {
     ($a:ident, $st:ty, $vars:ident, $cols:ident) => {
         let $vars = std::mem::take(&mut $a.vars);
         let n = $a.ind.len();
-        let mut $cols = <$st as StateIo<S>>::columns($a.consts, $a.egps, $vars, &[], n);
+        let mut $cols = <$st as StateIo<S>>::columns($a.consts, $a.egps.refs(), $vars, &[], n);
     };
 }
 
 /// The ring slot of step `step`'s additions without delay (0 without a ring).
 #[inline(always)]
-pub(crate) fn ring_head(step: u64, ring_slots: u32) -> u32 {
+pub fn ring_head(step: u64, ring_slots: u32) -> u32 {
     if ring_slots > 0 {
         (step % ring_slots as u64) as u32
     } else {
@@ -536,7 +570,7 @@ fn load_side<S: Real, St: StateIo<S>>(a: &SideArgs<'_, '_, S>, code: SideCode, i
         params: a.consts,
         vars: a.vars,
         refs: a.refs,
-        egps: a.egps,
+        egps: a.egps.refs(),
         pre: &[],
         post: &[],
     };
@@ -664,7 +698,7 @@ macro_rules! runner_set {
     ($(#[$doc:meta])* $name:ident, $model:ident, $runner:ident) => {
         $(#[$doc])*
         #[derive(Clone)]
-        pub(crate) struct $name {
+        pub struct $name {
             pub f32: Arc<dyn $runner<f32>>,
             pub f64: Arc<dyn $runner<f64>>,
         }
@@ -703,7 +737,7 @@ runner_set!(
 );
 
 /// Picks the runner of the simulation's precision.
-pub(crate) trait CpuReal: PrecisionStates {
+pub trait CpuReal: PrecisionStates {
     fn neuron(r: &NeuronRunners) -> &dyn NeuronRunner<Self>;
     fn postsynaptic(r: &PostsynapticRunners) -> &dyn PostsynapticRunner<Self>;
     fn current_source(r: &CurrentSourceRunners) -> &dyn CurrentSourceRunner<Self>;

@@ -1,9 +1,9 @@
 //! The fast path of static synapses: weight-update models whose
 //! `on_pre_spike` only adds one synapse variable to the target's input,
-//! now (`env.add_to_post(self.g)`, as [`StaticPulse`](crate::builtin::StaticPulse))
+//! now (`env.add_to_post(self.g)`, as [`StaticPulse`](snn_core::builtin::StaticPulse))
 //! or after a per-synapse dendritic delay
 //! (`env.add_to_post_delay(self.g, self.d)`, as
-//! [`StaticPulseDendriticDelay`](crate::builtin::StaticPulseDendriticDelay)).
+//! [`StaticPulseDendriticDelay`](snn_core::builtin::StaticPulseDendriticDelay)).
 //!
 //! Such a body is recognised once per synapse group from its translated
 //! form ([`StaticAddition::of`]). A presynaptic spike then costs, per
@@ -14,10 +14,10 @@
 //! results are bit-identical to the generic loop (`snn/tests/it/static_synapse.rs`
 //! runs both side by side).
 
-use crate::ir::{Expr, IrType, Stmt};
-use crate::model::{DelaySteps, FieldKind, ModelDesc, PendingAdds};
-use crate::real::Real;
-use crate::var::{prefetch, VarArray};
+use snn_core::ir::{Expr, IrType, Stmt};
+use snn_core::model::{DelaySteps, FieldKind, ModelDesc, PendingAdds};
+use snn_core::real::Real;
+use snn_core::var::{prefetch, VarArray};
 
 /// What a recognised `on_pre_spike` adds: the weight, and the dendritic
 /// delay when it has one (indices among the model's `#[var]`s).
@@ -80,7 +80,7 @@ pub(crate) struct StaticRows<'a, S> {
     pub target: &'a mut [S],
     pub ring_slots: u32,
     /// The ring slot of this step's additions without delay
-    /// ([`ring_head`](super::runners::ring_head)).
+    /// ([`ring_head`](snn_core::native::ring_head)).
     pub head: u32,
     pub pending: &'a mut PendingAdds<S>,
 }
@@ -210,10 +210,10 @@ fn prefetch_range<T>(slice: &[T], lo: usize, hi: usize) {
 #[cfg(test)]
 mod tests {
     use super::{StaticAddition, StaticRows};
-    use crate::builtin::{StaticPulse, StaticPulseDendriticDelay, StdpAdditive};
-    use crate::model::{Model, PendingAdds};
-    use crate::var::VarArray;
-    use crate::weight_update_model;
+    use snn_core::builtin::{StaticPulse, StaticPulseDendriticDelay, StdpAdditive};
+    use snn_core::model::{Model, PendingAdds};
+    use snn_core::var::VarArray;
+    use snn_core::prelude::*;
 
     /// The body as a tail expression, delay before weight: recognised.
     #[weight_update_model]
@@ -383,7 +383,7 @@ mod tests {
                         len,
                         target: &mut target,
                         ring_slots: slots,
-                        head: super::super::runners::ring_head(step, slots),
+                        head: snn_core::native::ring_head(step, slots),
                         pending: &mut pending,
                     }
                     .run(StaticAddition { weight: 0, delay }, &wu_vars);

@@ -1,24 +1,24 @@
 //! Checkpoints on the CPU: the blocks' state to and from the backend-neutral
-//! [`SimState`] (layouts in [`crate::state`]).
+//! [`SimState`] (layouts in [`snn_core::state`]).
 
 use super::{to_scalars, CpuState, PopShared, SpikeQueue, VarRecordingData};
-use crate::error::Result;
-use crate::initial::GroupState;
-use crate::network::Network;
-use crate::plan::NetworkPlan;
-use crate::real::Real;
-use crate::sim::RecordedVar;
-use crate::state::{
+use snn_core::error::Result;
+use snn_core::initial::GroupState;
+use snn_core::network::Network;
+use snn_core::plan::NetworkPlan;
+use snn_core::real::Real;
+use snn_core::sim::RecordedVar;
+use snn_core::state::{
     CurrentSourceState, PopulationState, PostsynapticState, SimState, SpikeRecordingState,
     SynapseGroupState,
 };
-use crate::var::VarArray;
+use snn_core::var::VarArray;
 
-use super::runners::CpuReal;
+use snn_core::native::CpuReal;
 
 /// Scalars as a [`VarArray`] of their precision.
 fn scalars<S: Real>(values: &[S]) -> VarArray {
-    let mut a = VarArray::zeros(crate::ir::IrType::Scalar, S::PRECISION, values.len());
+    let mut a = VarArray::zeros(snn_core::ir::IrType::Scalar, S::PRECISION, values.len());
     a.fill_from(values);
     a
 }

@@ -15,24 +15,28 @@
 //! spike, synapse) whatever block it is in, so results are bit-identical
 //! for any number of threads and any block size.
 
-pub(crate) mod runners;
-mod state;
+#![warn(missing_docs)]
+
+mod checkpoint;
 mod static_synapse;
 
-use crate::connectivity::SparseConnectivity;
-use crate::error::{Error, Result};
-use crate::initial::{GroupState, InitialState};
-use crate::model::{EgpRef, FieldKind, PendingAdds};
-use crate::network::{Network, PopulationRef, VarRecordingId};
-use crate::plan::{GroupPlan, NetworkPlan, WuMethod};
-use crate::real::{Precision, Real};
-use crate::recording::{SpikeRecord, SpikeRecorder};
-use crate::sim::{access, EgpOwner, RecordedVar, Side, Simulation};
-use crate::state::SimState;
-use crate::var::{VarArray, VarSlice, VarSliceMut};
+use snn_core::connectivity::SparseConnectivity;
+use snn_core::error::{Error, Result};
+use snn_core::initial::{GroupState, InitialState};
+use snn_core::model::{FieldKind, PendingAdds};
+use snn_core::network::{Network, PopulationRef, VarRecordingId};
+use snn_core::plan::{GroupPlan, NetworkPlan, WuMethod};
+use snn_core::real::{Precision, Real};
+use snn_core::recording::{SpikeRecord, SpikeRecorder};
+use snn_core::sim::{access, EgpOwner, RecordedVar, Side, Simulation};
+use snn_core::state::SimState;
+use snn_core::var::{VarArray, VarSlice, VarSliceMut};
 use access::{check_len, var_index};
 use rayon::prelude::*;
-use runners::{ColView, CpuReal, ElementArgs, SideArgs, SideCode, StepInfo, SynapseArgs, TimeSrc};
+use snn_core::native::{
+    self as runners, ColView, CpuReal, ElementArgs, Egps, SideArgs, SideCode, StepInfo,
+    SynapseArgs, TimeSrc,
+};
 use static_synapse::{StaticAddition, StaticRows};
 
 /// The smallest block size [`CpuSimulation::new`] chooses.
@@ -342,11 +346,6 @@ fn in_range(spikes: &[u32], lo: u32, hi: u32) -> &[u32] {
     &spikes[a..z]
 }
 
-fn egp_refs<S>(egps: &[Vec<S>]) -> Vec<EgpRef<S>> {
-    // SAFETY: the references are used only during the current block update,
-    // while `egps` is borrowed immutably by the caller.
-    egps.iter().map(|e| unsafe { EgpRef::new(e) }).collect()
-}
 
 fn slices_mut(vars: &mut [VarArray]) -> Vec<VarSliceMut<'_>> {
     vars.iter_mut()
@@ -428,10 +427,10 @@ impl<S: CpuReal> Block<S> {
                 Some(k) => S::slice_mut(&mut self.ports[k]),
                 None => &mut self.isyn[..],
             };
-            S::postsynaptic(&gd.cpu_psm).apply_input(
+            S::postsynaptic(&gd.native_psm).apply_input(
                 ElementArgs {
                     consts: &g.psm_consts,
-                    egps: &[],
+                    egps: &Egps::none(),
                     vars: &mut psm_vars,
                     refs: &refs,
                     first_id: self.start,
@@ -446,14 +445,14 @@ impl<S: CpuReal> Block<S> {
         for sb in &mut self.sources {
             let sd = &c.net.current_sources()[sb.source];
             let (s, sp) = (&c.sources[sb.source], &c.plan.sources[sb.source]);
-            let egps = egp_refs(&s.egps);
+            let egps = Egps::new(&s.egps);
             let refs: Vec<VarSlice<'_>> = sp.refs.iter().map(|&k| neuron_refs[k]).collect();
             let mut vars = slices_mut(&mut sb.vars);
             let input = match sd.target_port {
                 Some(k) => S::slice_mut(&mut self.ports[k]),
                 None => &mut self.isyn[..],
             };
-            S::current_source(&sd.cpu).inject(
+            S::current_source(&sd.native).inject(
                 ElementArgs {
                     consts: &s.consts,
                     egps: &egps,
@@ -470,10 +469,10 @@ impl<S: CpuReal> Block<S> {
 
         // 3. Neuron update.
         {
-            let egps = egp_refs(&pop.egps);
+            let egps = Egps::new(&pop.egps);
             let mut vars = slices_mut(&mut self.vars);
             let ports: Vec<VarSlice<'_>> = self.ports.iter().map(|p| p.slice()).collect();
-            S::neuron(&pop_desc.cpu).update(
+            S::neuron(&pop_desc.native).update(
                 ElementArgs {
                     consts: &pop.consts,
                     egps: &egps,
@@ -497,9 +496,9 @@ impl<S: CpuReal> Block<S> {
             let (g, gp) = (&c.groups[first], &c.plan.groups[first]);
             let refs: Vec<VarSlice<'_>> = gp.psm_refs.iter().map(|&k| neuron_refs[k]).collect();
             let mut psm_vars = slices_mut(&mut psm.psm_vars);
-            S::postsynaptic(&gd.cpu_psm).decay(ElementArgs {
+            S::postsynaptic(&gd.native_psm).decay(ElementArgs {
                 consts: &g.psm_consts,
-                egps: &[],
+                egps: &Egps::none(),
                 vars: &mut psm_vars,
                 refs: &refs,
                 first_id: self.start,
@@ -595,7 +594,7 @@ fn synapse_code<S: CpuReal>(
     if spikes.is_empty() && events.is_empty() && posts.is_empty() && !dynamics {
         return delay_error(overflow);
     }
-    let egps = egp_refs(&g.wu_egps);
+    let egps = Egps::new(&g.wu_egps);
     let (pre_src, post_src) = if gp.has_sides {
         c.side_sources(gi)
     } else {
@@ -610,7 +609,7 @@ fn synapse_code<S: CpuReal>(
         prev_st_post: &c.shared[gp.post].prev_st,
     });
     let mut wu_vars = slices_mut(&mut inc.wu_vars);
-    let runner = S::weight_update(&gd.cpu_wu);
+    let runner = S::weight_update(&gd.native_wu);
     macro_rules! args {
         ($spikes:expr, $method:expr) => {
             SynapseArgs {
@@ -801,7 +800,7 @@ impl<S: CpuReal> CpuState<S> {
                     isyn: vec![S::ZERO; len as usize],
                     ports: (0..p.part.model.fields_of(FieldKind::Input).count())
                         .map(|_| {
-                            VarArray::zeros(crate::ir::IrType::Scalar, S::PRECISION, len as usize)
+                            VarArray::zeros(snn_core::ir::IrType::Scalar, S::PRECISION, len as usize)
                         })
                         .collect(),
                     spikes: Vec::new(),
@@ -868,7 +867,7 @@ impl<S: CpuReal> CpuState<S> {
                         len += z - a;
                         row_ptr.push(len as u32);
                     }
-                    let mut ind = crate::mem::vec_with_capacity(len);
+                    let mut ind = snn_core::mem::vec_with_capacity(len);
                     if single_block {
                         // Whole rows, in order: the group's targets, converted
                         // by all threads (this block is the only one).
@@ -997,7 +996,7 @@ impl<S: CpuReal> CpuState<S> {
 
     fn step(&mut self) -> Result<()> {
         let dt = self.net.dt();
-        crate::sim::check_steps(self.step, 1, dt)?;
+        snn_core::sim::check_steps(self.step, 1, dt)?;
         let ctx = StepCtx {
             net: &self.net,
             pops: &self.pops,
@@ -1084,8 +1083,8 @@ impl<S: CpuReal> CpuState<S> {
             if !(code.pre_side() || code.post_spike) {
                 continue;
             }
-            let runner = S::weight_update(&self.net.synapse_groups()[gi].cpu_wu);
-            let egps = egp_refs(&g.wu_egps);
+            let runner = S::weight_update(&self.net.synapse_groups()[gi].native_wu);
+            let egps = Egps::new(&g.wu_egps);
             let snap = |pop: usize, refs: &[usize]| -> Vec<VarSlice<'_>> {
                 refs.iter()
                     .map(|&k| {
