@@ -347,4 +347,19 @@ impl MethodIr {
         });
         found
     }
+
+    /// True when the body makes random draws (calls one of [`RANDOM_CALLS`]).
+    pub fn draws(&'static self) -> bool {
+        RANDOM_CALLS.iter().any(|r| self.uses_env(r))
+    }
 }
+
+/// The environment calls that draw random numbers.
+pub const RANDOM_CALLS: [&str; 6] = [
+    "rand_uniform",
+    "rand_normal",
+    "rand_exponential",
+    "rand_poisson",
+    "rand_gamma",
+    "rand_binomial",
+];

@@ -347,18 +347,7 @@ fn element_loop<S: Real, St: StateIo<S>, const DRAWS: bool>(
 
 /// True when method `name` of `M` makes random draws.
 fn draws<M: crate::model::Model>(name: &str) -> bool {
-    M::DESC.method(name).is_some_and(|m| {
-        [
-            "rand_uniform",
-            "rand_normal",
-            "rand_exponential",
-            "rand_poisson",
-            "rand_gamma",
-            "rand_binomial",
-        ]
-        .iter()
-        .any(|r| m.uses_env(r))
-    })
+    M::DESC.method(name).is_some_and(|m| m.draws())
 }
 
 impl<M: NeuronModel, S: PrecisionStates> NeuronRunner<S> for Runner<M> {

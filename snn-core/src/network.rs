@@ -18,14 +18,14 @@
 //! ```
 
 use crate::connectivity::Connectivity;
-use crate::native::{
-    CurrentSourceRunners, NeuronRunners, PostsynapticRunners, WeightUpdateRunners,
-};
 use crate::error::{Error, Result};
 use crate::init::VarInit;
 use crate::ir::{Expr, IrType, Stmt};
 use crate::model::{
     CurrentSourceModel, FieldKind, ModelDesc, NeuronModel, PostsynapticModel, WeightUpdateModel,
+};
+use crate::native::{
+    CurrentSourceRunners, NeuronRunners, PostsynapticRunners, WeightUpdateRunners,
 };
 use crate::real::Precision;
 use crate::rng::{VarInitRange, MAX_GROUPS};

@@ -20,10 +20,16 @@
 mod checkpoint;
 mod static_synapse;
 
+use access::{check_len, var_index};
+use rayon::prelude::*;
 use snn_core::connectivity::SparseConnectivity;
 use snn_core::error::{Error, Result};
 use snn_core::initial::{GroupState, InitialState};
 use snn_core::model::{FieldKind, PendingAdds};
+use snn_core::native::{
+    self as runners, ColView, CpuReal, Egps, ElementArgs, SideArgs, SideCode, StepInfo,
+    SynapseArgs, TimeSrc,
+};
 use snn_core::network::{Network, PopulationRef, VarRecordingId};
 use snn_core::plan::{GroupPlan, NetworkPlan, WuMethod};
 use snn_core::real::{Precision, Real};
@@ -31,12 +37,6 @@ use snn_core::recording::{SpikeRecord, SpikeRecorder};
 use snn_core::sim::{access, EgpOwner, RecordedVar, Side, Simulation};
 use snn_core::state::SimState;
 use snn_core::var::{VarArray, VarSlice, VarSliceMut};
-use access::{check_len, var_index};
-use rayon::prelude::*;
-use snn_core::native::{
-    self as runners, ColView, CpuReal, ElementArgs, Egps, SideArgs, SideCode, StepInfo,
-    SynapseArgs, TimeSrc,
-};
 use static_synapse::{StaticAddition, StaticRows};
 
 /// The smallest block size [`CpuSimulation::new`] chooses.
@@ -345,7 +345,6 @@ fn in_range(spikes: &[u32], lo: u32, hi: u32) -> &[u32] {
     let z = spikes.partition_point(|&j| j < hi);
     &spikes[a..z]
 }
-
 
 fn slices_mut(vars: &mut [VarArray]) -> Vec<VarSliceMut<'_>> {
     vars.iter_mut()
@@ -800,7 +799,11 @@ impl<S: CpuReal> CpuState<S> {
                     isyn: vec![S::ZERO; len as usize],
                     ports: (0..p.part.model.fields_of(FieldKind::Input).count())
                         .map(|_| {
-                            VarArray::zeros(snn_core::ir::IrType::Scalar, S::PRECISION, len as usize)
+                            VarArray::zeros(
+                                snn_core::ir::IrType::Scalar,
+                                S::PRECISION,
+                                len as usize,
+                            )
                         })
                         .collect(),
                     spikes: Vec::new(),

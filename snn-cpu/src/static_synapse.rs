@@ -212,8 +212,8 @@ mod tests {
     use super::{StaticAddition, StaticRows};
     use snn_core::builtin::{StaticPulse, StaticPulseDendriticDelay, StdpAdditive};
     use snn_core::model::{Model, PendingAdds};
-    use snn_core::var::VarArray;
     use snn_core::prelude::*;
+    use snn_core::var::VarArray;
 
     /// The body as a tail expression, delay before weight: recognised.
     #[weight_update_model]

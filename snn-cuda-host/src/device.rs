@@ -9,7 +9,7 @@ use cudarc::driver::{
     DriverError, LaunchConfig, PushKernelArg,
 };
 use cudarc::nvrtc::Ptx;
-use snn_kernels::device::{Arg, Device, DeviceError, DeviceResult, LaunchDims};
+use snn_gpu::device::{Arg, Device, DeviceError, DeviceResult, LaunchDims};
 
 use crate::cache::ptx_cache_dir;
 use crate::nvrtc::{compile_ptx_in, nvrtc_version};

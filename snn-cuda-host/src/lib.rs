@@ -5,7 +5,7 @@
 //!   [`snn_kernels::dialect::program`]) into PTX for a given architecture. It
 //!   needs only NVRTC, not a GPU or a driver, and keeps its results in an
 //!   on-disk cache ([`ptx_cache_dir`]).
-//! - [`CudaDevice`] implements [`snn_kernels::device::Device`]: one CUDA
+//! - [`CudaDevice`] implements [`snn_gpu::device::Device`]: one CUDA
 //!   stream, asynchronous launches, reads that wait.
 //! - [`cuda_available`] is the cheap probe used to pick a backend.
 //!
@@ -51,4 +51,4 @@ pub use nvrtc::{
     compile_ptx, compile_ptx_in, nvrtc_library_path, nvrtc_supported_archs, nvrtc_version,
     CompiledPtx, NVRTC_OPTIONS,
 };
-pub use snn_kernels::device::{Arg, Device, DeviceError, DeviceResult, LaunchDims};
+pub use snn_gpu::device::{Arg, Device, DeviceError, DeviceResult, LaunchDims};

@@ -11,7 +11,7 @@ use std::ffi::{c_char, c_int, c_void, CStr, CString, OsString};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use snn_kernels::device::{first_error_line, source_excerpt, DeviceError, DeviceResult};
+use snn_gpu::device::{first_error_line, source_excerpt, DeviceError, DeviceResult};
 
 use crate::cache::{cache_dir, non_empty_env, ptx_cache_dir, Fnv128};
 

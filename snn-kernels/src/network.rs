@@ -1415,10 +1415,15 @@ impl SynapseKernels<'_> {
         params.push("snn_u64 step".into(), ArgSpec::Step);
         params.push(format!("{} t", g.scalar), ArgSpec::Time);
         params.push(format!("{} dt", g.scalar), ArgSpec::Scalar(net.dt()));
-        let key = g.plan.groups[gi].synapse_key(code.method());
-        let key = key.expect("synapse code has a key");
-        params.push("unsigned int key0".into(), ArgSpec::U32(key[0]));
-        params.push("unsigned int key1".into(), ArgSpec::U32(key[1]));
+        // The random stream's key, where the code draws (a merged kernel
+        // passes every group's key: only those that are used).
+        let draws = m.method(code.method().name()).is_some_and(|mi| mi.draws());
+        if draws {
+            let key = g.plan.groups[gi].synapse_key(code.method());
+            let key = key.expect("synapse code has a key");
+            params.push("unsigned int key0".into(), ArgSpec::U32(key[0]));
+            params.push("unsigned int key1".into(), ArgSpec::U32(key[1]));
+        }
         params.push("unsigned int n_pre".into(), ArgSpec::U32(n_pre));
         params.push("unsigned int n_post".into(), ArgSpec::U32(n_post));
         // The queue the kernel reads, if any.
@@ -1549,10 +1554,19 @@ impl SynapseKernels<'_> {
         } else {
             "        const unsigned int post = ind[syn];\n".into()
         };
+        let rng_line = if draws {
+            "        snn_rng rng = snn_rng_synapse(key0, key1, (unsigned int)step, pre, post);\n"
+        } else {
+            ""
+        };
         let synapse = format!(
-            "{post_line}{}        snn_rng rng = snn_rng_synapse(key0, key1, (unsigned int)step, pre, post);\n{body_code}        (void)rng;\n{}",
+            "{post_line}{}{rng_line}{body_code}{}",
             indent(&load, 1),
-            if writes { indent(&store, 1) } else { String::new() },
+            if writes {
+                indent(&store, 1)
+            } else {
+                String::new()
+            },
         );
         let mut head = String::from(
             "    const unsigned int tid = GROUP_ID * LOCAL_SIZE + LOCAL_ID;\n    \

@@ -1,5 +1,5 @@
 //! OpenCL runtime of the snn simulator: an [`OpenClDevice`] implementing
-//! [`snn_kernels::device::Device`] through `opencl3`.
+//! [`snn_gpu::device::Device`] through `opencl3`.
 //!
 //! The OpenCL library is loaded at run time (`opencl3`'s `dynamic` feature):
 //! the crate builds without OpenCL installed, and a machine without an ICD
@@ -36,7 +36,7 @@ use opencl3::kernel::{Kernel, CL_KERNEL_WORK_GROUP_SIZE};
 use opencl3::memory::{Buffer, ClMem, CL_MEM_READ_WRITE};
 use opencl3::platform::{get_platforms, Platform};
 use opencl3::program::Program;
-use snn_kernels::device::{
+use snn_gpu::device::{
     first_error_line, source_excerpt, Arg, Device, DeviceError, DeviceResult, LaunchDims,
 };
 
@@ -557,7 +557,7 @@ impl OpenClDevice {
 /// `error: /root/.cache/pocl/kcache/tempfile_ab12.cl:683:12: message` (and,
 /// inside macro expansions, `error: FILE:672:1 <Spelling=FILE:468:17>: ...`,
 /// giving the line of the macro's use), which
-/// [`snn_kernels::device::first_error_line`] does not read; other logs
+/// [`snn_gpu::device::first_error_line`] does not read; other logs
 /// (clang's `FILE:LINE:COL: error: ...`) go to it.
 fn error_line(log: &str) -> Option<usize> {
     for l in log.lines() {

@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use snn_core::Precision;
-use snn_kernels::device::{Arg, Device, DeviceError, LaunchDims};
+use snn_gpu::device::{Arg, Device, DeviceError, LaunchDims};
 use snn_kernels::dialect::{program, Dialect};
 use snn_opencl_host::{list_devices, DeviceSelection, OpenClBuffer, OpenClDevice};
 

@@ -19,8 +19,8 @@ use snn_core::state::SimState;
 use snn_core::{Error, Result};
 use snn_cpu::CpuSimulation;
 use snn_cuda_host::CudaDevice;
+use snn_gpu::runtime::GpuSimulation;
 use snn_kernels::dialect::Dialect;
-use snn_kernels::runtime::GpuSimulation;
 use snn_opencl_host::{DeviceSelection, OpenClDevice};
 
 /// A backend to run a network on.

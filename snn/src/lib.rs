@@ -58,7 +58,7 @@ pub mod testing;
 
 pub use backend::Backend;
 pub use snn_cpu::CpuSimulation;
-pub use snn_kernels::runtime::GpuSimulation;
+pub use snn_gpu::runtime::GpuSimulation;
 
 /// The CPU backend's crate.
 pub use snn_cpu as cpu;

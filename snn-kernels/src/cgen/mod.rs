@@ -383,7 +383,7 @@ pub fn method_to_c(method: &MethodIr, ctx: &CodeCtx) -> Result<String, CodegenEr
 
 /// `code` with every non-empty line indented by `levels` times four spaces
 /// (how printed blocks are placed into generated kernels).
-pub(crate) fn indent(code: &str, levels: usize) -> String {
+pub fn indent(code: &str, levels: usize) -> String {
     let pad = "    ".repeat(levels);
     code.lines()
         .map(|l| {

@@ -4,7 +4,6 @@
 //! is close to C99, so this checks the printed code's syntax and typing for
 //! both backends.
 
-
 use crate::common::{check_syntax, stub_source};
 use snn_core::model::ModelDesc;
 use snn_core::Precision;

@@ -12,7 +12,6 @@
 //! both sides (Rust's `f32::sin` etc. call the platform libm). No tolerance is
 //! needed; the models' `exp`s are in derived parameters, computed on the host.
 
-
 use crate::common::{build_and_run, parse_value, print_spec, program_prelude, scalar, Instance};
 use snn_core::builtin::*;
 use snn_core::model::{FieldKind, Model, ModelDesc, NeuronModel};

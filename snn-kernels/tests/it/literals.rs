@@ -2,7 +2,6 @@
 //! a C program prints the bits of every literal, for tricky values and for
 //! many pseudo-random bit patterns, in `f32` and `f64`.
 
-
 use crate::common::{build_and_run, program_prelude};
 use snn_kernels::cgen::{f32_literal, f64_literal};
 use std::fmt::Write as _;

@@ -6,9 +6,7 @@ mod models;
 
 mod compile_builtins;
 mod execution;
-mod init_kernels;
 mod literals;
 mod opencl_syntax;
 mod printer;
 mod rng_c;
-mod runtime_errors;

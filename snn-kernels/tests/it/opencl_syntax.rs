@@ -7,7 +7,6 @@
 //! does not have. Run it with `cargo test -p snn-kernels --test opencl_syntax
 //! -- --ignored` (`$CLANG` names the compiler; default `clang-14`, then `clang`).
 
-
 use crate::common::{env_stubs, stub_env, stub_instance, work_dir};
 use snn_core::model::{FieldDesc, FieldKind, Model, ModelDesc};
 use snn_core::Precision;

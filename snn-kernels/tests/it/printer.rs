@@ -3,7 +3,6 @@
 //! evaluation order, math), error messages, the inlining exit, and every
 //! printed body compiling as strict C99.
 
-
 use crate::common::{check_syntax, stub_body, stub_source};
 use crate::models::*;
 use snn_core::ir::{BinOp, Block, Expr, IrType, Lit, MethodIr, Place, Stmt};

@@ -18,7 +18,6 @@
 //! (`logf`, `cos`, `powf`), as do C's `<tgmath.h>` and C++'s `<math.h>`
 //! overloads at `-O0` (and at `-O2`, where GCC only folds constants).
 
-
 use crate::common::{cc, cxx, work_dir, STRICT};
 use snn_core::rng::{stream_id, RngStream, StreamPurpose};
 use snn_kernels::cgen::PRELUDE;

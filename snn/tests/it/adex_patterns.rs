@@ -36,7 +36,6 @@
 //! repeated bursts, bimodal ISIs), so a tolerance cannot hide a wrong pattern.
 //! Every simulation test runs on every backend (`snn::backend_tests!`).
 
-
 use snn::prelude::*;
 use snn::testing::TestBackend;
 

@@ -16,7 +16,6 @@
 //! `determinism.rs` covers a random network with such draws, with stated
 //! tolerances.
 
-
 use crate::common::{add_source, dopamine_stdp, exact_plastic_network, lif, one_spike_per_step};
 use snn::prelude::*;
 use snn::testing::TestBackend;
@@ -242,8 +241,8 @@ snn::backend_tests! {
 #[test]
 fn device_and_host_initialisation_on_opencl() {
     use snn::GpuSimulation;
+    use snn_gpu::runtime::InitOn;
     use snn_kernels::dialect::Dialect;
-    use snn_kernels::runtime::InitOn;
     use snn_opencl_host::{DeviceSelection, OpenClDevice};
     if !TestBackend::OpenCl.check() {
         return;
@@ -659,8 +658,8 @@ snn::backend_tests! {
 #[test]
 fn plastic_network_host_and_device_initialisation_on_opencl() {
     use snn::GpuSimulation;
+    use snn_gpu::runtime::InitOn;
     use snn_kernels::dialect::Dialect;
-    use snn_kernels::runtime::InitOn;
     use snn_opencl_host::{DeviceSelection, OpenClDevice};
     if !TestBackend::OpenCl.check() {
         return;

@@ -3,7 +3,6 @@
 //! (spikes, every variable, recordings: the whole final state), on every
 //! backend; and a state taken on one backend restores on another.
 
-
 use crate::common::{add_source, exact_plastic_network, lif, one_spike_per_step};
 use snn::checkpoint::{self, CheckpointError, Checkpointer};
 use snn::io::IoError;

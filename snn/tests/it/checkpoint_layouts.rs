@@ -7,7 +7,6 @@
 //! uninterrupted run bit for bit; a state survives a round trip; states
 //! that do not fit are refused without changing the simulation.
 
-
 use crate::common::{add_source, dopamine_stdp};
 use snn::ir::IrType;
 use snn::prelude::*;

@@ -297,7 +297,7 @@ struct InitSourceCatcher {
     source: std::cell::RefCell<Option<String>>,
 }
 
-impl snn_kernels::device::Device for InitSourceCatcher {
+impl snn_gpu::device::Device for InitSourceCatcher {
     type Buffer = ();
     fn description(&self) -> String {
         "source catcher".into()
@@ -305,34 +305,34 @@ impl snn_kernels::device::Device for InitSourceCatcher {
     fn supports_f64(&self) -> bool {
         self.f64
     }
-    fn compile(&self, source: &str) -> snn_kernels::device::DeviceResult<()> {
+    fn compile(&self, source: &str) -> snn_gpu::device::DeviceResult<()> {
         *self.source.borrow_mut() = Some(source.to_string());
-        Err(snn_kernels::device::DeviceError::Failed {
+        Err(snn_gpu::device::DeviceError::Failed {
             operation: "compile".into(),
             reason: "source captured".into(),
         })
     }
-    fn alloc_zeroed(&self, _: usize) -> snn_kernels::device::DeviceResult<()> {
+    fn alloc_zeroed(&self, _: usize) -> snn_gpu::device::DeviceResult<()> {
         Ok(())
     }
-    fn write(&self, _: &(), _: usize, _: &[u8]) -> snn_kernels::device::DeviceResult<()> {
+    fn write(&self, _: &(), _: usize, _: &[u8]) -> snn_gpu::device::DeviceResult<()> {
         Ok(())
     }
-    fn read(&self, _: &(), _: usize, _: &mut [u8]) -> snn_kernels::device::DeviceResult<()> {
+    fn read(&self, _: &(), _: usize, _: &mut [u8]) -> snn_gpu::device::DeviceResult<()> {
         Ok(())
     }
-    fn zero(&self, _: &()) -> snn_kernels::device::DeviceResult<()> {
+    fn zero(&self, _: &()) -> snn_gpu::device::DeviceResult<()> {
         Ok(())
     }
     fn launch(
         &self,
         _: &str,
-        _: snn_kernels::device::LaunchDims,
-        _: &[snn_kernels::device::Arg<'_, ()>],
-    ) -> snn_kernels::device::DeviceResult<()> {
+        _: snn_gpu::device::LaunchDims,
+        _: &[snn_gpu::device::Arg<'_, ()>],
+    ) -> snn_gpu::device::DeviceResult<()> {
         Ok(())
     }
-    fn synchronize(&self) -> snn_kernels::device::DeviceResult<()> {
+    fn synchronize(&self) -> snn_gpu::device::DeviceResult<()> {
         Ok(())
     }
 }
@@ -343,11 +343,11 @@ fn init_program(net: &Network, dialect: Dialect) -> String {
         f64: true,
         source: Default::default(),
     };
-    let _ = snn_kernels::init_kernels::init_on_device(
+    let _ = snn_gpu::init_kernels::init_on_device(
         &catcher,
         net,
         dialect,
-        &snn_kernels::init_kernels::ModelSnippets,
+        &snn_gpu::init_kernels::ModelSnippets,
     );
     catcher
         .source
@@ -423,7 +423,7 @@ fn every_kernel_compiles_with_nvrtc_for_sm80_and_sm90() {
 
 #[test]
 fn every_kernel_compiles_with_opencl() {
-    use snn_kernels::device::Device;
+    use snn_gpu::device::Device;
     if !snn::testing::TestBackend::OpenCl.check() {
         return;
     }

@@ -12,7 +12,6 @@
 //! them exactly; a GPU may differ in the last bits of `exp` (device math
 //! library), so GPU backends compare with a tight relative tolerance.
 
-
 use crate::common::add_source;
 use snn::prelude::*;
 use snn::testing::TestBackend;

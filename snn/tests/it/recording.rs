@@ -10,7 +10,6 @@
 //! once per chunk and samples variables after the step, so chunking and
 //! sampling must be just as invisible there.
 
-
 use crate::common::add_source;
 use snn::prelude::*;
 

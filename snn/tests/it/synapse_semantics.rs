@@ -16,7 +16,6 @@
 //! tolerance is needed. `exp(-dt/tau)` is a derived parameter computed on the
 //! host, so no device transcendental is involved.
 
-
 use crate::common::add_source;
 use snn::prelude::*;
 

@@ -31,11 +31,7 @@
 //! strides regenerates the kernels and buffers for it.
 
 use crate::device::{Arg, Device, DeviceError, LaunchDims};
-use crate::dialect::{program, Dialect};
 use crate::init_kernels::{init_on_device, ModelSnippets};
-use crate::network::{
-    elem_bytes, generate_plan, ArgSpec, BufferSpec, Contents, EgpPart, KernelPlan, BLOCK_SIZE,
-};
 use snn_core::connectivity::SparseConnectivity;
 use snn_core::error::{Error, Result};
 use snn_core::initial::InitialState;
@@ -47,6 +43,10 @@ use snn_core::sim::access::{self, check_len, var_index};
 use snn_core::sim::{BackendReport, EgpOwner, RecordedVar, Side, Simulation};
 use snn_core::var::VarArray;
 use snn_core::Precision;
+use snn_kernels::dialect::{program, Dialect};
+use snn_kernels::network::{
+    elem_bytes, generate_plan, ArgSpec, BufferSpec, Contents, EgpPart, KernelPlan, BLOCK_SIZE,
+};
 use std::time::{Duration, Instant};
 
 mod checkpoint;

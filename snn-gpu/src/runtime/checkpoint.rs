@@ -2,7 +2,7 @@
 //! [`Simulation::load_state`] in the backend-neutral layout of
 //! [`snn_core::state`].
 //!
-//! Every buffer of the plan ([`crate::network`], "Buffers") is one of:
+//! Every buffer of the plan ([`snn_kernels::network`], "Buffers") is one of:
 //! - state, saved and restored: neuron, weight-update (ragged on the device,
 //!   row-major in the state), `#[pre_var]` / `#[post_var]`, postsynaptic
 //!   (per postsynaptic input: `in_syn`, then the model's variables) and
@@ -33,8 +33,6 @@ use super::{
     ragged_rows, Columns, GpuSimulation, Recording,
 };
 use crate::device::Device;
-use crate::dialect::program;
-use crate::network::{generate_plan, BufferId, EgpPart, EventQueue, PopulationBuffers};
 use snn_core::error::{Error, Result};
 use snn_core::ir::IrType;
 use snn_core::model::{FieldKind, ModelDesc};
@@ -45,6 +43,8 @@ use snn_core::state::{
     SynapseGroupState,
 };
 use snn_core::var::VarArray;
+use snn_kernels::dialect::program;
+use snn_kernels::network::{generate_plan, BufferId, EgpPart, EventQueue, PopulationBuffers};
 
 /// A spike or event queue on the device: ids in `spk[slots * n]`, counts
 /// from `offset` in the shared count buffer; step `s` uses slot `s % slots`.

@@ -6,7 +6,7 @@
 //! # Exactness
 //!
 //! Every kernel repeats the host algorithm with the same random streams:
-//! the Philox generator and distributions of [`crate::rng`] (`rng.h`), keyed
+//! the Philox generator and distributions of [`snn_kernels::rng`] (`rng.h`), keyed
 //! exactly as in `snn_core`:
 //!
 //! - element `e` of a variable draws from `RngStream::new(seed, stream, 0, e)`
@@ -33,7 +33,7 @@
 //! the host, `tests/it/init_kernels.rs`) every value is bit-identical; PoCL 3.1's
 //! functions differ from glibc's by 1 ulp for 1.5 % (`log`) to 25 % (`cosf`)
 //! of arguments, so there a few percent of normal, exponential, gamma,
-//! binomial and snippet values differ by a few ulps (see [`crate::rng`]).
+//! binomial and snippet values differ by a few ulps (see [`snn_kernels::rng`]).
 //!
 //! # What runs where
 //!
@@ -41,7 +41,7 @@
 //! |---|---|
 //! | `Constant` | device (fill with the host-converted bit pattern) |
 //! | `Uniform`, `Normal`, `NormalClipped`, `Exponential`, `Gamma`, `Binomial` | device, one thread per element |
-//! | `Snippet` (user IR printed by [`crate::cgen`]) | device, one thread per element |
+//! | `Snippet` (user IR printed by [`snn_kernels::cgen`]) | device, one thread per element |
 //! | `Values` | host upload (ragged: scattered by a kernel from CSR order) |
 //! | `OneToOne`, `AllToAll` | device, one thread per ragged slot |
 //! | `FixedProbability` (0 < p < 1) | device, one thread per row (geometric skipping, in `f64`) |
@@ -93,10 +93,7 @@
 //!
 //! [`InitialState`]: snn_core::initial::InitialState
 
-use crate::cgen::{indent, method_to_c, CType, CodeCtx, EnvPrinter, Exit};
 use crate::device::{Arg, Device, DeviceError, DeviceResult, LaunchDims};
-use crate::dialect::{program, Dialect};
-use crate::network::{elem_bytes, Contents};
 use snn_core::connectivity::{Connectivity, ConnectivitySnippetDyn, SparseConnectivity};
 use snn_core::init::{VarInit, VarInitSnippetDyn};
 use snn_core::ir::IrType;
@@ -105,6 +102,9 @@ use snn_core::network::{ModelPart, Network};
 use snn_core::rng::{stream_id, RngStream, StreamPurpose, VarInitRange};
 use snn_core::var::VarArray;
 use snn_core::Precision;
+use snn_kernels::cgen::{indent, method_to_c, CType, CodeCtx, EnvPrinter, Exit};
+use snn_kernels::dialect::{program, Dialect};
+use snn_kernels::network::{elem_bytes, Contents};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -1968,7 +1968,7 @@ fn launch<D: Device>(
 /// The device buffers of one synapse group, initialised.
 pub struct DeviceGroup<B> {
     /// The ragged stride (slots per row, at least 1): pass it to
-    /// [`crate::network::generate`] as the group's maximum row length.
+    /// [`snn_kernels::network::generate`] as the group's maximum row length.
     pub max_row: u32,
     /// Number of synapses.
     pub num_synapses: u64,

@@ -102,10 +102,10 @@ pub trait Device {
     fn supports_f64(&self) -> bool;
 
     /// The most bytes of arguments a kernel may take: merged kernels
-    /// ([`crate::network::generate_plan`]) stay within it. The default is
-    /// what every device takes ([`crate::network::MIN_PARAM_BYTES`]).
+    /// ([`snn_kernels::network::generate_plan`]) stay within it. The default is
+    /// what every device takes ([`snn_kernels::network::MIN_PARAM_BYTES`]).
     fn max_param_bytes(&self) -> usize {
-        crate::network::MIN_PARAM_BYTES
+        snn_kernels::network::MIN_PARAM_BYTES
     }
 
     /// Compiles `source` (a complete program: prelude plus generated code)

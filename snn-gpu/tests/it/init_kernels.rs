@@ -1,4 +1,4 @@
-//! Device-side initialisation (`snn_kernels::init_kernels`) gives what the
+//! Device-side initialisation (`snn_gpu::init_kernels`) gives what the
 //! host gives: `VarInit::fill` (as `InitialState` applies it),
 //! `Connectivity::build`, and `InitialState::new` for whole networks, in
 //! `f32` and `f64`, with rows longer than a work-group and empty rows.
@@ -48,13 +48,13 @@ use snn_core::{
     connectivity_snippet, neuron_model, postsynaptic_model, var_init_snippet, weight_update_model,
     Precision,
 };
-use snn_kernels::device::{Arg, Device, DeviceError, DeviceResult, LaunchDims};
-use snn_kernels::dialect::{program, Dialect, CUDA_PRELUDE};
-use snn_kernels::init_kernels::{
+use snn_gpu::device::{Arg, Device, DeviceError, DeviceResult, LaunchDims};
+use snn_gpu::init_kernels::{
     host_var_values, init_on_device, storage_bytes, ConnBuffers, ConnectivityKernel, InitError,
     InitProgram, Layout, NoSnippetCode, RaggedRows, Shape, SnippetCodes, SnippetSource, Target,
     META_WORDS,
 };
+use snn_kernels::dialect::{program, Dialect, CUDA_PRELUDE};
 
 // ---------------------------------------------------------------------------
 // Models
@@ -982,7 +982,7 @@ fn without_f64_double_work_falls_back_to_the_host() {
     });
     let ring = codes.connectivity(RingSuccessors { k: 2.0 });
     let mut prog = InitProgram::new(Precision::F32, false);
-    let on_device = |k: &snn_kernels::init_kernels::VarInitKernel| k.host_reason().is_none();
+    let on_device = |k: &snn_gpu::init_kernels::VarInitKernel| k.host_reason().is_none();
     assert!(on_device(&prog.var_init(
         &VarInit::normal(0.0, 1.0),
         IrType::Scalar,

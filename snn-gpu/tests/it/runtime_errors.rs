@@ -1,9 +1,9 @@
 //! Device failures reach the user as clear errors naming what failed.
 
 use snn_core::prelude::*;
-use snn_kernels::device::{Arg, Device, DeviceError, DeviceResult, LaunchDims};
+use snn_gpu::device::{Arg, Device, DeviceError, DeviceResult, LaunchDims};
+use snn_gpu::runtime::{GpuSimulation, InitOn};
 use snn_kernels::dialect::Dialect;
-use snn_kernels::runtime::{GpuSimulation, InitOn};
 
 /// A device that compiles anything and fails the `fail_at`-th allocation
 /// (0-based) like a full GPU would.
@@ -26,7 +26,7 @@ impl Device for FakeDevice {
             return Err(DeviceError::Compile {
                 compiler: "FakeRTC".into(),
                 log: "kernels.cu(3): error: oops".into(),
-                excerpt: snn_kernels::device::source_excerpt(source, 3, 1),
+                excerpt: snn_gpu::device::source_excerpt(source, 3, 1),
             });
         }
         Ok(())

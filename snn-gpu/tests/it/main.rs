@@ -1,0 +1,5 @@
+//! Integration tests of the GPU runtime: one test binary, one module per topic
+//! (linking one binary instead of one per file keeps the suite fast).
+
+mod init_kernels;
+mod runtime_errors;
