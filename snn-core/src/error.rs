@@ -30,6 +30,9 @@ pub enum Error {
     /// A synapse group was referred to by a name that does not exist.
     #[error("unknown synapse group `{0}`")]
     UnknownSynapseGroup(String),
+    /// A current source was referred to by a name that does not exist.
+    #[error("unknown current source `{0}`")]
+    UnknownCurrentSource(String),
     /// A population of size zero.
     #[error("population `{0}` has no neurons: its size must be at least 1")]
     EmptyPopulation(String),

@@ -14,6 +14,7 @@ extern crate self as snn_core;
 pub mod builtin;
 pub mod connectivity;
 pub mod error;
+pub mod handle;
 pub mod init;
 pub mod initial;
 pub mod ir;
@@ -42,6 +43,7 @@ pub mod prelude {
     pub use crate::builtin::*;
     pub use crate::connectivity::Connectivity;
     pub use crate::error::{Error, Result};
+    pub use crate::handle::{EgpOwner, GroupRef, Side, SourceRef, VarId};
     pub use crate::init::VarInit;
     pub use crate::model::{
         CurrentSourceEnv, InitEnv, NeuronEnv, PostsynapticEnv, RowBuildEnv, WeightUpdateEnv,
@@ -52,7 +54,7 @@ pub mod prelude {
     };
     pub use crate::real::Precision;
     pub use crate::recording::SpikeRecord;
-    pub use crate::sim::{EgpOwner, RecordedVar, Side, Simulation};
+    pub use crate::sim::{RecordedVar, Simulation, SimulationExt};
     pub use crate::state::SimState;
     pub use snn_macros::{
         connectivity_snippet, current_source_model, neuron_model, postsynaptic_model,

@@ -390,15 +390,6 @@ impl Network {
         }
     }
 
-    /// Resolves a synapse group by name.
-    pub fn synapse_group_id(&self, name: &str) -> Result<SynapseGroupId> {
-        self.synapse_groups
-            .iter()
-            .position(|g| g.name == name)
-            .map(|i| SynapseGroupId(i as u32))
-            .ok_or_else(|| Error::UnknownSynapseGroup(name.to_string()))
-    }
-
     fn check_name(&self, kind: &'static str, name: &str) -> Result<()> {
         if name.is_empty() {
             return Err(Error::EmptyName { kind });
@@ -639,7 +630,7 @@ impl PartBuilder {
                     "{} `{}` has no such extra global parameter ({})",
                     m.kind.describe(),
                     m.name,
-                    crate::sim::access::egp_list(&egp_names)
+                    crate::handle::egp_list(&egp_names)
                 ))
             })?;
             if let Some(x) = values.iter().find(|x| !x.is_finite()) {

@@ -296,6 +296,30 @@ impl SpikeRecorder {
     }
 }
 
+/// Samples of one variable recording.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RecordedVar {
+    /// Time of each sample (ms): the end of the step after which it was taken.
+    pub times: Vec<f64>,
+    /// The sampled neurons.
+    pub neurons: Vec<u32>,
+    /// Values, one row of `neurons.len()` values per sample.
+    pub values: Vec<f64>,
+}
+
+impl RecordedVar {
+    /// The trace of the `k`-th sampled neuron.
+    pub fn trace(&self, k: usize) -> Vec<f64> {
+        let n = self.neurons.len();
+        self.values
+            .iter()
+            .skip(k)
+            .step_by(n.max(1))
+            .copied()
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

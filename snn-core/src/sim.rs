@@ -2,34 +2,13 @@
 
 use crate::connectivity::SparseConnectivity;
 use crate::error::Result;
-use crate::network::{Network, PopulationRef, VarRecordingId};
+use crate::handle::{EgpId, GroupRef, SourceRef, VarId};
+pub use crate::handle::{EgpOwner, Side};
+use crate::network::{Network, PopulationId, PopulationRef, SynapseGroupId, VarRecordingId};
+pub use crate::recording::RecordedVar;
 use crate::recording::SpikeRecord;
 use crate::state::SimState;
 use std::time::Duration;
-
-/// Samples of one variable recording.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RecordedVar {
-    /// Time of each sample (ms): the end of the step after which it was taken.
-    pub times: Vec<f64>,
-    /// The sampled neurons.
-    pub neurons: Vec<u32>,
-    /// Values, one row of `neurons.len()` values per sample.
-    pub values: Vec<f64>,
-}
-
-impl RecordedVar {
-    /// The trace of the `k`-th sampled neuron.
-    pub fn trace(&self, k: usize) -> Vec<f64> {
-        let n = self.neurons.len();
-        self.values
-            .iter()
-            .skip(k)
-            .step_by(n.max(1))
-            .copied()
-            .collect()
-    }
-}
 
 /// What a backend reports about how it built a simulation and what it holds,
 /// for timing and memory reports ([`Simulation::report`]). Every field is
@@ -55,6 +34,9 @@ pub struct BackendReport {
 ///
 /// Semantics of one step are those of docs/ARCHITECTURE.md ("Semantics").
 /// Variables are read and written as `f64` (exact for every storage type).
+/// The methods backends implement take resolved handles ([`VarId`],
+/// [`EgpId`], the builder's ids); [`SimulationExt`] (in the prelude) adds
+/// the same operations by handle or by name, resolved once.
 pub trait Simulation {
     /// Name of the backend and device ("CPU (rayon, 8 threads)", ...).
     fn backend_name(&self) -> String;
@@ -82,48 +64,24 @@ pub trait Simulation {
     }
 
     /// All recorded spikes of a population so far.
-    fn spikes(&mut self, population: PopulationRef) -> Result<SpikeRecord>;
+    fn spikes_of(&mut self, pop: PopulationId) -> Result<SpikeRecord>;
     /// Samples of a variable recording so far.
     fn recorded_var(&mut self, id: VarRecordingId) -> Result<RecordedVar>;
-
-    /// Values of a neuron variable for the whole population.
-    fn var_values(&self, population: PopulationRef, var: &str) -> Result<Vec<f64>>;
-    /// Overwrites a neuron variable (one value per neuron).
-    fn set_var_values(
-        &mut self,
-        population: PopulationRef,
-        var: &str,
-        values: &[f64],
-    ) -> Result<()>;
-    /// Values of a weight-update variable, in row-major synapse order.
-    fn synapse_var_values(&self, group: &str, var: &str) -> Result<Vec<f64>>;
-    /// Overwrites a weight-update variable (row-major synapse order).
-    fn set_synapse_var_values(&mut self, group: &str, var: &str, values: &[f64]) -> Result<()>;
-    /// Values of a postsynaptic-model variable (or `in_syn`) per target neuron.
-    fn postsynaptic_var_values(&self, group: &str, var: &str) -> Result<Vec<f64>>;
-    /// Values of a current-source variable per target neuron.
-    fn current_source_var_values(&self, source: &str, var: &str) -> Result<Vec<f64>>;
+    /// The values of a variable (per neuron, or row-major per synapse).
+    fn read(&self, var: VarId) -> Result<Vec<f64>>;
+    /// Overwrites a neuron, weight-update or current-source variable (the
+    /// values checked by [`access::check_values`]); seen from the next step.
+    fn write(&mut self, var: VarId, values: &[f64]) -> Result<()>;
     /// The connectivity of a synapse group as built.
-    fn connectivity(&self, group: &str) -> Result<SparseConnectivity>;
-    /// Overwrites a current-source variable (one value per target neuron),
-    /// e.g. a stimulus set from the host between steps.
-    fn set_current_source_var_values(
-        &mut self,
-        source: &str,
-        var: &str,
-        values: &[f64],
-    ) -> Result<()>;
-    /// Values of a weight-update `#[pre_var]` (per presynaptic neuron) or
-    /// `#[post_var]` (per postsynaptic neuron) of a synapse group.
-    fn neuron_side_var_values(&self, group: &str, side: Side, var: &str) -> Result<Vec<f64>>;
+    fn connectivity_of(&self, group: SynapseGroupId) -> Result<SparseConnectivity>;
     /// Overwrites the values of an extra global parameter (same length as
-    /// given at build time). Cheap enough to call every step; the values are
-    /// seen from the next step on.
-    fn set_egp(&mut self, owner: EgpOwner<'_>, egp: &str, values: &[f64]) -> Result<()>;
+    /// given at build time, [`access::check_egp_values`]). Cheap enough to
+    /// call every step; the values are seen from the next step on.
+    fn write_egp(&mut self, egp: EgpId, values: &[f64]) -> Result<()>;
     /// Turns spike recording of a population (built with
     /// `.record_spikes(true)`) on or off from the next step on; spikes of
     /// steps while it is off are not kept.
-    fn set_spike_recording(&mut self, population: PopulationRef, on: bool) -> Result<()>;
+    fn set_recording(&mut self, pop: PopulationId, on: bool) -> Result<()>;
 
     /// A snapshot of the complete simulation state (variables,
     /// connectivity, queues, rings, spike times, extra global parameters,
@@ -143,6 +101,103 @@ pub trait Simulation {
         BackendReport::default()
     }
 }
+
+/// The operations of [`Simulation`] by handle or by name: every method
+/// resolves its names once ([`Network::neuron_var`] and the others) and
+/// calls the typed method. Implemented for every simulation, boxed or not.
+///
+/// ```
+/// use snn_core::prelude::*;
+/// # fn f(sim: &mut dyn Simulation, pop: PopulationId) -> Result<()> {
+/// let v = sim.var_values(pop, "v")?; // by handle
+/// let same = sim.var_values("Exc", "v")?; // or by name
+/// let spikes = sim.spikes(pop)?;
+/// # Ok(()) }
+/// ```
+pub trait SimulationExt: Simulation {
+    /// All recorded spikes of a population so far.
+    fn spikes(&mut self, pop: impl Into<PopulationRef>) -> Result<SpikeRecord> {
+        let pop = self.network().population_id(pop)?;
+        self.spikes_of(pop)
+    }
+    /// Values of a neuron variable for the whole population.
+    fn var_values(&self, pop: impl Into<PopulationRef>, var: &str) -> Result<Vec<f64>> {
+        self.read(self.network().neuron_var(pop, var)?)
+    }
+    /// Overwrites a neuron variable (one value per neuron).
+    fn set_var_values(
+        &mut self,
+        pop: impl Into<PopulationRef>,
+        var: &str,
+        values: &[f64],
+    ) -> Result<()> {
+        let var = self.network().neuron_var(pop, var)?;
+        self.write(var, values)
+    }
+    /// Values of a weight-update variable, in row-major synapse order.
+    fn synapse_var_values(&self, group: impl Into<GroupRef>, var: &str) -> Result<Vec<f64>> {
+        self.read(self.network().synapse_var(group, var)?)
+    }
+    /// Overwrites a weight-update variable (row-major synapse order).
+    fn set_synapse_var_values(
+        &mut self,
+        group: impl Into<GroupRef>,
+        var: &str,
+        values: &[f64],
+    ) -> Result<()> {
+        let var = self.network().synapse_var(group, var)?;
+        self.write(var, values)
+    }
+    /// Values of a postsynaptic-model variable (or `in_syn`) per target neuron.
+    fn postsynaptic_var_values(&self, group: impl Into<GroupRef>, var: &str) -> Result<Vec<f64>> {
+        self.read(self.network().postsynaptic_var(group, var)?)
+    }
+    /// Values of a current-source variable per target neuron.
+    fn current_source_var_values(
+        &self,
+        source: impl Into<SourceRef>,
+        var: &str,
+    ) -> Result<Vec<f64>> {
+        self.read(self.network().current_source_var(source, var)?)
+    }
+    /// Overwrites a current-source variable (one value per target neuron),
+    /// e.g. a stimulus set from the host between steps.
+    fn set_current_source_var_values(
+        &mut self,
+        source: impl Into<SourceRef>,
+        var: &str,
+        values: &[f64],
+    ) -> Result<()> {
+        let var = self.network().current_source_var(source, var)?;
+        self.write(var, values)
+    }
+    /// Values of a weight-update `#[pre_var]` (per presynaptic neuron) or
+    /// `#[post_var]` (per postsynaptic neuron) of a synapse group.
+    fn neuron_side_var_values(
+        &self,
+        group: impl Into<GroupRef>,
+        side: Side,
+        var: &str,
+    ) -> Result<Vec<f64>> {
+        self.read(self.network().side_var(group, side, var)?)
+    }
+    /// The connectivity of a synapse group as built.
+    fn connectivity(&self, group: impl Into<GroupRef>) -> Result<SparseConnectivity> {
+        self.connectivity_of(self.network().synapse_group_id(group)?)
+    }
+    /// Overwrites the values of extra global parameter `egp` of `owner`.
+    fn set_egp(&mut self, owner: impl Into<EgpOwner>, egp: &str, values: &[f64]) -> Result<()> {
+        let egp = self.network().egp(owner, egp)?;
+        self.write_egp(egp, values)
+    }
+    /// Turns spike recording of a population on or off ([`Simulation::set_recording`]).
+    fn set_spike_recording(&mut self, pop: impl Into<PopulationRef>, on: bool) -> Result<()> {
+        let pop = self.network().population_id(pop)?;
+        self.set_recording(pop, on)
+    }
+}
+
+impl<T: Simulation + ?Sized> SimulationExt for T {}
 
 /// The number of steps of `dt` ms in `duration` ms (rounded to the
 /// nearest); an error unless `duration` is finite and `>= 0`.
@@ -198,54 +253,26 @@ impl<S: Simulation + ?Sized> Simulation for Box<S> {
     fn run_for(&mut self, duration: f64) -> Result<()> {
         (**self).run_for(duration)
     }
-    fn spikes(&mut self, population: PopulationRef) -> Result<SpikeRecord> {
-        (**self).spikes(population)
+    fn spikes_of(&mut self, pop: PopulationId) -> Result<SpikeRecord> {
+        (**self).spikes_of(pop)
     }
     fn recorded_var(&mut self, id: VarRecordingId) -> Result<RecordedVar> {
         (**self).recorded_var(id)
     }
-    fn var_values(&self, population: PopulationRef, var: &str) -> Result<Vec<f64>> {
-        (**self).var_values(population, var)
+    fn read(&self, var: VarId) -> Result<Vec<f64>> {
+        (**self).read(var)
     }
-    fn set_var_values(
-        &mut self,
-        population: PopulationRef,
-        var: &str,
-        values: &[f64],
-    ) -> Result<()> {
-        (**self).set_var_values(population, var, values)
+    fn write(&mut self, var: VarId, values: &[f64]) -> Result<()> {
+        (**self).write(var, values)
     }
-    fn synapse_var_values(&self, group: &str, var: &str) -> Result<Vec<f64>> {
-        (**self).synapse_var_values(group, var)
+    fn connectivity_of(&self, group: SynapseGroupId) -> Result<SparseConnectivity> {
+        (**self).connectivity_of(group)
     }
-    fn set_synapse_var_values(&mut self, group: &str, var: &str, values: &[f64]) -> Result<()> {
-        (**self).set_synapse_var_values(group, var, values)
+    fn write_egp(&mut self, egp: EgpId, values: &[f64]) -> Result<()> {
+        (**self).write_egp(egp, values)
     }
-    fn postsynaptic_var_values(&self, group: &str, var: &str) -> Result<Vec<f64>> {
-        (**self).postsynaptic_var_values(group, var)
-    }
-    fn current_source_var_values(&self, source: &str, var: &str) -> Result<Vec<f64>> {
-        (**self).current_source_var_values(source, var)
-    }
-    fn connectivity(&self, group: &str) -> Result<SparseConnectivity> {
-        (**self).connectivity(group)
-    }
-    fn set_current_source_var_values(
-        &mut self,
-        source: &str,
-        var: &str,
-        values: &[f64],
-    ) -> Result<()> {
-        (**self).set_current_source_var_values(source, var, values)
-    }
-    fn neuron_side_var_values(&self, group: &str, side: Side, var: &str) -> Result<Vec<f64>> {
-        (**self).neuron_side_var_values(group, side, var)
-    }
-    fn set_egp(&mut self, owner: EgpOwner<'_>, egp: &str, values: &[f64]) -> Result<()> {
-        (**self).set_egp(owner, egp, values)
-    }
-    fn set_spike_recording(&mut self, population: PopulationRef, on: bool) -> Result<()> {
-        (**self).set_spike_recording(population, on)
+    fn set_recording(&mut self, pop: PopulationId, on: bool) -> Result<()> {
+        (**self).set_recording(pop, on)
     }
     fn save_state(&mut self) -> Result<SimState> {
         (**self).save_state()
@@ -258,130 +285,135 @@ impl<S: Simulation + ?Sized> Simulation for Box<S> {
     }
 }
 
-/// The presynaptic or postsynaptic side of a synapse group.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Side {
-    /// Per presynaptic neuron (`#[pre_var]`).
-    Pre,
-    /// Per postsynaptic neuron (`#[post_var]`).
-    Post,
-}
-
-/// What an extra global parameter belongs to ([`Simulation::set_egp`]).
-#[derive(Clone, Debug)]
-pub enum EgpOwner<'a> {
-    /// A population's neuron model.
-    Population(PopulationRef),
-    /// A synapse group's weight-update model, by name.
-    SynapseGroup(&'a str),
-    /// A current source, by name.
-    CurrentSource(&'a str),
-}
-
-/// Lookups and checks shared by every backend's variable access, so that
-/// all backends report bad requests with the same messages.
+/// Checks shared by every backend's variable access, so that all backends
+/// report bad requests with the same messages.
 pub mod access {
-    use super::{EgpOwner, Side};
     use crate::error::{Error, Result};
+    use crate::handle::{side_kind, EgpId, VarId};
     use crate::ir::IrType;
-    use crate::model::FieldKind;
-    use crate::network::{ModelPart, Network, SynapseGroupDesc, VarRecordingDesc, VarRecordingId};
+    use crate::model::{FieldDesc, FieldKind};
+    use crate::network::{Network, SynapseGroupDesc, VarRecordingDesc, VarRecordingId};
 
-    /// What [`egp_slot`] resolved: which part holds the extra global parameter.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum EgpPart {
-        /// Population index.
-        Population(usize),
-        /// Synapse group index (weight-update model).
-        SynapseGroup(usize),
-        /// Current source index.
-        CurrentSource(usize),
+    /// The field of variable `var` and the owner's description (for
+    /// messages); `None` for `in_syn`, which has no field.
+    pub fn var_field(net: &Network, var: VarId) -> (Option<&'static FieldDesc>, String) {
+        match var {
+            VarId::Neuron { pop, var } => {
+                let p = net.population(pop);
+                let f = p.part.model.nth(FieldKind::Var, var);
+                (f, format!("population `{}`", p.name))
+            }
+            VarId::Synapse { group, var } => {
+                let g = &net.synapse_groups()[group.0 as usize];
+                let f = g.wu.model.nth(FieldKind::Var, var);
+                (f, format!("synapse group `{}` (weight update)", g.name))
+            }
+            VarId::Postsynaptic { group, var } => {
+                let g = &net.synapse_groups()[group.0 as usize];
+                let f = var
+                    .checked_sub(1)
+                    .and_then(|k| g.psm.model.nth(FieldKind::Var, k));
+                (
+                    f,
+                    format!("synapse group `{}` (postsynaptic model)", g.name),
+                )
+            }
+            VarId::CurrentSource { source, var } => {
+                let s = &net.current_sources()[source.0 as usize];
+                let f = s.part.model.nth(FieldKind::Var, var);
+                (f, format!("current source `{}`", s.name))
+            }
+            VarId::Side { group, side, var } => {
+                let g = &net.synapse_groups()[group.0 as usize];
+                let f = g.wu.model.nth(side_kind(side), var);
+                (
+                    f,
+                    format!("synapse group `{}` (weight update, {side:?} side)", g.name),
+                )
+            }
+        }
     }
 
-    /// Resolves `owner`'s extra global parameter `egp` for new `values`:
-    /// the part and the EGP's index. Fails, naming the culprit, for an
-    /// unknown owner or EGP, a different length than at build, or a
-    /// non-finite value.
-    pub fn egp_slot(
-        net: &Network,
-        owner: &EgpOwner<'_>,
-        egp: &str,
-        values: &[f64],
-    ) -> Result<(EgpPart, usize)> {
-        let (part, desc, who) = match owner {
-            EgpOwner::Population(p) => {
-                let id = net.population_id(p.clone())?;
-                let pop = net.population(id);
-                (
-                    EgpPart::Population(id.0 as usize),
-                    &pop.part,
-                    format!("population `{}`", pop.name),
-                )
+    /// Checks that `var` is a variable of `net` (its part and index exist),
+    /// for handles made for another network.
+    pub fn check_handle(net: &Network, var: VarId) -> Result<()> {
+        let part_exists = match var {
+            VarId::Neuron { pop, .. } => (pop.0 as usize) < net.populations().len(),
+            VarId::CurrentSource { source, .. } => {
+                (source.0 as usize) < net.current_sources().len()
             }
-            EgpOwner::SynapseGroup(name) => {
-                let gi = net.synapse_group_id(name)?.0 as usize;
-                let g = &net.synapse_groups()[gi];
-                (
-                    EgpPart::SynapseGroup(gi),
-                    &g.wu,
-                    format!("synapse group `{}` (weight update)", g.name),
-                )
-            }
-            EgpOwner::CurrentSource(name) => {
-                let si = current_source_index(net, name)?;
-                let s = &net.current_sources()[si];
-                (
-                    EgpPart::CurrentSource(si),
-                    &s.part,
-                    format!("current source `{}`", s.name),
-                )
-            }
+            VarId::Synapse { group, .. }
+            | VarId::Postsynaptic { group, .. }
+            | VarId::Side { group, .. } => (group.0 as usize) < net.synapse_groups().len(),
         };
+        let in_syn = matches!(var, VarId::Postsynaptic { var: 0, .. });
+        if part_exists && (in_syn || var_field(net, var).0.is_some()) {
+            Ok(())
+        } else {
+            Err(Error::Simulation(format!(
+                "{var:?} is not a variable of this network (a handle of another network?)"
+            )))
+        }
+    }
+
+    /// Checks new `values` of `var` for [`Simulation::write`](super::Simulation::write):
+    /// a variable that can be written (neuron, weight-update and
+    /// current-source variables), `expected` values, every value finite
+    /// and storable in the variable's type unchanged, dendritic delays
+    /// within the group's maximum.
+    pub fn check_values(net: &Network, var: VarId, expected: usize, values: &[f64]) -> Result<()> {
+        let (field, owner) = var_field(net, var);
+        let name = field.map_or("in_syn", |f| f.name);
+        if matches!(var, VarId::Postsynaptic { .. } | VarId::Side { .. }) {
+            return Err(Error::Simulation(format!(
+                "{owner}: variable `{name}` cannot be written from the host (only neuron, \
+                 weight-update and current-source variables can)"
+            )));
+        }
+        let f = field.expect("internal error: a writable variable has a field");
+        check_len(
+            owner.clone(),
+            format!("the values of variable `{name}`"),
+            expected,
+            values.len(),
+        )?;
+        check_var_values(&owner, name, f.ty, values)?;
+        if let VarId::Synapse { group, var } = var {
+            check_delay_values(&net.synapse_groups()[group.0 as usize], var, values)?;
+        }
+        Ok(())
+    }
+
+    /// Checks new `values` of extra global parameter `egp`: as many as at
+    /// build time, every one finite.
+    pub fn check_egp_values(net: &Network, egp: EgpId, values: &[f64]) -> Result<()> {
+        let (part, owner) = net.egp_owner(egp.part);
+        let name = part
+            .model
+            .nth(FieldKind::Egp, egp.index)
+            .map_or("?", |f| f.name);
         let bad = |reason: String| Error::InvalidEgp {
-            owner: who.clone(),
-            egp: egp.to_string(),
+            owner: owner.clone(),
+            egp: name.to_string(),
             reason,
         };
-        let names: Vec<&str> = desc
-            .model
-            .fields_of(FieldKind::Egp)
-            .map(|f| f.name)
-            .collect();
-        let k = names.iter().position(|n| *n == egp).ok_or_else(|| {
-            bad(format!(
-                "{} `{}` has no such extra global parameter ({})",
-                desc.model.kind.describe(),
-                desc.model.name,
-                egp_list(&names)
-            ))
-        })?;
-        if values.len() != desc.egps[k].len() {
+        let built = part.egps[egp.index].len();
+        if values.len() != built {
             return Err(bad(format!(
-                "{} values given, but it was built with {} (the length cannot change)",
-                values.len(),
-                desc.egps[k].len()
+                "{} values given, but it was built with {built} (the length cannot change)",
+                values.len()
             )));
         }
         if let Some(x) = values.iter().find(|x| !x.is_finite()) {
             return Err(bad(format!("contains the non-finite value {x}")));
         }
-        Ok((part, k))
+        Ok(())
     }
 
-    /// "has: a, b" or "it has none", for messages about unknown EGPs.
-    pub fn egp_list(names: &[&str]) -> String {
-        if names.is_empty() {
-            "it has none".to_string()
-        } else {
-            format!("has: {}", names.join(", "))
-        }
-    }
-
-    /// Checks new values of variable `var` (element type `ty`) of `owner`
-    /// for a runtime setter: every value finite and storable in `ty`
-    /// unchanged (as [`VarInit::check_type`](crate::init::VarInit::check_type)
-    /// demands of initial values), else [`Error::InvalidVarInit`] naming
-    /// the first bad value. (For backends' `set_*_var_values`.)
+    /// Checks new values of variable `var` (element type `ty`) of `owner`:
+    /// every value finite and storable in `ty` unchanged (as
+    /// [`VarInit::check_type`](crate::init::VarInit::check_type) demands of
+    /// initial values), else [`Error::InvalidValues`] naming the first bad value.
     pub fn check_var_values(owner: &str, var: &str, ty: IrType, values: &[f64]) -> Result<()> {
         let bad = |reason: String| Error::InvalidValues {
             owner: owner.to_string(),
@@ -393,76 +425,6 @@ pub mod access {
         }
         crate::init::check_values_fit("values", values, true, ty)
             .map_err(|r| bad(r.trim_start_matches("values: ").to_string()))
-    }
-
-    /// Resolves a weight-update `#[pre_var]` / `#[post_var]` of a group: the
-    /// group's index and the variable's index among that side's variables.
-    pub fn side_var_index(
-        net: &Network,
-        group: &str,
-        side: Side,
-        var: &str,
-    ) -> Result<(usize, usize)> {
-        let gi = net.synapse_group_id(group)?.0 as usize;
-        let m = net.synapse_groups()[gi].wu.model;
-        let kind = match side {
-            Side::Pre => FieldKind::PreVar,
-            Side::Post => FieldKind::PostVar,
-        };
-        let k = m
-            .index_of(kind, var)
-            .ok_or_else(|| Error::UnknownVariable {
-                owner: format!("synapse group `{group}` (weight update, {side:?} side)"),
-                model: format!("{} `{}`", m.kind.describe(), m.name),
-                var: var.to_string(),
-                known: m
-                    .fields_of(kind)
-                    .map(|f| f.name)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })?;
-        Ok((gi, k))
-    }
-
-    /// Index of variable `var` of a model part, or an error naming `owner`
-    /// and listing the variables that exist.
-    pub fn var_index(part: &ModelPart, owner: String, var: &str) -> Result<usize> {
-        part.model
-            .index_of(FieldKind::Var, var)
-            .ok_or_else(|| Error::UnknownVariable {
-                owner,
-                model: format!("{} `{}`", part.model.kind.describe(), part.model.name),
-                var: var.to_string(),
-                known: part.model.var_names().join(", "),
-            })
-    }
-
-    /// Like [`var_index`], for new `values` of the variable: also checks
-    /// that they are finite and fit its type ([`check_var_values`]).
-    pub fn var_index_for_values(
-        part: &ModelPart,
-        owner: String,
-        var: &str,
-        values: &[f64],
-    ) -> Result<usize> {
-        let k = var_index(part, owner.clone(), var)?;
-        let ty = part
-            .model
-            .nth(FieldKind::Var, k)
-            .expect("index from var_index")
-            .ty;
-        check_var_values(&owner, var, ty, values)?;
-        Ok(k)
-    }
-
-    /// Index of a postsynaptic variable of a group: 0 for `in_syn`, else 1 +
-    /// the model variable's index.
-    pub fn psm_var_index(g: &SynapseGroupDesc, var: &str) -> Result<usize> {
-        if var == "in_syn" {
-            return Ok(0);
-        }
-        let owner = format!("synapse group `{}` (postsynaptic model)", g.name);
-        Ok(1 + var_index(&g.psm, owner, var)?)
     }
 
     /// Fails with [`Error::SizeMismatch`] unless `got == expected`.
@@ -478,19 +440,22 @@ pub mod access {
         Ok(())
     }
 
-    /// Index of the current source named `name`.
-    pub fn current_source_index(net: &Network, name: &str) -> Result<usize> {
-        net.current_sources()
-            .iter()
-            .position(|c| c.name == name)
-            .ok_or_else(|| Error::Simulation(format!("unknown current source `{name}`")))
-    }
-
     /// The error for spikes asked of population `pi`, which is not recorded.
     pub fn not_recorded(net: &Network, pi: usize) -> Error {
         Error::InvalidRecording(format!(
             "spikes of population `{}` are not recorded (enable .record_spikes(true))",
             net.populations()[pi].name
+        ))
+    }
+
+    /// The error for turning recording of population `pi` on or off when
+    /// it was built without recording.
+    pub fn cannot_record(net: &Network, pi: usize, on: bool) -> Error {
+        Error::InvalidRecording(format!(
+            "cannot turn spike recording of population `{}` {}: it was built without \
+             .record_spikes(true)",
+            net.populations()[pi].name,
+            if on { "on" } else { "off" }
         ))
     }
 
@@ -504,25 +469,26 @@ pub mod access {
     /// Rejects new values of a group's dendritic-delay variable `k` above
     /// its maximum, negative or NaN.
     pub fn check_delay_values(g: &SynapseGroupDesc, k: usize, values: &[f64]) -> Result<()> {
-        if g.delay_var == Some(k) {
-            if let Some(i) = values.iter().position(|d| d.is_nan() || *d < 0.0) {
-                let var = g.wu.model.nth(FieldKind::Var, k).map_or("?", |f| f.name);
-                return Err(Error::InvalidSynapseGroup {
-                    group: g.name.clone(),
-                    reason: format!(
-                        "dendritic delay variable `{var}`: value {i} ({}) must be a number of \
-                         steps >= 0",
-                        values[i]
-                    ),
-                });
-            }
-            if let Some(&d) = values.iter().find(|&&d| d > g.max_dendritic_delay as f64) {
-                return Err(Error::DelayTooLarge {
-                    group: g.name.clone(),
-                    delay: d as u64,
-                    max: g.max_dendritic_delay as u64,
-                });
-            }
+        if g.delay_var != Some(k) {
+            return Ok(());
+        }
+        if let Some(i) = values.iter().position(|d| d.is_nan() || *d < 0.0) {
+            let var = g.wu.model.nth(FieldKind::Var, k).map_or("?", |f| f.name);
+            return Err(Error::InvalidSynapseGroup {
+                group: g.name.clone(),
+                reason: format!(
+                    "dendritic delay variable `{var}`: value {i} ({}) must be a number of \
+                     steps >= 0",
+                    values[i]
+                ),
+            });
+        }
+        if let Some(&d) = values.iter().find(|&&d| d > g.max_dendritic_delay as f64) {
+            return Err(Error::DelayTooLarge {
+                group: g.name.clone(),
+                delay: d as u64,
+                max: g.max_dendritic_delay as u64,
+            });
         }
         Ok(())
     }

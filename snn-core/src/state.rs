@@ -27,7 +27,7 @@ use crate::model::FieldKind;
 use crate::network::{ModelPart, Network};
 use crate::plan::NetworkPlan;
 use crate::real::Precision;
-use crate::sim::RecordedVar;
+use crate::recording::RecordedVar;
 use crate::var::VarArray;
 
 /// Everything a simulation needs to continue exactly where it was.

@@ -19,22 +19,23 @@
 
 mod checkpoint;
 mod static_synapse;
+mod vars;
 
-use access::{check_len, var_index};
 use rayon::prelude::*;
 use snn_core::connectivity::SparseConnectivity;
 use snn_core::error::{Error, Result};
+use snn_core::handle::{EgpId, VarId};
 use snn_core::initial::{GroupState, InitialState};
 use snn_core::model::{FieldKind, PendingAdds};
 use snn_core::native::{
     self as runners, ColView, CpuReal, Egps, ElementArgs, SideArgs, SideCode, StepInfo,
     SynapseArgs, TimeSrc,
 };
-use snn_core::network::{Network, PopulationRef, VarRecordingId};
+use snn_core::network::{Network, PopulationId, SynapseGroupId, VarRecordingId};
 use snn_core::plan::{GroupPlan, NetworkPlan, WuMethod};
 use snn_core::real::{Precision, Real};
 use snn_core::recording::{SpikeRecord, SpikeRecorder};
-use snn_core::sim::{access, EgpOwner, RecordedVar, Side, Simulation};
+use snn_core::sim::{access, RecordedVar, Simulation};
 use snn_core::state::SimState;
 use snn_core::var::{VarArray, VarSlice, VarSliceMut};
 use static_synapse::{StaticAddition, StaticRows};
@@ -54,7 +55,7 @@ pub const BLOCK_SIZE_LIMIT: u32 = 65536;
 /// Results do not depend on it.
 ///
 /// ```
-/// use snn_core::cpu::default_block_size;
+/// use snn_cpu::default_block_size;
 /// assert_eq!(default_block_size(77_169, 2), 16384);
 /// assert_eq!(default_block_size(1_000, 2), 4096);
 /// assert_eq!(default_block_size(1_000_000, 1), 32768);
@@ -74,13 +75,14 @@ const PARALLEL_MIN_WORK: u64 = 8192;
 ///
 /// ```
 /// use snn_core::prelude::*;
+/// use snn_cpu::CpuSimulation;
 /// let mut net = Network::new(0.1).unwrap();
 /// let p = net.add_population("P", 1, Izhikevich { a: 0.02, b: 0.2, c: -65.0, d: 8.0 })
 ///     .init("v", -65.0).init("u", -13.0).record_spikes(true).build().unwrap();
 /// net.add_current_source("I", p, DC { amp: 10.0 }).build().unwrap();
 /// let mut sim = CpuSimulation::new(&net).unwrap();
 /// sim.run_for(100.0).unwrap();
-/// assert!(sim.spikes(p.into()).unwrap().len() > 0);
+/// assert!(sim.spikes(p).unwrap().len() > 0);
 /// ```
 pub struct CpuSimulation {
     inner: Inner,
@@ -1176,14 +1178,6 @@ impl<S: CpuReal> CpuState<S> {
         }
     }
 
-    fn pop_index(&self, r: PopulationRef) -> Result<usize> {
-        Ok(self.net.population_id(r)?.0 as usize)
-    }
-
-    fn group_index(&self, name: &str) -> Result<usize> {
-        Ok(self.net.synapse_group_id(name)?.0 as usize)
-    }
-
     fn pop_blocks(&self, pi: usize) -> &[Block<S>] {
         &self.blocks[self.pop_blocks[pi]..self.pop_blocks[pi + 1]]
     }
@@ -1302,9 +1296,9 @@ impl Simulation for CpuSimulation {
         };
         Ok(())
     }
-    fn spikes(&mut self, population: PopulationRef) -> Result<SpikeRecord> {
+    fn spikes_of(&mut self, pop: PopulationId) -> Result<SpikeRecord> {
+        let pi = self.network().population_id(pop)?.0 as usize;
         dispatch!(&mut self.inner, s => {
-            let pi = s.pop_index(population)?;
             let dt = s.net.dt();
             match &mut s.recorders[pi] {
                 Some(r) => Ok(r.spikes(dt).clone()),
@@ -1323,155 +1317,26 @@ impl Simulation for CpuSimulation {
             })
         })
     }
-    fn var_values(&self, population: PopulationRef, var: &str) -> Result<Vec<f64>> {
-        dispatch!(&self.inner, s => {
-            let pi = s.pop_index(population)?;
-            let p = &s.net.populations()[pi];
-            let k = var_index(&p.part, format!("population `{}`", p.name), var)?;
-            Ok(s.pop_blocks(pi).iter().flat_map(|b| b.vars[k].to_f64()).collect())
-        })
+    fn read(&self, var: VarId) -> Result<Vec<f64>> {
+        access::check_handle(self.network(), var)?;
+        Ok(dispatch!(&self.inner, s => s.read(var)))
     }
-    fn set_var_values(
-        &mut self,
-        population: PopulationRef,
-        var: &str,
-        values: &[f64],
-    ) -> Result<()> {
+    fn write(&mut self, var: VarId, values: &[f64]) -> Result<()> {
+        access::check_handle(self.network(), var)?;
+        dispatch!(&mut self.inner, s => s.write(var, values))
+    }
+    fn connectivity_of(&self, group: SynapseGroupId) -> Result<SparseConnectivity> {
+        let gi = self.network().synapse_group_id(group)?.0 as usize;
+        Ok(dispatch!(&self.inner, s => s.connectivity_of(gi)))
+    }
+    fn write_egp(&mut self, egp: EgpId, values: &[f64]) -> Result<()> {
+        dispatch!(&mut self.inner, s => s.write_egp(egp, values))
+    }
+    fn set_recording(&mut self, pop: PopulationId, on: bool) -> Result<()> {
+        let pi = self.network().population_id(pop)?.0 as usize;
         dispatch!(&mut self.inner, s => {
-            let pi = s.pop_index(population)?;
-            let p = &s.net.populations()[pi];
-            let owner = format!("population `{}`", p.name);
-            let k = access::var_index_for_values(&p.part, owner.clone(), var, values)?;
-            check_len(owner, format!("the values of variable `{var}`"), p.size as usize, values.len())?;
-            let range = s.pop_blocks[pi]..s.pop_blocks[pi + 1];
-            for b in &mut s.blocks[range] {
-                for i in 0..b.len as usize {
-                    b.vars[k].set_f64(i, values[b.start as usize + i]);
-                }
-            }
-            s.refresh_copies(pi, Some(k));
-            Ok(())
-        })
-    }
-    fn synapse_var_values(&self, group: &str, var: &str) -> Result<Vec<f64>> {
-        dispatch!(&self.inner, s => {
-            let gi = s.group_index(group)?;
-            let g = &s.net.synapse_groups()[gi];
-            let k = var_index(&g.wu, format!("synapse group `{group}` (weight update)"), var)?;
-            let mut out = Vec::new();
-            s.for_each_synapse(gi, |_, bi, ii, pos| {
-                out.push(value_at(&s.blocks[bi].incoming[ii].wu_vars[k], pos))
-            });
-            Ok(out)
-        })
-    }
-    fn set_synapse_var_values(&mut self, group: &str, var: &str, values: &[f64]) -> Result<()> {
-        dispatch!(&mut self.inner, s => {
-            let gi = s.group_index(group)?;
-            let g = &s.net.synapse_groups()[gi];
-            let owner = format!("synapse group `{group}` (weight update)");
-            let k = access::var_index_for_values(&g.wu, owner.clone(), var, values)?;
-            access::check_delay_values(g, k, values)?;
-            // Collect (block, incoming index, position) in row-major order, then write.
-            let mut targets: Vec<(usize, usize, usize)> = Vec::new();
-            s.for_each_synapse(gi, |_, bi, ii, pos| targets.push((bi, ii, pos)));
-            check_len(owner, format!("the values of variable `{var}`"), targets.len(), values.len())?;
-            for (&(bi, ii, pos), &v) in targets.iter().zip(values) {
-                s.blocks[bi].incoming[ii].wu_vars[k].set_f64(pos, v);
-            }
-            Ok(())
-        })
-    }
-    fn postsynaptic_var_values(&self, group: &str, var: &str) -> Result<Vec<f64>> {
-        dispatch!(&self.inner, s => {
-            let gi = s.group_index(group)?;
-            let g = &s.net.synapse_groups()[gi];
-            let k = access::psm_var_index(g, var)?;
-            let post = g.post.0 as usize;
-            Ok((s.pop_blocks[post]..s.pop_blocks[post + 1])
-                .flat_map(|bi| {
-                    let b = &s.blocks[bi];
-                    let t = s.plan.groups[gi].input;
-                    let psm = b.psms.iter().find(|p| p.target == t).expect("target in block");
-                    psm.psm_vars[k].to_f64()
-                })
-                .collect())
-        })
-    }
-    fn current_source_var_values(&self, source: &str, var: &str) -> Result<Vec<f64>> {
-        dispatch!(&self.inner, s => {
-            let si = access::current_source_index(&s.net, source)?;
-            let cs = &s.net.current_sources()[si];
-            let k = var_index(&cs.part, format!("current source `{source}`"), var)?;
-            Ok(s.pop_blocks(cs.target.0 as usize)
-                .iter()
-                .flat_map(|b| {
-                    let sb = b.sources.iter().find(|sb| sb.source == si).expect("source in block");
-                    sb.vars[k].to_f64()
-                })
-                .collect())
-        })
-    }
-    fn connectivity(&self, group: &str) -> Result<SparseConnectivity> {
-        dispatch!(&self.inner, s => Ok(s.connectivity_of(s.group_index(group)?)))
-    }
-    fn set_current_source_var_values(
-        &mut self,
-        source: &str,
-        var: &str,
-        values: &[f64],
-    ) -> Result<()> {
-        dispatch!(&mut self.inner, s => {
-            let si = access::current_source_index(&s.net, source)?;
-            let cs = &s.net.current_sources()[si];
-            let owner = format!("current source `{source}`");
-            let k = access::var_index_for_values(&cs.part, owner.clone(), var, values)?;
-            let target = cs.target.0 as usize;
-            let n = s.net.populations()[target].size as usize;
-            check_len(owner, format!("the values of variable `{var}`"), n, values.len())?;
-            let range = s.pop_blocks[target]..s.pop_blocks[target + 1];
-            for b in &mut s.blocks[range] {
-                let start = b.start as usize;
-                let sb = b.sources.iter_mut().find(|sb| sb.source == si).expect("source in block");
-                for i in 0..b.len as usize {
-                    sb.vars[k].set_f64(i, values[start + i]);
-                }
-            }
-            Ok(())
-        })
-    }
-    fn neuron_side_var_values(&self, group: &str, side: Side, var: &str) -> Result<Vec<f64>> {
-        dispatch!(&self.inner, s => {
-            let (gi, k) = access::side_var_index(&s.net, group, side, var)?;
-            let sd = &s.sides[gi];
-            Ok(match side {
-                Side::Pre => sd.pre_vars[k].to_f64(),
-                Side::Post => sd.post_vars[k].to_f64(),
-            })
-        })
-    }
-    fn set_egp(&mut self, owner: EgpOwner<'_>, egp: &str, values: &[f64]) -> Result<()> {
-        dispatch!(&mut self.inner, s => {
-            let (part, k) = access::egp_slot(&s.net, &owner, egp, values)?;
-            let dst = match part {
-                access::EgpPart::Population(i) => &mut s.pops[i].egps[k],
-                access::EgpPart::SynapseGroup(i) => &mut s.groups[i].wu_egps[k],
-                access::EgpPart::CurrentSource(i) => &mut s.sources[i].egps[k],
-            };
-            *dst = to_scalars(values);
-            Ok(())
-        })
-    }
-    fn set_spike_recording(&mut self, population: PopulationRef, on: bool) -> Result<()> {
-        dispatch!(&mut self.inner, s => {
-            let pi = s.pop_index(population)?;
             if s.recorders[pi].is_none() {
-                return Err(Error::InvalidRecording(format!(
-                    "cannot turn spike recording of population `{}` {}: it was built without \
-                     .record_spikes(true)",
-                    s.net.populations()[pi].name,
-                    if on { "on" } else { "off" }
-                )));
+                return Err(access::cannot_record(&s.net, pi, on));
             }
             s.recording_on[pi] = on;
             Ok(())

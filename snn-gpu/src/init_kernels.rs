@@ -367,7 +367,7 @@ impl SnippetSource for SnippetCodes {
 
 /// Helpers and the kernels every init program has (no `double`).
 const LIBRARY: &str = r#"
-/* ---- snn device initialisation (snn_kernels::init_kernels) ---- */
+/* ---- snn device initialisation (snn_gpu::init_kernels) ---- */
 #define SNN_INIT_GID ((snn_u64)GROUP_ID * (snn_u64)LOCAL_SIZE + (snn_u64)LOCAL_ID)
 
 /* A uniform integer in 0..range from one u32 (uniform_index of snn_core::connectivity). */

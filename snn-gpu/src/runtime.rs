@@ -34,13 +34,14 @@ use crate::device::{Arg, Device, DeviceError, LaunchDims};
 use crate::init_kernels::{init_on_device, ModelSnippets};
 use snn_core::connectivity::SparseConnectivity;
 use snn_core::error::{Error, Result};
+use snn_core::handle::{EgpId, VarId};
 use snn_core::initial::InitialState;
 use snn_core::ir::IrType;
 use snn_core::model::FieldKind;
-use snn_core::network::{Network, PopulationRef, VarRecordingId};
+use snn_core::network::{Network, PopulationId, SynapseGroupId, VarRecordingId};
 use snn_core::recording::{decode_bitfields, words_per_step, SpikeRecord};
-use snn_core::sim::access::{self, check_len, var_index};
-use snn_core::sim::{BackendReport, EgpOwner, RecordedVar, Side, Simulation};
+use snn_core::sim::access;
+use snn_core::sim::{BackendReport, RecordedVar, Simulation};
 use snn_core::var::VarArray;
 use snn_core::Precision;
 use snn_kernels::dialect::{program, Dialect};
@@ -50,6 +51,7 @@ use snn_kernels::network::{
 use std::time::{Duration, Instant};
 
 mod checkpoint;
+mod vars;
 
 /// Where a [`GpuSimulation`] initialises variables and connectivity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -497,7 +499,7 @@ impl<D: Device> GpuSimulation<D> {
 
     /// Writes new `values` of extra global parameter `k` of `part` into
     /// every device copy of it.
-    fn write_egp(&self, part: EgpPart, k: usize, values: &[f64]) -> Result<()> {
+    fn write_egp_copies(&self, part: EgpPart, k: usize, values: &[f64]) -> Result<()> {
         let bytes = scalar_bytes(values, self.net.precision());
         if bytes.is_empty() {
             return Ok(());
@@ -693,8 +695,8 @@ impl<D: Device> Simulation for GpuSimulation<D> {
         self.device.synchronize().map_err(|e| self.dev_err(e))?;
         self.check_errors()
     }
-    fn spikes(&mut self, population: PopulationRef) -> Result<SpikeRecord> {
-        let pi = self.net.population_id(population)?.0 as usize;
+    fn spikes_of(&mut self, pop: PopulationId) -> Result<SpikeRecord> {
+        let pi = self.net.population_id(pop)?.0 as usize;
         if self.recordings[pi].is_none() {
             return Err(access::not_recorded(&self.net, pi));
         }
@@ -715,96 +717,13 @@ impl<D: Device> Simulation for GpuSimulation<D> {
             values: values.clone(),
         })
     }
-    fn var_values(&self, population: PopulationRef, var: &str) -> Result<Vec<f64>> {
-        let pi = self.net.population_id(population)?.0 as usize;
-        let p = &self.net.populations()[pi];
-        let k = var_index(&p.part, format!("population `{}`", p.name), var)?;
-        let ty = p.part.model.nth(FieldKind::Var, k).expect("index").ty;
-        Ok(self
-            .read_var(self.plan.populations[pi].vars[k], ty)?
-            .to_f64())
+    fn read(&self, var: VarId) -> Result<Vec<f64>> {
+        access::check_handle(&self.net, var)?;
+        self.read_values(var)
     }
-    fn set_var_values(
-        &mut self,
-        population: PopulationRef,
-        var: &str,
-        values: &[f64],
-    ) -> Result<()> {
-        let pi = self.net.population_id(population)?.0 as usize;
-        let p = &self.net.populations()[pi];
-        let owner = format!("population `{}`", p.name);
-        let k = access::var_index_for_values(&p.part, owner.clone(), var, values)?;
-        check_len(
-            owner,
-            format!("the values of variable `{var}`"),
-            p.size as usize,
-            values.len(),
-        )?;
-        let ty = p.part.model.nth(FieldKind::Var, k).expect("index").ty;
-        let mut arr = VarArray::zeros(ty, self.net.precision(), values.len());
-        for (i, &v) in values.iter().enumerate() {
-            arr.set_f64(i, v);
-        }
-        self.write_var(self.plan.populations[pi].vars[k], &arr)
-    }
-    fn synapse_var_values(&self, group: &str, var: &str) -> Result<Vec<f64>> {
-        let gi = self.net.synapse_group_id(group)?.0 as usize;
-        let g = &self.net.synapse_groups()[gi];
-        let k = var_index(
-            &g.wu,
-            format!("synapse group `{group}` (weight update)"),
-            var,
-        )?;
-        let ty = g.wu.model.nth(FieldKind::Var, k).expect("index").ty;
-        let gb = &self.plan.groups[gi];
-        let all = self.read_var(gb.wu_vars[k], ty)?.to_f64();
-        let lens = self.row_lengths(gi)?;
-        Ok(ragged_positions(&lens, gb.max_row)
-            .map(|i| all[i])
-            .collect())
-    }
-    fn set_synapse_var_values(&mut self, group: &str, var: &str, values: &[f64]) -> Result<()> {
-        let gi = self.net.synapse_group_id(group)?.0 as usize;
-        let g = &self.net.synapse_groups()[gi];
-        let owner = format!("synapse group `{group}` (weight update)");
-        let k = access::var_index_for_values(&g.wu, owner.clone(), var, values)?;
-        access::check_delay_values(g, k, values)?;
-        let ty = g.wu.model.nth(FieldKind::Var, k).expect("index").ty;
-        let gb = &self.plan.groups[gi];
-        let lens = self.row_lengths(gi)?;
-        let n_syn: usize = lens.iter().map(|&l| l as usize).sum();
-        check_len(
-            owner,
-            format!("the values of variable `{var}`"),
-            n_syn,
-            values.len(),
-        )?;
-        let mut arr = self.read_var(gb.wu_vars[k], ty)?;
-        for (pos, &v) in ragged_positions(&lens, gb.max_row).zip(values) {
-            arr.set_f64(pos, v);
-        }
-        self.write_var(gb.wu_vars[k], &arr)
-    }
-    fn postsynaptic_var_values(&self, group: &str, var: &str) -> Result<Vec<f64>> {
-        let gi = self.net.synapse_group_id(group)?.0 as usize;
-        let g = &self.net.synapse_groups()[gi];
-        let k = access::psm_var_index(g, var)?;
-        let ty = match k {
-            0 => IrType::Scalar,
-            _ => g.psm.model.nth(FieldKind::Var, k - 1).expect("index").ty,
-        };
-        Ok(self
-            .read_var(self.plan.groups[gi].psm_vars[k], ty)?
-            .to_f64())
-    }
-    fn current_source_var_values(&self, source: &str, var: &str) -> Result<Vec<f64>> {
-        let si = access::current_source_index(&self.net, source)?;
-        let cs = &self.net.current_sources()[si];
-        let k = var_index(&cs.part, format!("current source `{source}`"), var)?;
-        let ty = cs.part.model.nth(FieldKind::Var, k).expect("index").ty;
-        Ok(self
-            .read_var(self.plan.current_sources[si][k], ty)?
-            .to_f64())
+    fn write(&mut self, var: VarId, values: &[f64]) -> Result<()> {
+        access::check_handle(&self.net, var)?;
+        self.write_values(var, values)
     }
     fn report(&self) -> BackendReport {
         BackendReport {
@@ -815,7 +734,7 @@ impl<D: Device> Simulation for GpuSimulation<D> {
             device_bytes: Some(self.device_bytes()),
         }
     }
-    fn connectivity(&self, group: &str) -> Result<SparseConnectivity> {
+    fn connectivity_of(&self, group: SynapseGroupId) -> Result<SparseConnectivity> {
         let gi = self.net.synapse_group_id(group)?.0 as usize;
         let g = &self.net.synapse_groups()[gi];
         let gb = &self.plan.groups[gi];
@@ -829,48 +748,13 @@ impl<D: Device> Simulation for GpuSimulation<D> {
             gb.max_row,
         ))
     }
-    fn set_current_source_var_values(
-        &mut self,
-        source: &str,
-        var: &str,
-        values: &[f64],
-    ) -> Result<()> {
-        let si = access::current_source_index(&self.net, source)?;
-        let cs = &self.net.current_sources()[si];
-        let owner = format!("current source `{source}`");
-        let k = access::var_index_for_values(&cs.part, owner.clone(), var, values)?;
-        check_len(
-            owner,
-            format!("the values of variable `{var}`"),
-            self.net.population(cs.target).size as usize,
-            values.len(),
-        )?;
-        let ty = cs.part.model.nth(FieldKind::Var, k).expect("index").ty;
-        let mut arr = VarArray::zeros(ty, self.net.precision(), values.len());
-        for (i, &v) in values.iter().enumerate() {
-            arr.set_f64(i, v);
-        }
-        self.write_var(self.plan.current_sources[si][k], &arr)
+    fn write_egp(&mut self, egp: EgpId, values: &[f64]) -> Result<()> {
+        self.write_egp_values(egp, values)
     }
-    fn neuron_side_var_values(&self, group: &str, side: Side, var: &str) -> Result<Vec<f64>> {
-        let (gi, k) = access::side_var_index(&self.net, group, side, var)?;
-        let m = self.net.synapse_groups()[gi].wu.model;
-        let gb = &self.plan.groups[gi];
-        let (kind, id) = match side {
-            Side::Pre => (FieldKind::PreVar, gb.pre_vars[k]),
-            Side::Post => (FieldKind::PostVar, gb.post_vars[k]),
-        };
-        let ty = m.nth(kind, k).expect("index").ty;
-        Ok(self.read_var(id, ty)?.to_f64())
-    }
-    fn set_egp(&mut self, owner: EgpOwner<'_>, egp: &str, values: &[f64]) -> Result<()> {
-        let (part, k) = access::egp_slot(&self.net, &owner, egp, values)?;
-        self.write_egp(part, k, values)
-    }
-    fn set_spike_recording(&mut self, population: PopulationRef, on: bool) -> Result<()> {
-        let pi = self.net.population_id(population)?.0 as usize;
+    fn set_recording(&mut self, pop: PopulationId, on: bool) -> Result<()> {
+        let pi = self.net.population_id(pop)?.0 as usize;
         if self.recordings[pi].is_none() {
-            return Err(access::not_recorded(&self.net, pi));
+            return Err(access::cannot_record(&self.net, pi, on));
         }
         // Decode what was recorded under the current state first.
         self.pull_spikes(pi)?;

@@ -79,14 +79,15 @@
 //! microseconds, that is what a step of tens of microseconds needs.
 
 use crate::cgen::{indent, method_to_c, CType, CodeCtx, CodegenError, Exit};
+pub use snn_core::handle::EgpPart;
 use snn_core::ir::IrType;
 use snn_core::model::{FieldDesc, FieldKind, ModelDesc};
 pub use snn_core::network::Span;
+use snn_core::network::{CurrentSourceId, PopulationId, SynapseGroupId};
 use snn_core::network::{ModelPart, Network};
 use snn_core::plan::{
     uses_any, NetworkPlan, WuMethod, POST_SPIKE_TIMES, PRE_EVENT_TIMES, PRE_SPIKE_TIMES,
 };
-pub use snn_core::sim::access::EgpPart;
 use snn_core::Precision;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -1471,7 +1472,7 @@ impl SynapseKernels<'_> {
             "wc",
             "we_",
             &mut params,
-            Some(EgpPart::SynapseGroup(gi)),
+            Some(EgpPart::SynapseGroup(SynapseGroupId(gi as u32))),
         );
         let (load, store) = g.var_registers(&sg.wu, "w_", "wv", "syn", &mut params, &gb.wu_vars);
         // Both sides, read-only.
@@ -1710,7 +1711,7 @@ fn neuron_kernel(
         "nc",
         "ne_",
         &mut params,
-        Some(EgpPart::Population(pi)),
+        Some(EgpPart::Population(PopulationId(pi as u32))),
     );
     let (n_load, n_store) = g.var_registers(&pop.part, "n_", "nv", "i", &mut params, &pb.vars);
 
@@ -1816,7 +1817,7 @@ fn neuron_kernel(
             &format!("c{k}"),
             &sources[si],
             &mut params,
-            Some(EgpPart::CurrentSource(si)),
+            Some(EgpPart::CurrentSource(CurrentSourceId(si as u32))),
         );
         body.push_str(&part.load);
         cs_store.push_str(&part.store);
@@ -1931,7 +1932,7 @@ fn side_part(
         &consts,
         &egp,
         params,
-        Some(EgpPart::SynapseGroup(gi)),
+        Some(EgpPart::SynapseGroup(SynapseGroupId(gi as u32))),
     );
     let (load, store) = g.registers(
         sg.wu.model,

@@ -54,7 +54,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
 
     let mut sim = args.backend.build(&net)?;
     sim.run_for(200.0)?;
-    let spikes = sim.spikes(pop.into())?;
+    let spikes = sim.spikes(pop)?;
     let v = sim.recorded_var(rec)?;
 
     for (i, name) in NAMES.iter().enumerate() {

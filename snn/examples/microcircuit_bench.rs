@@ -206,7 +206,7 @@ fn run_one(backend: Backend, scale: f64, args: &Args) -> Result<(), Box<dyn std:
     let rate = if options.record {
         let mut spikes = 0.0;
         for &pop in &mc.populations {
-            let record = sim.spikes(pop.into())?;
+            let record = sim.spikes(pop)?;
             let size = mc.net.population(pop).size;
             let (r, _) = rate_and_cv(&record, size, 0.0, args.duration);
             spikes += r * size as f64;

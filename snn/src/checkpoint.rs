@@ -33,7 +33,7 @@
 //! let mut resumed = checkpoint::resume(Backend::Cpu, &net, &path)?;
 //! assert_eq!(resumed.time(), 100.0);
 //! resumed.run_for(20.0)?;
-//! assert_eq!(resumed.spikes(p.into())?, sim.spikes(p.into())?);
+//! assert_eq!(resumed.spikes(p)?, sim.spikes(p)?);
 //! # std::fs::remove_dir_all(&dir).unwrap();
 //! # Ok::<(), snn::checkpoint::CheckpointError>(())
 //! ```

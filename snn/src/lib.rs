@@ -40,7 +40,7 @@
 //! net.add_current_source("Drive", pop, DC { amp: 0.2 }).build()?;
 //! let mut sim = CpuSimulation::new(&net)?;
 //! sim.run_for(100.0)?;
-//! let spikes = sim.spikes(pop.into())?;
+//! let spikes = sim.spikes(pop)?;
 //! assert!(!spikes.times.is_empty());
 //! # Ok::<(), snn::Error>(())
 //! ```

@@ -36,7 +36,7 @@ use crate::device::Device;
 use snn_core::error::{Error, Result};
 use snn_core::ir::IrType;
 use snn_core::model::{FieldKind, ModelDesc};
-use snn_core::network::ModelPart;
+use snn_core::network::{CurrentSourceId, ModelPart, PopulationId, SynapseGroupId};
 use snn_core::sim::RecordedVar;
 use snn_core::state::{
     CurrentSourceState, PopulationState, PostsynapticState, SimState, SpikeRecordingState,
@@ -133,7 +133,7 @@ impl<D: Device> GpuSimulation<D> {
             populations.push(PopulationState {
                 name: pd.name.clone(),
                 vars: self.read_fields(pd.part.model, FieldKind::Var, &pb.vars)?,
-                egps: self.read_egps(EgpPart::Population(pi), &pd.part)?,
+                egps: self.read_egps(EgpPart::Population(PopulationId(pi as u32)), &pd.part)?,
                 spike_times: pb
                     .spike_times
                     .map(|t| self.read_times(t.st, t.prev_st))
@@ -175,7 +175,7 @@ impl<D: Device> GpuSimulation<D> {
                 wu_vars,
                 pre_vars: self.read_fields(gd.wu.model, FieldKind::PreVar, &gb.pre_vars)?,
                 post_vars: self.read_fields(gd.wu.model, FieldKind::PostVar, &gb.post_vars)?,
-                egps: self.read_egps(EgpPart::SynapseGroup(gi), &gd.wu)?,
+                egps: self.read_egps(EgpPart::SynapseGroup(SynapseGroupId(gi as u32)), &gd.wu)?,
                 event_times: gb
                     .events
                     .map(|e| self.read_times(e.set, e.prev_set))
@@ -211,7 +211,8 @@ impl<D: Device> GpuSimulation<D> {
                     FieldKind::Var,
                     &self.plan.current_sources[si],
                 )?,
-                egps: self.read_egps(EgpPart::CurrentSource(si), &cs.part)?,
+                egps: self
+                    .read_egps(EgpPart::CurrentSource(CurrentSourceId(si as u32)), &cs.part)?,
             });
         }
 
@@ -291,7 +292,7 @@ impl<D: Device> GpuSimulation<D> {
         {
             let pb = &self.plan.populations[pi];
             self.write_fields(&pb.vars, &ps.vars)?;
-            self.write_egps(EgpPart::Population(pi), &ps.egps)?;
+            self.write_egps(EgpPart::Population(PopulationId(pi as u32)), &ps.egps)?;
             if let Some(t) = pb.spike_times {
                 self.write_times([t.st, t.prev_st], ps.spike_times.as_ref())?;
             }
@@ -324,7 +325,7 @@ impl<D: Device> GpuSimulation<D> {
             }
             self.write_fields(&gb.pre_vars, &gs.pre_vars)?;
             self.write_fields(&gb.post_vars, &gs.post_vars)?;
-            self.write_egps(EgpPart::SynapseGroup(gi), &gs.egps)?;
+            self.write_egps(EgpPart::SynapseGroup(SynapseGroupId(gi as u32)), &gs.egps)?;
             if let Some(e) = gb.events {
                 self.write_times([e.set, e.prev_set], gs.event_times.as_ref())?;
                 if let Some(q) = e.queue {
@@ -345,7 +346,7 @@ impl<D: Device> GpuSimulation<D> {
 
         for (si, ss) in state.current_sources.iter().enumerate() {
             self.write_fields(&self.plan.current_sources[si], &ss.vars)?;
-            self.write_egps(EgpPart::CurrentSource(si), &ss.egps)?;
+            self.write_egps(EgpPart::CurrentSource(CurrentSourceId(si as u32)), &ss.egps)?;
         }
 
         self.write_words(self.plan.spike_counts, &counts)?;
@@ -469,7 +470,7 @@ impl<D: Device> GpuSimulation<D> {
     /// Writes every extra global parameter of `owner`.
     fn write_egps(&self, owner: EgpPart, egps: &[Vec<f64>]) -> Result<()> {
         for (k, values) in egps.iter().enumerate() {
-            self.write_egp(owner, k, values)?;
+            self.write_egp_copies(owner, k, values)?;
         }
         Ok(())
     }

@@ -16,7 +16,7 @@ use crate::common::{build_and_run, parse_value, print_spec, program_prelude, sca
 use snn_core::builtin::*;
 use snn_core::model::{FieldKind, Model, ModelDesc, NeuronModel};
 use snn_core::network::PopulationId;
-use snn_core::sim::Simulation;
+use snn_core::sim::{Simulation, SimulationExt};
 use snn_core::Precision;
 use snn_cpu::CpuSimulation;
 use snn_kernels::cgen::{f64_literal, CType};
@@ -155,7 +155,7 @@ fn compare(what: &str, names: &[String], c: &Trace, cpu: &Trace) {
 
 /// Spike steps of a population on the CPU.
 fn cpu_spike_steps(sim: &mut CpuSimulation, pop: PopulationId, dt: f64) -> Vec<u64> {
-    let rec = sim.spikes(pop.into()).unwrap();
+    let rec = sim.spikes(pop).unwrap();
     rec.times.iter().map(|t| (t / dt).round() as u64).collect()
 }
 
@@ -233,7 +233,7 @@ fn neuron_with_dc<M: NeuronModel>(
         rows.push(
             var_list
                 .iter()
-                .map(|(name, _)| sim.var_values(pop.into(), name).unwrap()[0])
+                .map(|(name, _)| sim.var_values(pop, name).unwrap()[0])
                 .collect(),
         );
     }
@@ -450,9 +450,9 @@ fn spike_source_static_pulse_exp_curr_lif_matches_the_cpu_backend_bit_for_bit() 
             let mut row = Vec::new();
             for (inst, name, _) in &observed {
                 let v = match inst.prefix.as_str() {
-                    "n_" => sim.var_values(post_pop.into(), name).unwrap(),
+                    "n_" => sim.var_values(post_pop, name).unwrap(),
                     "ps_" => sim.postsynaptic_var_values("syn", name).unwrap(),
-                    _ => sim.var_values(pre_pop.into(), name).unwrap(),
+                    _ => sim.var_values(pre_pop, name).unwrap(),
                 };
                 row.push(v[0]);
             }

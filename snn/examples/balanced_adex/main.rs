@@ -132,7 +132,7 @@ fn run(args: Args) -> std::result::Result<(), Box<dyn std::error::Error>> {
         for pop in [b.exc, b.inh] {
             let name = b.net.population(pop).name.clone();
             let size = b.net.population(pop).size;
-            let spikes = sim.spikes(pop.into())?;
+            let spikes = sim.spikes(pop)?;
             let (rate, cv) = stats::rate_and_cv(&spikes, size, args.transient, total);
             println!("{name:<4} {size:>9} {rate:>10.3} {cv:>8.3}");
             snn::io::save_spikes_npy(&args.out, &name, &spikes)?;

@@ -137,7 +137,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             "pop", "neurons", "synapses in", "rate (Hz)", "CV ISI"
         );
         for (k, pop) in [model.exc, model.inh].into_iter().enumerate() {
-            let spikes = sim.spikes(pop.into())?;
+            let spikes = sim.spikes(pop)?;
             let desc = model.net.population(pop);
             let (rate, cv) = rate_and_cv(&spikes, desc.size, args.transient, total);
             println!(

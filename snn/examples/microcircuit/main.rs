@@ -177,7 +177,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             "pop", "neurons", "synapses in", "rate (Hz)", "expected", "CV ISI"
         );
         for (i, &pop) in mc.populations.iter().enumerate() {
-            let spikes = sim.spikes(pop.into())?;
+            let spikes = sim.spikes(pop)?;
             let size = mc.net.population(pop).size;
             let (rate, cv) = rate_and_cv(&spikes, size, args.transient, total);
             println!(
@@ -262,7 +262,7 @@ fn write_outputs(
         .map(|p| p.name.clone())
         .collect();
     for name in &others {
-        let spikes = sim.spikes(name.into())?;
+        let spikes = sim.spikes(name)?;
         snn::io::save_spikes_npy(out, name, &spikes)?;
     }
     Ok(others.len())

@@ -110,11 +110,11 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut protocol = Protocol::new(args.seed, &params, start);
     protocol.run(&mut sim, &exp, &params, start + window, &mut progress)?;
     for pop in [exp.exc, exp.inh] {
-        sim.set_spike_recording(pop.into(), false)?;
+        sim.set_spike_recording(pop, false)?;
     }
     protocol.run(&mut sim, &exp, &params, end - window, &mut progress)?;
     for pop in [exp.exc, exp.inh] {
-        sim.set_spike_recording(pop.into(), true)?;
+        sim.set_spike_recording(pop, true)?;
     }
     protocol.run(&mut sim, &exp, &params, end, &mut progress)?;
     let after = probe(
@@ -127,7 +127,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     )?;
     let t_sim = t2.elapsed();
     bar.finish_and_clear();
-    let records = [sim.spikes(exp.exc.into())?, sim.spikes(exp.inh.into())?];
+    let records = [sim.spikes(exp.exc)?, sim.spikes(exp.inh)?];
     let spikes = spike_steps(&[&records[0], &records[1]]);
     let end_all = sim.step_count();
 

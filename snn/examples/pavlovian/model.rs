@@ -247,11 +247,11 @@ impl Protocol {
             let deliver = self.pending_reward == Some(now);
             if deliver {
                 for g in PLASTIC {
-                    sim.set_egp(EgpOwner::SynapseGroup(g), "inject_dopamine", &[1.0])?;
+                    sim.set_egp(EgpOwner::group(g), "inject_dopamine", &[1.0])?;
                 }
                 sim.step()?;
                 for g in PLASTIC {
-                    sim.set_egp(EgpOwner::SynapseGroup(g), "inject_dopamine", &[0.0])?;
+                    sim.set_egp(EgpOwner::group(g), "inject_dopamine", &[0.0])?;
                 }
                 self.rewards.push(now);
                 self.pending_reward = None;

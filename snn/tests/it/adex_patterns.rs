@@ -266,7 +266,7 @@ fn simulate(
     .unwrap();
     let mut sim = backend.build(&net)?;
     sim.run_for(t_end).unwrap();
-    Some(sim.spikes(pop.into()).unwrap().times)
+    Some(sim.spikes(pop).unwrap().times)
 }
 
 /// Checks the library's spike train against the oracle's: the error of the
@@ -442,10 +442,10 @@ snn::backend_tests! {
                 let Some(mut sim) = backend.build(&net) else { return };
                 sim.run_for(20.0).unwrap();
                 let what = format!("{} {solver:?} {precision:?}", backend.name());
-                let v = sim.var_values(pop.into(), "v").unwrap()[0];
-                let w = sim.var_values(pop.into(), "w").unwrap()[0];
+                let v = sim.var_values(pop, "v").unwrap()[0];
+                let w = sim.var_values(pop, "w").unwrap()[0];
                 assert!(v.is_finite() && w.is_finite(), "{what}: v {v}, w {w}");
-                let t = sim.spikes(pop.into()).unwrap().times;
+                let t = sim.spikes(pop).unwrap().times;
                 // At most one spike per step, and at least every other step.
                 assert!(t.windows(2).all(|x| x[1] - x[0] > 0.5 * DT), "{what}");
                 assert!(t.len() >= 100 && t.len() <= 200, "{what}: {} spikes", t.len());
@@ -469,7 +469,7 @@ snn::backend_tests! {
             for _ in 0..100 {
                 sim.run_steps(1).unwrap();
                 for var in ["v", "w", "g_ex", "g_in"] {
-                    let x = sim.var_values(pop.into(), var).unwrap()[0];
+                    let x = sim.var_values(pop, var).unwrap()[0];
                     assert!(x.is_finite(), "{} {solver:?}: {var} = {x}", backend.name());
                 }
             }
@@ -541,7 +541,7 @@ snn::backend_tests! {
                 }
                 let Some(mut sim) = backend.build(&net) else { return };
                 sim.run_for(t_end).unwrap();
-                let t = sim.spikes(pop.into()).unwrap().times;
+                let t = sim.spikes(pop).unwrap().times;
                 let what = format!("{} AdExCond {solver:?} {precision:?}", backend.name());
                 let err = check(&what, &t, &reference, tol);
                 eprintln!("{what}: {} spikes (oracle {}), max error {err:.4} ms", t.len(), reference.len());

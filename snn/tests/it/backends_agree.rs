@@ -31,8 +31,8 @@ fn assert_same_spikes(backend: TestBackend, net: &Network, steps: u64) -> Option
     gpu.run_steps(steps).unwrap();
     let mut out = Vec::new();
     for p in net.populations().iter().filter(|p| p.record_spikes) {
-        let a = cpu.spikes(p.name.as_str().into()).unwrap();
-        let mut b = gpu.spikes(p.name.as_str().into()).unwrap();
+        let a = cpu.spikes(p.name.as_str()).unwrap();
+        let mut b = gpu.spikes(p.name.as_str()).unwrap();
         // Within one step the GPU reports ids in ascending order too
         // (decoded from bitfields); sort defensively anyway.
         let mut pairs: Vec<(f64, u32)> =
@@ -58,8 +58,8 @@ fn assert_same_spikes(backend: TestBackend, net: &Network, steps: u64) -> Option
     }
     for p in net.populations() {
         for var in p.part.model.var_names() {
-            let a = cpu.var_values(p.name.as_str().into(), var).unwrap();
-            let b = gpu.var_values(p.name.as_str().into(), var).unwrap();
+            let a = cpu.var_values(p.name.as_str(), var).unwrap();
+            let b = gpu.var_values(p.name.as_str(), var).unwrap();
             assert_eq!(
                 a,
                 b,
@@ -194,7 +194,7 @@ snn::backend_tests! {
         // Fusing changes no spike (the CPU, fused vs separate inputs).
         let mut separate = CpuSimulation::new(&build(false)).unwrap();
         separate.run_steps(1500).unwrap();
-        assert_eq!(separate.spikes("Dst".into()).unwrap(), spikes[1]);
+        assert_eq!(separate.spikes("Dst").unwrap(), spikes[1]);
         // Every fused group reads the shared in_syn.
         let Some(mut sim) = backend.build(&fused) else { return };
         sim.run_steps(700).unwrap();
@@ -272,8 +272,8 @@ fn device_and_host_initialisation_on_opencl() {
         );
         for (x, y) in [
             (
-                cpu.var_values(a.into(), "v").unwrap(),
-                gpu.var_values(a.into(), "v").unwrap(),
+                cpu.var_values(a, "v").unwrap(),
+                gpu.var_values(a, "v").unwrap(),
             ),
             (
                 cpu.synapse_var_values("AA", "g").unwrap(),
@@ -338,14 +338,14 @@ fn assert_same_plastic(
         }
     };
     for p in net.populations().iter().filter(|p| p.record_spikes) {
-        let a = cpu.spikes(p.name.as_str().into()).unwrap();
-        let b = gpu.spikes(p.name.as_str().into()).unwrap();
+        let a = cpu.spikes(p.name.as_str()).unwrap();
+        let b = gpu.spikes(p.name.as_str()).unwrap();
         assert_eq!(a, b, "population `{}`: spikes differ on {name}", p.name);
     }
     for p in net.populations() {
         for var in p.part.model.var_names() {
-            let a = cpu.var_values(p.name.as_str().into(), var).unwrap();
-            let b = gpu.var_values(p.name.as_str().into(), var).unwrap();
+            let a = cpu.var_values(p.name.as_str(), var).unwrap();
+            let b = gpu.var_values(p.name.as_str(), var).unwrap();
             same(&a, &b, &format!("population `{}`: `{var}`", p.name));
         }
     }
@@ -461,9 +461,9 @@ snn::backend_tests! {
                 let net = exact_plastic_network(precision, span, steps);
                 let drive = |sim: &mut dyn Simulation| {
                     sim.run_steps(1000).unwrap();
-                    sim.set_egp(EgpOwner::SynapseGroup("MidDst"), "gate", &[1.0]).unwrap();
+                    sim.set_egp(EgpOwner::group("MidDst"), "gate", &[1.0]).unwrap();
                     sim.step().unwrap();
-                    sim.set_egp(EgpOwner::SynapseGroup("MidDst"), "gate", &[0.0]).unwrap();
+                    sim.set_egp(EgpOwner::group("MidDst"), "gate", &[0.0]).unwrap();
                     sim.run_steps(steps - 1001).unwrap();
                 };
                 let groups = ["MidDst", "DstDst"];
@@ -473,7 +473,7 @@ snn::backend_tests! {
                 };
                 let what = format!("{precision:?} {span:?}");
                 for p in ["Mid", "Dst"] {
-                    let n = gpu.spikes(p.into()).unwrap().len();
+                    let n = gpu.spikes(p).unwrap().len();
                     assert!(n > 200, "{what}: too few `{p}` spikes: {n}");
                 }
                 let g = gpu.synapse_var_values("MidDst", "g").unwrap();
@@ -551,7 +551,7 @@ snn::backend_tests! {
                     return;
                 };
                 for p in ["LIF", "Izh"] {
-                    let n = gpu.spikes(p.into()).unwrap().len();
+                    let n = gpu.spikes(p).unwrap().len();
                     assert!(n > 100, "{precision:?} {span:?}: too few `{p}` spikes: {n}");
                 }
             }
@@ -590,16 +590,16 @@ snn::backend_tests! {
             .unwrap();
             let drive = |sim: &mut dyn Simulation| {
                 sim.run_steps(700).unwrap();
-                sim.set_egp(EgpOwner::SynapseGroup("DA"), "inject_dopamine", &[1.0]).unwrap();
+                sim.set_egp(EgpOwner::group("DA"), "inject_dopamine", &[1.0]).unwrap();
                 sim.step().unwrap();
-                sim.set_egp(EgpOwner::SynapseGroup("DA"), "inject_dopamine", &[0.0]).unwrap();
+                sim.set_egp(EgpOwner::group("DA"), "inject_dopamine", &[0.0]).unwrap();
                 sim.run_steps(steps - 701).unwrap();
             };
             let tol = Some(if precision == Precision::F32 { 1e-4 } else { 1e-10 });
             let Some((mut gpu, _)) = assert_same_plastic(backend, &net, &["DA"], tol, &drive) else {
                 return;
             };
-            assert!(gpu.spikes("Izh".into()).unwrap().len() > 100);
+            assert!(gpu.spikes("Izh").unwrap().len() > 100);
             // The delivery reached every synapse: the ones updated by no
             // spike since have t_last at the event time (700 ms).
             let t_last = gpu.synapse_var_values("DA", "t_last").unwrap();
@@ -631,17 +631,17 @@ snn::backend_tests! {
             let current: Vec<f64> = (0..20).map(|i| 20.0 + i as f64).collect();
             sim.set_current_source_var_values("Noise", "current", &current).unwrap();
             sim.run_steps(150).unwrap();
-            sim.set_spike_recording("LIF".into(), false).unwrap();
+            sim.set_spike_recording("LIF", false).unwrap();
             sim.set_current_source_var_values("Noise", "current", &current).unwrap();
             sim.run_steps(200).unwrap();
-            sim.set_spike_recording("LIF".into(), true).unwrap();
+            sim.set_spike_recording("LIF", true).unwrap();
             sim.set_current_source_var_values("Noise", "current", &current).unwrap();
             sim.run_steps(150).unwrap();
         };
         let Some((mut gpu, _)) = assert_same_plastic(backend, &net, &[], None, &drive) else {
             return;
         };
-        let s = gpu.spikes("LIF".into()).unwrap();
+        let s = gpu.spikes("LIF").unwrap();
         assert!(!s.is_empty());
         assert!(s.times.iter().any(|&t| t < 125.0), "spikes before the pause are kept");
         assert!(s.times.iter().all(|&t| !(125.0..225.0).contains(&t)), "none while off");
@@ -690,7 +690,7 @@ fn plastic_network_host_and_device_initialisation_on_opencl() {
         let mut gpu = GpuSimulation::with_init(dev, &net, Dialect::OpenCl, init_on).unwrap();
         gpu.run_steps(steps).unwrap();
         results.push((
-            gpu.spikes("Dst".into()).unwrap(),
+            gpu.spikes("Dst").unwrap(),
             gpu.synapse_var_values("S", "g").unwrap(),
             gpu.neuron_side_var_values("S", Side::Pre, "x").unwrap(),
             gpu.neuron_side_var_values("S", Side::Post, "y").unwrap(),

@@ -142,9 +142,7 @@ fn explicit_arrays_must_match_sizes() {
         n
     };
     let mut sim = CpuSimulation::new(&net).unwrap();
-    let err = sim
-        .set_var_values("P".into(), "v", &[1.0, 2.0])
-        .unwrap_err();
+    let err = sim.set_var_values("P", "v", &[1.0, 2.0]).unwrap_err();
     assert_eq!(
         err.to_string(),
         "population `P`: the values of variable `v` has 2 values but 10 are needed"
@@ -370,17 +368,17 @@ fn postsynaptic_model_needs_its_neuron_variable() {
 fn runtime_lookups_name_the_culprit() {
     let net = net_with(&["A"]);
     let mut sim = CpuSimulation::new(&net).unwrap();
-    let err = sim.spikes("A".into()).unwrap_err();
+    let err = sim.spikes("A").unwrap_err();
     assert!(
         err.to_string()
             .contains("spikes of population `A` are not recorded"),
         "{err}"
     );
-    let err = sim.var_values("B".into(), "v").unwrap_err();
+    let err = sim.var_values("B", "v").unwrap_err();
     assert_eq!(err, Error::UnknownPopulation("B".into()));
     let err = sim.synapse_var_values("nope", "g").unwrap_err();
     assert_eq!(err, Error::UnknownSynapseGroup("nope".into()));
-    let err = sim.var_values("A".into(), "x").unwrap_err();
+    let err = sim.var_values("A", "x").unwrap_err();
     assert!(err.to_string().contains("has no variable `x`"), "{err}");
     let err = sim.run_for(-1.0).unwrap_err();
     assert!(err.to_string().contains("must be finite and >= 0"), "{err}");

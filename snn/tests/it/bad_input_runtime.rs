@@ -82,7 +82,7 @@ fn sim() -> CpuSimulation {
 #[test]
 fn set_var_values_bad_population_variable_or_length() {
     let mut sim = sim();
-    let err = sim.set_var_values("A".into(), "v", &[0.0; 9]).unwrap_err();
+    let err = sim.set_var_values("A", "v", &[0.0; 9]).unwrap_err();
     assert_eq!(
         err,
         Error::SizeMismatch {
@@ -96,7 +96,7 @@ fn set_var_values_bad_population_variable_or_length() {
         err.to_string(),
         "population `A`: the values of variable `v` has 9 values but 10 are needed"
     );
-    let err = sim.set_var_values("A".into(), "x", &[0.0; 10]).unwrap_err();
+    let err = sim.set_var_values("A", "x", &[0.0; 10]).unwrap_err();
     assert_eq!(
         err,
         Error::UnknownVariable {
@@ -106,15 +106,15 @@ fn set_var_values_bad_population_variable_or_length() {
             known: "v, u".into()
         }
     );
-    let err = sim.set_var_values("Q".into(), "v", &[0.0; 10]).unwrap_err();
+    let err = sim.set_var_values("Q", "v", &[0.0; 10]).unwrap_err();
     assert_eq!(err, Error::UnknownPopulation("Q".into()));
     let err = sim
-        .set_var_values(PopulationId(42).into(), "v", &[0.0; 10])
+        .set_var_values(PopulationId(42), "v", &[0.0; 10])
         .unwrap_err();
     assert_eq!(err.to_string(), "unknown population `#42`");
     // Nothing was written.
     assert!(sim
-        .var_values("A".into(), "v")
+        .var_values("A", "v")
         .unwrap()
         .iter()
         .all(|&v| v == -65.0));
@@ -191,8 +191,8 @@ fn other_variable_getters_and_setters() {
     let err = sim
         .set_current_source_var_values("J", "current", &[0.0; 10])
         .unwrap_err();
-    assert!(matches!(err, Error::Simulation(_)), "{err:?}");
-    assert_eq!(err.to_string(), "simulation: unknown current source `J`");
+    assert!(matches!(err, Error::UnknownCurrentSource(_)), "{err:?}");
+    assert_eq!(err.to_string(), "unknown current source `J`");
     let err = sim
         .set_current_source_var_values("I", "current", &[0.0; 3])
         .unwrap_err();
@@ -209,7 +209,7 @@ fn other_variable_getters_and_setters() {
         "current source `I`: current-source model `PoissonExp` has no variable `amp` (variables: current)"
     );
     let err = sim.current_source_var_values("J", "current").unwrap_err();
-    assert_eq!(err.to_string(), "simulation: unknown current source `J`");
+    assert_eq!(err.to_string(), "unknown current source `J`");
     let err = sim.postsynaptic_var_values("BA", "g").unwrap_err();
     assert!(
         err.to_string()
@@ -235,7 +235,7 @@ fn other_variable_getters_and_setters() {
 #[test]
 fn set_egp_bad_owner_name_length_or_value() {
     let mut sim = sim();
-    let src = || EgpOwner::Population("Src".into());
+    let src = || EgpOwner::population("Src");
     let err = sim.set_egp(src(), "spike_times", &[1.0]).unwrap_err();
     assert_eq!(
         err,
@@ -263,16 +263,10 @@ fn set_egp_bad_owner_name_length_or_value() {
         "{err}"
     );
     let err = sim
-        .set_egp(
-            EgpOwner::Population("Nope".into()),
-            "spike_times",
-            &[1.0, 2.0],
-        )
+        .set_egp(EgpOwner::population("Nope"), "spike_times", &[1.0, 2.0])
         .unwrap_err();
     assert_eq!(err, Error::UnknownPopulation("Nope".into()));
-    let err = sim
-        .set_egp(EgpOwner::SynapseGroup("AB"), "x", &[1.0])
-        .unwrap_err();
+    let err = sim.set_egp(EgpOwner::group("AB"), "x", &[1.0]).unwrap_err();
     assert!(
         matches!(&err, Error::InvalidEgp { owner, egp, .. } if owner == "synapse group `AB` (weight update)" && egp == "x"),
         "{err:?}"
@@ -283,20 +277,16 @@ fn set_egp_bad_owner_name_length_or_value() {
         ),
         "{err}"
     );
-    let err = sim
-        .set_egp(EgpOwner::SynapseGroup("ZZ"), "x", &[1.0])
-        .unwrap_err();
+    let err = sim.set_egp(EgpOwner::group("ZZ"), "x", &[1.0]).unwrap_err();
     assert_eq!(err, Error::UnknownSynapseGroup("ZZ".into()));
-    let err = sim
-        .set_egp(EgpOwner::CurrentSource("J"), "x", &[1.0])
-        .unwrap_err();
-    assert_eq!(err.to_string(), "simulation: unknown current source `J`");
+    let err = sim.set_egp(EgpOwner::source("J"), "x", &[1.0]).unwrap_err();
+    assert_eq!(err.to_string(), "unknown current source `J`");
 }
 
 #[test]
 fn recording_requests_that_cannot_be_served() {
     let mut sim = sim();
-    let err = sim.set_spike_recording("B".into(), true).unwrap_err();
+    let err = sim.set_spike_recording("B", true).unwrap_err();
     assert_eq!(
         err,
         Error::InvalidRecording(
@@ -304,9 +294,9 @@ fn recording_requests_that_cannot_be_served() {
                 .into()
         )
     );
-    let err = sim.set_spike_recording("C".into(), false).unwrap_err();
+    let err = sim.set_spike_recording("C", false).unwrap_err();
     assert_eq!(err, Error::UnknownPopulation("C".into()));
-    let err = sim.spikes("B".into()).unwrap_err();
+    let err = sim.spikes("B").unwrap_err();
     assert_eq!(
         err.to_string(),
         "recording: spikes of population `B` are not recorded (enable .record_spikes(true))"
@@ -490,7 +480,7 @@ fn new_variable_values_are_checked_like_initial_values() {
     let mut sim = sim();
     let mut v = vec![-65.0; 10];
     v[1] = f64::NAN;
-    let err = sim.set_var_values("A".into(), "v", &v).unwrap_err();
+    let err = sim.set_var_values("A", "v", &v).unwrap_err();
     assert_eq!(
         err,
         Error::InvalidValues {
@@ -504,7 +494,7 @@ fn new_variable_values_are_checked_like_initial_values() {
         "population `A`: new values of variable `v`: value 1 (NaN) must be finite"
     );
     let err = sim
-        .set_var_values("Src".into(), "start_spike", &[0.0, -1.0])
+        .set_var_values("Src", "start_spike", &[0.0, -1.0])
         .unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -530,5 +520,5 @@ fn new_variable_values_are_checked_like_initial_values() {
         "{err}"
     );
     // Nothing was written.
-    assert_eq!(sim.var_values("A".into(), "v").unwrap(), vec![-65.0; 10]);
+    assert_eq!(sim.var_values("A", "v").unwrap(), vec![-65.0; 10]);
 }

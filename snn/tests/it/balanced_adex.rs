@@ -20,6 +20,7 @@ mod model;
 mod stats;
 
 use model::{build, Options};
+use snn::sim::SimulationExt;
 use snn::testing::TestBackend;
 use std::time::Instant;
 
@@ -51,7 +52,7 @@ fn run(backend: TestBackend, in_degree: u32) -> Option<(PopStats, f64)> {
         .into_iter()
         .map(|pop| {
             let p = b.net.population(pop);
-            let spikes = sim.spikes(pop.into()).unwrap();
+            let spikes = sim.spikes(pop).unwrap();
             let (rate, cv) = stats::rate_and_cv(&spikes, p.size, TRANSIENT, TRANSIENT + WINDOW);
             (p.name.clone(), rate, cv)
         })

@@ -114,12 +114,12 @@ fn before_step(sim: &mut dyn Simulation) {
     let dopamine = if s % 97 == 50 { 1.0 } else { 0.0 };
     if s % 97 == 50 || s % 97 == 51 {
         for g in ["InE", "InI"] {
-            sim.set_egp(EgpOwner::SynapseGroup(g), "inject_dopamine", &[dopamine])
+            sim.set_egp(EgpOwner::group(g), "inject_dopamine", &[dopamine])
                 .unwrap();
         }
     }
     if s == 200 || s == 300 {
-        sim.set_spike_recording("I".into(), s == 300).unwrap();
+        sim.set_spike_recording("I", s == 300).unwrap();
     }
 }
 
@@ -274,7 +274,7 @@ snn::backend_tests! {
         let gate = |sim: &mut dyn Simulation, end: u64| {
             while sim.step_count() < end {
                 let open = sim.step_count() == 500;
-                sim.set_egp(EgpOwner::SynapseGroup("MidDst"), "gate", &[open as u8 as f64])
+                sim.set_egp(EgpOwner::group("MidDst"), "gate", &[open as u8 as f64])
                     .unwrap();
                 sim.step().unwrap();
             }

@@ -202,21 +202,21 @@ fn act(sim: &mut dyn Simulation, step: u64) {
     let dt = sim.network().dt();
     match step {
         100 | 300 => sim
-            .set_egp(EgpOwner::SynapseGroup("DA"), "inject_dopamine", &[1.0])
+            .set_egp(EgpOwner::group("DA"), "inject_dopamine", &[1.0])
             .unwrap(),
         101 | 301 => sim
-            .set_egp(EgpOwner::SynapseGroup("DA"), "inject_dopamine", &[0.0])
+            .set_egp(EgpOwner::group("DA"), "inject_dopamine", &[0.0])
             .unwrap(),
         120 => {
             // Every cue neuron's second spike moves later (same length).
             let times: Vec<f64> = (0..6)
                 .flat_map(|i| [(20 + 5 * i) as f64 * dt, (200 + 7 * i) as f64 * dt])
                 .collect();
-            sim.set_egp(EgpOwner::Population("Cue".into()), "spike_times", &times)
+            sim.set_egp(EgpOwner::population("Cue"), "spike_times", &times)
                 .unwrap();
         }
-        150 => sim.set_spike_recording("Izh".into(), false).unwrap(),
-        250 => sim.set_spike_recording("Izh".into(), true).unwrap(),
+        150 => sim.set_spike_recording("Izh", false).unwrap(),
+        250 => sim.set_spike_recording("Izh", true).unwrap(),
         _ => {}
     }
 }
@@ -276,8 +276,8 @@ snn::backend_tests! {
         drive(&mut *second, n);
 
         for p in POPULATIONS {
-            let a = whole.spikes(p.into()).unwrap();
-            let b = second.spikes(p.into()).unwrap();
+            let a = whole.spikes(p).unwrap();
+            let b = second.spikes(p).unwrap();
             assert!(a.len() > 10, "too few `{p}` spikes to compare: {}", a.len());
             assert_eq!(a.ids, b.ids, "`{p}` spikes");
             assert_eq!(bits(&a.times), bits(&b.times), "`{p}` spike times");
@@ -449,7 +449,7 @@ snn::backend_tests! {
         big.run_steps(200).unwrap();
         let end = small.save_state().unwrap();
         assert_eq!(end, big.save_state().unwrap());
-        assert!(small.spikes("Dst".into()).unwrap().len() > 10);
+        assert!(small.spikes("Dst").unwrap().len() > 10);
         assert_ne!(end.synapse_groups[0].wu_vars, state.synapse_groups[0].wu_vars, "STDP ran");
     }
 }

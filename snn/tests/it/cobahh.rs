@@ -19,6 +19,7 @@
 mod model;
 
 use model::{build, rate_and_cv, Options};
+use snn::sim::SimulationExt;
 use std::time::Instant;
 
 snn::backend_tests! {
@@ -36,7 +37,7 @@ snn::backend_tests! {
         let mut report = String::new();
         let mut rates = Vec::new();
         for pop in [m.exc, m.inh] {
-            let spikes = sim.spikes(pop.into()).unwrap();
+            let spikes = sim.spikes(pop).unwrap();
             let desc = m.net.population(pop);
             let (rate, cv) = rate_and_cv(&spikes, desc.size, transient, transient + window);
             report += &format!("{}: {rate:.2} Hz, CV {cv:.2}\n", desc.name);

@@ -120,17 +120,14 @@ fn bits(v: Vec<f64>) -> Vec<u64> {
 fn outcome(sim: &mut dyn Simulation) -> Outcome {
     sim.run_for(T_RUN).unwrap();
     let state = vec![
-        ("Lif.v", bits(sim.var_values("Lif".into(), "v").unwrap())),
+        ("Lif.v", bits(sim.var_values("Lif", "v").unwrap())),
         (
             "Lif.refrac_time",
-            bits(sim.var_values("Lif".into(), "refrac_time").unwrap()),
+            bits(sim.var_values("Lif", "refrac_time").unwrap()),
         ),
         (
             "Poisson.time_step_to_spike",
-            bits(
-                sim.var_values("Poisson".into(), "time_step_to_spike")
-                    .unwrap(),
-            ),
+            bits(sim.var_values("Poisson", "time_step_to_spike").unwrap()),
         ),
         (
             "Input.in_syn",
@@ -157,8 +154,8 @@ fn outcome(sim: &mut dyn Simulation) -> Outcome {
         ),
     ];
     Outcome {
-        poisson: sim.spikes("Poisson".into()).unwrap(),
-        lif: sim.spikes("Lif".into()).unwrap(),
+        poisson: sim.spikes("Poisson").unwrap(),
+        lif: sim.spikes("Lif").unwrap(),
         state,
     }
 }
@@ -412,7 +409,7 @@ snn::backend_tests! {
                 .unwrap();
             let Some(mut sim) = backend.build(&net) else { return };
             sim.run_steps(steps).unwrap();
-            let got = sim.spikes(p.into()).unwrap().len() as f64;
+            let got = sim.spikes(p).unwrap().len() as f64;
             let want = n_neurons as f64 * steps as f64 * rate * dt / 1000.0;
             // Tolerance: 6 standard deviations of a Poisson count (the
             // discretised process is more regular, so this is generous), at

@@ -190,7 +190,7 @@ fn simulate(backend: TestBackend, p: &Hh, i: f64, precision: Precision) -> Optio
         .unwrap();
     let mut sim = backend.build(&net)?;
     sim.run_for(T_END).unwrap();
-    Some(sim.spikes(pop.into()).unwrap().times)
+    Some(sim.spikes(pop).unwrap().times)
 }
 
 /// Checks `got` (library, recorded at step starts) against the oracle's

@@ -112,7 +112,7 @@ fn simulate(backend: TestBackend, p: Abcd, dt: f64, precision: Precision) -> Opt
         .unwrap();
     let mut sim = backend.build(&net)?;
     sim.run_for(T_END).unwrap();
-    Some(sim.spikes(pop.into()).unwrap().times)
+    Some(sim.spikes(pop).unwrap().times)
 }
 
 fn isis(t: &[f64]) -> Vec<f64> {
@@ -366,7 +366,7 @@ snn::backend_tests! {
             .unwrap();
         let Some(mut sim) = backend.build(&net) else { return };
         sim.run_for(T_END).unwrap();
-        let sp = sim.spikes(pop.into()).unwrap();
+        let sp = sim.spikes(pop).unwrap();
         for (k, &p) in pats.iter().enumerate() {
             let mine: Vec<f64> = sp
                 .times

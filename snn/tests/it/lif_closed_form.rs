@@ -78,7 +78,7 @@ fn check_subthreshold(
     let mut worst = 0.0f64;
     for step in 1..=n {
         sim.step().unwrap();
-        let v = sim.var_values(pop.into(), "v").unwrap();
+        let v = sim.var_values(pop, "v").unwrap();
         for (i, (&got, &start)) in v.iter().zip(v0).enumerate() {
             let want = vinf - (vinf - start) * (-(step as f64) * dt / p.tau_m).exp();
             let rel = ((got - want) / want).abs();
@@ -91,12 +91,12 @@ fn check_subthreshold(
         }
     }
     assert!(
-        sim.spikes(pop.into()).unwrap().is_empty(),
+        sim.spikes(pop).unwrap().is_empty(),
         "threshold 1e9 must never be reached"
     );
     // The trajectories must actually have moved towards V_inf (the test would
     // be vacuous for V0 = V_inf or a wrong sign of the drive).
-    let v = sim.var_values(pop.into(), "v").unwrap();
+    let v = sim.var_values(pop, "v").unwrap();
     for (&got, &start) in v.iter().zip(v0) {
         assert!((got - vinf).abs() < 0.5 * (start - vinf).abs() + 1e-6);
     }
@@ -235,7 +235,7 @@ fn check_spiking(
         return false;
     };
     sim.run_steps(steps).unwrap();
-    let spikes = sim.spikes(pop.into()).unwrap();
+    let spikes = sim.spikes(pop).unwrap();
     let v = sim.recorded_var(rec).unwrap().trace(0);
     assert_eq!(v.len() as u64, steps);
 
@@ -348,7 +348,7 @@ snn::backend_tests! {
             .unwrap();
         let Some(mut sim) = backend.build(&net) else { return };
         sim.run_steps(3000).unwrap();
-        let spikes = sim.spikes(pop.into()).unwrap();
+        let spikes = sim.spikes(pop).unwrap();
         let steps: Vec<i64> = spikes
             .times
             .iter()

@@ -19,6 +19,7 @@
 pub(crate) mod model;
 
 use model::{build, rate_and_cv, Options, Params};
+use snn::sim::SimulationExt;
 
 snn::backend_tests! {
     fn rates_and_irregularity_at_reduced_scale(backend) {
@@ -36,7 +37,7 @@ snn::backend_tests! {
         let mut bad = Vec::new();
         for (i, &pop) in mc.populations.iter().enumerate() {
             let name = &params.populations[i];
-            let spikes = sim.spikes(pop.into()).unwrap();
+            let spikes = sim.spikes(pop).unwrap();
             let size = mc.net.population(pop).size;
             let (rate, cv) = rate_and_cv(&spikes, size, transient, transient + window);
             let expected = params.expected.mean_rates[i];

@@ -11,6 +11,7 @@ mod model;
 use model::{
     build, mean_responses, mean_weights, probe, responses, spike_steps, Params, Protocol, DT,
 };
+use snn::sim::SimulationExt;
 
 /// Biological time of the shortened run.
 const MINUTES: f64 = 10.0;
@@ -30,8 +31,8 @@ snn::backend_tests! {
         // Probe without reward: S1 and ten other stimuli, three times each.
         let probed = probe(&mut sim, &exp, &params, &(0..=10).collect::<Vec<_>>(), 3, 200).unwrap();
         let spikes = [
-            sim.spikes(exp.exc.into()).unwrap(),
-            sim.spikes(exp.inh.into()).unwrap(),
+            sim.spikes(exp.exc).unwrap(),
+            sim.spikes(exp.inh).unwrap(),
         ];
         let steps_all = spike_steps(&[&spikes[0], &spikes[1]]);
         let early = responses(&protocol.presentations, &steps_all, 50, 0, steps / 5);

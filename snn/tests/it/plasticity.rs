@@ -343,7 +343,7 @@ snn::backend_tests! {
         let mut counts = Vec::new();
         for step in 0..12u64 {
             let gate = if step == 3 || step == 7 { 1.0 } else { 0.0 };
-            sim.set_egp(EgpOwner::SynapseGroup("Ev"), "gate", &[gate]).unwrap();
+            sim.set_egp(EgpOwner::group("Ev"), "gate", &[gate]).unwrap();
             sim.step().unwrap();
             counts.push(sim.synapse_var_values("Ev", "count").unwrap());
             if step == 4 {
@@ -395,9 +395,9 @@ snn::backend_tests! {
 
         // The threshold and the synapse code follow host writes of the
         // referenced variable.
-        sim.set_var_values(pre.into(), "v", &[2.0, 0.0, 0.0]).unwrap();
+        sim.set_var_values(pre, "v", &[2.0, 0.0, 0.0]).unwrap();
         sim.step().unwrap(); // v = 3 for neuron 0: event in step 10
-        sim.set_var_values(pre.into(), "v", &[7.0, 0.0, 0.0]).unwrap();
+        sim.set_var_values(pre, "v", &[7.0, 0.0, 0.0]).unwrap();
         sim.step().unwrap(); // delivered in step 11, seeing v = 7; v = 8: no event
         sim.step().unwrap();
         assert_eq!(sim.synapse_var_values("Ev", "count").unwrap(), vec![3.0, 2.0]);
@@ -427,7 +427,7 @@ snn::backend_tests! {
             sim.step().unwrap();
             let acc = sim.synapse_var_values("Clock", "acc").unwrap();
             assert_eq!(acc, vec![(s + 1) as f64 * dt; 6], "acc after step {s}");
-            assert_eq!(sim.var_values(probe.into(), "i").unwrap(), vec![11.0, 4.0], "input in step {s}");
+            assert_eq!(sim.var_values(probe, "i").unwrap(), vec![11.0, 4.0], "input in step {s}");
         }
     }
 
@@ -532,7 +532,7 @@ snn::backend_tests! {
         let c2 = c1 * (-15.0 / p.tau_c).exp();
         for step in 0..60u64 {
             let flag = if step == 30 { 1.0 } else { 0.0 };
-            sim.set_egp(EgpOwner::SynapseGroup("Da"), "inject_dopamine", &[flag]).unwrap();
+            sim.set_egp(EgpOwner::group("Da"), "inject_dopamine", &[flag]).unwrap();
             sim.step().unwrap();
             match step {
                 16 => {
@@ -571,27 +571,27 @@ snn::backend_tests! {
             .unwrap();
         let Some(mut sim) = backend.build(&net) else { return };
         let msg = |e: Error| e.to_string();
-        let owner = EgpOwner::Population(pre.into());
+        let owner = EgpOwner::population(pre);
         let e = msg(sim.set_egp(owner.clone(), "nope", &[1.0]).unwrap_err());
         assert!(e.contains("nope") && e.contains("spike_times"), "{e}");
         let e = msg(sim.set_egp(owner.clone(), "spike_times", &[1.0, 2.0]).unwrap_err());
         assert!(e.contains("2 values") && e.contains("built with 1"), "{e}");
         let e = msg(sim.set_egp(owner, "spike_times", &[f64::NAN]).unwrap_err());
         assert!(e.contains("non-finite"), "{e}");
-        let e = msg(sim.set_egp(EgpOwner::SynapseGroup("Nope"), "g", &[]).unwrap_err());
+        let e = msg(sim.set_egp(EgpOwner::group("Nope"), "g", &[]).unwrap_err());
         assert!(e.contains("Nope"), "{e}");
         let e = msg(sim.neuron_side_var_values("Stdp", Side::Pre, "y").unwrap_err());
         assert!(e.contains("`y`") && e.contains("x"), "{e}");
         let e = msg(sim.neuron_side_var_values("Stdp", Side::Post, "x").unwrap_err());
         assert!(e.contains("`x`"), "{e}");
-        let e = msg(sim.set_spike_recording(quiet.into(), true).unwrap_err());
+        let e = msg(sim.set_spike_recording(quiet, true).unwrap_err());
         assert!(e.contains("Quiet") && e.contains("record_spikes"), "{e}");
         let e = msg(sim.set_current_source_var_values("Nope", "amp", &[1.0]).unwrap_err());
         assert!(e.contains("Nope"), "{e}");
         // Valid calls still work.
-        sim.set_egp(EgpOwner::Population(pre.into()), "spike_times", &[3.0]).unwrap();
+        sim.set_egp(EgpOwner::population(pre), "spike_times", &[3.0]).unwrap();
         sim.run_steps(5).unwrap();
-        let spikes = sim.spikes(pre.into()).unwrap();
+        let spikes = sim.spikes(pre).unwrap();
         assert_eq!(spikes.times, vec![3.0], "the new spike time is used");
     }
 
@@ -603,12 +603,12 @@ snn::backend_tests! {
         let src = add_source(&mut net, "Src", &[steps.clone(), vec![2, 12, 25]]);
         let Some(mut sim) = backend.build(&net) else { return };
         sim.run_steps(10).unwrap();
-        sim.set_spike_recording(src.into(), false).unwrap();
+        sim.set_spike_recording(src, false).unwrap();
         sim.run_steps(10).unwrap();
-        let during = sim.spikes(src.into()).unwrap();
-        sim.set_spike_recording(src.into(), true).unwrap();
+        let during = sim.spikes(src).unwrap();
+        sim.set_spike_recording(src, true).unwrap();
         sim.run_steps(10).unwrap();
-        let all = sim.spikes(src.into()).unwrap();
+        let all = sim.spikes(src).unwrap();
         let mut want: Vec<(f64, u32)> = (0..30u64)
             .filter(|s| !(10..20).contains(s))
             .map(|s| (s as f64, 0))
@@ -626,11 +626,11 @@ snn::backend_tests! {
         net.add_current_source("Dc", probe, VarDc).init("amp", 1.5).build().unwrap();
         let Some(mut sim) = backend.build(&net) else { return };
         sim.step().unwrap();
-        assert_eq!(sim.var_values(probe.into(), "i").unwrap(), vec![1.5; 3]);
+        assert_eq!(sim.var_values(probe, "i").unwrap(), vec![1.5; 3]);
         sim.set_current_source_var_values("Dc", "amp", &[1.0, -2.0, 0.25]).unwrap();
         assert_eq!(sim.current_source_var_values("Dc", "amp").unwrap(), vec![1.0, -2.0, 0.25]);
         sim.step().unwrap();
-        assert_eq!(sim.var_values(probe.into(), "i").unwrap(), vec![1.0, -2.0, 0.25]);
+        assert_eq!(sim.var_values(probe, "i").unwrap(), vec![1.0, -2.0, 0.25]);
         let e = sim.set_current_source_var_values("Dc", "amp", &[1.0]).unwrap_err();
         assert!(e.to_string().contains("Dc"), "{e}");
         let e = sim.set_current_source_var_values("Dc", "nope", &[1.0; 3]).unwrap_err();

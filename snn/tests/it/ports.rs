@@ -105,7 +105,7 @@ snn::backend_tests! {
                 ("last_ex", 0.5),
             ];
             for (var, want) in expect {
-                let got = sim.var_values("N".into(), var).unwrap();
+                let got = sim.var_values("N", var).unwrap();
                 for (i, x) in got.iter().enumerate() {
                     assert!(
                         (x - want).abs() < 1e-9,

@@ -104,15 +104,15 @@ snn::backend_tests! {
             // Read part-way (in the middle of a chunk), then continue.
             sim.run_steps(53).unwrap();
             assert_same_record(
-                &sim.spikes(pop.into()).unwrap(),
+                &sim.spikes(pop).unwrap(),
                 &expected_record(&given, DT, 53),
                 "after 53 steps",
             );
             sim.run_steps(steps - 53).unwrap();
-            let got = sim.spikes(pop.into()).unwrap();
+            let got = sim.spikes(pop).unwrap();
             assert_same_record(&got, &want, &format!("{n} neurons, {precision:?}"));
             // Asking again changes nothing.
-            assert_same_record(&sim.spikes(pop.into()).unwrap(), &want, "second read");
+            assert_same_record(&sim.spikes(pop).unwrap(), &want, "second read");
             assert!(!got.ids.contains(&5), "neuron 5 has no spikes");
             assert_eq!(got.ids.iter().filter(|&&i| i == 1).count() as u64, steps);
             assert_eq!(
@@ -135,7 +135,7 @@ snn::backend_tests! {
             let Some(mut sim) = backend.build(&net) else { return };
             sim.run_steps(150).unwrap();
             assert_same_record(
-                &sim.spikes(pop.into()).unwrap(),
+                &sim.spikes(pop).unwrap(),
                 &want,
                 &format!("chunk {chunk}"),
             );
@@ -182,8 +182,8 @@ snn::backend_tests! {
             let mut want_r = Vec::new();
             for s in 0..100u64 {
                 sim.step().unwrap();
-                let v = sim.var_values(pop.into(), "v").unwrap();
-                want_r.extend(sim.var_values(pop.into(), "refrac_time").unwrap());
+                let v = sim.var_values(pop, "v").unwrap();
+                want_r.extend(sim.var_values(pop, "refrac_time").unwrap());
                 if (s + 1) % k as u64 == 0 {
                     want_times.push((s + 1) as f64 * DT);
                     want_v.extend(ids.iter().map(|&i| v[i as usize]));
@@ -215,7 +215,7 @@ snn::backend_tests! {
             );
             // The dynamics are live: neurons spiked (refractory values appear) and V moved.
             assert!(want_r.iter().any(|&r| r > 0.0));
-            assert!(sim.spikes(pop.into()).unwrap().len() > 100);
+            assert!(sim.spikes(pop).unwrap().len() > 100);
         }
     }
 
@@ -237,16 +237,16 @@ snn::backend_tests! {
                 .build()
                 .unwrap();
             let Some(mut sim) = backend.build(&net) else { return };
-            sim.set_var_values(pop.into(), "v", &values).unwrap();
+            sim.set_var_values(pop, "v", &values).unwrap();
             assert_eq!(
-                sim.var_values(pop.into(), "v").unwrap(),
+                sim.var_values(pop, "v").unwrap(),
                 values,
                 "{precision:?}"
             );
             let odd: Vec<f64> = (0..n).map(|i| 0.1 * i as f64 - 300.0).collect();
-            sim.set_var_values("Lif".into(), "refrac_time", &odd)
+            sim.set_var_values("Lif", "refrac_time", &odd)
                 .unwrap();
-            let back = sim.var_values("Lif".into(), "refrac_time").unwrap();
+            let back = sim.var_values("Lif", "refrac_time").unwrap();
             let want: Vec<f64> = match precision {
                 Precision::F64 => odd.clone(),
                 Precision::F32 => odd.iter().map(|&x| x as f32 as f64).collect(),
@@ -254,24 +254,24 @@ snn::backend_tests! {
             assert_eq!(back, want, "{precision:?}");
             // Bad input is an error, not a panic.
             assert!(matches!(
-                sim.set_var_values(pop.into(), "v", &values[1..]),
+                sim.set_var_values(pop, "v", &values[1..]),
                 Err(Error::SizeMismatch { .. })
             ));
-            assert!(sim.set_var_values(pop.into(), "w", &values).is_err());
-            assert!(sim.var_values("Nope".into(), "v").is_err());
+            assert!(sim.set_var_values(pop, "w", &values).is_err());
+            assert!(sim.var_values("Nope", "v").is_err());
         }
         // Integer variables (u32 start_spike of a spike source) round-trip exactly.
         let mut net = Network::new(DT).unwrap();
         let src = add_source(&mut net, "Src", &[vec![1, 2], vec![3]]);
         let Some(mut sim) = backend.build(&net) else { return };
         assert_eq!(
-            sim.var_values(src.into(), "start_spike").unwrap(),
+            sim.var_values(src, "start_spike").unwrap(),
             vec![0.0, 2.0]
         );
-        sim.set_var_values(src.into(), "start_spike", &[1.0, 3.0])
+        sim.set_var_values(src, "start_spike", &[1.0, 3.0])
             .unwrap();
         assert_eq!(
-            sim.var_values(src.into(), "start_spike").unwrap(),
+            sim.var_values(src, "start_spike").unwrap(),
             vec![1.0, 3.0]
         );
     }
@@ -325,21 +325,21 @@ snn::backend_tests! {
             .unwrap();
         let Some(mut sim) = backend.build(&net) else { return };
         sim.run_steps(5).unwrap();
-        sim.set_var_values(pop.into(), "v", &[-40.0, -55.0, 10.0, -40.0])
+        sim.set_var_values(pop, "v", &[-40.0, -55.0, 10.0, -40.0])
             .unwrap();
-        sim.set_var_values(pop.into(), "refrac_time", &[0.0, 0.0, 0.0, 1.0])
+        sim.set_var_values(pop, "refrac_time", &[0.0, 0.0, 0.0, 1.0])
             .unwrap();
         sim.step().unwrap();
-        let sp = sim.spikes(pop.into()).unwrap();
+        let sp = sim.spikes(pop).unwrap();
         assert_eq!(
             sp.ids,
             vec![0, 2],
             "neurons set above threshold spike in the next step"
         );
         assert_eq!(sp.times, vec![0.5, 0.5]);
-        let v = sim.var_values(pop.into(), "v").unwrap();
+        let v = sim.var_values(pop, "v").unwrap();
         assert_eq!((v[0], v[2]), (-70.0, -70.0), "reset to v_reset");
-        assert_eq!(sim.var_values(pop.into(), "refrac_time").unwrap()[0], 2.0);
+        assert_eq!(sim.var_values(pop, "refrac_time").unwrap()[0], 2.0);
         // Neuron 3 stays clamped while refractory (its V is not integrated).
         assert_eq!(v[3], -40.0);
     }

@@ -147,7 +147,7 @@ snn::backend_tests! {
                 .build()
                 .unwrap();
             let Some(sim) = backend.build(&net) else { return };
-            let v = sim.var_values(p.into(), "v").unwrap();
+            let v = sim.var_values(p, "v").unwrap();
             let expected: Vec<f64> = (0..10).map(|i| -70.0 + 0.5 * i as f64).collect();
             assert_eq!(v, expected, "{precision:?}");
             // Synapse values follow the row-major synapse index.
@@ -166,7 +166,7 @@ snn::backend_tests! {
             .build()
             .unwrap();
         let Some(sim) = backend.build(&net) else { return };
-        let v = sim.var_values(p.into(), "v").unwrap();
+        let v = sim.var_values(p, "v").unwrap();
         // E[3 u^2] = 1, Var = 9 (1/5 - 1/9) = 0.8; 5 standard errors of the mean.
         let mean = v.iter().sum::<f64>() / n as f64;
         assert!(
@@ -179,7 +179,7 @@ snn::backend_tests! {
         let other = backend
             .build(&net2)
             .expect("device checked above")
-            .var_values(p.into(), "v")
+            .var_values(p, "v")
             .unwrap();
         assert_ne!(v, other, "different seeds give different values");
 

@@ -188,7 +188,7 @@ fn run(net: &Network, block_size: u32, ms: f64) -> (Vec<SpikeRecord>, snn::state
     sim.run_for(ms).unwrap();
     let spikes = ["Src", "Exc", "Inh"]
         .iter()
-        .map(|&p| sim.spikes(p.into()).unwrap())
+        .map(|&p| sim.spikes(p).unwrap())
         .collect();
     (spikes, sim.save_state().unwrap())
 }

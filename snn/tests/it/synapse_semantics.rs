@@ -50,7 +50,7 @@ fn probe_trace(sim: &mut dyn Simulation, probe: PopulationId, steps: usize) -> V
     (0..steps)
         .map(|_| {
             sim.step().unwrap();
-            sim.var_values(probe.into(), "i").unwrap()
+            sim.var_values(probe, "i").unwrap()
         })
         .collect()
 }
@@ -115,8 +115,8 @@ snn::backend_tests! {
             sim.step().unwrap();
             let in_syn = sim.postsynaptic_var_values("ToProbe", "in_syn").unwrap()[0];
             let in_syn_lif = sim.postsynaptic_var_values("ToLif", "in_syn").unwrap()[0];
-            let i_probe = sim.var_values(probe.into(), "i").unwrap()[0];
-            let v = sim.var_values(lif.into(), "v").unwrap()[0];
+            let i_probe = sim.var_values(probe, "i").unwrap()[0];
+            let v = sim.var_values(lif, "v").unwrap()[0];
             // Current that moved V this step, from the exact one-step solution
             // V_t - v_rest = (V_{t-1} - v_rest) e_m + I r_m (1 - e_m).
             let i_lif = ((v + 65.0) - (v_prev + 65.0) * e_m) / (r_m * (1.0 - e_m));
@@ -162,7 +162,7 @@ snn::backend_tests! {
             (charge - want_q).abs() < 1e-10 * want_q,
             "charge {charge} vs {want_q}"
         );
-        assert_eq!(sim.spikes(pre.into()).unwrap().times, vec![s as f64 * DT]);
+        assert_eq!(sim.spikes(pre).unwrap().times, vec![s as f64 * DT]);
     }
 
     fn delta_curr_input_lasts_exactly_one_step(backend) {
@@ -197,9 +197,9 @@ snn::backend_tests! {
         let jump = w * (lif_p.tau_m / lif_p.c) * (1.0 - e_m);
         for t in 0..100u64 {
             sim.step().unwrap();
-            let i = sim.var_values(probe.into(), "i").unwrap()[0];
+            let i = sim.var_values(probe, "i").unwrap()[0];
             let in_syn = sim.postsynaptic_var_values("ToProbe", "in_syn").unwrap()[0];
-            let v = sim.var_values(lif.into(), "v").unwrap()[0];
+            let v = sim.var_values(lif, "v").unwrap()[0];
             assert_eq!(
                 in_syn, 0.0,
                 "DeltaCurr clears in_syn at the end of every step (step {t})"
@@ -259,7 +259,7 @@ snn::backend_tests! {
             let mut first_in_syn = vec![None; delays.len()];
             for t in 0..60u64 {
                 sim.step().unwrap();
-                trace.push(sim.var_values(probe.into(), "i").unwrap());
+                trace.push(sim.var_values(probe, "i").unwrap());
                 for (j, &d) in delays.iter().enumerate() {
                     let x = sim
                         .postsynaptic_var_values(&format!("E{d}"), "in_syn")
@@ -360,13 +360,13 @@ snn::backend_tests! {
         let mut multi = Vec::new();
         for t in 0..40u64 {
             sim.step().unwrap();
-            let i = sim.var_values(fan.into(), "i").unwrap();
+            let i = sim.var_values(fan, "i").unwrap();
             for (j, x) in i.iter().enumerate() {
                 if *x != 0.0 && fan_first[j].is_none() {
                     fan_first[j] = Some((t, *x));
                 }
             }
-            let m = sim.var_values(probe.into(), "i").unwrap()[4];
+            let m = sim.var_values(probe, "i").unwrap()[4];
             if m != 0.0 {
                 multi.push((t, m));
             }

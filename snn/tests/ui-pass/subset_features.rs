@@ -177,6 +177,6 @@ fn main() -> Result<()> {
         .build()?;
     let mut sim = CpuSimulation::new(&net)?;
     sim.run_steps(20)?;
-    assert_eq!(sim.var_values(pop.into(), "count")?, vec![20.0; 4]);
+    assert_eq!(sim.var_values(pop, "count")?, vec![20.0; 4]);
     Ok(())
 }

@@ -24,6 +24,6 @@ fn main() -> Result<()> {
         .init("u", -13.0)
         .build()?;
     let sim = CpuSimulation::new(&net)?;
-    assert_eq!(sim.var_values(pop.into(), "v")?, vec![0.0, 0.25, 0.5, 0.75]);
+    assert_eq!(sim.var_values(pop, "v")?, vec![0.0, 0.25, 0.5, 0.75]);
     Ok(())
 }
