@@ -24,7 +24,7 @@ use crate::connectivity::SparseConnectivity;
 use crate::error::{Error, Result};
 use crate::ir::IrType;
 use crate::model::FieldKind;
-use crate::network::{ModelPart, Network};
+use crate::network::{ModelPart, Network, VarRecordingDesc};
 use crate::plan::NetworkPlan;
 use crate::real::Precision;
 use crate::recording::RecordedVar;
@@ -265,44 +265,80 @@ impl SimState {
     /// queues and rings of the right lengths, dendritic delays within their
     /// maxima. The error names the first part that does not fit.
     pub fn check_fits(&self, net: &Network) -> Result<()> {
+        self.check_settings(net)?;
+        let plan = NetworkPlan::new(net);
+        self.check_counts(net, &plan)?;
+        for (pi, ps) in self.populations.iter().enumerate() {
+            self.check_population(net, &plan, pi, ps)?;
+        }
+        for (gi, gs) in self.synapse_groups.iter().enumerate() {
+            check_group(net, &plan, gi, gs)?;
+        }
+        for (t, ts) in self.postsynaptic_targets.iter().enumerate() {
+            check_input(net, &plan, t, ts)?;
+        }
+        for (ss, sd) in self.current_sources.iter().zip(net.current_sources()) {
+            check_name("current source", &ss.name, &sd.name)?;
+            let owner = format!("current source `{}`", sd.name);
+            let n = net.population(sd.target).size as usize;
+            check_vars(
+                &owner,
+                &sd.part,
+                FieldKind::Var,
+                &ss.vars,
+                n,
+                net.precision(),
+            )?;
+            check_egps(&owner, &sd.part, &ss.egps)?;
+        }
+        for (k, (rs, rd)) in self
+            .var_recordings
+            .iter()
+            .zip(net.var_recordings())
+            .enumerate()
+        {
+            check_var_recording(k, rs, rd)?;
+        }
+        Ok(())
+    }
+
+    /// Same precision, timestep and seed.
+    fn check_settings(&self, net: &Network) -> Result<()> {
         let p = net.precision();
         if self.precision != p {
-            return Err(unfit(
-                "precision",
-                format!(
-                    "the checkpoint is {:?}, the network {:?}",
-                    self.precision, p
-                ),
-            ));
+            let reason = format!(
+                "the checkpoint is {:?}, the network {:?}",
+                self.precision, p
+            );
+            return Err(unfit("precision", reason));
         }
         if self.dt.to_bits() != net.dt().to_bits() {
-            return Err(unfit(
-                "timestep",
-                format!(
-                    "the checkpoint has dt = {} ms, the network {} ms",
-                    self.dt,
-                    net.dt()
-                ),
-            ));
+            let reason = format!(
+                "the checkpoint has dt = {} ms, the network {} ms",
+                self.dt,
+                net.dt()
+            );
+            return Err(unfit("timestep", reason));
         }
         if self.seed != net.seed() {
-            return Err(unfit(
-                "seed",
-                format!(
-                    "the checkpoint has seed {}, the network {} (random streams would differ)",
-                    self.seed,
-                    net.seed()
-                ),
-            ));
+            let reason = format!(
+                "the checkpoint has seed {}, the network {} (random streams would differ)",
+                self.seed,
+                net.seed()
+            );
+            return Err(unfit("seed", reason));
         }
+        Ok(())
+    }
+
+    /// As many populations, groups, sources, inputs and recordings as `net`.
+    fn check_counts(&self, net: &Network, plan: &NetworkPlan) -> Result<()> {
         let count = |what: &str, got: usize, expected: usize| {
             if got == expected {
                 Ok(())
             } else {
-                Err(unfit(
-                    what,
-                    format!("{got} in the checkpoint, {expected} in the network"),
-                ))
+                let reason = format!("{got} in the checkpoint, {expected} in the network");
+                Err(unfit(what, reason))
             }
         };
         count(
@@ -320,209 +356,200 @@ impl SimState {
             self.current_sources.len(),
             net.current_sources().len(),
         )?;
-        let plan = NetworkPlan::new(net);
-        let targets = &plan.inputs;
         count(
             "postsynaptic inputs",
             self.postsynaptic_targets.len(),
-            targets.len(),
+            plan.inputs.len(),
         )?;
         count(
             "variable recordings",
             self.var_recordings.len(),
             net.var_recordings().len(),
+        )
+    }
+
+    /// Population `pi`'s name, variables, spike times, queue and recording.
+    fn check_population(
+        &self,
+        net: &Network,
+        plan: &NetworkPlan,
+        pi: usize,
+        ps: &PopulationState,
+    ) -> Result<()> {
+        let (pd, p) = (&net.populations()[pi], net.precision());
+        check_name("population", &ps.name, &pd.name)?;
+        let owner = format!("population `{}`", pd.name);
+        let n = pd.size as usize;
+        check_vars(&owner, &pd.part, FieldKind::Var, &ps.vars, n, p)?;
+        check_egps(&owner, &pd.part, &ps.egps)?;
+        for a in ps.spike_times.iter().flatten() {
+            check_array(&format!("{owner}, spike times"), IrType::Scalar, a, n, p)?;
+        }
+        let slots = plan.populations[pi].spike_slots as usize;
+        check_queue(
+            &format!("{owner}, spike queue"),
+            &ps.recent_spikes,
+            slots,
+            pd.size,
         )?;
-        let check_name = |kind: &str, stored: &str, name: &str| {
-            if stored == name {
-                Ok(())
-            } else {
-                Err(unfit(
-                    format!("{kind} `{name}`"),
-                    format!("the checkpoint has `{stored}` in its place"),
-                ))
-            }
-        };
-
-        for (pi, (ps, pd)) in self.populations.iter().zip(net.populations()).enumerate() {
-            check_name("population", &ps.name, &pd.name)?;
-            let owner = format!("population `{}`", pd.name);
-            let n = pd.size as usize;
-            check_vars(&owner, &pd.part, FieldKind::Var, &ps.vars, n, p)?;
-            check_egps(&owner, &pd.part, &ps.egps)?;
-            if let Some(st) = &ps.spike_times {
-                for a in st {
-                    check_array(&format!("{owner}, spike times"), IrType::Scalar, a, n, p)?;
-                }
-            }
-            check_queue(
-                &format!("{owner}, spike queue"),
-                &ps.recent_spikes,
-                plan.populations[pi].spike_slots as usize,
-                pd.size,
-            )?;
-            match (&ps.recording, pd.record_spikes) {
-                (None, false) => {}
-                (Some(r), true) => {
-                    let what = format!("{owner}, spike recording");
-                    if r.steps.len() != r.ids.len() {
-                        return Err(unfit(what, "as many steps as ids are needed"));
-                    }
-                    if r.steps.windows(2).any(|w| w[0] > w[1])
-                        || r.steps.last().is_some_and(|&s| s >= self.step)
-                    {
-                        return Err(unfit(
-                            what,
-                            "spike steps must be non-decreasing and before the current step",
-                        ));
-                    }
-                    if let Some(&id) = r.ids.iter().find(|&&id| id >= pd.size) {
-                        return Err(unfit(what, format!("neuron id {id} is not below {n}")));
-                    }
-                }
-                (Some(_), false) => {
-                    return Err(unfit(
-                        owner,
-                        "the checkpoint has a spike recording, the network records none",
-                    ))
-                }
-                (None, true) => {
-                    return Err(unfit(
-                        owner,
-                        "the network records spikes, the checkpoint has no recording",
-                    ))
-                }
-            }
+        match (&ps.recording, pd.record_spikes) {
+            (None, false) => Ok(()),
+            (Some(r), true) => self.check_recording(&owner, r, pd.size),
+            (Some(_), false) => Err(unfit(
+                owner,
+                "the checkpoint has a spike recording, the network records none",
+            )),
+            (None, true) => Err(unfit(
+                owner,
+                "the network records spikes, the checkpoint has no recording",
+            )),
         }
+    }
 
-        for (gi, (gs, gd)) in self
-            .synapse_groups
-            .iter()
-            .zip(net.synapse_groups())
-            .enumerate()
+    /// A spike recording of a population of `n` neurons.
+    fn check_recording(&self, owner: &str, r: &SpikeRecordingState, n: u32) -> Result<()> {
+        let what = format!("{owner}, spike recording");
+        if r.steps.len() != r.ids.len() {
+            return Err(unfit(what, "as many steps as ids are needed"));
+        }
+        if r.steps.windows(2).any(|w| w[0] > w[1])
+            || r.steps.last().is_some_and(|&s| s >= self.step)
         {
-            check_name("synapse group", &gs.name, &gd.name)?;
-            let owner = format!("synapse group `{}`", gd.name);
-            let (n_pre, n_post) = (net.population(gd.pre).size, net.population(gd.post).size);
-            let c = &gs.connectivity;
-            let conn = format!("{owner}, connectivity");
-            if c.num_pre != n_pre || c.num_post != n_post {
-                return Err(unfit(
-                    conn,
-                    format!(
-                        "{} x {} in the checkpoint, {n_pre} x {n_post} in the network",
-                        c.num_pre, c.num_post
-                    ),
-                ));
-            }
-            if c.row_ptr.len() != n_pre as usize + 1
-                || c.row_ptr[0] != 0
-                || c.row_ptr.windows(2).any(|w| w[0] > w[1])
-                || c.row_ptr[n_pre as usize] != c.ind.len() as u64
-            {
-                return Err(unfit(conn, "malformed row offsets"));
-            }
-            if let Some(&j) = c.ind.iter().find(|&&j| j >= n_post) {
-                return Err(unfit(
-                    conn,
-                    format!("target {j} is not below the size {n_post}"),
-                ));
-            }
-            if c.row_ptr.windows(2).any(|w| {
-                c.ind[w[0] as usize..w[1] as usize]
-                    .windows(2)
-                    .any(|x| x[0] > x[1])
-            }) {
-                return Err(unfit(conn, "a row's targets are not sorted"));
-            }
-            let syn = c.ind.len();
-            check_vars(&owner, &gd.wu, FieldKind::Var, &gs.wu_vars, syn, p)?;
-            check_vars(
-                &owner,
-                &gd.wu,
-                FieldKind::PreVar,
-                &gs.pre_vars,
-                n_pre as usize,
-                p,
-            )?;
-            check_vars(
-                &owner,
-                &gd.wu,
-                FieldKind::PostVar,
-                &gs.post_vars,
-                n_post as usize,
-                p,
-            )?;
-            check_egps(&owner, &gd.wu, &gs.egps)?;
-            if let Some(k) = gd.delay_var {
-                crate::sim::access::check_delay_values(gd, k, &gs.wu_vars[k].to_f64())?;
-            }
-            if let Some(et) = &gs.event_times {
-                for a in et {
-                    check_array(
-                        &format!("{owner}, event times"),
-                        IrType::Scalar,
-                        a,
-                        n_pre as usize,
-                        p,
-                    )?;
-                }
-            }
-            check_queue(
-                &format!("{owner}, event queue"),
-                &gs.recent_events,
-                plan.groups[gi].event_slots as usize,
-                n_pre,
-            )?;
+            return Err(unfit(
+                what,
+                "spike steps must be non-decreasing and before the current step",
+            ));
         }
-
-        for (t, (ts, td)) in self.postsynaptic_targets.iter().zip(targets).enumerate() {
-            let g = &net.synapse_groups()[td.groups[0]];
-            let owner = format!("postsynaptic input {t} (synapse group `{}`)", g.name);
-            let n = net.population(td.post).size as usize;
-            let Some((in_syn, vars)) = ts.vars.split_first() else {
-                return Err(unfit(owner, "`in_syn` is missing"));
-            };
-            check_array(&format!("{owner}, `in_syn`"), IrType::Scalar, in_syn, n, p)?;
-            check_vars(&owner, &g.psm, FieldKind::Var, vars, n, p)?;
-            check_array(
-                &format!("{owner}, dendritic-delay ring"),
-                IrType::Scalar,
-                &ts.ring,
-                td.ring_slots as usize * n,
-                p,
-            )?;
-        }
-
-        for (ss, sd) in self.current_sources.iter().zip(net.current_sources()) {
-            check_name("current source", &ss.name, &sd.name)?;
-            let owner = format!("current source `{}`", sd.name);
-            let n = net.population(sd.target).size as usize;
-            check_vars(&owner, &sd.part, FieldKind::Var, &ss.vars, n, p)?;
-            check_egps(&owner, &sd.part, &ss.egps)?;
-        }
-
-        for (k, (rs, rd)) in self
-            .var_recordings
-            .iter()
-            .zip(net.var_recordings())
-            .enumerate()
-        {
-            let what = format!("variable recording #{k} (`{}`)", rd.var_name);
-            if rs.neurons != rd.neurons {
-                return Err(unfit(what, "it samples other neurons than the network's"));
-            }
-            if rs.values.len() != rs.times.len() * rs.neurons.len() {
-                return Err(unfit(
-                    what,
-                    format!(
-                        "{} values for {} samples of {} neurons",
-                        rs.values.len(),
-                        rs.times.len(),
-                        rs.neurons.len()
-                    ),
-                ));
-            }
+        if let Some(&id) = r.ids.iter().find(|&&id| id >= n) {
+            return Err(unfit(what, format!("neuron id {id} is not below {n}")));
         }
         Ok(())
     }
+}
+
+/// Fails unless a part's stored name is the network's.
+fn check_name(kind: &str, stored: &str, name: &str) -> Result<()> {
+    if stored == name {
+        Ok(())
+    } else {
+        Err(unfit(
+            format!("{kind} `{name}`"),
+            format!("the checkpoint has `{stored}` in its place"),
+        ))
+    }
+}
+
+/// Synapse group `gi`'s name, connectivity, variables, delays, event times
+/// and event queue.
+fn check_group(net: &Network, plan: &NetworkPlan, gi: usize, gs: &SynapseGroupState) -> Result<()> {
+    let (gd, p) = (&net.synapse_groups()[gi], net.precision());
+    check_name("synapse group", &gs.name, &gd.name)?;
+    let owner = format!("synapse group `{}`", gd.name);
+    let (n_pre, n_post) = (net.population(gd.pre).size, net.population(gd.post).size);
+    check_connectivity(
+        &format!("{owner}, connectivity"),
+        &gs.connectivity,
+        n_pre,
+        n_post,
+    )?;
+    let syn = gs.connectivity.ind.len();
+    check_vars(&owner, &gd.wu, FieldKind::Var, &gs.wu_vars, syn, p)?;
+    check_vars(
+        &owner,
+        &gd.wu,
+        FieldKind::PreVar,
+        &gs.pre_vars,
+        n_pre as usize,
+        p,
+    )?;
+    check_vars(
+        &owner,
+        &gd.wu,
+        FieldKind::PostVar,
+        &gs.post_vars,
+        n_post as usize,
+        p,
+    )?;
+    check_egps(&owner, &gd.wu, &gs.egps)?;
+    if let Some(k) = gd.delay_var {
+        crate::sim::access::check_delay_values(gd, k, &gs.wu_vars[k].to_f64())?;
+    }
+    for a in gs.event_times.iter().flatten() {
+        let what = format!("{owner}, event times");
+        check_array(&what, IrType::Scalar, a, n_pre as usize, p)?;
+    }
+    let slots = plan.groups[gi].event_slots as usize;
+    check_queue(
+        &format!("{owner}, event queue"),
+        &gs.recent_events,
+        slots,
+        n_pre,
+    )
+}
+
+/// A well-formed CSR of `n_pre x n_post` with sorted rows.
+fn check_connectivity(what: &str, c: &SparseConnectivity, n_pre: u32, n_post: u32) -> Result<()> {
+    if c.num_pre != n_pre || c.num_post != n_post {
+        let reason = format!(
+            "{} x {} in the checkpoint, {n_pre} x {n_post} in the network",
+            c.num_pre, c.num_post
+        );
+        return Err(unfit(what, reason));
+    }
+    if c.row_ptr.len() != n_pre as usize + 1
+        || c.row_ptr[0] != 0
+        || c.row_ptr.windows(2).any(|w| w[0] > w[1])
+        || c.row_ptr[n_pre as usize] != c.ind.len() as u64
+    {
+        return Err(unfit(what, "malformed row offsets"));
+    }
+    if let Some(&j) = c.ind.iter().find(|&&j| j >= n_post) {
+        return Err(unfit(
+            what,
+            format!("target {j} is not below the size {n_post}"),
+        ));
+    }
+    let unsorted = c.row_ptr.windows(2).any(|w| {
+        c.ind[w[0] as usize..w[1] as usize]
+            .windows(2)
+            .any(|x| x[0] > x[1])
+    });
+    if unsorted {
+        return Err(unfit(what, "a row's targets are not sorted"));
+    }
+    Ok(())
+}
+
+/// Postsynaptic input `t`: `in_syn`, the model's variables and the ring.
+fn check_input(net: &Network, plan: &NetworkPlan, t: usize, ts: &PostsynapticState) -> Result<()> {
+    let (td, p) = (&plan.inputs[t], net.precision());
+    let g = &net.synapse_groups()[td.groups[0]];
+    let owner = format!("postsynaptic input {t} (synapse group `{}`)", g.name);
+    let n = net.population(td.post).size as usize;
+    let Some((in_syn, vars)) = ts.vars.split_first() else {
+        return Err(unfit(owner, "`in_syn` is missing"));
+    };
+    check_array(&format!("{owner}, `in_syn`"), IrType::Scalar, in_syn, n, p)?;
+    check_vars(&owner, &g.psm, FieldKind::Var, vars, n, p)?;
+    let ring_len = td.ring_slots as usize * n;
+    let what = format!("{owner}, dendritic-delay ring");
+    check_array(&what, IrType::Scalar, &ts.ring, ring_len, p)
+}
+
+/// Variable recording `k`: the network's neurons, one value per neuron and sample.
+fn check_var_recording(k: usize, rs: &RecordedVar, rd: &VarRecordingDesc) -> Result<()> {
+    let what = format!("variable recording #{k} (`{}`)", rd.var_name);
+    if rs.neurons != rd.neurons {
+        return Err(unfit(what, "it samples other neurons than the network's"));
+    }
+    if rs.values.len() != rs.times.len() * rs.neurons.len() {
+        let reason = format!(
+            "{} values for {} samples of {} neurons",
+            rs.values.len(),
+            rs.times.len(),
+            rs.neurons.len()
+        );
+        return Err(unfit(what, reason));
+    }
+    Ok(())
 }

@@ -18,6 +18,7 @@
 #![warn(missing_docs)]
 
 mod checkpoint;
+mod layout;
 mod static_synapse;
 mod vars;
 
@@ -26,12 +27,12 @@ use snn_core::connectivity::SparseConnectivity;
 use snn_core::error::{Error, Result};
 use snn_core::handle::{EgpId, VarId};
 use snn_core::initial::{GroupState, InitialState};
-use snn_core::model::{FieldKind, PendingAdds};
+use snn_core::model::PendingAdds;
 use snn_core::native::{
     self as runners, ColView, CpuReal, Egps, ElementArgs, SideArgs, SideCode, StepInfo,
     SynapseArgs, TimeSrc,
 };
-use snn_core::network::{Network, PopulationId, SynapseGroupId, VarRecordingId};
+use snn_core::network::{ModelPart, Network, PopulationId, SynapseGroupId, VarRecordingId};
 use snn_core::plan::{GroupPlan, NetworkPlan, WuMethod};
 use snn_core::real::{Precision, Real};
 use snn_core::recording::{SpikeRecord, SpikeRecorder};
@@ -193,10 +194,20 @@ impl SpikeQueue {
     }
 }
 
-/// Per-population constants.
-struct PopConsts<S> {
+/// The constants and extra global parameters of a population or current
+/// source, in the simulation's precision.
+struct PartConsts<S> {
     consts: Vec<S>,
     egps: Vec<Vec<S>>,
+}
+
+impl<S: Real> PartConsts<S> {
+    fn of(part: &ModelPart) -> Self {
+        PartConsts {
+            consts: to_scalars(&part.constants()),
+            egps: part.egps.iter().map(|e| to_scalars(e)).collect(),
+        }
+    }
 }
 
 /// Per-synapse-group constants.
@@ -235,12 +246,6 @@ struct PopShared<S> {
     /// Copies of the neuron variables referenced by weight-update models
     /// (`Some` for those), as of the end of the latest step.
     snap: Vec<Option<VarArray>>,
-}
-
-/// Per-current-source constants.
-struct SourceConsts<S> {
-    consts: Vec<S>,
-    egps: Vec<Vec<S>>,
 }
 
 /// What a block holds of one postsynaptic input
@@ -295,9 +300,9 @@ struct Block<S> {
 /// Read-only context of one step.
 struct StepCtx<'a, S: CpuReal> {
     net: &'a Network,
-    pops: &'a [PopConsts<S>],
+    pops: &'a [PartConsts<S>],
     groups: &'a [GroupConsts<S>],
-    sources: &'a [SourceConsts<S>],
+    sources: &'a [PartConsts<S>],
     queues: &'a [SpikeQueue],
     sides: &'a [GroupSide<S>],
     shared: &'a [PopShared<S>],
@@ -674,9 +679,9 @@ struct VarRecordingData {
 struct CpuState<S: CpuReal> {
     net: Network,
     step: u64,
-    pops: Vec<PopConsts<S>>,
+    pops: Vec<PartConsts<S>>,
     groups: Vec<GroupConsts<S>>,
-    sources: Vec<SourceConsts<S>>,
+    sources: Vec<PartConsts<S>>,
     queues: Vec<SpikeQueue>,
     sides: Vec<GroupSide<S>>,
     shared: Vec<PopShared<S>>,
@@ -731,30 +736,22 @@ impl<S: CpuReal> CpuState<S> {
         current_sources: Vec<Vec<VarArray>>,
         mut group_state: impl FnMut(usize) -> Result<GroupState>,
     ) -> Result<Self> {
-        let pops: Vec<PopConsts<S>> = net
-            .populations()
+        let pops = net.populations().iter().map(|p| PartConsts::of(&p.part));
+        let sources = net
+            .current_sources()
             .iter()
-            .map(|p| PopConsts {
-                consts: to_scalars(&p.part.constants()),
-                egps: p.part.egps.iter().map(|e| to_scalars(e)).collect(),
-            })
-            .collect();
+            .map(|s| PartConsts::of(&s.part));
         let groups: Vec<GroupConsts<S>> = net
             .synapse_groups()
             .iter()
-            .map(|g| GroupConsts {
-                wu_consts: to_scalars(&g.wu.constants()),
-                wu_egps: g.wu.egps.iter().map(|e| to_scalars(e)).collect(),
-                psm_consts: to_scalars(&g.psm.constants()),
-                static_add: StaticAddition::of(g.wu.model),
-            })
-            .collect();
-        let sources: Vec<SourceConsts<S>> = net
-            .current_sources()
-            .iter()
-            .map(|s| SourceConsts {
-                consts: to_scalars(&s.part.constants()),
-                egps: s.part.egps.iter().map(|e| to_scalars(e)).collect(),
+            .map(|g| {
+                let PartConsts { consts, egps } = PartConsts::of(&g.wu);
+                GroupConsts {
+                    wu_consts: consts,
+                    wu_egps: egps,
+                    psm_consts: to_scalars(&g.psm.constants()),
+                    static_add: StaticAddition::of(g.wu.model),
+                }
             })
             .collect();
         let queues = plan
@@ -781,177 +778,20 @@ impl<S: CpuReal> CpuState<S> {
             })
             .collect();
 
-        // Neuron variables and blocks.
-        let mut blocks = Vec::new();
-        let mut pop_blocks = Vec::new();
-        for (pi, (p, vars)) in net.populations().iter().zip(populations).enumerate() {
-            pop_blocks.push(blocks.len());
-            let mut start = 0u32;
-            while start < p.size {
-                let len = block_size.min(p.size - start);
-                let idx: Vec<usize> = (start as usize..(start + len) as usize).collect();
-                blocks.push(Block {
-                    pop: pi,
-                    start,
-                    len,
-                    vars: vars.iter().map(|v| v.gather(&idx)).collect(),
-                    psms: Vec::new(),
-                    incoming: Vec::new(),
-                    sources: Vec::new(),
-                    isyn: vec![S::ZERO; len as usize],
-                    ports: (0..p.part.model.fields_of(FieldKind::Input).count())
-                        .map(|_| {
-                            VarArray::zeros(
-                                snn_core::ir::IrType::Scalar,
-                                S::PRECISION,
-                                len as usize,
-                            )
-                        })
-                        .collect(),
-                    spikes: Vec::new(),
-                    pending: PendingAdds::default(),
-                });
-                start += len;
-            }
+        let (mut blocks, pop_blocks) = layout::neuron_blocks(net, block_size, populations);
+        let mut sides = Vec::with_capacity(net.synapse_groups().len());
+        for gi in 0..net.synapse_groups().len() {
+            let state = group_state(gi)?;
+            sides.push(layout::add_group(
+                net,
+                &plan,
+                &mut blocks,
+                &pop_blocks,
+                gi,
+                state,
+            ));
         }
-        pop_blocks.push(blocks.len());
-
-        // Synapse groups: build each, then split it by target block (blocks
-        // in parallel). The first group of a postsynaptic target brings its
-        // `in_syn`, variables and ring.
-        let mut sides = Vec::new();
-        for (gi, g) in net.synapse_groups().iter().enumerate() {
-            let mut state = group_state(gi)?;
-            let gp = &plan.groups[gi];
-            let code = gp.methods;
-            let n_pre = net.population(g.pre).size as usize;
-            // The target population's first (largest) block keeps the
-            // group's synapse variables, its part moved down in place once
-            // the other blocks have copied theirs out (at full microcircuit
-            // scale, copying into fresh memory costs more in page faults
-            // than the copy itself); a single block takes them as they are.
-            let post = g.post.0 as usize;
-            let single_block = pop_blocks[post + 1] - pop_blocks[post] == 1;
-            let keeper = pop_blocks[post]; // the first block (k == 0 below)
-            let kept_runs = std::sync::Mutex::new(Vec::new());
-            let conn = &state.connectivity;
-            let t = gp.input;
-            let first_of_target = plan.inputs[t].groups[0] == gi;
-            let ring_slots = plan.inputs[t].ring_slots;
-            blocks[pop_blocks[post]..pop_blocks[post + 1]]
-                .par_iter_mut()
-                .enumerate()
-                .for_each(|(k, b)| {
-                    let (lo, hi) = (b.start, b.start + b.len);
-                    if first_of_target {
-                        let idx: Vec<usize> = (lo as usize..hi as usize).collect();
-                        b.psms.push(PsmBlock {
-                            target: t,
-                            psm_vars: state.psm_vars.iter().map(|v| v.gather(&idx)).collect(),
-                            ring: vec![S::ZERO; b.len as usize * ring_slots as usize],
-                            ring_slots,
-                        });
-                    }
-                    let psm = b
-                        .psms
-                        .iter()
-                        .position(|p| p.target == t)
-                        .expect("the target's first group came before");
-                    // The block's part of each row is a contiguous run of
-                    // the group's CSR arrays.
-                    let mut row_ptr = Vec::with_capacity(n_pre + 1);
-                    let mut runs = Vec::with_capacity(n_pre);
-                    row_ptr.push(0u32);
-                    let mut len = 0;
-                    for i in 0..n_pre {
-                        let (r0, r1) = (conn.row_ptr[i] as usize, conn.row_ptr[i + 1] as usize);
-                        let row = &conn.ind[r0..r1];
-                        let a = row.partition_point(|&j| j < lo);
-                        let z = row.partition_point(|&j| j < hi);
-                        runs.push(r0 + a..r0 + z);
-                        len += z - a;
-                        row_ptr.push(len as u32);
-                    }
-                    let mut ind = snn_core::mem::vec_with_capacity(len);
-                    if single_block {
-                        // Whole rows, in order: the group's targets, converted
-                        // by all threads (this block is the only one).
-                        ind.par_extend(conn.ind.par_iter().map(|&j| (j - lo) as u16));
-                    } else {
-                        for run in &runs {
-                            ind.extend(conn.ind[run.clone()].iter().map(|&j| (j - lo) as u16));
-                        }
-                    }
-                    let wu_vars = if k == 0 {
-                        // Filled in below.
-                        *kept_runs.lock().unwrap_or_else(|e| e.into_inner()) = runs;
-                        Vec::new()
-                    } else {
-                        state
-                            .wu_vars
-                            .iter()
-                            .map(|v| {
-                                let mut part = v.empty_like_with_capacity(len);
-                                for run in &runs {
-                                    part.extend_from(v, run.clone());
-                                }
-                                part
-                            })
-                            .collect()
-                    };
-                    let col = code
-                        .on_post_spike
-                        .then(|| ColView::new(&row_ptr, &ind, b.len as usize));
-                    b.incoming.push(IncomingBlock {
-                        group: gi,
-                        psm,
-                        row_ptr,
-                        ind,
-                        wu_vars,
-                        col,
-                    });
-                });
-            let runs = kept_runs.into_inner().unwrap_or_else(|e| e.into_inner());
-            let mut wu_vars = std::mem::take(&mut state.wu_vars);
-            wu_vars.par_iter_mut().for_each(|v| v.keep_runs(&runs));
-            let kept = blocks[keeper]
-                .incoming
-                .last_mut()
-                .expect("the keeper block got the group");
-            kept.wu_vars = wu_vars;
-            let with_events = |v: S| {
-                if gp.event_times {
-                    vec![v; n_pre]
-                } else {
-                    Vec::new()
-                }
-            };
-            sides.push(GroupSide {
-                pre_vars: state.pre_vars,
-                post_vars: state.post_vars,
-                set: with_events(S::NO_SPIKE),
-                prev_set: with_events(S::NO_SPIKE),
-                events: (gp.event_slots > 0).then(|| SpikeQueue::new(gp.event_slots)),
-                scratch: Vec::new(),
-            });
-        }
-
-        // Current sources.
-        for (si, (s, vars)) in net
-            .current_sources()
-            .iter()
-            .zip(current_sources)
-            .enumerate()
-        {
-            let target = s.target.0 as usize;
-            for b in &mut blocks[pop_blocks[target]..pop_blocks[target + 1]] {
-                let idx: Vec<usize> = (b.start as usize..(b.start + b.len) as usize).collect();
-                b.sources.push(SourceBlock {
-                    source: si,
-                    vars: vars.iter().map(|v| v.gather(&idx)).collect(),
-                });
-            }
-        }
+        layout::add_sources(net, &mut blocks, &pop_blocks, current_sources);
 
         let recorders = net
             .populations()
@@ -982,9 +822,9 @@ impl<S: CpuReal> CpuState<S> {
         Ok(CpuState {
             net: net.clone(),
             step: 0,
-            pops,
+            pops: pops.collect(),
             groups,
-            sources,
+            sources: sources.collect(),
             queues,
             sides,
             shared,
