@@ -65,6 +65,7 @@ impl<S: CpuReal> CpuState<S> {
         out
     }
 
+    /// The complete state ([`SimState`]).
     pub(super) fn save_state(&mut self) -> Result<SimState> {
         // Recordings first: decoding the pending chunk needs `&mut`.
         let mut recordings: Vec<Option<SpikeRecordingState>> = self
@@ -74,125 +75,24 @@ impl<S: CpuReal> CpuState<S> {
             .map(|(r, &on)| {
                 r.as_mut().map(|r| {
                     let (steps, ids) = r.steps_and_ids();
-                    SpikeRecordingState {
-                        on,
-                        steps: steps.to_vec(),
-                        ids: ids.to_vec(),
-                    }
+                    let (steps, ids) = (steps.to_vec(), ids.to_vec());
+                    SpikeRecordingState { on, steps, ids }
                 })
             })
             .collect();
         let net = &self.net;
-        let step = self.step;
         let populations = (0..net.populations().len())
-            .map(|pi| {
-                let p = &net.populations()[pi];
-                let nvars = self.blocks[self.pop_blocks[pi]].vars.len();
-                let sh: &PopShared<S> = &self.shared[pi];
-                PopulationState {
-                    name: p.name.clone(),
-                    vars: (0..nvars)
-                        .map(|k| self.gather_blocks(pi, |b| &b.vars[k]))
-                        .collect(),
-                    egps: self.pops[pi].egps.iter().map(|e| to_f64(e)).collect(),
-                    spike_times: Some([scalars(&sh.st), scalars(&sh.prev_st)]),
-                    recent_spikes: recent(&self.queues[pi], step),
-                    recording: recordings[pi].take(),
-                }
-            })
+            .map(|pi| self.population_state(pi, recordings[pi].take()))
             .collect();
-
         let synapse_groups = (0..net.synapse_groups().len())
-            .map(|gi| {
-                let g = &net.synapse_groups()[gi];
-                let connectivity = self.connectivity_of(gi);
-                let nvars = g.wu.model.var_names().len();
-                let mut wu_vars: Vec<VarArray> = Vec::with_capacity(nvars);
-                for k in 0..nvars {
-                    let mut out: Option<VarArray> = None;
-                    self.for_each_row_part(gi, |_, bi, ii, range| {
-                        let src = &self.blocks[bi].incoming[ii].wu_vars[k];
-                        out.get_or_insert_with(|| src.empty_like())
-                            .extend_from(src, range);
-                    });
-                    wu_vars.push(out.expect("the post population has a block"));
-                }
-                let side = &self.sides[gi];
-                SynapseGroupState {
-                    name: g.name.clone(),
-                    connectivity,
-                    wu_vars,
-                    pre_vars: side.pre_vars.clone(),
-                    post_vars: side.post_vars.clone(),
-                    egps: self.groups[gi].wu_egps.iter().map(|e| to_f64(e)).collect(),
-                    event_times: (!side.set.is_empty())
-                        .then(|| [scalars(&side.set), scalars(&side.prev_set)]),
-                    recent_events: side
-                        .events
-                        .as_ref()
-                        .map(|q| recent(q, step))
-                        .unwrap_or_default(),
-                }
-            })
+            .map(|gi| self.group_state(gi))
             .collect();
-
-        let postsynaptic_targets = self
-            .plan
-            .inputs
-            .iter()
-            .enumerate()
-            .map(|(t, target)| {
-                let post = target.post.0 as usize;
-                let psm = |b: &super::Block<S>| -> usize {
-                    b.psms
-                        .iter()
-                        .position(|p| p.target == t)
-                        .expect("every block of the target holds its input")
-                };
-                let first = &self.blocks[self.pop_blocks[post]];
-                let nvars = first.psms[psm(first)].psm_vars.len();
-                let vars = (0..nvars)
-                    .map(|k| self.gather_blocks(post, |b| &b.psms[psm(b)].psm_vars[k]))
-                    .collect();
-                let mut ring = Vec::new();
-                for slot in 0..target.ring_slots as usize {
-                    for b in self.pop_blocks(post) {
-                        let len = b.len as usize;
-                        ring.extend_from_slice(&b.psms[psm(b)].ring[slot * len..(slot + 1) * len]);
-                    }
-                }
-                PostsynapticState {
-                    vars,
-                    ring: scalars(&ring),
-                }
-            })
+        let postsynaptic_targets = (0..self.plan.inputs.len())
+            .map(|t| self.input_state(t))
             .collect();
-
-        let current_sources = net
-            .current_sources()
-            .iter()
-            .enumerate()
-            .map(|(si, cs)| {
-                let target = cs.target.0 as usize;
-                let source_block = |b: &super::Block<S>| -> usize {
-                    b.sources
-                        .iter()
-                        .position(|sb| sb.source == si)
-                        .expect("source in block")
-                };
-                let nvars = cs.part.model.var_names().len();
-                CurrentSourceState {
-                    name: cs.name.clone(),
-                    vars: (0..nvars)
-                        .map(|k| {
-                            self.gather_blocks(target, |b| &b.sources[source_block(b)].vars[k])
-                        })
-                        .collect(),
-                    egps: self.sources[si].egps.iter().map(|e| to_f64(e)).collect(),
-                }
-            })
+        let current_sources = (0..net.current_sources().len())
+            .map(|si| self.source_state(si))
             .collect();
-
         let var_recordings = net
             .var_recordings()
             .iter()
@@ -203,9 +103,8 @@ impl<S: CpuReal> CpuState<S> {
                 values: data.values.clone(),
             })
             .collect();
-
         Ok(SimState {
-            step,
+            step: self.step,
             dt: net.dt(),
             seed: net.seed(),
             precision: net.precision(),
@@ -215,6 +114,105 @@ impl<S: CpuReal> CpuState<S> {
             current_sources,
             var_recordings,
         })
+    }
+
+    /// Population `pi`'s state, with its spike recording.
+    fn population_state(
+        &self,
+        pi: usize,
+        recording: Option<SpikeRecordingState>,
+    ) -> PopulationState {
+        let p = &self.net.populations()[pi];
+        let nvars = self.blocks[self.pop_blocks[pi]].vars.len();
+        let sh: &PopShared<S> = &self.shared[pi];
+        PopulationState {
+            name: p.name.clone(),
+            vars: (0..nvars)
+                .map(|k| self.gather_blocks(pi, |b| &b.vars[k]))
+                .collect(),
+            egps: self.pops[pi].egps.iter().map(|e| to_f64(e)).collect(),
+            spike_times: Some([scalars(&sh.st), scalars(&sh.prev_st)]),
+            recent_spikes: recent(&self.queues[pi], self.step),
+            recording,
+        }
+    }
+
+    /// Synapse group `gi`'s state (variables in row-major synapse order).
+    fn group_state(&self, gi: usize) -> SynapseGroupState {
+        let g = &self.net.synapse_groups()[gi];
+        let nvars = g.wu.model.var_names().len();
+        let mut wu_vars: Vec<VarArray> = Vec::with_capacity(nvars);
+        for k in 0..nvars {
+            let mut out: Option<VarArray> = None;
+            self.for_each_row_part(gi, |_, bi, ii, range| {
+                let src = &self.blocks[bi].incoming[ii].wu_vars[k];
+                out.get_or_insert_with(|| src.empty_like())
+                    .extend_from(src, range);
+            });
+            wu_vars.push(out.expect("the post population has a block"));
+        }
+        let side = &self.sides[gi];
+        SynapseGroupState {
+            name: g.name.clone(),
+            connectivity: self.connectivity_of(gi),
+            wu_vars,
+            pre_vars: side.pre_vars.clone(),
+            post_vars: side.post_vars.clone(),
+            egps: self.groups[gi].wu_egps.iter().map(|e| to_f64(e)).collect(),
+            event_times: (!side.set.is_empty())
+                .then(|| [scalars(&side.set), scalars(&side.prev_set)]),
+            recent_events: side
+                .events
+                .as_ref()
+                .map(|q| recent(q, self.step))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Postsynaptic input `t`'s state (`in_syn`, variables, slot-major ring).
+    fn input_state(&self, t: usize) -> PostsynapticState {
+        let target = &self.plan.inputs[t];
+        let post = target.post.0 as usize;
+        let psm = |b: &super::Block<S>| -> usize {
+            b.psms
+                .iter()
+                .position(|p| p.target == t)
+                .expect("every block of the target holds its input")
+        };
+        let first = &self.blocks[self.pop_blocks[post]];
+        let nvars = first.psms[psm(first)].psm_vars.len();
+        let vars = (0..nvars)
+            .map(|k| self.gather_blocks(post, |b| &b.psms[psm(b)].psm_vars[k]))
+            .collect();
+        let mut ring = Vec::new();
+        for slot in 0..target.ring_slots as usize {
+            for b in self.pop_blocks(post) {
+                let len = b.len as usize;
+                ring.extend_from_slice(&b.psms[psm(b)].ring[slot * len..(slot + 1) * len]);
+            }
+        }
+        PostsynapticState {
+            vars,
+            ring: scalars(&ring),
+        }
+    }
+
+    /// Current source `si`'s state.
+    fn source_state(&self, si: usize) -> CurrentSourceState {
+        let cs = &self.net.current_sources()[si];
+        let target = cs.target.0 as usize;
+        let source_block = |b: &super::Block<S>| -> usize {
+            let pos = b.sources.iter().position(|sb| sb.source == si);
+            pos.expect("every block of the target holds the source")
+        };
+        let nvars = cs.part.model.var_names().len();
+        CurrentSourceState {
+            name: cs.name.clone(),
+            vars: (0..nvars)
+                .map(|k| self.gather_blocks(target, |b| &b.sources[source_block(b)].vars[k]))
+                .collect(),
+            egps: self.sources[si].egps.iter().map(|e| to_f64(e)).collect(),
+        }
     }
 
     /// A new state holding `state` (checked to fit `self.net` first),

@@ -313,6 +313,17 @@ struct StepCtx<'a, S: CpuReal> {
 }
 
 impl<'a, S: CpuReal> StepCtx<'a, S> {
+    /// The timing and random-stream context of model code on `stream`.
+    fn info(&self, stream: u32) -> StepInfo<S> {
+        StepInfo {
+            step: self.step,
+            t: self.t,
+            dt: self.dt,
+            seed: self.net.seed(),
+            stream,
+        }
+    }
+
     /// The synapse view's presynaptic and postsynaptic sources of group `gi`.
     fn side_sources(&self, gi: usize) -> (Vec<VarSlice<'a>>, Vec<VarSlice<'a>>) {
         side_sources(&self.plan.groups[gi], &self.sides[gi], self.shared)
@@ -363,47 +374,43 @@ fn slices_mut(vars: &mut [VarArray]) -> Vec<VarSliceMut<'_>> {
 }
 
 impl<S: CpuReal> Block<S> {
+    /// One step of the block: its inputs, current sources, neurons and
+    /// postsynaptic decay (docs/ARCHITECTURE.md, "Semantics", steps 1-4).
     fn update(&mut self, c: &StepCtx<'_, S>) -> Result<()> {
-        let pop_desc = &c.net.populations()[self.pop];
-        let pop = &c.pops[self.pop];
-        let len = self.len as usize;
         self.isyn.iter_mut().for_each(|x| *x = S::ZERO);
         for port in &mut self.ports {
             S::slice_mut(port).iter_mut().for_each(|x| *x = S::ZERO);
         }
         self.spikes.clear();
-        let info = |stream| StepInfo {
-            step: c.step,
-            t: c.t,
-            dt: c.dt,
-            seed: c.net.seed(),
-            stream,
-        };
-        let neuron_refs: Vec<VarSlice<'_>> = self.vars.iter().map(|v| v.slice()).collect();
+        self.receive_inputs(c)?;
+        self.inject_sources(c);
+        self.update_neurons(c);
+        self.decay_inputs(c);
+        Ok(())
+    }
 
-        // 1. Synapse update into each postsynaptic input, then the input.
+    /// Steps 1-3 of the semantics into each postsynaptic input (every
+    /// group's presynaptic spikes and events, then postsynaptic spikes, then
+    /// synapse dynamics), then the input's ring slot and `apply_input`.
+    fn receive_inputs(&mut self, c: &StepCtx<'_, S>) -> Result<()> {
+        let len = self.len as usize;
+        let neuron_refs: Vec<VarSlice<'_>> = self.vars.iter().map(|v| v.slice()).collect();
         for (pi, psm) in self.psms.iter_mut().enumerate() {
             let [in_syn_arr, ..] = &mut psm.psm_vars[..] else {
                 unreachable!("in_syn is always present")
             };
-            // Steps 1-3 of the semantics: every group's presynaptic spikes
-            // and events, then postsynaptic spikes, then synapse dynamics.
-            // Their additions are queued, then applied in order (also when
-            // a group fails, so the queue starts empty at the next input).
+            // The additions are queued, then applied in order (also when a
+            // group fails, so the queue starts empty at the next input).
             let mut result = Ok(());
             'phases: for phase in [Phase::Pre, Phase::Post, Phase::Dynamics] {
                 for inc in self.incoming.iter_mut().filter(|inc| inc.psm == pi) {
-                    result = synapse_code(
-                        c,
-                        inc,
-                        phase,
-                        S::slice_mut(in_syn_arr),
-                        &mut psm.ring,
-                        psm.ring_slots,
-                        &mut self.pending,
-                        self.start,
-                        self.len,
-                    );
+                    let target = SynapseTarget {
+                        in_syn: S::slice_mut(in_syn_arr),
+                        ring: &mut psm.ring,
+                        ring_slots: psm.ring_slots,
+                        pending: &mut self.pending,
+                    };
+                    result = synapse_code(c, inc, phase, target, self.start, self.len);
                     if result.is_err() {
                         break 'phases;
                     }
@@ -417,9 +424,8 @@ impl<S: CpuReal> Block<S> {
             result?;
             if psm.ring_slots > 0 {
                 let head = (c.step % psm.ring_slots as u64) as usize;
-                let in_syn = S::slice_mut(in_syn_arr);
                 let slot = &mut psm.ring[head * len..(head + 1) * len];
-                for (x, r) in in_syn.iter_mut().zip(slot) {
+                for (x, r) in S::slice_mut(in_syn_arr).iter_mut().zip(slot) {
                     *x += *r;
                     *r = S::ZERO;
                 }
@@ -433,21 +439,23 @@ impl<S: CpuReal> Block<S> {
                 Some(k) => S::slice_mut(&mut self.ports[k]),
                 None => &mut self.isyn[..],
             };
-            S::postsynaptic(&gd.native_psm).apply_input(
-                ElementArgs {
-                    consts: &g.psm_consts,
-                    egps: &Egps::none(),
-                    vars: &mut psm_vars,
-                    refs: &refs,
-                    first_id: self.start,
-                    len,
-                    info: info(gp.psm_stream),
-                },
-                input,
-            );
+            let args = ElementArgs {
+                consts: &g.psm_consts,
+                egps: &Egps::none(),
+                vars: &mut psm_vars,
+                refs: &refs,
+                first_id: self.start,
+                len,
+                info: c.info(gp.psm_stream),
+            };
+            S::postsynaptic(&gd.native_psm).apply_input(args, input);
         }
+        Ok(())
+    }
 
-        // 2. Current sources.
+    /// The current sources' injections into `isyn` or their input ports.
+    fn inject_sources(&mut self, c: &StepCtx<'_, S>) {
+        let neuron_refs: Vec<VarSlice<'_>> = self.vars.iter().map(|v| v.slice()).collect();
         for sb in &mut self.sources {
             let sd = &c.net.current_sources()[sb.source];
             let (s, sp) = (&c.sources[sb.source], &c.plan.sources[sb.source]);
@@ -458,43 +466,41 @@ impl<S: CpuReal> Block<S> {
                 Some(k) => S::slice_mut(&mut self.ports[k]),
                 None => &mut self.isyn[..],
             };
-            S::current_source(&sd.native).inject(
-                ElementArgs {
-                    consts: &s.consts,
-                    egps: &egps,
-                    vars: &mut vars,
-                    refs: &refs,
-                    first_id: self.start,
-                    len,
-                    info: info(sp.stream),
-                },
-                input,
-            );
+            let args = ElementArgs {
+                consts: &s.consts,
+                egps: &egps,
+                vars: &mut vars,
+                refs: &refs,
+                first_id: self.start,
+                len: self.len as usize,
+                info: c.info(sp.stream),
+            };
+            S::current_source(&sd.native).inject(args, input);
         }
-        drop(neuron_refs);
+    }
 
-        // 3. Neuron update.
-        {
-            let egps = Egps::new(&pop.egps);
-            let mut vars = slices_mut(&mut self.vars);
-            let ports: Vec<VarSlice<'_>> = self.ports.iter().map(|p| p.slice()).collect();
-            S::neuron(&pop_desc.native).update(
-                ElementArgs {
-                    consts: &pop.consts,
-                    egps: &egps,
-                    vars: &mut vars,
-                    refs: &ports,
-                    first_id: self.start,
-                    len,
-                    info: info(c.plan.populations[self.pop].stream),
-                },
-                &self.isyn,
-                pop_desc.part.model.auto_refractory,
-                &mut self.spikes,
-            );
-        }
+    /// The neuron update; spiking neurons into `self.spikes`.
+    fn update_neurons(&mut self, c: &StepCtx<'_, S>) {
+        let pop_desc = &c.net.populations()[self.pop];
+        let pop = &c.pops[self.pop];
+        let egps = Egps::new(&pop.egps);
+        let mut vars = slices_mut(&mut self.vars);
+        let ports: Vec<VarSlice<'_>> = self.ports.iter().map(|p| p.slice()).collect();
+        let args = ElementArgs {
+            consts: &pop.consts,
+            egps: &egps,
+            vars: &mut vars,
+            refs: &ports,
+            first_id: self.start,
+            len: self.len as usize,
+            info: c.info(c.plan.populations[self.pop].stream),
+        };
+        let auto_refractory = pop_desc.part.model.auto_refractory;
+        S::neuron(&pop_desc.native).update(args, &self.isyn, auto_refractory, &mut self.spikes);
+    }
 
-        // 4. Postsynaptic decay (reads neuron variables after the update, like GeNN).
+    /// Postsynaptic decay (reads neuron variables after the update, like GeNN).
+    fn decay_inputs(&mut self, c: &StepCtx<'_, S>) {
         let neuron_refs: Vec<VarSlice<'_>> = self.vars.iter().map(|v| v.slice()).collect();
         for psm in &mut self.psms {
             let first = c.plan.inputs[psm.target].groups[0];
@@ -508,12 +514,19 @@ impl<S: CpuReal> Block<S> {
                 vars: &mut psm_vars,
                 refs: &refs,
                 first_id: self.start,
-                len,
-                info: info(gp.psm_stream),
+                len: self.len as usize,
+                info: c.info(gp.psm_stream),
             });
         }
-        Ok(())
     }
+}
+
+/// Where a block's synapse loops add into one postsynaptic input.
+struct SynapseTarget<'a, S> {
+    in_syn: &'a mut [S],
+    ring: &'a mut [S],
+    ring_slots: u32,
+    pending: &'a mut PendingAdds<S>,
 }
 
 /// The parts of the synapse update ([`synapse_code`]).
@@ -528,46 +541,17 @@ enum Phase {
 }
 
 /// Runs one phase of a group's synapse code on the synapses of one block.
-#[allow(clippy::too_many_arguments)]
 fn synapse_code<S: CpuReal>(
     c: &StepCtx<'_, S>,
     inc: &mut IncomingBlock,
     phase: Phase,
-    in_syn: &mut [S],
-    ring: &mut [S],
-    ring_slots: u32,
-    pending: &mut PendingAdds<S>,
+    to: SynapseTarget<'_, S>,
     start: u32,
     len: u32,
 ) -> Result<()> {
     let gi = inc.group;
     let (g, gp) = (&c.groups[gi], &c.plan.groups[gi]);
-    let code = gp.methods;
-    let side = &c.sides[gi];
-    let none: &[u32] = &[];
-    let (spikes, events, posts, dynamics) = match phase {
-        Phase::Pre => (
-            if code.on_pre_spike {
-                c.queues[gp.pre].delayed(c.step, gp.axonal_delay)
-            } else {
-                none
-            },
-            match &side.events {
-                Some(q) => q.delayed(c.step, gp.axonal_delay),
-                None => none,
-            },
-            none,
-            false,
-        ),
-        Phase::Post if code.on_post_spike => (
-            none,
-            none,
-            in_range(c.queues[gp.post].delayed(c.step, 0), start, start + len),
-            false,
-        ),
-        Phase::Dynamics => (none, none, none, code.synapse_dynamics),
-        Phase::Post => (none, none, none, false),
-    };
+    let (mut spikes, events, posts, dynamics) = phase_work(c, gi, phase, start, len);
     let gd = &c.net.synapse_groups()[gi];
     let delay_error = |overflow: Option<u32>| match overflow {
         Some(delay) => Err(Error::DelayTooLarge {
@@ -578,24 +562,23 @@ fn synapse_code<S: CpuReal>(
         None => Ok(()),
     };
     let mut overflow = None;
-    let mut spikes = spikes;
     if let (Some(add), false) = (g.static_add, spikes.is_empty()) {
         overflow = StaticRows {
             spikes,
             row_ptr: &inc.row_ptr,
             ind: &inc.ind,
             len,
-            target: if ring_slots > 0 {
-                &mut *ring
+            target: if to.ring_slots > 0 {
+                &mut *to.ring
             } else {
-                &mut *in_syn
+                &mut *to.in_syn
             },
-            ring_slots,
-            head: runners::ring_head(c.step, ring_slots),
-            pending: &mut *pending,
+            ring_slots: to.ring_slots,
+            head: runners::ring_head(c.step, to.ring_slots),
+            pending: &mut *to.pending,
         }
         .run(add, &inc.wu_vars);
-        spikes = none;
+        spikes = &[];
     }
     if spikes.is_empty() && events.is_empty() && posts.is_empty() && !dynamics {
         return delay_error(overflow);
@@ -606,6 +589,7 @@ fn synapse_code<S: CpuReal>(
     } else {
         (Vec::new(), Vec::new())
     };
+    let side = &c.sides[gi];
     let times = gp.synapse_reads_times.then(|| TimeSrc {
         st_pre: &c.shared[gp.pre].st,
         prev_st_pre: &c.shared[gp.pre].prev_st,
@@ -629,19 +613,13 @@ fn synapse_code<S: CpuReal>(
                 row_ptr: &inc.row_ptr,
                 ind: &inc.ind,
                 post_offset: start,
-                in_syn: &mut *in_syn,
-                ring: &mut *ring,
-                ring_slots,
-                info: StepInfo {
-                    step: c.step,
-                    t: c.t,
-                    dt: c.dt,
-                    seed: c.net.seed(),
-                    stream: gp.stream($method).expect("synapse code has a stream"),
-                },
+                in_syn: &mut *to.in_syn,
+                ring: &mut *to.ring,
+                ring_slots: to.ring_slots,
+                info: c.info(gp.stream($method).expect("synapse code has a stream")),
                 key: gp.synapse_key($method).expect("synapse code has a key"),
                 store: gp.writes,
-                pending: &mut *pending,
+                pending: &mut *to.pending,
             }
         };
     }
@@ -652,16 +630,54 @@ fn synapse_code<S: CpuReal>(
         overflow = overflow.max(runner.on_pre(args!(events, WuMethod::OnPreEvent), true));
     }
     if !posts.is_empty() {
-        let col = inc
-            .col
-            .as_ref()
-            .expect("internal error: on_post_spike without a column view");
+        let col = inc.col.as_ref();
+        let col = col.expect("internal error: on_post_spike without a column view");
         runner.on_post_spikes(args!(posts, WuMethod::OnPostSpike), col);
     }
     if dynamics {
-        overflow = overflow.max(runner.synapse_dynamics(args!(none, WuMethod::SynapseDynamics)));
+        let none: &[u32] = &[];
+        let args = args!(none, WuMethod::SynapseDynamics);
+        overflow = overflow.max(runner.synapse_dynamics(args));
     }
     delay_error(overflow)
+}
+
+/// What phase `phase` of group `gi` runs on a block of `len` neurons from
+/// `start`: the presynaptic spikes and events whose rows it visits, the
+/// block's postsynaptic spikes, and whether synapse dynamics run.
+fn phase_work<'c, S: CpuReal>(
+    c: &StepCtx<'c, S>,
+    gi: usize,
+    phase: Phase,
+    start: u32,
+    len: u32,
+) -> (&'c [u32], &'c [u32], &'c [u32], bool) {
+    let gp = &c.plan.groups[gi];
+    let code = gp.methods;
+    let none: &[u32] = &[];
+    match phase {
+        Phase::Pre => (
+            if code.on_pre_spike {
+                c.queues[gp.pre].delayed(c.step, gp.axonal_delay)
+            } else {
+                none
+            },
+            match &c.sides[gi].events {
+                Some(q) => q.delayed(c.step, gp.axonal_delay),
+                None => none,
+            },
+            none,
+            false,
+        ),
+        Phase::Post if code.on_post_spike => (
+            none,
+            none,
+            in_range(c.queues[gp.post].delayed(c.step, 0), start, start + len),
+            false,
+        ),
+        Phase::Dynamics => (none, none, none, code.synapse_dynamics),
+        Phase::Post => (none, none, none, false),
+    }
 }
 
 /// Copies `src` into `dst` from element `at` (same storage type).

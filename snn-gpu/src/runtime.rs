@@ -31,7 +31,7 @@
 //! strides regenerates the kernels and buffers for it.
 
 use crate::device::{Arg, Device, DeviceError, LaunchDims};
-use crate::init_kernels::{init_on_device, ModelSnippets};
+use crate::init_kernels::{init_on_device, DeviceInit, ModelSnippets};
 use snn_core::connectivity::SparseConnectivity;
 use snn_core::error::{Error, Result};
 use snn_core::handle::{EgpId, VarId};
@@ -149,10 +149,7 @@ impl<D: Device> GpuSimulation<D> {
     /// Like [`new`](Self::new), initialising where `init_on` says.
     pub fn with_init(device: D, net: &Network, dialect: Dialect, init_on: InitOn) -> Result<Self> {
         let backend = device.description();
-        let dev_err = |e: DeviceError| Error::Device {
-            backend: backend.clone(),
-            reason: e.to_string(),
-        };
+        let dev_err = device_error(&backend);
         if net.precision() == Precision::F64 && !device.supports_f64() {
             return Err(Error::Device {
                 backend: backend.clone(),
@@ -183,37 +180,13 @@ impl<D: Device> GpuSimulation<D> {
         let init_cache_hit = on_device
             .as_ref()
             .and_then(|_| device.last_compile_from_cache());
-        // Column-wise views (groups with `on_post_spike`), built on the host
-        // from the connectivity once.
-        let mut columns: Vec<Option<Columns>> = Vec::new();
-        for (gi, g) in net.synapse_groups().iter().enumerate() {
-            if !snn_core::plan::WuMethods::of(g.wu.model).on_post_spike {
-                columns.push(None);
-                continue;
-            }
-            let stride = max_rows[gi].max(1);
-            let n_post = net.population(g.post).size;
-            let (lens, ind) = match (&on_device, &on_host) {
-                (Some(state), _) => {
-                    let dg = &state.synapse_groups[gi];
-                    let (Some(rl), Some(ind)) = (&dg.row_length, &dg.ind) else {
-                        return Err(Error::Device {
-                            backend: backend.clone(),
-                            reason: "internal error: connectivity buffers taken".into(),
-                        });
-                    };
-                    let n_pre = net.population(g.pre).size as usize;
-                    let mut lens = vec![0u8; n_pre * 4];
-                    device.read(rl, 0, &mut lens).map_err(dev_err)?;
-                    let mut inds = vec![0u8; n_pre * stride as usize * 4];
-                    device.read(ind, 0, &mut inds).map_err(dev_err)?;
-                    (words(&lens), words(&inds))
-                }
-                (None, Some(state)) => ragged_rows(&state.synapse_groups[gi].connectivity, stride),
-                (None, None) => unreachable!("one initial state"),
-            };
-            columns.push(Some(Columns::new(&lens, &ind, stride, n_post, 1)));
-        }
+        let columns = column_views(
+            &device,
+            net,
+            on_device.as_ref(),
+            on_host.as_ref(),
+            &max_rows,
+        )?;
         let max_cols: Vec<u32> = columns
             .iter()
             .map(|c| c.as_ref().map_or(1, |c| c.max_col))
@@ -227,46 +200,21 @@ impl<D: Device> GpuSimulation<D> {
                 }
             })?;
         let source = program(dialect, net.precision(), &plan.source);
-        device.compile(&source).map_err(dev_err)?;
+        device.compile(&source).map_err(&dev_err)?;
         let kernel_cache_hit = match (init_cache_hit, device.last_compile_from_cache()) {
             (Some(a), Some(b)) => Some(a && b),
             (a, b) => a.or(b),
         };
         let t2 = Instant::now();
-        let mut buffers = Vec::with_capacity(plan.buffers.len());
-        for spec in &plan.buffers {
-            if let Some(buf) = on_device.as_mut().and_then(|s| s.take(&spec.contents)) {
-                buffers.push(buf);
-                continue;
-            }
-            let buf = alloc_buffer(&device, spec).map_err(dev_err)?;
-            let column_bytes = match spec.contents {
-                Contents::ColLength(gi) => columns[gi]
-                    .as_ref()
-                    .map(|c| bytemuck::cast_slice(&c.col_length).to_vec()),
-                Contents::ColInd(gi) => columns[gi]
-                    .as_ref()
-                    .map(|c| bytemuck::cast_slice(&c.col_ind).to_vec()),
-                _ => None,
-            };
-            if let Some(bytes) = column_bytes {
-                device.write(&buf, 0, &bytes).map_err(dev_err)?;
-                buffers.push(buf);
-                continue;
-            }
-            let bytes =
-                initial_bytes(spec, on_host.as_ref(), net.precision()).ok_or_else(|| {
-                    Error::Device {
-                        backend: backend.clone(),
-                        reason: format!("internal error: no initial data for {}", spec.name),
-                    }
-                })?;
-            if let Some(bytes) = bytes {
-                device.write(&buf, 0, &bytes).map_err(dev_err)?;
-            }
-            buffers.push(buf);
-        }
-        device.synchronize().map_err(dev_err)?;
+        let buffers = upload_buffers(
+            &device,
+            net,
+            &plan,
+            on_device.as_mut(),
+            on_host.as_ref(),
+            &columns,
+        )?;
+        device.synchronize().map_err(&dev_err)?;
         let t3 = Instant::now();
         let recordings = net
             .populations()
@@ -518,6 +466,104 @@ impl<D: Device> GpuSimulation<D> {
             .filter(move |(o, e, _)| *o == part && *e == k)
             .map(|&(_, _, id)| id)
     }
+}
+
+/// Turns a device error into the core error naming `backend`.
+fn device_error(backend: &str) -> impl Fn(DeviceError) -> Error + '_ {
+    move |e| Error::Device {
+        backend: backend.to_string(),
+        reason: e.to_string(),
+    }
+}
+
+/// The column-wise views of the groups with `on_post_spike` (built on the
+/// host from the connectivity, read back from the device when it was
+/// initialised there), for row strides `max_rows`.
+fn column_views<D: Device>(
+    device: &D,
+    net: &Network,
+    on_device: Option<&DeviceInit<D::Buffer>>,
+    on_host: Option<&InitialState>,
+    max_rows: &[u32],
+) -> Result<Vec<Option<Columns>>> {
+    let backend = device.description();
+    let dev_err = device_error(&backend);
+    let mut columns = Vec::with_capacity(net.synapse_groups().len());
+    for (gi, g) in net.synapse_groups().iter().enumerate() {
+        if !snn_core::plan::WuMethods::of(g.wu.model).on_post_spike {
+            columns.push(None);
+            continue;
+        }
+        let stride = max_rows[gi].max(1);
+        let n_post = net.population(g.post).size;
+        let (lens, ind) = match (on_device, on_host) {
+            (Some(state), _) => {
+                let dg = &state.synapse_groups[gi];
+                let (Some(rl), Some(ind)) = (&dg.row_length, &dg.ind) else {
+                    return Err(Error::Device {
+                        backend: backend.clone(),
+                        reason: "internal error: connectivity buffers taken".into(),
+                    });
+                };
+                let n_pre = net.population(g.pre).size as usize;
+                let mut lens = vec![0u8; n_pre * 4];
+                device.read(rl, 0, &mut lens).map_err(&dev_err)?;
+                let mut inds = vec![0u8; n_pre * stride as usize * 4];
+                device.read(ind, 0, &mut inds).map_err(&dev_err)?;
+                (words(&lens), words(&inds))
+            }
+            (None, Some(state)) => ragged_rows(&state.synapse_groups[gi].connectivity, stride),
+            (None, None) => unreachable!("one initial state"),
+        };
+        columns.push(Some(Columns::new(&lens, &ind, stride, n_post, 1)));
+    }
+    Ok(columns)
+}
+
+/// Every buffer of `plan`: taken from the device initialisation where it
+/// made it, else allocated and filled (column views, host initial state,
+/// constants).
+fn upload_buffers<D: Device>(
+    device: &D,
+    net: &Network,
+    plan: &KernelPlan,
+    mut on_device: Option<&mut DeviceInit<D::Buffer>>,
+    on_host: Option<&InitialState>,
+    columns: &[Option<Columns>],
+) -> Result<Vec<D::Buffer>> {
+    let backend = device.description();
+    let dev_err = device_error(&backend);
+    let mut buffers = Vec::with_capacity(plan.buffers.len());
+    for spec in &plan.buffers {
+        if let Some(buf) = on_device.as_mut().and_then(|s| s.take(&spec.contents)) {
+            buffers.push(buf);
+            continue;
+        }
+        let buf = alloc_buffer(device, spec).map_err(&dev_err)?;
+        let column_bytes = match spec.contents {
+            Contents::ColLength(gi) => columns[gi]
+                .as_ref()
+                .map(|c| bytemuck::cast_slice(&c.col_length).to_vec()),
+            Contents::ColInd(gi) => columns[gi]
+                .as_ref()
+                .map(|c| bytemuck::cast_slice(&c.col_ind).to_vec()),
+            _ => None,
+        };
+        if let Some(bytes) = column_bytes {
+            device.write(&buf, 0, &bytes).map_err(&dev_err)?;
+            buffers.push(buf);
+            continue;
+        }
+        let bytes = initial_bytes(spec, on_host, net.precision()).ok_or_else(|| Error::Device {
+            backend: backend.clone(),
+            reason: format!("internal error: no initial data for {}", spec.name),
+        })?;
+        if let Some(bytes) = bytes {
+            device.write(&buf, 0, &bytes).map_err(&dev_err)?;
+        }
+        buffers.push(buf);
+    }
+    Ok(buffers)
 }
 
 /// The parameter bytes merged kernels may take on `device`
