@@ -151,56 +151,13 @@ impl<D: Device> GpuSimulation<D> {
             });
         }
 
-        let mut synapse_groups = Vec::with_capacity(net.synapse_groups().len());
-        for (gi, gd) in net.synapse_groups().iter().enumerate() {
-            let gb = &self.plan.groups[gi];
-            let (n_pre, n_post) = (net.population(gd.pre).size, net.population(gd.post).size);
-            let lens = self.row_lengths(gi)?;
-            let connectivity =
-                csr_from_ragged(n_pre, n_post, &lens, &self.read_u32(gb.ind)?, gb.max_row);
-            let positions: Vec<usize> = ragged_positions(&lens, gb.max_row).collect();
-            let wu_vars = self
-                .read_fields(gd.wu.model, FieldKind::Var, &gb.wu_vars)?
-                .iter()
-                .map(|a| a.gather(&positions))
-                .collect();
-            let history = self.plan.network.groups[gi].event_slots as usize;
-            let recent_events = match gb.events.and_then(|e| e.queue) {
-                Some(q) => self.read_queue(Queue::events(&q, n_pre), &counts, history)?,
-                None => vec![Vec::new(); history],
-            };
-            synapse_groups.push(SynapseGroupState {
-                name: gd.name.clone(),
-                connectivity,
-                wu_vars,
-                pre_vars: self.read_fields(gd.wu.model, FieldKind::PreVar, &gb.pre_vars)?,
-                post_vars: self.read_fields(gd.wu.model, FieldKind::PostVar, &gb.post_vars)?,
-                egps: self.read_egps(EgpPart::SynapseGroup(SynapseGroupId(gi as u32)), &gd.wu)?,
-                event_times: gb
-                    .events
-                    .map(|e| self.read_times(e.set, e.prev_set))
-                    .transpose()?,
-                recent_events,
-            });
-        }
+        let synapse_groups = (0..net.synapse_groups().len())
+            .map(|gi| self.group_state(gi, &counts))
+            .collect::<Result<_>>()?;
 
-        let (targets, _) = net.postsynaptic_targets();
-        let mut postsynaptic_targets = Vec::with_capacity(targets.len());
-        for t in &targets {
-            let g0 = t.groups[0];
-            let gb = &self.plan.groups[g0];
-            let mut vars = vec![self.read_var(gb.psm_vars[0], IrType::Scalar)?];
-            vars.extend(self.read_fields(
-                net.synapse_groups()[g0].psm.model,
-                FieldKind::Var,
-                &gb.psm_vars[1..],
-            )?);
-            let ring = match gb.ring {
-                Some(r) => self.read_var(r, IrType::Scalar)?,
-                None => VarArray::zeros(IrType::Scalar, p, 0),
-            };
-            postsynaptic_targets.push(PostsynapticState { vars, ring });
-        }
+        let postsynaptic_targets = (0..self.plan.network.inputs.len())
+            .map(|t| self.input_state(t))
+            .collect::<Result<_>>()?;
 
         let mut current_sources = Vec::with_capacity(net.current_sources().len());
         for (si, cs) in net.current_sources().iter().enumerate() {
@@ -244,8 +201,123 @@ impl<D: Device> GpuSimulation<D> {
     pub(super) fn load(&mut self, state: &SimState) -> Result<()> {
         state.check_fits(&self.net)?;
 
-        // The ragged strides the checkpoint needs; a new plan if they exceed
-        // this one's.
+        // A new plan if the checkpoint's rows or columns exceed this one's.
+        let (rows, cols, fits) = self.strides_for(state)?;
+        if !fits {
+            self.rebuild(&rows, &cols)?;
+        }
+
+        let step = state.step;
+        let mut counts = vec![0u32; self.plan.buffers[self.plan.spike_counts].len];
+        for (pi, (ps, pd)) in state
+            .populations
+            .iter()
+            .zip(self.net.populations())
+            .enumerate()
+        {
+            let pb = &self.plan.populations[pi];
+            self.write_fields(&pb.vars, &ps.vars)?;
+            self.write_egps(EgpPart::Population(PopulationId(pi as u32)), &ps.egps)?;
+            if let Some(t) = pb.spike_times {
+                self.write_times([t.st, t.prev_st], ps.spike_times.as_ref())?;
+            }
+            let queue = Queue::spikes(pb, pd.size);
+            self.write_queue(queue, &ps.recent_spikes, step, &mut counts)?;
+            if let Some(id) = pb.recording {
+                self.zero(id)?;
+            }
+        }
+
+        for (gi, gs) in state.synapse_groups.iter().enumerate() {
+            self.load_group(gi, gs, step, &mut counts)?;
+        }
+
+        for (t, ts) in state.postsynaptic_targets.iter().enumerate() {
+            let gb = &self.plan.groups[self.plan.network.inputs[t].groups[0]];
+            self.write_fields(&gb.psm_vars, &ts.vars)?;
+            if let Some(r) = gb.ring {
+                self.write_var(r, &ts.ring)?;
+            }
+        }
+
+        for (si, ss) in state.current_sources.iter().enumerate() {
+            self.write_fields(&self.plan.current_sources[si], &ss.vars)?;
+            self.write_egps(EgpPart::CurrentSource(CurrentSourceId(si as u32)), &ss.egps)?;
+        }
+
+        self.write_words(self.plan.spike_counts, &counts)?;
+        self.zero(self.plan.errors)?;
+        self.device.synchronize().map_err(|e| self.dev_err(e))?;
+
+        for (rec, ps) in self.recordings.iter_mut().zip(&state.populations) {
+            *rec = ps.recording.as_ref().map(|r| Recording {
+                pulled_until: step,
+                on: r.on,
+                steps: r.steps.clone(),
+                ids: r.ids.clone(),
+            });
+        }
+        self.var_samples = state
+            .var_recordings
+            .iter()
+            .map(|r| (r.times.clone(), r.values.clone()))
+            .collect();
+        self.step = step;
+        Ok(())
+    }
+
+    /// Synapse group `gi`'s state (`counts`: the spike and event counts).
+    fn group_state(&self, gi: usize, counts: &[u32]) -> Result<SynapseGroupState> {
+        let net = &self.net;
+        let gd = &net.synapse_groups()[gi];
+        let gb = &self.plan.groups[gi];
+        let (n_pre, n_post) = (net.population(gd.pre).size, net.population(gd.post).size);
+        let lens = self.row_lengths(gi)?;
+        let connectivity =
+            csr_from_ragged(n_pre, n_post, &lens, &self.read_u32(gb.ind)?, gb.max_row);
+        let positions: Vec<usize> = ragged_positions(&lens, gb.max_row).collect();
+        let wu_vars = self
+            .read_fields(gd.wu.model, FieldKind::Var, &gb.wu_vars)?
+            .iter()
+            .map(|a| a.gather(&positions))
+            .collect();
+        let history = self.plan.network.groups[gi].event_slots as usize;
+        let recent_events = match gb.events.and_then(|e| e.queue) {
+            Some(q) => self.read_queue(Queue::events(&q, n_pre), counts, history)?,
+            None => vec![Vec::new(); history],
+        };
+        Ok(SynapseGroupState {
+            name: gd.name.clone(),
+            connectivity,
+            wu_vars,
+            pre_vars: self.read_fields(gd.wu.model, FieldKind::PreVar, &gb.pre_vars)?,
+            post_vars: self.read_fields(gd.wu.model, FieldKind::PostVar, &gb.post_vars)?,
+            egps: self.read_egps(EgpPart::SynapseGroup(SynapseGroupId(gi as u32)), &gd.wu)?,
+            event_times: gb
+                .events
+                .map(|e| self.read_times(e.set, e.prev_set))
+                .transpose()?,
+            recent_events,
+        })
+    }
+
+    /// Postsynaptic input `t`'s state.
+    fn input_state(&self, t: usize) -> Result<PostsynapticState> {
+        let g0 = self.plan.network.inputs[t].groups[0];
+        let gb = &self.plan.groups[g0];
+        let mut vars = vec![self.read_var(gb.psm_vars[0], IrType::Scalar)?];
+        let model = self.net.synapse_groups()[g0].psm.model;
+        vars.extend(self.read_fields(model, FieldKind::Var, &gb.psm_vars[1..])?);
+        let ring = match gb.ring {
+            Some(r) => self.read_var(r, IrType::Scalar)?,
+            None => VarArray::zeros(IrType::Scalar, self.net.precision(), 0),
+        };
+        Ok(PostsynapticState { vars, ring })
+    }
+
+    /// The ragged row and column strides `state`'s connectivity needs, and
+    /// whether this plan's fit them.
+    fn strides_for(&self, state: &SimState) -> Result<(Vec<u32>, Vec<u32>, bool)> {
         let mut rows = Vec::with_capacity(state.synapse_groups.len());
         let mut cols = Vec::with_capacity(state.synapse_groups.len());
         let mut fits = true;
@@ -278,95 +350,43 @@ impl<D: Device> GpuSimulation<D> {
             };
             cols.push(longest_col);
         }
-        if !fits {
-            self.rebuild(&rows, &cols)?;
-        }
+        Ok((rows, cols, fits))
+    }
 
-        let step = state.step;
-        let mut counts = vec![0u32; self.plan.buffers[self.plan.spike_counts].len];
-        for (pi, (ps, pd)) in state
-            .populations
-            .iter()
-            .zip(self.net.populations())
-            .enumerate()
-        {
-            let pb = &self.plan.populations[pi];
-            self.write_fields(&pb.vars, &ps.vars)?;
-            self.write_egps(EgpPart::Population(PopulationId(pi as u32)), &ps.egps)?;
-            if let Some(t) = pb.spike_times {
-                self.write_times([t.st, t.prev_st], ps.spike_times.as_ref())?;
-            }
-            let queue = Queue::spikes(pb, pd.size);
-            self.write_queue(queue, &ps.recent_spikes, step, &mut counts)?;
-            if let Some(id) = pb.recording {
-                self.zero(id)?;
-            }
+    /// Writes synapse group `gi`'s state (its event queue's counts into
+    /// `counts`).
+    fn load_group(
+        &self,
+        gi: usize,
+        gs: &SynapseGroupState,
+        step: u64,
+        counts: &mut [u32],
+    ) -> Result<()> {
+        let gd = &self.net.synapse_groups()[gi];
+        let gb = &self.plan.groups[gi];
+        let c = &gs.connectivity;
+        let (lens, ind) = ragged_rows(c, gb.max_row);
+        self.write_words(gb.row_length, &lens)?;
+        self.write_words(gb.ind, &ind)?;
+        for (&id, a) in gb.wu_vars.iter().zip(&gs.wu_vars) {
+            let bytes = ragged(c, &a.to_bytes(), a.elem_size(), gb.max_row as usize);
+            self.write_bytes(id, &bytes)?;
         }
-
-        for (gi, (gs, gd)) in state
-            .synapse_groups
-            .iter()
-            .zip(self.net.synapse_groups())
-            .enumerate()
-        {
-            let gb = &self.plan.groups[gi];
-            let c = &gs.connectivity;
-            let (lens, ind) = ragged_rows(c, gb.max_row);
-            self.write_words(gb.row_length, &lens)?;
-            self.write_words(gb.ind, &ind)?;
-            for (&id, a) in gb.wu_vars.iter().zip(&gs.wu_vars) {
-                let bytes = ragged(c, &a.to_bytes(), a.elem_size(), gb.max_row as usize);
-                self.write_bytes(id, &bytes)?;
-            }
-            if let Some(cb) = gb.columns {
-                let columns = Columns::new(&lens, &ind, gb.max_row, c.num_post, cb.max_col);
-                self.write_words(cb.col_length, &columns.col_length)?;
-                self.write_words(cb.col_ind, &columns.col_ind)?;
-            }
-            self.write_fields(&gb.pre_vars, &gs.pre_vars)?;
-            self.write_fields(&gb.post_vars, &gs.post_vars)?;
-            self.write_egps(EgpPart::SynapseGroup(SynapseGroupId(gi as u32)), &gs.egps)?;
-            if let Some(e) = gb.events {
-                self.write_times([e.set, e.prev_set], gs.event_times.as_ref())?;
-                if let Some(q) = e.queue {
-                    let queue = Queue::events(&q, self.net.population(gd.pre).size);
-                    self.write_queue(queue, &gs.recent_events, step, &mut counts)?;
-                }
+        if let Some(cb) = gb.columns {
+            let columns = Columns::new(&lens, &ind, gb.max_row, c.num_post, cb.max_col);
+            self.write_words(cb.col_length, &columns.col_length)?;
+            self.write_words(cb.col_ind, &columns.col_ind)?;
+        }
+        self.write_fields(&gb.pre_vars, &gs.pre_vars)?;
+        self.write_fields(&gb.post_vars, &gs.post_vars)?;
+        self.write_egps(EgpPart::SynapseGroup(SynapseGroupId(gi as u32)), &gs.egps)?;
+        if let Some(e) = gb.events {
+            self.write_times([e.set, e.prev_set], gs.event_times.as_ref())?;
+            if let Some(q) = e.queue {
+                let queue = Queue::events(&q, self.net.population(gd.pre).size);
+                self.write_queue(queue, &gs.recent_events, step, counts)?;
             }
         }
-
-        let (targets, _) = self.net.postsynaptic_targets();
-        for (ts, t) in state.postsynaptic_targets.iter().zip(&targets) {
-            let gb = &self.plan.groups[t.groups[0]];
-            self.write_fields(&gb.psm_vars, &ts.vars)?;
-            if let Some(r) = gb.ring {
-                self.write_var(r, &ts.ring)?;
-            }
-        }
-
-        for (si, ss) in state.current_sources.iter().enumerate() {
-            self.write_fields(&self.plan.current_sources[si], &ss.vars)?;
-            self.write_egps(EgpPart::CurrentSource(CurrentSourceId(si as u32)), &ss.egps)?;
-        }
-
-        self.write_words(self.plan.spike_counts, &counts)?;
-        self.zero(self.plan.errors)?;
-        self.device.synchronize().map_err(|e| self.dev_err(e))?;
-
-        for (rec, ps) in self.recordings.iter_mut().zip(&state.populations) {
-            *rec = ps.recording.as_ref().map(|r| Recording {
-                pulled_until: step,
-                on: r.on,
-                steps: r.steps.clone(),
-                ids: r.ids.clone(),
-            });
-        }
-        self.var_samples = state
-            .var_recordings
-            .iter()
-            .map(|r| (r.times.clone(), r.values.clone()))
-            .collect();
-        self.step = step;
         Ok(())
     }
 
