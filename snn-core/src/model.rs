@@ -13,36 +13,8 @@ use crate::real::Real;
 use crate::rng::RngStream;
 use crate::var::{VarElem, VarSlice, VarSliceMut};
 
-/// What kind of model a [`ModelDesc`] describes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ModelKind {
-    /// A neuron model (`#[neuron_model]`).
-    Neuron,
-    /// A postsynaptic model (`#[postsynaptic_model]`).
-    Postsynaptic,
-    /// A current-source model (`#[current_source_model]`).
-    CurrentSource,
-    /// A weight-update model (`#[weight_update_model]`).
-    WeightUpdate,
-    /// A variable-initialisation snippet (`#[var_init_snippet]`).
-    VarInit,
-    /// A connectivity snippet (`#[connectivity_snippet]`).
-    Connectivity,
-}
-
-impl ModelKind {
-    /// Lower-case description for messages ("neuron model", ...).
-    pub fn describe(self) -> &'static str {
-        match self {
-            ModelKind::Neuron => "neuron model",
-            ModelKind::Postsynaptic => "postsynaptic model",
-            ModelKind::CurrentSource => "current-source model",
-            ModelKind::WeightUpdate => "weight-update model",
-            ModelKind::VarInit => "variable-initialisation snippet",
-            ModelKind::Connectivity => "connectivity snippet",
-        }
-    }
-}
+/// What kind of model a [`ModelDesc`] describes (the DSL's model kinds).
+pub use snn_dsl::ModelKind;
 
 /// What a model field is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
