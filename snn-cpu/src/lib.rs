@@ -23,6 +23,7 @@ mod static_synapse;
 use access::{check_len, var_index};
 use rayon::prelude::*;
 use snn_core::connectivity::SparseConnectivity;
+use snn_core::dsl::Method;
 use snn_core::error::{Error, Result};
 use snn_core::initial::{GroupState, InitialState};
 use snn_core::model::{FieldKind, PendingAdds};
@@ -31,7 +32,7 @@ use snn_core::native::{
     SynapseArgs, TimeSrc,
 };
 use snn_core::network::{Network, PopulationRef, VarRecordingId};
-use snn_core::plan::{GroupPlan, NetworkPlan, WuMethod};
+use snn_core::plan::{GroupPlan, NetworkPlan};
 use snn_core::real::{Precision, Real};
 use snn_core::recording::{SpikeRecord, SpikeRecorder};
 use snn_core::sim::{access, EgpOwner, RecordedVar, Side, Simulation};
@@ -639,20 +640,20 @@ fn synapse_code<S: CpuReal>(
         };
     }
     if !spikes.is_empty() {
-        overflow = overflow.max(runner.on_pre(args!(spikes, WuMethod::OnPreSpike), false));
+        overflow = overflow.max(runner.on_pre(args!(spikes, Method::OnPreSpike), false));
     }
     if !events.is_empty() {
-        overflow = overflow.max(runner.on_pre(args!(events, WuMethod::OnPreEvent), true));
+        overflow = overflow.max(runner.on_pre(args!(events, Method::OnPreEvent), true));
     }
     if !posts.is_empty() {
         let col = inc
             .col
             .as_ref()
             .expect("internal error: on_post_spike without a column view");
-        runner.on_post_spikes(args!(posts, WuMethod::OnPostSpike), col);
+        runner.on_post_spikes(args!(posts, Method::OnPostSpike), col);
     }
     if dynamics {
-        overflow = overflow.max(runner.synapse_dynamics(args!(none, WuMethod::SynapseDynamics)));
+        overflow = overflow.max(runner.synapse_dynamics(args!(none, Method::SynapseDynamics)));
     }
     delay_error(overflow)
 }
@@ -1113,7 +1114,7 @@ impl<S: CpuReal> CpuState<S> {
                         prev_st: &pre_sh.prev_st,
                         set: &side.set,
                         prev_set: &side.prev_set,
-                        info: info(gp.stream(WuMethod::PreSpike).expect("has a stream")),
+                        info: info(gp.stream(Method::PreSpike).expect("has a stream")),
                     }
                 };
             }
@@ -1135,7 +1136,7 @@ impl<S: CpuReal> CpuState<S> {
                         prev_st: &post_sh.prev_st,
                         set: &[],
                         prev_set: &[],
-                        info: info(gp.stream(WuMethod::PostSpike).expect("has a stream")),
+                        info: info(gp.stream(Method::PostSpike).expect("has a stream")),
                     },
                     SideCode::PostSpike,
                     &q.slots[slot_of(q)],

@@ -16,7 +16,7 @@
 //! compile time that only state variables are assigned.
 
 use crate::kinds::{FieldAttr, KindExt, ModelKind};
-use crate::translate::{rewrite_scalar_paths, translate_body, TranslateCtx};
+use crate::translate::{dsl_value, rewrite_scalar_paths, translate_body, TranslateCtx};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use snn_dsl::{Method, ReturnType};
@@ -770,6 +770,57 @@ fn check_method(kind: ModelKind, f: &syn::ImplItemFn) -> Result<ParsedMethod> {
     })
 }
 
+/// Translates method `m` of model `model`: the tokens of its `MethodIr`,
+/// and the compile-time checks of the fields its body writes (and, in
+/// weight-update models, reads; see `snn_core::model::field_access_ok`).
+fn method_ir(
+    kind: ModelKind,
+    model: &Ident,
+    m: &ParsedMethod,
+    core: &TokenStream,
+) -> Result<(TokenStream, Vec<TokenStream>)> {
+    let what = format!("{} `{}`, method `{}`", kind.attr_name(), model, m.method);
+    let ctx = TranslateCtx {
+        core,
+        env_param: m.env.as_ref(),
+        env_calls: m.method.env_calls(),
+        what: &what,
+    };
+    let t = translate_body(&m.fn_item.block, &ctx)?;
+    let mname = m.method.name();
+    let method = dsl_value(core, "Method", m.method);
+    let block = &t.block;
+    let writes: Vec<&String> = t.writes.iter().map(|(w, _)| w).collect();
+    let ir =
+        quote!(#core::ir::MethodIr { method: #method, body: #block, writes: &[ #( #writes ),* ] });
+    let mut checks = Vec::new();
+    for (w, span) in &t.writes {
+        let msg = match m.method {
+            Method::PreSpike => format!("`pre_spike` assigns to `self.{w}`, which is not a #[pre_var] of `{model}`: pre_spike updates only presynaptic variables"),
+            Method::PostSpike => format!("`post_spike` assigns to `self.{w}`, which is not a #[post_var] of `{model}`: post_spike updates only postsynaptic variables"),
+            _ => format!("`{mname}` assigns to `self.{w}`, which is not a #[var] of `{model}`: parameters, derived parameters, EGPs, neuron-variable references, input ports (and, in synapse code, pre/post variables) are read-only"),
+        };
+        checks.push(quote_spanned! {*span=>
+            const _: () = if !#core::model::field_access_ok(
+                <#model as #core::model::Model>::DESC.fields, #w, #method, true) { panic!(#msg) };
+        });
+    }
+    if kind == ModelKind::WeightUpdate {
+        for (r, span) in &t.fields {
+            let msg = format!(
+                "`{mname}` reads `self.{r}`, which it cannot see: pre_spike and event_threshold see only \
+                 parameters, EGPs, #[pre_var]s and #[pre_neuron_var]s; post_spike only parameters, EGPs, \
+                 #[post_var]s and #[post_neuron_var]s"
+            );
+            checks.push(quote_spanned! {*span=>
+                const _: () = if !#core::model::field_access_ok(
+                    <#model as #core::model::Model>::DESC.fields, #r, #method, false) { panic!(#msg) };
+            });
+        }
+    }
+    Ok((ir, checks))
+}
+
 /// Expands a model impl block.
 pub fn expand_impl(kind: ModelKind, args: TokenStream, item: ItemImpl) -> Result<TokenStream> {
     let core = core_path();
@@ -831,43 +882,10 @@ pub fn expand_impl(kind: ModelKind, args: TokenStream, item: ItemImpl) -> Result
     let mut irs = Vec::new();
     let mut write_checks = Vec::new();
     for m in &methods {
-        let what = format!("{} `{}`, method `{}`", kind.attr_name(), name, m.method);
-        let ctx = TranslateCtx {
-            core: &core,
-            env_param: m.env.as_ref(),
-            env_calls: m.method.env_calls(),
-            what: &what,
-        };
-        match translate_body(&m.fn_item.block, &ctx) {
-            Ok(t) => {
-                let mname = m.method.name();
-                let block = &t.block;
-                let writes: Vec<&String> = t.writes.iter().map(|(w, _)| w).collect();
-                irs.push(quote!(#core::ir::MethodIr { name: #mname, body: #block, writes: &[ #( #writes ),* ] }));
-                for (w, span) in &t.writes {
-                    let msg = match m.method {
-                        Method::PreSpike => format!("`pre_spike` assigns to `self.{w}`, which is not a #[pre_var] of `{name}`: pre_spike updates only presynaptic variables"),
-                        Method::PostSpike => format!("`post_spike` assigns to `self.{w}`, which is not a #[post_var] of `{name}`: post_spike updates only postsynaptic variables"),
-                        _ => format!("`{mname}` assigns to `self.{w}`, which is not a #[var] of `{name}`: parameters, derived parameters, EGPs, neuron-variable references, input ports (and, in synapse code, pre/post variables) are read-only"),
-                    };
-                    write_checks.push(quote_spanned! {*span=>
-                        const _: () = if !#core::model::field_access_ok(
-                            <#name as #core::model::Model>::DESC.fields, #w, #mname, true) { panic!(#msg) };
-                    });
-                }
-                if kind == ModelKind::WeightUpdate {
-                    for (r, span) in &t.fields {
-                        let msg = format!(
-                            "`{mname}` reads `self.{r}`, which it cannot see: pre_spike and event_threshold see only \
-                             parameters, EGPs, #[pre_var]s and #[pre_neuron_var]s; post_spike only parameters, EGPs, \
-                             #[post_var]s and #[post_neuron_var]s"
-                        );
-                        write_checks.push(quote_spanned! {*span=>
-                            const _: () = if !#core::model::field_access_ok(
-                                <#name as #core::model::Model>::DESC.fields, #r, #mname, false) { panic!(#msg) };
-                        });
-                    }
-                }
+        match method_ir(kind, &name, m, &core) {
+            Ok((ir, checks)) => {
+                irs.push(ir);
+                write_checks.extend(checks);
             }
             Err(e) => push_err(e),
         }
@@ -1142,6 +1160,9 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("field_access_ok"), "{out}");
-        assert!(out.contains("name : \"sim\""), "{out}");
+        assert!(
+            out.contains("method : :: snn :: snn_core :: dsl :: Method :: Sim"),
+            "{out}"
+        );
     }
 }

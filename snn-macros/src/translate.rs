@@ -432,6 +432,15 @@ fn name_lit(name: &str) -> Literal {
     Literal::string(name)
 }
 
+/// Tokens of a value of a DSL enum (`EnvCall`, `MathFn`, `Method`; named
+/// `ty`) through the core crate's re-export, e.g. `::snn_core::dsl::EnvCall::Dt`.
+/// The variant's name is its derived `Debug` text.
+pub fn dsl_value(core: &TokenStream, ty: &str, value: impl std::fmt::Debug) -> TokenStream {
+    let ty = format_ident!("{ty}");
+    let variant = format_ident!("{value:?}");
+    quote!(#core::dsl::#ty::#variant)
+}
+
 /// What one statement of a block translates to.
 enum StmtOut {
     /// A `Stmt`.
@@ -1462,8 +1471,8 @@ impl Translator<'_, '_> {
         }
         let receiver = self.expr(&m.receiver);
         let args: Vec<_> = m.args.iter().map(|a| self.expr(a)).collect();
-        let name = name_lit(&name);
-        quote!(#core::ir::Expr::Math(#name, &[#receiver #(, #args)*]))
+        let math = dsl_value(core, "MathFn", math);
+        quote!(#core::ir::Expr::Math(#math, &[#receiver #(, #args)*]))
     }
 
     /// Translates `env.name(args)` into `Expr::Env`, checking the name and
@@ -1504,8 +1513,8 @@ impl Translator<'_, '_> {
             );
         }
         let args: Vec<_> = m.args.iter().map(|a| self.expr(a)).collect();
-        let name = name_lit(name);
-        quote!(#core::ir::Expr::Env(#name, &[#(#args),*]))
+        let call = dsl_value(core, "EnvCall", call);
+        quote!(#core::ir::Expr::Env(#call, &[#(#args),*]))
     }
 }
 
@@ -2202,12 +2211,15 @@ mod tests {
     fn math_methods() {
         assert_eq!(
             gen("{ x.exp() }"),
-            tail(quote!(c::ir::Expr::Math("exp", &[c::ir::Expr::Local("x")])))
+            tail(quote!(c::ir::Expr::Math(
+                c::dsl::MathFn::Exp,
+                &[c::ir::Expr::Local("x")]
+            )))
         );
         assert_eq!(
             gen("{ (self.v - 1.0).powf(2.0) }"),
             tail(quote!(c::ir::Expr::Math(
-                "powf",
+                c::dsl::MathFn::Powf,
                 &[
                     c::ir::Expr::Binary(
                         c::ir::BinOp::Sub,
@@ -2221,7 +2233,7 @@ mod tests {
         assert_eq!(
             gen("{ x.clamp(lo, hi) }"),
             tail(quote!(c::ir::Expr::Math(
-                "clamp",
+                c::dsl::MathFn::Clamp,
                 &[
                     c::ir::Expr::Local("x"),
                     c::ir::Expr::Local("lo"),
@@ -2264,12 +2276,12 @@ mod tests {
     fn env_calls() {
         assert_eq!(
             gen("{ env.dt() }"),
-            tail(quote!(c::ir::Expr::Env("dt", &[])))
+            tail(quote!(c::ir::Expr::Env(c::dsl::EnvCall::Dt, &[])))
         );
         assert_eq!(
             gen("{ env.add_to_post(self.g * 2.0); }"),
             stmt(quote!(c::ir::Stmt::Expr(&c::ir::Expr::Env(
-                "add_to_post",
+                c::dsl::EnvCall::AddToPost,
                 &[c::ir::Expr::Binary(
                     c::ir::BinOp::Mul,
                     &c::ir::Expr::Field("g"),
@@ -2573,7 +2585,10 @@ mod tests {
         assert_eq!(
             gen("{ env.dt(); x }"),
             block(
-                quote!(c::ir::Stmt::Expr(&c::ir::Expr::Env("dt", &[]))),
+                quote!(c::ir::Stmt::Expr(&c::ir::Expr::Env(
+                    c::dsl::EnvCall::Dt,
+                    &[]
+                ))),
                 Some(local("x"))
             )
         );
@@ -2629,7 +2644,10 @@ mod tests {
                 tail: None
             },
             else_: Some(&c::ir::Block {
-                stmts: &[c::ir::Stmt::Expr(&c::ir::Expr::Env("dt", &[]))],
+                stmts: &[c::ir::Stmt::Expr(&c::ir::Expr::Env(
+                    c::dsl::EnvCall::Dt,
+                    &[]
+                ))],
                 tail: None
             })
         }));
