@@ -55,7 +55,7 @@ pub const BLOCK_SIZE_LIMIT: u32 = 65536;
 /// Results do not depend on it.
 ///
 /// ```
-/// use snn_core::cpu::default_block_size;
+/// use snn_cpu::default_block_size;
 /// assert_eq!(default_block_size(77_169, 2), 16384);
 /// assert_eq!(default_block_size(1_000, 2), 4096);
 /// assert_eq!(default_block_size(1_000_000, 1), 32768);
@@ -75,6 +75,7 @@ const PARALLEL_MIN_WORK: u64 = 8192;
 ///
 /// ```
 /// use snn_core::prelude::*;
+/// use snn_cpu::CpuSimulation;
 /// let mut net = Network::new(0.1).unwrap();
 /// let p = net.add_population("P", 1, Izhikevich { a: 0.02, b: 0.2, c: -65.0, d: 8.0 })
 ///     .init("v", -65.0).init("u", -13.0).record_spikes(true).build().unwrap();

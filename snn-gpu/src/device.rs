@@ -149,7 +149,7 @@ pub trait Device {
 /// the line itself marked with `>`: how compile errors show the generated code.
 ///
 /// ```
-/// let s = snn_kernels::device::source_excerpt("a\nb\nc\nd", 2, 1);
+/// let s = snn_gpu::device::source_excerpt("a\nb\nc\nd", 2, 1);
 /// assert_eq!(s, "    1 | a\n>   2 | b\n    3 | c\n");
 /// ```
 pub fn source_excerpt(source: &str, line: usize, context: usize) -> String {
@@ -171,7 +171,7 @@ pub fn source_excerpt(source: &str, line: usize, context: usize) -> String {
 /// `name:LINE:COL: error` (clang, PoCL).
 ///
 /// ```
-/// use snn_kernels::device::first_error_line;
+/// use snn_gpu::device::first_error_line;
 /// assert_eq!(first_error_line("kernels.cu(12): error: identifier \"x\" is undefined"), Some(12));
 /// assert_eq!(first_error_line("<source>:7:3: error: use of undeclared identifier"), Some(7));
 /// assert_eq!(first_error_line("all fine"), None);
