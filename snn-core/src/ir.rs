@@ -17,6 +17,11 @@
 //! float constants (`Scalar::consts::PI`, `f32::INFINITY`, ...), indexing of
 //! extra-global-parameter arrays, and calls on the environment parameter
 //! (`env.dt()`, `env.add_to_post(x)`, `env.rand_uniform()`, ...).
+//!
+//! The names of the DSL (methods, environment calls, float methods) are the
+//! enums of [`crate::dsl`].
+
+use crate::dsl::{EnvCall, MathFn, Method};
 
 /// A type in model code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -168,13 +173,14 @@ pub enum Expr {
     /// `expr as Type`.
     Cast(&'static Expr, IrType),
     /// A method on a number, receiver first: `x.powf(y)` is
-    /// `Math("powf", [x, y])`. Names are the Rust method names.
-    Math(&'static str, &'static [Expr]),
+    /// `Math(MathFn::Powf, [x, y])`.
+    Math(MathFn, &'static [Expr]),
     /// A numeric constant: `("PI", Scalar)` for `Scalar::consts::PI`,
     /// `("INFINITY", F32)` for `f32::INFINITY`. Names are Rust's.
     Const(&'static str, IrType),
-    /// A call on the environment parameter: `env.name(args)`.
-    Env(&'static str, &'static [Expr]),
+    /// A call on the environment parameter: `env.add_to_post(x)` is
+    /// `Env(EnvCall::AddToPost, [x])`.
+    Env(EnvCall, &'static [Expr]),
     /// `if cond { a } else { b }` used as a value.
     If(&'static Expr, &'static Block, &'static Block),
 }
@@ -262,8 +268,8 @@ pub struct Block {
 /// One translated model method.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MethodIr {
-    /// The method name (`sim`, `threshold`, `on_pre_spike`, ...).
-    pub name: &'static str,
+    /// Which method (`sim`, `threshold`, `on_pre_spike`, ...).
+    pub method: Method,
     /// The body.
     pub body: Block,
     /// The `self` fields the body assigns to.
@@ -337,29 +343,24 @@ impl Block {
 }
 
 impl MethodIr {
-    /// True when the body calls `env.<name>(..)` anywhere.
-    pub fn uses_env(&'static self, name: &str) -> bool {
+    /// True when the body makes environment call `call` anywhere.
+    pub fn uses_env(&'static self, call: EnvCall) -> bool {
+        self.uses_env_where(|c| c == call)
+    }
+
+    /// True when the body makes an environment call for which `pred` holds.
+    pub fn uses_env_where(&'static self, mut pred: impl FnMut(EnvCall) -> bool) -> bool {
         let mut found = false;
         self.body.visit(&mut |e| {
-            if matches!(e, Expr::Env(n, _) if *n == name) {
-                found = true;
+            if let Expr::Env(c, _) = e {
+                found |= pred(*c);
             }
         });
         found
     }
 
-    /// True when the body makes random draws (calls one of [`RANDOM_CALLS`]).
+    /// True when the body makes random draws ([`EnvCall::is_random`]).
     pub fn draws(&'static self) -> bool {
-        RANDOM_CALLS.iter().any(|r| self.uses_env(r))
+        self.uses_env_where(EnvCall::is_random)
     }
 }
-
-/// The environment calls that draw random numbers.
-pub const RANDOM_CALLS: [&str; 6] = [
-    "rand_uniform",
-    "rand_normal",
-    "rand_exponential",
-    "rand_poisson",
-    "rand_gamma",
-    "rand_binomial",
-];

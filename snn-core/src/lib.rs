@@ -33,6 +33,9 @@ pub mod var;
 
 pub use error::{Error, Result};
 pub use real::{Precision, Real};
+/// The contract of the model DSL: model kinds, their methods, the
+/// environment calls and float methods model code may use.
+pub use snn_dsl as dsl;
 pub use snn_macros::{
     connectivity_snippet, current_source_model, neuron_model, postsynaptic_model, var_init_snippet,
     weight_update_model,

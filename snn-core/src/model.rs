@@ -8,41 +8,14 @@
 //!   element's parameters and variables, on which the CPU backend runs the
 //!   model's methods natively, in `f32` or `f64`.
 
+use crate::dsl::{EnvCall, Method};
 use crate::ir::{IrType, MethodIr};
 use crate::real::Real;
 use crate::rng::RngStream;
 use crate::var::{VarElem, VarSlice, VarSliceMut};
 
-/// What kind of model a [`ModelDesc`] describes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ModelKind {
-    /// A neuron model (`#[neuron_model]`).
-    Neuron,
-    /// A postsynaptic model (`#[postsynaptic_model]`).
-    Postsynaptic,
-    /// A current-source model (`#[current_source_model]`).
-    CurrentSource,
-    /// A weight-update model (`#[weight_update_model]`).
-    WeightUpdate,
-    /// A variable-initialisation snippet (`#[var_init_snippet]`).
-    VarInit,
-    /// A connectivity snippet (`#[connectivity_snippet]`).
-    Connectivity,
-}
-
-impl ModelKind {
-    /// Lower-case description for messages ("neuron model", ...).
-    pub fn describe(self) -> &'static str {
-        match self {
-            ModelKind::Neuron => "neuron model",
-            ModelKind::Postsynaptic => "postsynaptic model",
-            ModelKind::CurrentSource => "current-source model",
-            ModelKind::WeightUpdate => "weight-update model",
-            ModelKind::VarInit => "variable-initialisation snippet",
-            ModelKind::Connectivity => "connectivity snippet",
-        }
-    }
-}
+/// What kind of model a [`ModelDesc`] describes (the DSL's model kinds).
+pub use snn_dsl::ModelKind;
 
 /// What a model field is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -208,17 +181,17 @@ impl ModelDesc {
         }
         Ok(())
     }
-    /// A translated method by name.
-    pub fn method(&self, name: &str) -> Option<&'static MethodIr> {
-        self.methods.iter().find(|m| m.name == name)
+    /// The translated `method`, if the model defines it.
+    pub fn method(&self, method: Method) -> Option<&'static MethodIr> {
+        self.methods.iter().find(|m| m.method == method)
     }
-    /// True when the model defines method `name`.
-    pub fn has_method(&self, name: &str) -> bool {
-        self.method(name).is_some()
+    /// True when the model defines `method`.
+    pub fn has_method(&self, method: Method) -> bool {
+        self.method(method).is_some()
     }
-    /// True when any method calls `env.<name>(..)`.
-    pub fn uses_env(&self, name: &str) -> bool {
-        self.methods.iter().any(|m| m.uses_env(name))
+    /// True when any method makes environment call `call`.
+    pub fn uses_env(&self, call: EnvCall) -> bool {
+        self.methods.iter().any(|m| m.uses_env(call))
     }
 }
 
@@ -1002,20 +975,25 @@ impl PrecisionStates for f64 {
 /// `#[pre_neuron_var]`s; `post_spike` likewise on the postsynaptic side;
 /// synapse code reads everything and writes only `#[var]`s. Elsewhere,
 /// `#[var]`s and `in_syn` are writable. Unknown names pass (rustc reports them).
-pub const fn field_access_ok(fields: &[FieldDesc], name: &str, method: &str, write: bool) -> bool {
+pub const fn field_access_ok(
+    fields: &[FieldDesc],
+    name: &str,
+    method: Method,
+    write: bool,
+) -> bool {
     let mut i = 0;
     while i < fields.len() {
         let f = &fields[i];
         if const_str_eq(f.name, name) {
             use FieldKind::*;
             let constant = matches!(f.kind, Param | Derived | Egp);
-            return if const_str_eq(method, "pre_spike") || const_str_eq(method, "event_threshold") {
+            return if matches!(method, Method::PreSpike | Method::EventThreshold) {
                 if write {
                     matches!(f.kind, PreVar)
                 } else {
                     constant || matches!(f.kind, PreVar | PreNeuronVar)
                 }
-            } else if const_str_eq(method, "post_spike") {
+            } else if matches!(method, Method::PostSpike) {
                 if write {
                     matches!(f.kind, PostVar)
                 } else {

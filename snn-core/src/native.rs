@@ -5,6 +5,7 @@
 //! of different models live side by side; dispatch is one virtual call per
 //! block and step, the per-element loops are monomorphic and inlined.
 
+use crate::dsl::Method;
 use crate::model::{
     CurrentSourceBehaviour, CurrentSourceEnv, CurrentSourceModel, EgpRef, NeuronBehaviour,
     NeuronEnv, NeuronModel, PendingAdds, PostsynapticBehaviour, PostsynapticEnv, PostsynapticModel,
@@ -345,9 +346,9 @@ fn element_loop<S: Real, St: StateIo<S>, const DRAWS: bool>(
     }
 }
 
-/// True when method `name` of `M` makes random draws.
-fn draws<M: crate::model::Model>(name: &str) -> bool {
-    M::DESC.method(name).is_some_and(|m| m.draws())
+/// True when `method` of `M` makes random draws.
+fn draws<M: crate::model::Model>(method: Method) -> bool {
+    M::DESC.method(method).is_some_and(|m| m.draws())
 }
 
 impl<M: NeuronModel, S: PrecisionStates> NeuronRunner<S> for Runner<M> {
@@ -359,7 +360,7 @@ impl<M: NeuronModel, S: PrecisionStates> NeuronRunner<S> for Runner<M> {
         spikes: &mut Vec<u32>,
     ) {
         let info = a.info;
-        let draws = draws::<M>("sim") || draws::<M>("reset");
+        let draws = draws::<M>(Method::Sim) || draws::<M>(Method::Reset);
         for_each_element!(a, draws, |st: &mut S::Neuron<M>, i, id, rng| {
             let mut env = NeuronEnv {
                 t: info.t,
@@ -391,7 +392,7 @@ fn post_env<S: Real>(info: &StepInfo<S>, id: u32, rng: RngStream) -> Postsynapti
 impl<M: PostsynapticModel, S: PrecisionStates> PostsynapticRunner<S> for Runner<M> {
     fn apply_input(&self, a: ElementArgs<'_, '_, S>, isyn: &mut [S]) {
         let info = a.info;
-        let draws = draws::<M>("apply_input");
+        let draws = draws::<M>(Method::ApplyInput);
         for_each_element!(a, draws, |st: &mut S::Postsynaptic<M>, i, id, rng| {
             let mut env = post_env(&info, id, rng);
             st.apply_input(&mut env);
@@ -401,7 +402,7 @@ impl<M: PostsynapticModel, S: PrecisionStates> PostsynapticRunner<S> for Runner<
 
     fn decay(&self, a: ElementArgs<'_, '_, S>) {
         let info = a.info;
-        let draws = draws::<M>("decay");
+        let draws = draws::<M>(Method::Decay);
         for_each_element!(a, draws, |st: &mut S::Postsynaptic<M>, _, id, rng| {
             st.decay(&mut post_env(&info, id, rng));
         });
@@ -411,7 +412,7 @@ impl<M: PostsynapticModel, S: PrecisionStates> PostsynapticRunner<S> for Runner<
 impl<M: CurrentSourceModel, S: PrecisionStates> CurrentSourceRunner<S> for Runner<M> {
     fn inject(&self, a: ElementArgs<'_, '_, S>, isyn: &mut [S]) {
         let info = a.info;
-        let draws = draws::<M>("inject");
+        let draws = draws::<M>(Method::Inject);
         for_each_element!(a, draws, |st: &mut S::CurrentSource<M>, i, id, rng| {
             let mut env: CurrentSourceEnv<S> = post_env(&info, id, rng);
             st.inject(&mut env);

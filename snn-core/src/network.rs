@@ -18,6 +18,7 @@
 //! ```
 
 use crate::connectivity::Connectivity;
+use crate::dsl::EnvCall;
 use crate::error::{Error, Result};
 use crate::init::VarInit;
 use crate::ir::{Expr, IrType, Stmt};
@@ -27,6 +28,7 @@ use crate::model::{
 use crate::native::{
     CurrentSourceRunners, NeuronRunners, PostsynapticRunners, WeightUpdateRunners,
 };
+use crate::plan::{uses_any, PRE_EVENT_TIMES, PRE_SPIKE_TIMES};
 use crate::real::Precision;
 use crate::rng::{VarInitRange, MAX_GROUPS};
 
@@ -858,8 +860,8 @@ impl SynapseGroupBuilder<'_> {
         ] {
             check_refs_of(&wu_owner, m, kind, pop)?;
         }
-        let pre_times = ["st_pre", "prev_st_pre", "set_pre", "prev_set_pre"];
-        if self.axonal_delay > 0 && pre_times.iter().any(|n| m.uses_env(n)) {
+        let pre_times = [PRE_SPIKE_TIMES, PRE_EVENT_TIMES].concat();
+        if self.axonal_delay > 0 && uses_any(m, &pre_times) {
             return Err(Error::InvalidSynapseGroup {
                 group: self.name,
                 reason: format!(
@@ -1086,7 +1088,7 @@ fn find_delay_use(m: &'static ModelDesc) -> DelayUse {
     fn visit(stmts: &[Stmt], found: &mut Vec<&'static Expr>) {
         for s in stmts {
             match s {
-                Stmt::Expr(Expr::Env("add_to_post_delay", args)) => found.push(&args[1]),
+                Stmt::Expr(Expr::Env(EnvCall::AddToPostDelay, args)) => found.push(&args[1]),
                 Stmt::If { then, else_, .. } => {
                     visit(then.stmts, found);
                     if let Some(e) = else_ {

@@ -41,6 +41,7 @@
 //! assert_eq!(plan.groups[0].event_slots, 0);
 //! ```
 
+use crate::dsl::{EnvCall, Method};
 use crate::model::{FieldKind, ModelDesc};
 use crate::network::{Network, PostsynapticTarget};
 use crate::rng::{stream_id, synapse_key, StreamPurpose};
@@ -74,73 +75,27 @@ pub const STEP_PHASES: [StepPhase; 6] = [
     StepPhase::AfterSpikes,
 ];
 
-/// The methods of a weight-update model.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum WuMethod {
-    /// Synapse code run for each presynaptic spike.
-    OnPreSpike,
-    /// Synapse code run for each presynaptic spike-like event.
-    OnPreEvent,
-    /// Synapse code run for each postsynaptic spike.
-    OnPostSpike,
-    /// Synapse code run every step on every synapse.
-    SynapseDynamics,
-    /// Presynaptic-neuron code run when the neuron spikes.
-    PreSpike,
-    /// Postsynaptic-neuron code run when the neuron spikes.
-    PostSpike,
-    /// The spike-like-event condition, evaluated on every presynaptic neuron.
-    EventThreshold,
-}
-
-impl WuMethod {
-    /// Every method, in declaration order.
-    pub const ALL: [WuMethod; 7] = [
-        WuMethod::OnPreSpike,
-        WuMethod::OnPreEvent,
-        WuMethod::OnPostSpike,
-        WuMethod::SynapseDynamics,
-        WuMethod::PreSpike,
-        WuMethod::PostSpike,
-        WuMethod::EventThreshold,
-    ];
-
-    /// The method's name in model code.
-    pub const fn name(self) -> &'static str {
-        match self {
-            WuMethod::OnPreSpike => "on_pre_spike",
-            WuMethod::OnPreEvent => "on_pre_event",
-            WuMethod::OnPostSpike => "on_post_spike",
-            WuMethod::SynapseDynamics => "synapse_dynamics",
-            WuMethod::PreSpike => "pre_spike",
-            WuMethod::PostSpike => "post_spike",
-            WuMethod::EventThreshold => "event_threshold",
-        }
-    }
-
-    /// The `sub` of the method's random stream (`stream_id(SynapseSim,
-    /// group, sub)`); `None` for `event_threshold`, which cannot draw.
-    pub const fn stream_sub(self) -> Option<u32> {
-        match self {
-            WuMethod::OnPreSpike => Some(0),
-            WuMethod::OnPreEvent => Some(1),
-            WuMethod::OnPostSpike => Some(2),
-            WuMethod::SynapseDynamics => Some(3),
-            WuMethod::PreSpike => Some(4),
-            WuMethod::PostSpike => Some(5),
-            WuMethod::EventThreshold => None,
-        }
-    }
-
-    /// Whether the method is synapse code (runs per synapse).
-    pub const fn is_synapse_code(self) -> bool {
-        matches!(
-            self,
-            WuMethod::OnPreSpike
-                | WuMethod::OnPreEvent
-                | WuMethod::OnPostSpike
-                | WuMethod::SynapseDynamics
-        )
+/// The `sub` of weight-update `method`'s random stream
+/// (`stream_id(SynapseSim, group, sub)`); `None` for `event_threshold`,
+/// which cannot draw, and for the methods of other kinds (which draw from
+/// their own streams).
+pub const fn stream_sub(method: Method) -> Option<u32> {
+    match method {
+        Method::OnPreSpike => Some(0),
+        Method::OnPreEvent => Some(1),
+        Method::OnPostSpike => Some(2),
+        Method::SynapseDynamics => Some(3),
+        Method::PreSpike => Some(4),
+        Method::PostSpike => Some(5),
+        Method::EventThreshold
+        | Method::Sim
+        | Method::Threshold
+        | Method::Reset
+        | Method::ApplyInput
+        | Method::Decay
+        | Method::Inject
+        | Method::Init
+        | Method::RowBuild => None,
     }
 }
 
@@ -166,28 +121,37 @@ pub struct WuMethods {
 impl WuMethods {
     /// The methods `m` defines that run.
     pub fn of(m: &ModelDesc) -> WuMethods {
-        let has = |w: WuMethod| m.has_method(w.name());
+        let has = |w: Method| m.has_method(w);
         WuMethods {
-            on_pre_spike: has(WuMethod::OnPreSpike),
-            on_pre_event: has(WuMethod::OnPreEvent) && has(WuMethod::EventThreshold),
-            on_post_spike: has(WuMethod::OnPostSpike),
-            synapse_dynamics: has(WuMethod::SynapseDynamics),
-            pre_spike: has(WuMethod::PreSpike),
-            post_spike: has(WuMethod::PostSpike),
-            event_threshold: has(WuMethod::EventThreshold),
+            on_pre_spike: has(Method::OnPreSpike),
+            on_pre_event: has(Method::OnPreEvent) && has(Method::EventThreshold),
+            on_post_spike: has(Method::OnPostSpike),
+            synapse_dynamics: has(Method::SynapseDynamics),
+            pre_spike: has(Method::PreSpike),
+            post_spike: has(Method::PostSpike),
+            event_threshold: has(Method::EventThreshold),
         }
     }
 
-    /// Whether `method` runs.
-    pub fn runs(&self, method: WuMethod) -> bool {
+    /// Whether weight-update `method` runs (false for the methods of other
+    /// kinds).
+    pub fn runs(&self, method: Method) -> bool {
         match method {
-            WuMethod::OnPreSpike => self.on_pre_spike,
-            WuMethod::OnPreEvent => self.on_pre_event,
-            WuMethod::OnPostSpike => self.on_post_spike,
-            WuMethod::SynapseDynamics => self.synapse_dynamics,
-            WuMethod::PreSpike => self.pre_spike,
-            WuMethod::PostSpike => self.post_spike,
-            WuMethod::EventThreshold => self.event_threshold,
+            Method::OnPreSpike => self.on_pre_spike,
+            Method::OnPreEvent => self.on_pre_event,
+            Method::OnPostSpike => self.on_post_spike,
+            Method::SynapseDynamics => self.synapse_dynamics,
+            Method::PreSpike => self.pre_spike,
+            Method::PostSpike => self.post_spike,
+            Method::EventThreshold => self.event_threshold,
+            Method::Sim
+            | Method::Threshold
+            | Method::Reset
+            | Method::ApplyInput
+            | Method::Decay
+            | Method::Inject
+            | Method::Init
+            | Method::RowBuild => false,
         }
     }
 
@@ -198,12 +162,12 @@ impl WuMethods {
     }
 }
 
-/// The environment calls that read spike or event times.
-pub const PRE_SPIKE_TIMES: [&str; 2] = ["st_pre", "prev_st_pre"];
+/// The environment calls that read presynaptic spike times.
+pub const PRE_SPIKE_TIMES: [EnvCall; 2] = [EnvCall::StPre, EnvCall::PrevStPre];
 /// The environment calls that read postsynaptic spike times.
-pub const POST_SPIKE_TIMES: [&str; 2] = ["st_post", "prev_st_post"];
+pub const POST_SPIKE_TIMES: [EnvCall; 2] = [EnvCall::StPost, EnvCall::PrevStPost];
 /// The environment calls that read presynaptic event times.
-pub const PRE_EVENT_TIMES: [&str; 2] = ["set_pre", "prev_set_pre"];
+pub const PRE_EVENT_TIMES: [EnvCall; 2] = [EnvCall::SetPre, EnvCall::PrevSetPre];
 
 /// What a backend must know about one population.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -263,18 +227,16 @@ pub struct GroupPlan {
 
 impl GroupPlan {
     /// The random stream of weight-update `method` (`None` for
-    /// `event_threshold`, which cannot draw).
-    pub fn stream(&self, method: WuMethod) -> Option<u32> {
-        method
-            .stream_sub()
-            .map(|sub| stream_id(StreamPurpose::SynapseSim, self.group, sub))
+    /// `event_threshold`, which cannot draw, and for other kinds' methods).
+    pub fn stream(&self, method: Method) -> Option<u32> {
+        stream_sub(method).map(|sub| stream_id(StreamPurpose::SynapseSim, self.group, sub))
     }
 
     /// The Philox key of synapse-code `method`'s draws
     /// ([`RngStream::synapse`](crate::rng::RngStream::synapse)); `None`
     /// for the methods that run per neuron.
-    pub fn synapse_key(&self, method: WuMethod) -> Option<[u32; 2]> {
-        match method.stream_sub() {
+    pub fn synapse_key(&self, method: Method) -> Option<[u32; 2]> {
+        match stream_sub(method) {
             Some(sub) if method.is_synapse_code() => Some(self.synapse_keys[sub as usize]),
             _ => None,
         }
@@ -410,9 +372,9 @@ impl NetworkPlan {
     }
 }
 
-/// Whether any method of `m` calls one of the environment methods `names`.
-pub fn uses_any(m: &ModelDesc, names: &[&str]) -> bool {
-    names.iter().any(|n| m.uses_env(n))
+/// Whether any method of `m` makes one of the environment calls `calls`.
+pub fn uses_any(m: &ModelDesc, calls: &[EnvCall]) -> bool {
+    calls.iter().any(|&c| m.uses_env(c))
 }
 
 /// Whether the synapse code of `m` reads spike or event times.
@@ -423,12 +385,8 @@ fn synapse_reads_times(m: &ModelDesc) -> bool {
         .chain(&PRE_EVENT_TIMES);
     m.methods
         .iter()
-        .filter(|mi| {
-            WuMethod::ALL
-                .iter()
-                .any(|w| w.is_synapse_code() && w.name() == mi.name)
-        })
-        .any(|mi| times.clone().any(|n| mi.uses_env(n)))
+        .filter(|mi| mi.method.is_synapse_code())
+        .any(|mi| times.clone().any(|&c| mi.uses_env(c)))
 }
 
 /// The references of kind `kind` of `m` (`#[neuron_var]`,
@@ -450,6 +408,7 @@ fn bound_refs(m: &ModelDesc, kind: FieldKind, neuron: &ModelDesc) -> Vec<usize> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dsl::ModelKind;
     use crate::prelude::*;
 
     #[test]
@@ -541,16 +500,17 @@ mod tests {
         let plan = NetworkPlan::new(&net);
         let mut seen = std::collections::HashSet::new();
         for g in &plan.groups {
-            for m in WuMethod::ALL {
+            for &m in ModelKind::WeightUpdate.methods() {
                 if let Some(s) = g.stream(m) {
                     assert!(seen.insert(s), "stream {s:#x} used twice");
                 }
             }
         }
         assert_eq!(
-            plan.groups[1].stream(WuMethod::PostSpike),
+            plan.groups[1].stream(Method::PostSpike),
             Some(stream_id(StreamPurpose::SynapseSim, 1, 5))
         );
-        assert_eq!(plan.groups[1].stream(WuMethod::EventThreshold), None);
+        assert_eq!(plan.groups[1].stream(Method::EventThreshold), None);
+        assert_eq!(plan.groups[1].stream(Method::Sim), None);
     }
 }

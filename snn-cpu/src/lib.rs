@@ -24,6 +24,7 @@ mod vars;
 
 use rayon::prelude::*;
 use snn_core::connectivity::SparseConnectivity;
+use snn_core::dsl::Method;
 use snn_core::error::{Error, Result};
 use snn_core::handle::{EgpId, VarId};
 use snn_core::initial::{GroupState, InitialState};
@@ -33,7 +34,7 @@ use snn_core::native::{
     SynapseArgs, TimeSrc,
 };
 use snn_core::network::{ModelPart, Network, PopulationId, SynapseGroupId, VarRecordingId};
-use snn_core::plan::{GroupPlan, NetworkPlan, WuMethod};
+use snn_core::plan::{GroupPlan, NetworkPlan};
 use snn_core::real::{Precision, Real};
 use snn_core::recording::{SpikeRecord, SpikeRecorder};
 use snn_core::sim::{access, RecordedVar, Simulation};
@@ -624,19 +625,19 @@ fn synapse_code<S: CpuReal>(
         };
     }
     if !spikes.is_empty() {
-        overflow = overflow.max(runner.on_pre(args!(spikes, WuMethod::OnPreSpike), false));
+        overflow = overflow.max(runner.on_pre(args!(spikes, Method::OnPreSpike), false));
     }
     if !events.is_empty() {
-        overflow = overflow.max(runner.on_pre(args!(events, WuMethod::OnPreEvent), true));
+        overflow = overflow.max(runner.on_pre(args!(events, Method::OnPreEvent), true));
     }
     if !posts.is_empty() {
         let col = inc.col.as_ref();
         let col = col.expect("internal error: on_post_spike without a column view");
-        runner.on_post_spikes(args!(posts, WuMethod::OnPostSpike), col);
+        runner.on_post_spikes(args!(posts, Method::OnPostSpike), col);
     }
     if dynamics {
         let none: &[u32] = &[];
-        let args = args!(none, WuMethod::SynapseDynamics);
+        let args = args!(none, Method::SynapseDynamics);
         overflow = overflow.max(runner.synapse_dynamics(args));
     }
     delay_error(overflow)
@@ -971,7 +972,7 @@ impl<S: CpuReal> CpuState<S> {
                         prev_st: &pre_sh.prev_st,
                         set: &side.set,
                         prev_set: &side.prev_set,
-                        info: info(gp.stream(WuMethod::PreSpike).expect("has a stream")),
+                        info: info(gp.stream(Method::PreSpike).expect("has a stream")),
                     }
                 };
             }
@@ -993,7 +994,7 @@ impl<S: CpuReal> CpuState<S> {
                         prev_st: &post_sh.prev_st,
                         set: &[],
                         prev_set: &[],
-                        info: info(gp.stream(WuMethod::PostSpike).expect("has a stream")),
+                        info: info(gp.stream(Method::PostSpike).expect("has a stream")),
                     },
                     SideCode::PostSpike,
                     &q.slots[slot_of(q)],

@@ -14,6 +14,7 @@
 //! results are bit-identical to the generic loop (`snn/tests/it/static_synapse.rs`
 //! runs both side by side).
 
+use snn_core::dsl::{EnvCall, Method};
 use snn_core::ir::{Expr, IrType, Stmt};
 use snn_core::model::{DelaySteps, FieldKind, ModelDesc, PendingAdds};
 use snn_core::real::Real;
@@ -36,13 +37,13 @@ impl StaticAddition {
     /// on its own synapse variables (`w` of type `Scalar`, `d` an unsigned
     /// integer); `None` for anything else, which runs the model code.
     pub fn of(m: &ModelDesc) -> Option<StaticAddition> {
-        let body = m.method("on_pre_spike")?.body;
+        let body = m.method(Method::OnPreSpike)?.body;
         let call: &Expr = match (body.stmts, body.tail) {
             ([Stmt::Expr(e)], None) => e,
             ([], Some(e)) => e,
             _ => return None,
         };
-        let Expr::Env(name, args) = call else {
+        let Expr::Env(call, args) = call else {
             return None;
         };
         let var = |e: &Expr, types: &[IrType]| -> Option<usize> {
@@ -51,12 +52,12 @@ impl StaticAddition {
             types.contains(&m.nth(FieldKind::Var, i)?.ty).then_some(i)
         };
         let weight = |e| var(e, &[IrType::Scalar]);
-        match (*name, *args) {
-            ("add_to_post", [w]) => Some(StaticAddition {
+        match (*call, *args) {
+            (EnvCall::AddToPost, [w]) => Some(StaticAddition {
                 weight: weight(w)?,
                 delay: None,
             }),
-            ("add_to_post_delay", [w, d]) => Some(StaticAddition {
+            (EnvCall::AddToPostDelay, [w, d]) => Some(StaticAddition {
                 weight: weight(w)?,
                 delay: Some(var(d, &[IrType::U8, IrType::U16, IrType::U32])?),
             }),

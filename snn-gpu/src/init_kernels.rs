@@ -95,6 +95,7 @@
 
 use crate::device::{Arg, Device, DeviceError, DeviceResult, LaunchDims};
 use snn_core::connectivity::{Connectivity, ConnectivitySnippetDyn, SparseConnectivity};
+use snn_core::dsl::{EnvCall, Method};
 use snn_core::init::{VarInit, VarInitSnippetDyn};
 use snn_core::ir::IrType;
 use snn_core::model::{ConnectivityModel, FieldDesc, FieldKind, Model, ModelDesc, VarInitModel};
@@ -1601,13 +1602,13 @@ impl InitProgram {
     ) -> Result<String, String> {
         let desc = code.desc;
         let method = desc
-            .method("init")
+            .method(Method::Init)
             .ok_or_else(|| format!("snippet `{}` has no `init` method", desc.name))?;
         let s = suffix(draw);
-        let env = |name: &str, args: &[String]| -> Result<String, String> {
-            match name {
-                "id" => Ok("element".into()),
-                _ => rand_call(name, args, s).ok_or_else(|| "not available here".into()),
+        let env = |call: EnvCall, args: &[String]| -> Result<String, String> {
+            match call {
+                EnvCall::Id => Ok("element".into()),
+                _ => rand_call(call, args, s).ok_or_else(|| "not available here".into()),
             }
         };
         let block = print_method(desc, method, draw, &env, Some("result"))?;
@@ -1758,18 +1759,18 @@ impl InitProgram {
     fn conn_snippet_kernel(&mut self, code: &SnippetCode) -> Result<String, String> {
         let desc = code.desc;
         let method = desc
-            .method("row_build")
+            .method(Method::RowBuild)
             .ok_or_else(|| format!("snippet `{}` has no `row_build` method", desc.name))?;
-        let env = |name: &str, args: &[String]| -> Result<String, String> {
-            match name {
-                "id_pre" => Ok("id_pre".into()),
-                "num_pre" => Ok("num_pre".into()),
-                "num_post" => Ok("num_post".into()),
-                "add_synapse" => Ok(format!(
+        let env = |call: EnvCall, args: &[String]| -> Result<String, String> {
+            match call {
+                EnvCall::IdPre => Ok("id_pre".into()),
+                EnvCall::NumPre => Ok("num_pre".into()),
+                EnvCall::NumPost => Ok("num_post".into()),
+                EnvCall::AddSynapse => Ok(format!(
                     "snn_init_push(row, stride, num_post, &len, &bad, {})",
                     args[0]
                 )),
-                _ => rand_call(name, args, "f64").ok_or_else(|| "not available here".into()),
+                _ => rand_call(call, args, "f64").ok_or_else(|| "not available here".into()),
             }
         };
         let block = print_method(desc, method, Precision::F64, &env, None)?;
@@ -1902,15 +1903,16 @@ fn print_method(
     method_to_c(method, &ctx).map_err(|e| e.to_string())
 }
 
-/// The random draws of snippet code, in precision suffix `s`.
-fn rand_call(name: &str, args: &[String], s: &str) -> Option<String> {
-    Some(match name {
-        "rand_uniform" => format!("snn_uniform_{s}(&rng)"),
-        "rand_normal" => format!("snn_normal_{s}(&rng)"),
-        "rand_exponential" => format!("snn_exponential_{s}(&rng)"),
-        "rand_gamma" => format!("snn_gamma_{s}(&rng, {})", args[0]),
-        "rand_poisson" => format!("snn_poisson_{s}(&rng, {})", args[0]),
-        "rand_binomial" => format!("snn_binomial_{s}(&rng, {}, {})", args[0], args[1]),
+/// The random draws of snippet code, in precision suffix `s`; `None` for
+/// the other calls.
+fn rand_call(call: EnvCall, args: &[String], s: &str) -> Option<String> {
+    Some(match call {
+        EnvCall::RandUniform => format!("snn_uniform_{s}(&rng)"),
+        EnvCall::RandNormal => format!("snn_normal_{s}(&rng)"),
+        EnvCall::RandExponential => format!("snn_exponential_{s}(&rng)"),
+        EnvCall::RandGamma => format!("snn_gamma_{s}(&rng, {})", args[0]),
+        EnvCall::RandPoisson => format!("snn_poisson_{s}(&rng, {})", args[0]),
+        EnvCall::RandBinomial => format!("snn_binomial_{s}(&rng, {}, {})", args[0], args[1]),
         _ => return None,
     })
 }

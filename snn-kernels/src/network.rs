@@ -79,15 +79,14 @@
 //! microseconds, that is what a step of tens of microseconds needs.
 
 use crate::cgen::{indent, method_to_c, CType, CodeCtx, CodegenError, Exit};
+use snn_core::dsl::{EnvCall, Method};
 pub use snn_core::handle::EgpPart;
 use snn_core::ir::IrType;
 use snn_core::model::{FieldDesc, FieldKind, ModelDesc};
 pub use snn_core::network::Span;
 use snn_core::network::{CurrentSourceId, PopulationId, SynapseGroupId};
 use snn_core::network::{ModelPart, Network};
-use snn_core::plan::{
-    uses_any, NetworkPlan, WuMethod, POST_SPIKE_TIMES, PRE_EVENT_TIMES, PRE_SPIKE_TIMES,
-};
+use snn_core::plan::{uses_any, NetworkPlan, POST_SPIKE_TIMES, PRE_EVENT_TIMES, PRE_SPIKE_TIMES};
 use snn_core::Precision;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -617,17 +616,18 @@ impl<'n> Generator<'n> {
     }
 
     /// Prints the random draws and the calls every model kind shares.
-    fn rand_call(&self, name: &str, args: &[String]) -> Option<String> {
+    fn rand_call(&self, call: EnvCall, args: &[String]) -> Option<String> {
         let s = self.suffix;
-        Some(match name {
-            "rand_uniform" => format!("snn_uniform_{s}(&rng)"),
-            "rand_normal" => format!("snn_normal_{s}(&rng)"),
-            "rand_exponential" => format!("snn_exponential_{s}(&rng)"),
-            "rand_gamma" => format!("snn_gamma_{s}(&rng, {})", args[0]),
-            "rand_poisson" => format!("snn_poisson_{s}(&rng, {})", args[0]),
-            "rand_binomial" => format!("snn_binomial_{s}(&rng, {}, {})", args[0], args[1]),
-            "t" => "t".into(),
-            "dt" => "dt".into(),
+        Some(match call {
+            EnvCall::RandUniform => format!("snn_uniform_{s}(&rng)"),
+            EnvCall::RandNormal => format!("snn_normal_{s}(&rng)"),
+            EnvCall::RandExponential => format!("snn_exponential_{s}(&rng)"),
+            EnvCall::RandGamma => format!("snn_gamma_{s}(&rng, {})", args[0]),
+            EnvCall::RandPoisson => format!("snn_poisson_{s}(&rng, {})", args[0]),
+            EnvCall::RandBinomial => format!("snn_binomial_{s}(&rng, {}, {})", args[0], args[1]),
+            EnvCall::T => "t".into(),
+            EnvCall::Dt => "dt".into(),
+            // Printed by the kernel's own environment, if available there.
             _ => return None,
         })
     }
@@ -638,9 +638,9 @@ impl<'n> Generator<'n> {
         &mut self,
         owner: &str,
         part: &ModelPart,
-        method: &str,
+        method: Method,
         names: &FieldNames<'_>,
-        env: &dyn Fn(&str, &[String]) -> Option<String>,
+        env: &dyn Fn(EnvCall, &[String]) -> Option<String>,
         result: Option<&str>,
     ) -> Result<String, GenerateError> {
         let model = part.model;
@@ -653,9 +653,9 @@ impl<'n> Generator<'n> {
         self.labels += 1;
         let label = format!("end_{}_{}", method, self.labels);
         let field = |f: &FieldDesc| names.print(model, f);
-        let envp = |name: &str, args: &[String]| {
-            env(name, args)
-                .or_else(|| self.rand_call(name, args))
+        let envp = |call: EnvCall, args: &[String]| {
+            env(call, args)
+                .or_else(|| self.rand_call(call, args))
                 .ok_or_else(|| "not available in this kernel".to_string())
         };
         let ctx = CodeCtx {
@@ -1366,12 +1366,12 @@ enum SynapseCode {
 
 impl SynapseCode {
     /// The weight-update method the kernel runs.
-    fn method(self) -> WuMethod {
+    fn method(self) -> Method {
         match self {
-            SynapseCode::PreSpike => WuMethod::OnPreSpike,
-            SynapseCode::PreEvent => WuMethod::OnPreEvent,
-            SynapseCode::PostSpike => WuMethod::OnPostSpike,
-            SynapseCode::Dynamics => WuMethod::SynapseDynamics,
+            SynapseCode::PreSpike => Method::OnPreSpike,
+            SynapseCode::PreEvent => Method::OnPreEvent,
+            SynapseCode::PostSpike => Method::OnPostSpike,
+            SynapseCode::Dynamics => Method::SynapseDynamics,
         }
     }
     fn base(self) -> &'static str {
@@ -1418,7 +1418,7 @@ impl SynapseKernels<'_> {
         params.push(format!("{} dt", g.scalar), ArgSpec::Scalar(net.dt()));
         // The random stream's key, where the code draws (a merged kernel
         // passes every group's key: only those that are used).
-        let draws = m.method(code.method().name()).is_some_and(|mi| mi.draws());
+        let draws = m.method(code.method()).is_some_and(|mi| mi.draws());
         if draws {
             let key = g.plan.groups[gi].synapse_key(code.method());
             let key = key.expect("synapse code has a key");
@@ -1514,7 +1514,7 @@ impl SynapseKernels<'_> {
             }
         }
 
-        let method = code.method().name();
+        let method = code.method();
         let writes = m.method(method).is_some_and(|mi| !mi.writes.is_empty());
         let atomic = if p == Precision::F32 {
             "ATOMIC_ADD_F32"
@@ -1522,27 +1522,26 @@ impl SynapseKernels<'_> {
             "ATOMIC_ADD_F64"
         };
         let has_ring = ring.is_some();
-        let env = move |name: &str, args: &[String]| -> Option<String> {
-            Some(match name {
-                "id_pre" => "pre".into(),
-                "id_post" => "post".into(),
-                "st_pre" => "pre_st[pre]".into(),
-                "prev_st_pre" => "pre_prev_st[pre]".into(),
-                "set_pre" => "pre_set[pre]".into(),
-                "prev_set_pre" => "pre_prev_set[pre]".into(),
-                "st_post" => "post_st[post]".into(),
-                "prev_st_post" => "post_prev_st[post]".into(),
-                "add_to_post" if !adds => return None,
-                "add_to_post_delay" if !adds => return None,
-                "add_to_post" if has_ring => {
+        let env = move |call: EnvCall, args: &[String]| -> Option<String> {
+            Some(match call {
+                EnvCall::IdPre => "pre".into(),
+                EnvCall::IdPost => "post".into(),
+                EnvCall::StPre => "pre_st[pre]".into(),
+                EnvCall::PrevStPre => "pre_prev_st[pre]".into(),
+                EnvCall::SetPre => "pre_set[pre]".into(),
+                EnvCall::PrevSetPre => "pre_prev_set[pre]".into(),
+                EnvCall::StPost => "post_st[post]".into(),
+                EnvCall::PrevStPost => "post_prev_st[post]".into(),
+                EnvCall::AddToPost | EnvCall::AddToPostDelay if !adds => return None,
+                EnvCall::AddToPost if has_ring => {
                     format!("{atomic}(&ring[ring_head * n_post + post], {})", args[0])
                 }
-                "add_to_post" => format!("{atomic}(&in_syn[post], {})", args[0]),
-                "add_to_post_delay" if has_ring => format!(
+                EnvCall::AddToPost => format!("{atomic}(&in_syn[post], {})", args[0]),
+                EnvCall::AddToPostDelay if has_ring => format!(
                     "snn_add_delayed(ring, ring_slots, n_post, ring_head, post, {}, {}, &errors[group])",
                     args[0], args[1]
                 ),
-                "add_to_post_delay" => {
+                EnvCall::AddToPostDelay => {
                     format!("ATOMIC_MAX_U32(&errors[group], ({}) + 1u)", args[1])
                 }
                 _ => return None,
@@ -1726,17 +1725,16 @@ fn neuron_kernel(
         let _ = write!(unused_ports, " (void)n_{};", f.name);
     }
     body.push_str(&n_load);
-    let atomic_free_env = |name: &str, _: &[String]| -> Option<String> {
-        match name {
-            "id" => Some("i".into()),
-            "inject_current" => None,
+    let atomic_free_env = |call: EnvCall, _: &[String]| -> Option<String> {
+        match call {
+            EnvCall::Id => Some("i".into()),
             _ => None,
         }
     };
-    let inject_env = |name: &str, args: &[String]| -> Option<String> {
-        match name {
-            "id" => Some("i".into()),
-            "inject_current" => Some(format!("inj += {}", args[0])),
+    let inject_env = |call: EnvCall, args: &[String]| -> Option<String> {
+        match call {
+            EnvCall::Id => Some("i".into()),
+            EnvCall::InjectCurrent => Some(format!("inj += {}", args[0])),
             _ => None,
         }
     };
@@ -1787,10 +1785,24 @@ fn neuron_kernel(
         body.push_str(&part.load);
         let store = &part.store;
         let names = part.names();
-        let apply = g.inline(&gowner, &sg.psm, "apply_input", &names, &inject_env, None)?;
+        let apply = g.inline(
+            &gowner,
+            &sg.psm,
+            Method::ApplyInput,
+            &names,
+            &inject_env,
+            None,
+        )?;
         let input = injection_target(pop.part.model, sg.target_port);
         body.push_str(&injecting(&format!("p{k}_stream"), scalar, &apply, &input));
-        let decay = g.inline(&gowner, &sg.psm, "decay", &names, &atomic_free_env, None)?;
+        let decay = g.inline(
+            &gowner,
+            &sg.psm,
+            Method::Decay,
+            &names,
+            &atomic_free_env,
+            None,
+        )?;
         let _ = writeln!(
             decays,
             "    {{\n        snn_rng rng = snn_rng_new(seed, p{k}_stream, (unsigned int)step, i);\n{}        (void)rng;\n    }}\n{store}    {in_syn}[i] = {prefix}in_syn;",
@@ -1822,17 +1834,17 @@ fn neuron_kernel(
         body.push_str(&part.load);
         cs_store.push_str(&part.store);
         let names = part.names();
-        let inject = g.inline(&cowner, &cs.part, "inject", &names, &inject_env, None)?;
+        let inject = g.inline(&cowner, &cs.part, Method::Inject, &names, &inject_env, None)?;
         let input = injection_target(pop.part.model, cs.target_port);
         body.push_str(&injecting(&format!("c{k}_stream"), scalar, &inject, &input));
     }
 
     // The neuron update.
     let names = FieldNames::basic("n_", "nc", "ne_", "n_");
-    let neuron_env = |name: &str, _: &[String]| -> Option<String> {
-        match name {
-            "id" => Some("i".into()),
-            "isyn" => Some("isyn".into()),
+    let neuron_env = |call: EnvCall, _: &[String]| -> Option<String> {
+        match call {
+            EnvCall::Id => Some("i".into()),
+            EnvCall::Isyn => Some("isyn".into()),
             _ => None,
         }
     };
@@ -1841,7 +1853,7 @@ fn neuron_kernel(
         g.inline(
             &owner,
             &pop.part,
-            "threshold",
+            Method::Threshold,
             &names,
             &neuron_env,
             Some("was_above"),
@@ -1849,16 +1861,16 @@ fn neuron_kernel(
     } else {
         String::new()
     };
-    let sim = g.inline(&owner, &pop.part, "sim", &names, &neuron_env, None)?;
+    let sim = g.inline(&owner, &pop.part, Method::Sim, &names, &neuron_env, None)?;
     let thr = g.inline(
         &owner,
         &pop.part,
-        "threshold",
+        Method::Threshold,
         &names,
         &neuron_env,
         Some("above"),
     )?;
-    let reset = g.inline(&owner, &pop.part, "reset", &names, &neuron_env, None)?;
+    let reset = g.inline(&owner, &pop.part, Method::Reset, &names, &neuron_env, None)?;
     let record = if pb.recording.is_some() {
         "            ATOMIC_OR_U32(&rec[(unsigned int)(step % rec_chunk) * ((n + 31u) / 32u) + (i >> 5)], 1u << (i & 31u));\n"
     } else {
@@ -1916,9 +1928,9 @@ fn side_part(
     let sg = &g.net.synapse_groups()[gi];
     let owner = format!("synapse group `{}` (weight update)", sg.name);
     let method = if kind == FieldKind::PreVar {
-        WuMethod::PreSpike
+        Method::PreSpike
     } else {
-        WuMethod::PostSpike
+        Method::PostSpike
     };
     let stream = g.plan.groups[gi].stream(method);
     params.push(
@@ -2018,19 +2030,19 @@ fn neuron_side_code(
             }
             let names = part.names();
             let (set_c, prev_set_c) = (format!("{set}[i]"), format!("{prev_set}[i]"));
-            let env = |name: &str, _: &[String]| -> Option<String> {
-                Some(match name {
-                    "id_pre" => "i".into(),
-                    "st_pre" => "st[i]".into(),
-                    "prev_st_pre" => "prev_st[i]".into(),
-                    "set_pre" => set_c.clone(),
-                    "prev_set_pre" => prev_set_c.clone(),
+            let env = |call: EnvCall, _: &[String]| -> Option<String> {
+                Some(match call {
+                    EnvCall::IdPre => "i".into(),
+                    EnvCall::StPre => "st[i]".into(),
+                    EnvCall::PrevStPre => "prev_st[i]".into(),
+                    EnvCall::SetPre => set_c.clone(),
+                    EnvCall::PrevSetPre => prev_set_c.clone(),
                     _ => return None,
                 })
             };
             let _ = write!(code, "    {{\n{}", indent(load, 1));
             if methods.pre_spike {
-                let body = g.inline(&owner, &sg.wu, "pre_spike", &names, &env, None)?;
+                let body = g.inline(&owner, &sg.wu, Method::PreSpike, &names, &env, None)?;
                 let _ = write!(
                     code,
                     "        if (spiked) {{\n            snn_rng rng = snn_rng_new(seed, {tag}_stream, (unsigned int)step, i);\n{}{}            (void)rng;\n        }}\n",
@@ -2065,7 +2077,7 @@ fn neuron_side_code(
                 let body = g.inline(
                     &owner,
                     &sg.wu,
-                    "event_threshold",
+                    Method::EventThreshold,
                     &names,
                     &env,
                     Some(&result),
@@ -2085,15 +2097,15 @@ fn neuron_side_code(
             let part = side_part(g, gi, &tag, FieldKind::PostVar, &gb.post_vars, params);
             let (load, store) = (&part.load, &part.store);
             let names = part.names();
-            let env = |name: &str, _: &[String]| -> Option<String> {
-                Some(match name {
-                    "id_post" => "i".into(),
-                    "st_post" => "st[i]".into(),
-                    "prev_st_post" => "prev_st[i]".into(),
+            let env = |call: EnvCall, _: &[String]| -> Option<String> {
+                Some(match call {
+                    EnvCall::IdPost => "i".into(),
+                    EnvCall::StPost => "st[i]".into(),
+                    EnvCall::PrevStPost => "prev_st[i]".into(),
                     _ => return None,
                 })
             };
-            let body = g.inline(&owner, &sg.wu, "post_spike", &names, &env, None)?;
+            let body = g.inline(&owner, &sg.wu, Method::PostSpike, &names, &env, None)?;
             let _ = write!(
                 code,
                 "    if (spiked) {{\n        snn_rng rng = snn_rng_new(seed, {tag}_stream, (unsigned int)step, i);\n{}{}{}        (void)rng;\n    }}\n",

@@ -28,7 +28,7 @@ mod kinds;
 mod model;
 mod translate;
 
-use kinds::Kind;
+use kinds::ModelKind;
 use proc_macro::TokenStream;
 
 /// Defines a neuron model (fields: `#[param]`, `#[derived(expr)]`, `#[var]`,
@@ -36,7 +36,7 @@ use proc_macro::TokenStream;
 /// `#[neuron_model(auto_refractory = false)]`.
 #[proc_macro_attribute]
 pub fn neuron_model(args: TokenStream, input: TokenStream) -> TokenStream {
-    model::expand(Kind::Neuron, args.into(), input.into()).into()
+    model::expand(ModelKind::Neuron, args.into(), input.into()).into()
 }
 
 /// Defines a postsynaptic model (fields: `#[param]`, `#[derived(expr)]`,
@@ -44,28 +44,28 @@ pub fn neuron_model(args: TokenStream, input: TokenStream) -> TokenStream {
 /// `apply_input`, `decay`).
 #[proc_macro_attribute]
 pub fn postsynaptic_model(args: TokenStream, input: TokenStream) -> TokenStream {
-    model::expand(Kind::Postsynaptic, args.into(), input.into()).into()
+    model::expand(ModelKind::Postsynaptic, args.into(), input.into()).into()
 }
 
 /// Defines a current-source model (fields: `#[param]`, `#[derived(expr)]`,
 /// `#[var]`, `#[egp]`, `#[neuron_var]`; method: `inject`).
 #[proc_macro_attribute]
 pub fn current_source_model(args: TokenStream, input: TokenStream) -> TokenStream {
-    model::expand(Kind::CurrentSource, args.into(), input.into()).into()
+    model::expand(ModelKind::CurrentSource, args.into(), input.into()).into()
 }
 
 /// Defines a weight-update model (fields: `#[param]`, `#[derived(expr)]`,
 /// `#[var]` per synapse, `#[egp]`; method: `on_pre_spike`).
 #[proc_macro_attribute]
 pub fn weight_update_model(args: TokenStream, input: TokenStream) -> TokenStream {
-    model::expand(Kind::WeightUpdate, args.into(), input.into()).into()
+    model::expand(ModelKind::WeightUpdate, args.into(), input.into()).into()
 }
 
 /// Defines a variable-initialisation snippet (fields: `#[param]`,
 /// `#[derived(expr)]`; method: `fn init(&self, env: &mut InitEnv) -> Scalar`).
 #[proc_macro_attribute]
 pub fn var_init_snippet(args: TokenStream, input: TokenStream) -> TokenStream {
-    model::expand(Kind::VarInit, args.into(), input.into()).into()
+    model::expand(ModelKind::VarInit, args.into(), input.into()).into()
 }
 
 /// Defines a connectivity snippet (fields: `#[param]`, `#[derived(expr)]`;
@@ -75,5 +75,5 @@ pub fn var_init_snippet(args: TokenStream, input: TokenStream) -> TokenStream {
 /// by name and `num_pre`, `num_post` (`u32`).
 #[proc_macro_attribute]
 pub fn connectivity_snippet(args: TokenStream, input: TokenStream) -> TokenStream {
-    model::expand(Kind::Connectivity, args.into(), input.into()).into()
+    model::expand(ModelKind::Connectivity, args.into(), input.into()).into()
 }

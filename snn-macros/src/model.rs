@@ -15,10 +15,11 @@
 //! natively for `f32` and `f64` (with `Scalar` aliased to each), and checks at
 //! compile time that only state variables are assigned.
 
-use crate::kinds::{FieldAttr, Kind, MethodSpec, Receiver};
-use crate::translate::{rewrite_scalar_paths, translate_body, TranslateCtx};
+use crate::kinds::{FieldAttr, KindExt, ModelKind};
+use crate::translate::{dsl_value, rewrite_scalar_paths, translate_body, TranslateCtx};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
+use snn_dsl::{Method, ReturnType};
 use syn::parse::Parser;
 use syn::{Attribute, Error, Ident, ItemImpl, ItemStruct, Result, Type};
 
@@ -49,20 +50,20 @@ struct StructOptions {
     max_row_length: Option<syn::Expr>,
 }
 
-fn parse_options(kind: Kind, args: TokenStream) -> Result<StructOptions> {
+fn parse_options(kind: ModelKind, args: TokenStream) -> Result<StructOptions> {
     let mut opts = StructOptions {
         auto_refractory: true,
         max_row_length: None,
     };
-    if args.is_empty() && kind != Kind::Connectivity {
+    if args.is_empty() && kind != ModelKind::Connectivity {
         return Ok(opts);
     }
     let parser = syn::meta::parser(|meta| {
-        if kind == Kind::Neuron && meta.path.is_ident("auto_refractory") {
+        if kind == ModelKind::Neuron && meta.path.is_ident("auto_refractory") {
             let lit: syn::LitBool = meta.value()?.parse()?;
             opts.auto_refractory = lit.value;
             Ok(())
-        } else if kind == Kind::Connectivity && meta.path.is_ident("max_row_length") {
+        } else if kind == ModelKind::Connectivity && meta.path.is_ident("max_row_length") {
             opts.max_row_length = Some(meta.value()?.parse()?);
             Ok(())
         } else {
@@ -70,15 +71,15 @@ fn parse_options(kind: Kind, args: TokenStream) -> Result<StructOptions> {
                 "unknown option for #[{}]{}",
                 kind.attr_name(),
                 match kind {
-                    Kind::Neuron => " (the only option is `auto_refractory = true|false`)",
-                    Kind::Connectivity => " (the only option is `max_row_length = expr`)",
+                    ModelKind::Neuron => " (the only option is `auto_refractory = true|false`)",
+                    ModelKind::Connectivity => " (the only option is `max_row_length = expr`)",
                     _ => " (it takes no options)",
                 }
             )))
         }
     });
     parser.parse2(args.clone())?;
-    if kind == Kind::Connectivity && opts.max_row_length.is_none() {
+    if kind == ModelKind::Connectivity && opts.max_row_length.is_none() {
         return Err(Error::new(
             Span::call_site(),
             "#[connectivity_snippet(max_row_length = expr)] needs an upper bound of the number of \
@@ -101,7 +102,7 @@ fn type_name(ty: &Type) -> Option<String> {
     }
 }
 
-fn parse_field(kind: Kind, f: &syn::Field) -> Result<Field> {
+fn parse_field(kind: ModelKind, f: &syn::Field) -> Result<Field> {
     let name = f.ident.clone().expect("named fields checked by caller");
     let mut found: Option<(FieldAttr, &Attribute)> = None;
     let mut docs = Vec::new();
@@ -259,7 +260,7 @@ fn state_ident(model: &Ident) -> Ident {
 }
 
 /// Expands a model struct.
-pub fn expand_struct(kind: Kind, args: TokenStream, item: ItemStruct) -> Result<TokenStream> {
+pub fn expand_struct(kind: ModelKind, args: TokenStream, item: ItemStruct) -> Result<TokenStream> {
     let core = core_path();
     let opts = parse_options(kind, args)?;
     if !item.generics.params.is_empty() {
@@ -342,7 +343,7 @@ pub fn expand_struct(kind: Kind, args: TokenStream, item: ItemStruct) -> Result<
     let mut col_stores: Vec<TokenStream> = Vec::new();
     let mut descs = Vec::new();
     let (mut n_param, mut n_var, mut n_ref, mut n_egp) = (0usize, 0usize, 0usize, 0usize);
-    if kind == Kind::Postsynaptic {
+    if kind == ModelKind::Postsynaptic {
         state_fields.push(quote!(pub in_syn: S));
         loads.push(quote!(in_syn: src.var::<S>(0, i)));
         stores.push(quote!(<S as #core::var::VarElem>::set(&mut vars[0], i, self.in_syn);));
@@ -501,7 +502,7 @@ pub fn expand_struct(kind: Kind, args: TokenStream, item: ItemStruct) -> Result<
         }));
     }
     // Weight-update models get the synapse / pre / post views of `StateIo`.
-    let views = (kind == Kind::WeightUpdate).then(|| {
+    let views = (kind == ModelKind::WeightUpdate).then(|| {
         quote! {
             #[inline(always)]
             #[allow(unused_variables)]
@@ -541,7 +542,7 @@ pub fn expand_struct(kind: Kind, args: TokenStream, item: ItemStruct) -> Result<
     let pidx = 0..params.len();
 
     let name_str = name.to_string();
-    let model_kind = format_ident!("{}", kind.model_kind());
+    let model_kind = format_ident!("{}", kind.variant());
     let (kind_trait, _) = kind.traits();
     let kind_trait = format_ident!("{}", kind_trait);
     let auto_refractory = opts.auto_refractory;
@@ -557,7 +558,7 @@ pub fn expand_struct(kind: Kind, args: TokenStream, item: ItemStruct) -> Result<
     });
 
     // Only weight-update models have a synapse view distinct from `load`.
-    let load_synapse_at = if kind == Kind::WeightUpdate {
+    let load_synapse_at = if kind == ModelKind::WeightUpdate {
         quote!(Self { #( #syn_col_loads, )* })
     } else {
         quote!(Self::load_at(cols, i))
@@ -685,43 +686,30 @@ impl Field {
 }
 
 /// A parsed method of a model impl block.
-struct Method {
-    spec: &'static MethodSpec,
+struct ParsedMethod {
+    method: Method,
     fn_item: syn::ImplItemFn,
     env: Option<Ident>,
 }
 
-fn check_method(kind: Kind, f: &syn::ImplItemFn) -> Result<Method> {
+fn check_method(kind: ModelKind, f: &syn::ImplItemFn) -> Result<ParsedMethod> {
     let sig = &f.sig;
     let name = sig.ident.to_string();
-    let spec = kind
-        .methods()
-        .iter()
-        .find(|m| m.name == name)
-        .ok_or_else(|| {
-            Error::new_spanned(
-                &sig.ident,
-                format!(
-                    "`{name}` is not a method of a {}: expected one of {}",
-                    kind.attr_name(),
-                    kind.methods()
-                        .iter()
-                        .map(|m| format!("`{}`", m.name))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
-        })?;
-    let expected = {
-        let recv = if spec.receiver == Receiver::Mut {
-            "&mut self"
-        } else {
-            "&self"
-        };
-        let env = if spec.env_mut { "&mut " } else { "&" };
-        let ret = spec.returns.map(|r| format!(" -> {r}")).unwrap_or_default();
-        format!("fn {name}({recv}, env: {env}{}){ret}", kind.env_type())
-    };
+    let method = kind.method(&name).ok_or_else(|| {
+        Error::new_spanned(
+            &sig.ident,
+            format!(
+                "`{name}` is not a method of a {}: expected one of {}",
+                kind.attr_name(),
+                kind.methods()
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    })?;
+    let expected = method.signature();
     let wrong =
         |span: &dyn ToTokens| Error::new_spanned(span, format!("expected signature `{expected}`"));
     if !sig.generics.params.is_empty()
@@ -736,8 +724,7 @@ fn check_method(kind: Kind, f: &syn::ImplItemFn) -> Result<Method> {
     let mut inputs = sig.inputs.iter();
     match inputs.next() {
         Some(syn::FnArg::Receiver(r))
-            if r.reference.is_some()
-                && (r.mutability.is_some() == (spec.receiver == Receiver::Mut)) => {}
+            if r.reference.is_some() && (r.mutability.is_some() == method.self_mut()) => {}
         Some(other) => return Err(wrong(other)),
         None => return Err(wrong(sig)),
     }
@@ -748,7 +735,7 @@ fn check_method(kind: Kind, f: &syn::ImplItemFn) -> Result<Method> {
             };
             let ok = match &*pt.ty {
                 Type::Reference(r) => {
-                    r.mutability.is_some() == spec.env_mut
+                    r.mutability.is_some() == method.env_mut()
                         && matches!(&*r.elem, Type::Path(p)
                             if p.path.segments.last().is_some_and(|s| s.ident == kind.env_type()))
                 }
@@ -765,9 +752,9 @@ fn check_method(kind: Kind, f: &syn::ImplItemFn) -> Result<Method> {
     if let Some(extra) = inputs.next() {
         return Err(wrong(extra));
     }
-    let ret_ok = match (&sig.output, spec.returns) {
+    let ret_ok = match (&sig.output, method.returns()) {
         (syn::ReturnType::Default, None) => true,
-        (syn::ReturnType::Type(_, t), Some(r)) => type_name(t).as_deref() == Some(r),
+        (syn::ReturnType::Type(_, t), Some(r)) => type_name(t).as_deref() == Some(r.rust_name()),
         _ => false,
     };
     if !ret_ok {
@@ -776,15 +763,66 @@ fn check_method(kind: Kind, f: &syn::ImplItemFn) -> Result<Method> {
             out => wrong(out),
         });
     }
-    Ok(Method {
-        spec,
+    Ok(ParsedMethod {
+        method,
         fn_item: f.clone(),
         env,
     })
 }
 
+/// Translates method `m` of model `model`: the tokens of its `MethodIr`,
+/// and the compile-time checks of the fields its body writes (and, in
+/// weight-update models, reads; see `snn_core::model::field_access_ok`).
+fn method_ir(
+    kind: ModelKind,
+    model: &Ident,
+    m: &ParsedMethod,
+    core: &TokenStream,
+) -> Result<(TokenStream, Vec<TokenStream>)> {
+    let what = format!("{} `{}`, method `{}`", kind.attr_name(), model, m.method);
+    let ctx = TranslateCtx {
+        core,
+        env_param: m.env.as_ref(),
+        env_calls: m.method.env_calls(),
+        what: &what,
+    };
+    let t = translate_body(&m.fn_item.block, &ctx)?;
+    let mname = m.method.name();
+    let method = dsl_value(core, "Method", m.method);
+    let block = &t.block;
+    let writes: Vec<&String> = t.writes.iter().map(|(w, _)| w).collect();
+    let ir =
+        quote!(#core::ir::MethodIr { method: #method, body: #block, writes: &[ #( #writes ),* ] });
+    let mut checks = Vec::new();
+    for (w, span) in &t.writes {
+        let msg = match m.method {
+            Method::PreSpike => format!("`pre_spike` assigns to `self.{w}`, which is not a #[pre_var] of `{model}`: pre_spike updates only presynaptic variables"),
+            Method::PostSpike => format!("`post_spike` assigns to `self.{w}`, which is not a #[post_var] of `{model}`: post_spike updates only postsynaptic variables"),
+            _ => format!("`{mname}` assigns to `self.{w}`, which is not a #[var] of `{model}`: parameters, derived parameters, EGPs, neuron-variable references, input ports (and, in synapse code, pre/post variables) are read-only"),
+        };
+        checks.push(quote_spanned! {*span=>
+            const _: () = if !#core::model::field_access_ok(
+                <#model as #core::model::Model>::DESC.fields, #w, #method, true) { panic!(#msg) };
+        });
+    }
+    if kind == ModelKind::WeightUpdate {
+        for (r, span) in &t.fields {
+            let msg = format!(
+                "`{mname}` reads `self.{r}`, which it cannot see: pre_spike and event_threshold see only \
+                 parameters, EGPs, #[pre_var]s and #[pre_neuron_var]s; post_spike only parameters, EGPs, \
+                 #[post_var]s and #[post_neuron_var]s"
+            );
+            checks.push(quote_spanned! {*span=>
+                const _: () = if !#core::model::field_access_ok(
+                    <#model as #core::model::Model>::DESC.fields, #r, #method, false) { panic!(#msg) };
+            });
+        }
+    }
+    Ok((ir, checks))
+}
+
 /// Expands a model impl block.
-pub fn expand_impl(kind: Kind, args: TokenStream, item: ItemImpl) -> Result<TokenStream> {
+pub fn expand_impl(kind: ModelKind, args: TokenStream, item: ItemImpl) -> Result<TokenStream> {
     let core = core_path();
     if !args.is_empty() {
         return Err(Error::new_spanned(
@@ -815,11 +853,11 @@ pub fn expand_impl(kind: Kind, args: TokenStream, item: ItemImpl) -> Result<Toke
         Some(all) => all.combine(e),
         None => errors = Some(e),
     };
-    let mut methods: Vec<Method> = Vec::new();
+    let mut methods: Vec<ParsedMethod> = Vec::new();
     for it in &item.items {
         match it {
             syn::ImplItem::Fn(f) => match check_method(kind, f) {
-                Ok(m) if methods.iter().any(|o| o.spec.name == m.spec.name) => {
+                Ok(m) if methods.iter().any(|o| o.method == m.method) => {
                     push_err(Error::new_spanned(&f.sig.ident, "method defined twice"))
                 }
                 Ok(m) => methods.push(m),
@@ -831,54 +869,23 @@ pub fn expand_impl(kind: Kind, args: TokenStream, item: ItemImpl) -> Result<Toke
             )),
         }
     }
-    if kind == Kind::VarInit && !methods.iter().any(|m| m.spec.name == "init") {
+    if kind == ModelKind::VarInit && !methods.iter().any(|m| m.method == Method::Init) {
         push_err(Error::new_spanned(
             &item.self_ty,
-            "a variable-initialisation snippet must define `fn init(&self, env: &mut InitEnv) -> Scalar`",
+            format!(
+                "a variable-initialisation snippet must define `{}`",
+                Method::Init.signature()
+            ),
         ));
     }
 
     let mut irs = Vec::new();
     let mut write_checks = Vec::new();
     for m in &methods {
-        let env_methods = kind.env_methods(m.spec);
-        let what = format!("{} `{}`, method `{}`", kind.attr_name(), name, m.spec.name);
-        let ctx = TranslateCtx {
-            core: &core,
-            env_param: m.env.as_ref(),
-            env_methods: &env_methods,
-            what: &what,
-        };
-        match translate_body(&m.fn_item.block, &ctx) {
-            Ok(t) => {
-                let mname = m.spec.name;
-                let block = &t.block;
-                let writes: Vec<&String> = t.writes.iter().map(|(w, _)| w).collect();
-                irs.push(quote!(#core::ir::MethodIr { name: #mname, body: #block, writes: &[ #( #writes ),* ] }));
-                for (w, span) in &t.writes {
-                    let msg = match mname {
-                        "pre_spike" => format!("`pre_spike` assigns to `self.{w}`, which is not a #[pre_var] of `{name}`: pre_spike updates only presynaptic variables"),
-                        "post_spike" => format!("`post_spike` assigns to `self.{w}`, which is not a #[post_var] of `{name}`: post_spike updates only postsynaptic variables"),
-                        _ => format!("`{mname}` assigns to `self.{w}`, which is not a #[var] of `{name}`: parameters, derived parameters, EGPs, neuron-variable references, input ports (and, in synapse code, pre/post variables) are read-only"),
-                    };
-                    write_checks.push(quote_spanned! {*span=>
-                        const _: () = if !#core::model::field_access_ok(
-                            <#name as #core::model::Model>::DESC.fields, #w, #mname, true) { panic!(#msg) };
-                    });
-                }
-                if kind == Kind::WeightUpdate {
-                    for (r, span) in &t.fields {
-                        let msg = format!(
-                            "`{mname}` reads `self.{r}`, which it cannot see: pre_spike and event_threshold see only \
-                             parameters, EGPs, #[pre_var]s and #[pre_neuron_var]s; post_spike only parameters, EGPs, \
-                             #[post_var]s and #[post_neuron_var]s"
-                        );
-                        write_checks.push(quote_spanned! {*span=>
-                            const _: () = if !#core::model::field_access_ok(
-                                <#name as #core::model::Model>::DESC.fields, #r, #mname, false) { panic!(#msg) };
-                        });
-                    }
-                }
+        match method_ir(kind, &name, m, &core) {
+            Ok((ir, checks)) => {
+                irs.push(ir);
+                write_checks.extend(checks);
             }
             Err(e) => push_err(e),
         }
@@ -889,7 +896,7 @@ pub fn expand_impl(kind: Kind, args: TokenStream, item: ItemImpl) -> Result<Toke
         let behaviour = format_ident!("{}", behaviour);
         let env_ty = format_ident!("{}", kind.env_type());
         let stub = |prec: TokenStream| match kind {
-            Kind::VarInit => quote! {
+            ModelKind::VarInit => quote! {
                 fn init(&self, _env: &mut #core::model::#env_ty<#prec>) -> #prec {
                     unreachable!("the model failed to compile")
                 }
@@ -917,7 +924,7 @@ pub fn expand_impl(kind: Kind, args: TokenStream, item: ItemImpl) -> Result<Toke
             let mut body = f.block.clone();
             let scalar = syn::Ident::new(&prec.to_string(), Span::call_site());
             rewrite_scalar_paths(&mut body, &scalar);
-            let recv = if m.spec.receiver == Receiver::Mut {
+            let recv = if m.method.self_mut() {
                 quote!(&mut self)
             } else {
                 quote!(&self)
@@ -926,14 +933,14 @@ pub fn expand_impl(kind: Kind, args: TokenStream, item: ItemImpl) -> Result<Toke
                 .env
                 .clone()
                 .unwrap_or_else(|| Ident::new("_env", Span::call_site()));
-            let env_ref = if m.spec.env_mut {
+            let env_ref = if m.method.env_mut() {
                 quote!(&mut)
             } else {
                 quote!(&)
             };
-            let ret = match m.spec.returns {
-                Some("bool") => quote!(-> bool),
-                Some(_) => quote!(-> #prec),
+            let ret = match m.method.returns() {
+                Some(ReturnType::Bool) => quote!(-> bool),
+                Some(ReturnType::Scalar) => quote!(-> #prec),
                 None => quote!(),
             };
             let attrs = &f.attrs;
@@ -965,7 +972,7 @@ pub fn expand_impl(kind: Kind, args: TokenStream, item: ItemImpl) -> Result<Toke
 }
 
 /// Entry point shared by every model attribute: dispatches on struct / impl.
-pub fn expand(kind: Kind, args: TokenStream, input: TokenStream) -> TokenStream {
+pub fn expand(kind: ModelKind, args: TokenStream, input: TokenStream) -> TokenStream {
     let result = match syn::parse2::<syn::Item>(input) {
         Ok(syn::Item::Struct(s)) => expand_struct(kind, args, s),
         Ok(syn::Item::Impl(i)) => expand_impl(kind, args, i),
@@ -985,7 +992,7 @@ pub fn expand(kind: Kind, args: TokenStream, input: TokenStream) -> TokenStream 
 mod tests {
     use super::*;
 
-    fn struct_err(kind: Kind, src: TokenStream) -> String {
+    fn struct_err(kind: ModelKind, src: TokenStream) -> String {
         let item: ItemStruct = syn::parse2(src).unwrap();
         match expand_struct(kind, TokenStream::new(), item) {
             Ok(_) => panic!("expected an error"),
@@ -1003,7 +1010,7 @@ mod tests {
                 #[var] refrac: u8,
             }
         };
-        let out = expand_struct(Kind::Neuron, TokenStream::new(), item)
+        let out = expand_struct(ModelKind::Neuron, TokenStream::new(), item)
             .unwrap()
             .to_string();
         assert!(
@@ -1025,7 +1032,7 @@ mod tests {
     #[test]
     fn unknown_and_misplaced_field_attributes_are_rejected() {
         let e = struct_err(
-            Kind::Neuron,
+            ModelKind::Neuron,
             quote!(
                 struct M {
                     #[parm]
@@ -1035,7 +1042,7 @@ mod tests {
         );
         assert!(e.contains("unknown field attribute"), "{e}");
         let e = struct_err(
-            Kind::Neuron,
+            ModelKind::Neuron,
             quote!(
                 struct M {
                     #[neuron_var]
@@ -1048,7 +1055,7 @@ mod tests {
             "{e}"
         );
         let e = struct_err(
-            Kind::Neuron,
+            ModelKind::Neuron,
             quote!(
                 struct M {
                     a: Scalar,
@@ -1057,7 +1064,7 @@ mod tests {
         );
         assert!(e.contains("field `a` needs one of"), "{e}");
         let e = struct_err(
-            Kind::Neuron,
+            ModelKind::Neuron,
             quote!(
                 struct M {
                     #[var]
@@ -1067,7 +1074,7 @@ mod tests {
         );
         assert!(e.contains("field types must be one of"), "{e}");
         let e = struct_err(
-            Kind::Neuron,
+            ModelKind::Neuron,
             quote!(
                 struct M {
                     #[param(huge)]
@@ -1077,7 +1084,7 @@ mod tests {
         );
         assert!(e.contains("unknown constraint"), "{e}");
         let e = struct_err(
-            Kind::Neuron,
+            ModelKind::Neuron,
             quote!(
                 struct M {
                     #[derived]
@@ -1087,7 +1094,7 @@ mod tests {
         );
         assert!(e.contains("needs an expression"), "{e}");
         let e = struct_err(
-            Kind::Postsynaptic,
+            ModelKind::Postsynaptic,
             quote!(
                 struct M {
                     #[var]
@@ -1099,7 +1106,7 @@ mod tests {
     }
 
     /// The compile errors of an impl expansion (which keeps stub trait impls on error).
-    fn impl_err(kind: Kind, src: TokenStream) -> String {
+    fn impl_err(kind: ModelKind, src: TokenStream) -> String {
         let item: ItemImpl = syn::parse2(src).unwrap();
         let out = match expand_impl(kind, TokenStream::new(), item) {
             Ok(out) => out.to_string(),
@@ -1112,7 +1119,7 @@ mod tests {
     #[test]
     fn method_signatures_are_checked() {
         let e = impl_err(
-            Kind::Neuron,
+            ModelKind::Neuron,
             quote!(impl M { fn simulate(&mut self, env: &mut NeuronEnv) {} }),
         );
         assert!(
@@ -1120,7 +1127,7 @@ mod tests {
             "{e}"
         );
         let e = impl_err(
-            Kind::Neuron,
+            ModelKind::Neuron,
             quote!(impl M { fn threshold(&mut self, env: &NeuronEnv) -> bool { true } }),
         );
         assert!(
@@ -1128,11 +1135,11 @@ mod tests {
             "{e}"
         );
         let e = impl_err(
-            Kind::Neuron,
+            ModelKind::Neuron,
             quote!(impl M { fn sim(&mut self, env: &mut WeightUpdateEnv) {} }),
         );
         assert!(e.contains("expected signature"), "{e}");
-        let e = impl_err(Kind::VarInit, quote!(impl M {}));
+        let e = impl_err(ModelKind::VarInit, quote!(impl M {}));
         assert!(e.contains("must define `fn init"), "{e}");
     }
 
@@ -1141,7 +1148,7 @@ mod tests {
         let item: ItemImpl = syn::parse_quote! {
             impl M { fn sim(&mut self, env: &mut NeuronEnv) { self.v += env.dt(); } }
         };
-        let out = expand_impl(Kind::Neuron, TokenStream::new(), item)
+        let out = expand_impl(ModelKind::Neuron, TokenStream::new(), item)
             .unwrap()
             .to_string();
         assert!(
@@ -1153,6 +1160,9 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("field_access_ok"), "{out}");
-        assert!(out.contains("name : \"sim\""), "{out}");
+        assert!(
+            out.contains("method : :: snn :: snn_core :: dsl :: Method :: Sim"),
+            "{out}"
+        );
     }
 }

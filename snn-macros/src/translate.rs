@@ -26,6 +26,7 @@
 
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{format_ident, quote, ToTokens};
+use snn_dsl::{EnvCall, MathFn};
 use syn::ext::IdentExt;
 
 /// What the translator needs to know about the method being translated.
@@ -36,9 +37,8 @@ pub struct TranslateCtx<'a> {
     /// Name of the environment parameter of the method (e.g. `env`), if the
     /// method has one.
     pub env_param: Option<&'a syn::Ident>,
-    /// Environment methods the body may call, with their argument counts,
-    /// e.g. `[("dt", 0), ("add_to_post", 1)]`.
-    pub env_methods: &'a [(&'a str, usize)],
+    /// Environment calls the body may make (`Method::env_calls`).
+    pub env_calls: &'a [EnvCall],
     /// Human-readable description for messages, e.g. "neuron model `Lif`,
     /// method `sim`".
     pub what: &'a str,
@@ -180,49 +180,6 @@ fn native_const_path(path: &syn::Path, scalar: &syn::Ident) -> Option<syn::Path>
     }
 }
 
-/// Float methods that translate to `Expr::Math`, with their argument counts
-/// (not counting the receiver).
-const MATH_METHODS: &[(&str, usize)] = &[
-    ("exp", 0),
-    ("exp2", 0),
-    ("exp_m1", 0),
-    ("ln", 0),
-    ("log10", 0),
-    ("log2", 0),
-    ("ln_1p", 0),
-    ("sqrt", 0),
-    ("cbrt", 0),
-    ("powf", 1),
-    ("powi", 1),
-    ("abs", 0),
-    ("signum", 0),
-    ("min", 1),
-    ("max", 1),
-    ("clamp", 2),
-    ("sin", 0),
-    ("cos", 0),
-    ("tan", 0),
-    ("asin", 0),
-    ("acos", 0),
-    ("atan", 0),
-    ("atan2", 1),
-    ("sinh", 0),
-    ("cosh", 0),
-    ("tanh", 0),
-    ("floor", 0),
-    ("ceil", 0),
-    ("round", 0),
-    ("trunc", 0),
-    ("fract", 0),
-    ("mul_add", 2),
-    ("hypot", 1),
-    ("recip", 0),
-    ("is_nan", 0),
-    ("is_finite", 0),
-    ("to_degrees", 0),
-    ("to_radians", 0),
-];
-
 /// Constants of the `f32::consts` / `f64::consts` modules.
 const FLOAT_MODULE_CONSTS: &[&str] = &[
     "PI",
@@ -300,9 +257,9 @@ fn type_names() -> String {
 
 /// The list of whitelisted float methods, for messages.
 fn math_method_names() -> String {
-    MATH_METHODS
+    MathFn::ALL
         .iter()
-        .map(|(name, _)| *name)
+        .map(|f| f.name())
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -473,6 +430,15 @@ fn pat_names(pat: &syn::Pat, out: &mut Vec<String>) {
 /// A string literal token for a name in the generated IR.
 fn name_lit(name: &str) -> Literal {
     Literal::string(name)
+}
+
+/// Tokens of a value of a DSL enum (`EnvCall`, `MathFn`, `Method`; named
+/// `ty`) through the core crate's re-export, e.g. `::snn_core::dsl::EnvCall::Dt`.
+/// The variant's name is its derived `Debug` text.
+pub fn dsl_value(core: &TokenStream, ty: &str, value: impl std::fmt::Debug) -> TokenStream {
+    let ty = format_ident!("{ty}");
+    let variant = format_ident!("{value:?}");
+    quote!(#core::dsl::#ty::#variant)
 }
 
 /// What one statement of a block translates to.
@@ -1099,7 +1065,7 @@ impl Translator<'_, '_> {
             _ => None,
         };
         match name {
-            Some(name) if MATH_METHODS.iter().any(|(m, _)| *m == name) => self.error(
+            Some(name) if MathFn::from_name(&name).is_some() => self.error(
                 c,
                 format!(
                     "function-call syntax `{}(...)` is not translatable to GPU code: write \
@@ -1476,7 +1442,7 @@ impl Translator<'_, '_> {
                 ),
             );
         }
-        let Some(&(_, arity)) = MATH_METHODS.iter().find(|(n, _)| *n == name) else {
+        let Some(math) = MathFn::from_name(&name) else {
             let on = match expr_ident(&m.receiver) {
                 Some(id) => format!("method calls on `{id}` are"),
                 None => format!("the method `{name}` is"),
@@ -1491,6 +1457,7 @@ impl Translator<'_, '_> {
                 ),
             );
         };
+        let arity = math.arity();
         if m.args.len() != arity {
             self.error(
                 m,
@@ -1504,8 +1471,8 @@ impl Translator<'_, '_> {
         }
         let receiver = self.expr(&m.receiver);
         let args: Vec<_> = m.args.iter().map(|a| self.expr(a)).collect();
-        let name = name_lit(&name);
-        quote!(#core::ir::Expr::Math(#name, &[#receiver #(, #args)*]))
+        let math = dsl_value(core, "MathFn", math);
+        quote!(#core::ir::Expr::Math(#math, &[#receiver #(, #args)*]))
     }
 
     /// Translates `env.name(args)` into `Expr::Env`, checking the name and
@@ -1513,45 +1480,41 @@ impl Translator<'_, '_> {
     fn env_call(&mut self, m: &syn::ExprMethodCall, name: &str) -> TokenStream {
         let core = self.ctx.core;
         let env = self.env_name();
-        match self.ctx.env_methods.iter().find(|(n, _)| *n == name) {
-            None => {
-                let allowed = if self.ctx.env_methods.is_empty() {
-                    "none are available here".to_owned()
-                } else {
-                    let list: Vec<String> = self
-                        .ctx
-                        .env_methods
-                        .iter()
-                        .map(|(n, arity)| {
-                            let args = vec!["_"; *arity].join(", ");
-                            format!("`{env}.{n}({args})`")
-                        })
-                        .collect();
-                    format!("the allowed ones are {}", list.join(", "))
-                };
-                return self.error(
-                    &m.method,
-                    format!(
-                        "`{env}.{name}` is not an environment method available here: {allowed}"
-                    ),
-                );
-            }
-            Some(&(_, arity)) if arity != m.args.len() => {
-                self.error(
-                    m,
-                    format!(
-                        "`{env}.{name}` takes {}, but {} {} given",
-                        count_of(arity, "argument"),
-                        m.args.len(),
-                        was_were(m.args.len())
-                    ),
-                );
-            }
-            Some(_) => {}
+        let available = EnvCall::from_name(name).filter(|c| self.ctx.env_calls.contains(c));
+        let Some(call) = available else {
+            let allowed = if self.ctx.env_calls.is_empty() {
+                "none are available here".to_owned()
+            } else {
+                let list: Vec<String> = self
+                    .ctx
+                    .env_calls
+                    .iter()
+                    .map(|c| {
+                        let args = vec!["_"; c.arity()].join(", ");
+                        format!("`{env}.{c}({args})`")
+                    })
+                    .collect();
+                format!("the allowed ones are {}", list.join(", "))
+            };
+            return self.error(
+                &m.method,
+                format!("`{env}.{name}` is not an environment method available here: {allowed}"),
+            );
+        };
+        if call.arity() != m.args.len() {
+            self.error(
+                m,
+                format!(
+                    "`{env}.{name}` takes {}, but {} {} given",
+                    count_of(call.arity(), "argument"),
+                    m.args.len(),
+                    was_were(m.args.len())
+                ),
+            );
         }
         let args: Vec<_> = m.args.iter().map(|a| self.expr(a)).collect();
-        let name = name_lit(name);
-        quote!(#core::ir::Expr::Env(#name, &[#(#args),*]))
+        let call = dsl_value(core, "EnvCall", call);
+        quote!(#core::ir::Expr::Env(#call, &[#(#args),*]))
     }
 }
 
@@ -1559,7 +1522,7 @@ impl Translator<'_, '_> {
 mod tests {
     use super::*;
 
-    const ENV_METHODS: &[(&str, usize)] = &[("dt", 0), ("add_to_post", 1), ("rand_uniform", 0)];
+    const ENV_CALLS: &[EnvCall] = &[EnvCall::Dt, EnvCall::AddToPost, EnvCall::RandUniform];
 
     /// Local variables that [`run`] declares around the body, so that the
     /// tests can translate expressions over free variables.
@@ -1580,7 +1543,7 @@ mod tests {
         let ctx = TranslateCtx {
             core: &core,
             env_param: Some(&env),
-            env_methods: ENV_METHODS,
+            env_calls: ENV_CALLS,
             what: "neuron model `Lif`, method `sim`",
         };
         let block: syn::Block = syn::parse_str(body).unwrap();
@@ -2248,12 +2211,15 @@ mod tests {
     fn math_methods() {
         assert_eq!(
             gen("{ x.exp() }"),
-            tail(quote!(c::ir::Expr::Math("exp", &[c::ir::Expr::Local("x")])))
+            tail(quote!(c::ir::Expr::Math(
+                c::dsl::MathFn::Exp,
+                &[c::ir::Expr::Local("x")]
+            )))
         );
         assert_eq!(
             gen("{ (self.v - 1.0).powf(2.0) }"),
             tail(quote!(c::ir::Expr::Math(
-                "powf",
+                c::dsl::MathFn::Powf,
                 &[
                     c::ir::Expr::Binary(
                         c::ir::BinOp::Sub,
@@ -2267,7 +2233,7 @@ mod tests {
         assert_eq!(
             gen("{ x.clamp(lo, hi) }"),
             tail(quote!(c::ir::Expr::Math(
-                "clamp",
+                c::dsl::MathFn::Clamp,
                 &[
                     c::ir::Expr::Local("x"),
                     c::ir::Expr::Local("lo"),
@@ -2276,9 +2242,9 @@ mod tests {
             )))
         );
         // Every whitelisted method with its argument count translates.
-        for (name, arity) in MATH_METHODS {
-            let args = vec!["y"; *arity].join(", ");
-            gen(&format!("{{ x.{name}({args}) }}"));
+        for f in MathFn::ALL {
+            let args = vec!["y"; f.arity()].join(", ");
+            gen(&format!("{{ x.{f}({args}) }}"));
         }
     }
 
@@ -2310,12 +2276,12 @@ mod tests {
     fn env_calls() {
         assert_eq!(
             gen("{ env.dt() }"),
-            tail(quote!(c::ir::Expr::Env("dt", &[])))
+            tail(quote!(c::ir::Expr::Env(c::dsl::EnvCall::Dt, &[])))
         );
         assert_eq!(
             gen("{ env.add_to_post(self.g * 2.0); }"),
             stmt(quote!(c::ir::Stmt::Expr(&c::ir::Expr::Env(
-                "add_to_post",
+                c::dsl::EnvCall::AddToPost,
                 &[c::ir::Expr::Binary(
                     c::ir::BinOp::Mul,
                     &c::ir::Expr::Field("g"),
@@ -2358,7 +2324,7 @@ mod tests {
         let ctx = TranslateCtx {
             core: &core,
             env_param: None,
-            env_methods: &[],
+            env_calls: &[],
             what: "",
         };
         let body: syn::Block = syn::parse_quote!({ env.dt() });
@@ -2619,7 +2585,10 @@ mod tests {
         assert_eq!(
             gen("{ env.dt(); x }"),
             block(
-                quote!(c::ir::Stmt::Expr(&c::ir::Expr::Env("dt", &[]))),
+                quote!(c::ir::Stmt::Expr(&c::ir::Expr::Env(
+                    c::dsl::EnvCall::Dt,
+                    &[]
+                ))),
                 Some(local("x"))
             )
         );
@@ -2675,7 +2644,10 @@ mod tests {
                 tail: None
             },
             else_: Some(&c::ir::Block {
-                stmts: &[c::ir::Stmt::Expr(&c::ir::Expr::Env("dt", &[]))],
+                stmts: &[c::ir::Stmt::Expr(&c::ir::Expr::Env(
+                    c::dsl::EnvCall::Dt,
+                    &[]
+                ))],
                 tail: None
             })
         }));
@@ -2880,7 +2852,7 @@ mod tests {
         let ctx = TranslateCtx {
             core: &core,
             env_param: None,
-            env_methods: &[],
+            env_calls: &[],
             what: "test",
         };
         let body: syn::Block = syn::parse_quote!({ self.v });

@@ -9,7 +9,8 @@
 
 use super::literal::{self, float_value};
 use super::types::{CType, EKind, Solved, TBlock, TExpr, TyVar};
-use super::{env_call, CodeCtx, EnvArg, Problem};
+use super::{env_sig, CodeCtx, EnvArg, Problem};
+use snn_core::dsl::{EnvCall, MathFn};
 use snn_core::ir::{BinOp, UnOp};
 
 /// Precedence of primary expressions (names, literals, calls, `a[i]`, `( )`).
@@ -205,9 +206,7 @@ pub(crate) fn has_effects(e: &TExpr) -> bool {
         EKind::Index(_, x) | EKind::Unary(_, x) | EKind::Cast(x) => has_effects(x),
         EKind::Binary(_, a, b) => has_effects(a) || has_effects(b),
         EKind::Math(_, args) => args.iter().any(has_effects),
-        EKind::Env(name, args) => {
-            !env_call(name).is_some_and(|c| c.pure) || args.iter().any(has_effects)
-        }
+        EKind::Env(call, args) => !env_sig(*call).pure || args.iter().any(has_effects),
         EKind::If(c, t, f) => {
             !t.stmts.is_empty()
                 || !f.stmts.is_empty()
@@ -376,7 +375,7 @@ impl<'c, 'a> Printer<'c, 'a> {
                     .map(|a| self.pure(a))
                     .collect::<Result<Vec<_>, _>>()?;
                 let recv = self.ty(&args[0])?;
-                self.math(name, recv, ps)?
+                self.math(*name, recv, ps)?
             }
             EKind::Const(name) => P::literal(literal::constant(name, ty).ok_or_else(|| {
                 Problem::Unsupported(format!(
@@ -389,7 +388,7 @@ impl<'c, 'a> Printer<'c, 'a> {
                     .iter()
                     .map(|a| self.pure(a))
                     .collect::<Result<Vec<_>, _>>()?;
-                self.env(name, args, ps, ty)?
+                self.env(*name, args, ps, ty)?
             }
             EKind::If(c, t, f) => {
                 let pc = self.pure(c)?;
@@ -456,12 +455,12 @@ impl<'c, 'a> Printer<'c, 'a> {
                 let refs: Vec<&TExpr> = args.iter().collect();
                 let ps = self.values_in_order(&refs)?;
                 let recv = self.ty(&args[0])?;
-                self.math(name, recv, ps)
+                self.math(*name, recv, ps)
             }
             EKind::Env(name, args) => {
                 let refs: Vec<&TExpr> = args.iter().collect();
                 let ps = self.values_in_order(&refs)?;
-                self.env(name, args, ps, ty)
+                self.env(*name, args, ps, ty)
             }
             EKind::If(c, t, f) => {
                 let pc = self.value(c)?;
@@ -691,19 +690,22 @@ impl<'c, 'a> Printer<'c, 'a> {
     }
 
     /// A float (or integer) method call; `recv` is the receiver's type.
-    fn math(&self, name: &str, recv: CType, args: Vec<P>) -> Result<P, Problem> {
-        let call = |f: &str, args: &[P]| {
+    fn math(&self, f: MathFn, recv: CType, args: Vec<P>) -> Result<P, Problem> {
+        let call = |c: &str, args: &[P]| {
             let list: Vec<&str> = args.iter().map(|a| a.text.as_str()).collect();
-            P::primary(format!("{f}({})", list.join(", ")))
+            P::primary(format!("{c}({})", list.join(", ")))
         };
-        let bad = || Problem::Type(format!("the method `.{name}()` on `{}`", recv.rust_name()));
+        let bad = || Problem::Type(format!("the method `.{f}()` on `{}`", recv.rust_name()));
         if recv.is_int() {
             let s = recv.helper_suffix();
-            return match name {
-                "min" | "max" | "clamp" => Ok(call(&format!("snn_{name}_{s}"), &args)),
-                "abs" | "signum" if recv.is_signed_int() => {
-                    Ok(call(&format!("snn_{name}_{s}"), &args))
+            return match f {
+                MathFn::Min | MathFn::Max | MathFn::Clamp => {
+                    Ok(call(&format!("snn_{f}_{s}"), &args))
                 }
+                MathFn::Abs | MathFn::Signum if recv.is_signed_int() => {
+                    Ok(call(&format!("snn_{f}_{s}"), &args))
+                }
+                // The float methods.
                 _ => Err(bad()),
             };
         }
@@ -711,25 +713,6 @@ impl<'c, 'a> Printer<'c, 'a> {
             return Err(bad());
         }
         let s = recv.rust_name();
-        let direct = match name {
-            "exp" | "exp2" | "log10" | "log2" | "sqrt" | "cbrt" | "sin" | "cos" | "tan"
-            | "asin" | "acos" | "atan" | "sinh" | "cosh" | "tanh" | "floor" | "ceil" | "round"
-            | "trunc" | "atan2" | "hypot" => Some(name),
-            "ln" => Some("log"),
-            "exp_m1" => Some("expm1"),
-            "ln_1p" => Some("log1p"),
-            "powf" => Some("pow"),
-            "abs" => Some("fabs"),
-            "min" => Some("fmin"),
-            "max" => Some("fmax"),
-            "mul_add" => Some("fma"),
-            "is_nan" => Some("isnan"),
-            "is_finite" => Some("isfinite"),
-            _ => None,
-        };
-        if let Some(f) = direct {
-            return Ok(call(f, &args));
-        }
         let times = |c: f64, x: &P| {
             let c = P::literal(float_value(c, recv));
             P {
@@ -742,9 +725,10 @@ impl<'c, 'a> Printer<'c, 'a> {
                 op: Some(BinOp::Mul),
             }
         };
-        Ok(match name {
-            "signum" | "clamp" | "fract" | "powi" => call(&format!("snn_{name}_{s}"), &args),
-            "recip" => {
+        Ok(match math_c(f) {
+            MathC::Direct(c) => call(c, &args),
+            MathC::Helper => call(&format!("snn_{f}_{s}"), &args),
+            MathC::Recip => {
                 let one = P::literal(float_value(1.0, recv));
                 P {
                     text: format!("{} / {}", one.text, operand(&args[0], BinOp::Div, true)),
@@ -753,7 +737,7 @@ impl<'c, 'a> Printer<'c, 'a> {
                 }
             }
             // Rust's constants (core::f32::to_degrees etc.), rounded once.
-            "to_degrees" => match recv {
+            MathC::ToDegrees => match recv {
                 CType::F32 => {
                     let c: f32 = "57.2957795130823208767981548141051703"
                         .parse()
@@ -762,24 +746,16 @@ impl<'c, 'a> Printer<'c, 'a> {
                 }
                 _ => times(180.0f64 / std::f64::consts::PI, &args[0]),
             },
-            "to_radians" => match recv {
+            MathC::ToRadians => match recv {
                 CType::F32 => times(f64::from(std::f32::consts::PI / 180.0f32), &args[0]),
                 _ => times(std::f64::consts::PI / 180.0f64, &args[0]),
             },
-            _ => {
-                return Err(Problem::Unsupported(format!(
-                    "the method `.{name}()` has no C translation"
-                )));
-            }
         })
     }
 
     /// An environment call; `ty` is its result type.
-    fn env(&self, name: &str, args: &[TExpr], ps: Vec<P>, ty: CType) -> Result<P, Problem> {
-        let sig = env_call(name).ok_or_else(|| Problem::UnknownEnvCall {
-            name: name.to_string(),
-            reason: "not an environment method".into(),
-        })?;
+    fn env(&self, call: EnvCall, args: &[TExpr], ps: Vec<P>, ty: CType) -> Result<P, Problem> {
+        let sig = env_sig(call);
         let mut texts = Vec::with_capacity(ps.len());
         for ((p, a), want) in ps.into_iter().zip(args).zip(sig.args) {
             let t = self.ty(a)?;
@@ -791,15 +767,51 @@ impl<'c, 'a> Printer<'c, 'a> {
             };
             texts.push(text);
         }
-        let text = (self.ctx.env)(name, &texts).map_err(|reason| Problem::UnknownEnvCall {
-            name: name.to_string(),
-            reason,
-        })?;
+        let text = (self.ctx.env)(call, &texts)
+            .map_err(|reason| Problem::UnknownEnvCall { call, reason })?;
         Ok(if ty == CType::Void {
             P::primary(text)
         } else {
             P::external(text)
         })
+    }
+}
+
+/// How a float method is printed in C.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MathC {
+    /// A C math function of the same arguments (`exp`, `pow`, `fmin`, ...).
+    Direct(&'static str),
+    /// The prelude helper `snn_<name>_<type>` (`snn_clamp_f32`, ...).
+    Helper,
+    /// `1.0f / x`.
+    Recip,
+    /// `x * c` with Rust's constant `c`.
+    ToDegrees,
+    /// `x * c` with Rust's constant `c`.
+    ToRadians,
+}
+
+/// How float method `f` is printed (the table in the module docs of [`super`]).
+fn math_c(f: MathFn) -> MathC {
+    use MathFn::*;
+    match f {
+        Exp | Exp2 | Log10 | Log2 | Sqrt | Cbrt | Sin | Cos | Tan | Asin | Acos | Atan | Sinh
+        | Cosh | Tanh | Floor | Ceil | Round | Trunc | Atan2 | Hypot => MathC::Direct(f.name()),
+        Ln => MathC::Direct("log"),
+        ExpM1 => MathC::Direct("expm1"),
+        Ln1p => MathC::Direct("log1p"),
+        Powf => MathC::Direct("pow"),
+        Abs => MathC::Direct("fabs"),
+        Min => MathC::Direct("fmin"),
+        Max => MathC::Direct("fmax"),
+        MulAdd => MathC::Direct("fma"),
+        IsNan => MathC::Direct("isnan"),
+        IsFinite => MathC::Direct("isfinite"),
+        Signum | Clamp | Fract | Powi => MathC::Helper,
+        Recip => MathC::Recip,
+        ToDegrees => MathC::ToDegrees,
+        ToRadians => MathC::ToRadians,
     }
 }
 

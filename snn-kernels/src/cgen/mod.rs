@@ -75,7 +75,8 @@
 //!
 //! # Environment calls
 //!
-//! Their types, as in `snn_core::model` ([`ENV_CALLS`]):
+//! Their types, as in `snn_core::model` ([`env_sig`]; which methods may
+//! make which calls is [`Method::env_calls`]):
 //!
 //! | call | arguments | result |
 //! |---|---|---|
@@ -109,8 +110,9 @@ mod types;
 pub use literal::{f32_literal, f64_literal};
 pub use types::CType;
 
+use snn_core::dsl::{EnvCall, Method, ReturnType};
 use snn_core::ir::{IrType, MethodIr};
-use snn_core::model::{FieldDesc, ModelDesc, ModelKind};
+use snn_core::model::{FieldDesc, ModelDesc};
 use snn_core::Precision;
 
 /// Everything the printer needs to know besides the method.
@@ -124,9 +126,9 @@ pub struct CodeCtx<'a> {
     /// variables and `in_syn` must be lvalues. Anything but an identifier, a
     /// number, a call or an indexed name is put in parentheses.
     pub field: &'a dyn Fn(&FieldDesc) -> String,
-    /// How to print each environment call: name and the already printed
+    /// How to print each environment call: the call and the already printed
     /// arguments (complete C expressions, converted to the parameter types of
-    /// [`ENV_CALLS`]) to a C expression (a statement expression for calls
+    /// [`env_sig`]) to a C expression (a statement expression for calls
     /// without a result, e.g. `isyn += x`), or `Err(reason)` if the call is not
     /// available here.
     pub env: &'a EnvPrinter<'a>,
@@ -156,9 +158,9 @@ pub enum Exit<'a> {
     },
 }
 
-/// The printer of environment calls of a [`CodeCtx`]: name and printed
+/// The printer of environment calls of a [`CodeCtx`]: call and printed
 /// arguments to C, or `Err(reason)`.
-pub type EnvPrinter<'a> = dyn Fn(&str, &[String]) -> Result<String, String> + 'a;
+pub type EnvPrinter<'a> = dyn Fn(EnvCall, &[String]) -> Result<String, String> + 'a;
 
 /// A code generation failure, naming the model and method.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -168,8 +170,8 @@ pub struct CodegenError {
     pub kind: &'static str,
     /// The model's name.
     pub model: String,
-    /// The method's name.
-    pub method: String,
+    /// The method.
+    pub method: Method,
     /// What went wrong.
     pub problem: Problem,
 }
@@ -178,10 +180,10 @@ pub struct CodegenError {
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum Problem {
     /// An environment call the context does not provide.
-    #[error("the environment call `env.{name}()` is not available: {reason}")]
+    #[error("the environment call `env.{call}()` is not available: {reason}")]
     UnknownEnvCall {
         /// The call.
-        name: String,
+        call: EnvCall,
         /// Why (from [`CodeCtx::env`]).
         reason: String,
     },
@@ -210,11 +212,9 @@ pub enum EnvArg {
     DelaySteps,
 }
 
-/// The signature of an environment call.
+/// The signature of an environment call in C.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct EnvCall {
-    /// Method name (`dt`, `rand_uniform`, ...).
-    pub name: &'static str,
+pub struct EnvSig {
     /// Parameter types.
     pub args: &'static [EnvArg],
     /// Result type; `None` for `()`.
@@ -223,117 +223,42 @@ pub struct EnvCall {
     pub pure: bool,
 }
 
-const fn call(
-    name: &'static str,
-    args: &'static [EnvArg],
-    returns: Option<IrType>,
-    pure: bool,
-) -> EnvCall {
-    EnvCall {
-        name,
+/// The signature of environment call `call` (see the table in the module docs).
+pub const fn env_sig(call: EnvCall) -> EnvSig {
+    use EnvArg::*;
+    const S: Option<IrType> = Some(IrType::Scalar);
+    const U: Option<IrType> = Some(IrType::U32);
+    let (args, returns, pure): (&'static [EnvArg], _, _) = match call {
+        EnvCall::T | EnvCall::Dt | EnvCall::Isyn => (&[], S, true),
+        EnvCall::Id | EnvCall::IdPre | EnvCall::IdPost => (&[], U, true),
+        EnvCall::NumPre | EnvCall::NumPost => (&[], U, true),
+        EnvCall::StPre | EnvCall::PrevStPre | EnvCall::SetPre | EnvCall::PrevSetPre => {
+            (&[], S, true)
+        }
+        EnvCall::StPost | EnvCall::PrevStPost => (&[], S, true),
+        EnvCall::RandUniform | EnvCall::RandNormal | EnvCall::RandExponential => (&[], S, false),
+        EnvCall::RandGamma => (&[Scalar], S, false),
+        EnvCall::RandPoisson => (&[Scalar], U, false),
+        EnvCall::RandBinomial => (&[U32, Scalar], U, false),
+        EnvCall::InjectCurrent | EnvCall::AddToPost => (&[Scalar], None, false),
+        EnvCall::AddToPostDelay => (&[Scalar, DelaySteps], None, false),
+        EnvCall::AddSynapse => (&[U32], None, false),
+    };
+    EnvSig {
         args,
         returns,
         pure,
     }
 }
 
-/// Every environment call of every model kind (see the table in the module docs).
-pub const ENV_CALLS: &[EnvCall] = {
-    use EnvArg::*;
-    const S: Option<IrType> = Some(IrType::Scalar);
-    const U: Option<IrType> = Some(IrType::U32);
-    &[
-        call("t", &[], S, true),
-        call("dt", &[], S, true),
-        call("isyn", &[], S, true),
-        call("id", &[], U, true),
-        call("id_pre", &[], U, true),
-        call("id_post", &[], U, true),
-        call("num_pre", &[], U, true),
-        call("num_post", &[], U, true),
-        call("rand_uniform", &[], S, false),
-        call("rand_normal", &[], S, false),
-        call("rand_exponential", &[], S, false),
-        call("rand_gamma", &[Scalar], S, false),
-        call("rand_poisson", &[Scalar], U, false),
-        call("rand_binomial", &[U32, Scalar], U, false),
-        call("inject_current", &[Scalar], None, false),
-        call("add_to_post", &[Scalar], None, false),
-        call("add_to_post_delay", &[Scalar, DelaySteps], None, false),
-        call("add_synapse", &[U32], None, false),
-        call("st_pre", &[], S, true),
-        call("prev_st_pre", &[], S, true),
-        call("set_pre", &[], S, true),
-        call("prev_set_pre", &[], S, true),
-        call("st_post", &[], S, true),
-        call("prev_st_post", &[], S, true),
-    ]
-};
-
-/// The signature of an environment call, by name.
-pub fn env_call(name: &str) -> Option<&'static EnvCall> {
-    ENV_CALLS.iter().find(|c| c.name == name)
-}
-
-/// The environment calls a method of a model kind may make (as the model
-/// macros allow them; random draws need `&mut env`, so not in `threshold`).
-pub fn env_calls_of(kind: ModelKind, method: &str) -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = match kind {
-        ModelKind::Neuron => vec!["t", "dt", "isyn", "id"],
-        ModelKind::Postsynaptic | ModelKind::CurrentSource => {
-            vec!["t", "dt", "id", "inject_current"]
-        }
-        ModelKind::WeightUpdate => {
-            const PRE: [&str; 4] = ["st_pre", "prev_st_pre", "set_pre", "prev_set_pre"];
-            const POST: [&str; 2] = ["st_post", "prev_st_post"];
-            let mut v = vec!["t", "dt"];
-            match method {
-                "pre_spike" | "event_threshold" => {
-                    v.push("id_pre");
-                    v.extend(PRE);
-                }
-                "post_spike" => {
-                    v.push("id_post");
-                    v.extend(POST);
-                }
-                name => {
-                    v.extend(["id_pre", "id_post"]);
-                    v.extend(PRE);
-                    v.extend(POST);
-                    if name != "on_post_spike" {
-                        v.extend(["add_to_post", "add_to_post_delay"]);
-                    }
-                }
-            }
-            v
-        }
-        ModelKind::VarInit => vec!["id"],
-        ModelKind::Connectivity => vec!["id_pre", "num_pre", "num_post", "add_synapse"],
-    };
-    let by_ref = (kind == ModelKind::Neuron && method == "threshold")
-        || (kind == ModelKind::WeightUpdate && method == "event_threshold");
-    if !by_ref {
-        v.extend([
-            "rand_uniform",
-            "rand_normal",
-            "rand_exponential",
-            "rand_poisson",
-            "rand_gamma",
-            "rand_binomial",
-        ]);
-    }
-    v
-}
-
-/// The return type of a method of a model kind: `bool` for a neuron's
-/// `threshold`, `Scalar` for a snippet's `init`, `None` (`()`) otherwise.
-pub fn method_return_type(kind: ModelKind, method: &str) -> Option<IrType> {
-    match (kind, method) {
-        (ModelKind::Neuron, "threshold") => Some(IrType::Bool),
-        (ModelKind::WeightUpdate, "event_threshold") => Some(IrType::Bool),
-        (ModelKind::VarInit, "init") => Some(IrType::Scalar),
-        _ => None,
-    }
+/// The return type of a model method: `bool` for a neuron's `threshold`
+/// and a weight update's `event_threshold`, `Scalar` for a snippet's
+/// `init`, `None` (`()`) otherwise.
+pub fn method_return_type(method: Method) -> Option<IrType> {
+    method.returns().map(|r| match r {
+        ReturnType::Bool => IrType::Bool,
+        ReturnType::Scalar => IrType::Scalar,
+    })
 }
 
 /// Prints the body of `method` of `ctx.model` as a C block (`{ ... }`, four
@@ -353,7 +278,7 @@ pub fn method_return_type(kind: ModelKind, method: &str) -> Option<IrType> {
 ///     FieldKind::Var => format!("l_{}", f.name),
 ///     _ => format!("p_{}", f.name),
 /// };
-/// let env = |name: &str, _args: &[String]| Ok(format!("env_{name}"));
+/// let env = |call: snn_core::dsl::EnvCall, _args: &[String]| Ok(format!("env_{call}"));
 /// let ctx = CodeCtx {
 ///     precision: snn_core::Precision::F32,
 ///     field: &field,
@@ -361,18 +286,18 @@ pub fn method_return_type(kind: ModelKind, method: &str) -> Option<IrType> {
 ///     model: Lif::DESC,
 ///     exit: Exit::Return,
 /// };
-/// let c = method_to_c(Lif::DESC.method("threshold").unwrap(), &ctx).unwrap();
+/// let threshold = Lif::DESC.method(snn_core::dsl::Method::Threshold).unwrap();
+/// let c = method_to_c(threshold, &ctx).unwrap();
 /// assert_eq!(c, "{\n    return l_refrac_time <= 0.0f && l_v >= p_v_thresh;\n}\n");
 /// ```
 pub fn method_to_c(method: &MethodIr, ctx: &CodeCtx) -> Result<String, CodegenError> {
     let err = |problem| CodegenError {
         kind: ctx.model.kind.describe(),
         model: ctx.model.name.to_string(),
-        method: method.name.to_string(),
+        method: method.method,
         problem,
     };
-    let ret =
-        method_return_type(ctx.model.kind, method.name).map(|t| CType::from_ir(t, ctx.precision));
+    let ret = method_return_type(method.method).map(|t| CType::from_ir(t, ctx.precision));
     let mut builder = types::Builder::new(ctx.model, ctx.precision, ret);
     let body = builder.body(&method.body).map_err(err)?;
     let solved = builder.types.solve();

@@ -19,13 +19,14 @@
 //!   (rustc's cast expectation: `1.5 as f32` is an `f32` literal, `300 as u8`
 //!   a `u8` one), also through unary minus;
 //! - fields have their declared types, environment calls the signatures of
-//!   [`super::ENV_CALLS`], float methods those of Rust's `f32`/`f64`.
+//!   [`super::env_sig`], float methods those of Rust's `f32`/`f64`.
 //!
 //! `Scalar` is resolved to `f32`/`f64` by the precision before inference
 //! (natively, `Scalar` is a type alias, so model code that compiles in both
 //! precisions never needs to tell them apart).
 
-use super::{env_call, EnvArg, Problem};
+use super::{env_sig, EnvArg, Problem};
+use snn_core::dsl::{EnvCall, MathFn};
 use snn_core::ir::{BinOp, Block, Expr, IrType, Lit, Place, Stmt, UnOp};
 use snn_core::model::{FieldDesc, FieldKind, ModelDesc};
 use snn_core::Precision;
@@ -331,10 +332,10 @@ pub(crate) enum EKind {
     /// `x as T`; `T` is the node's type.
     Cast(Box<TExpr>),
     /// A float (or integer) method, receiver first.
-    Math(&'static str, Vec<TExpr>),
+    Math(MathFn, Vec<TExpr>),
     /// A named constant of the node's type.
     Const(&'static str),
-    Env(&'static str, Vec<TExpr>),
+    Env(EnvCall, Vec<TExpr>),
     If(Box<TExpr>, Box<TBlock>, Box<TBlock>),
 }
 
@@ -417,19 +418,18 @@ pub(crate) enum MathSig {
     Predicate,
 }
 
-/// The signature of a float method, by Rust name.
-pub(crate) fn math_sig(name: &str) -> Option<MathSig> {
-    Some(match name {
-        "exp" | "exp2" | "exp_m1" | "ln" | "log10" | "log2" | "ln_1p" | "sqrt" | "cbrt" | "abs"
-        | "signum" | "sin" | "cos" | "tan" | "asin" | "acos" | "atan" | "sinh" | "cosh"
-        | "tanh" | "floor" | "ceil" | "round" | "trunc" | "fract" | "recip" | "to_degrees"
-        | "to_radians" => MathSig::Unary,
-        "powf" | "min" | "max" | "atan2" | "hypot" => MathSig::Binary,
-        "clamp" | "mul_add" => MathSig::Ternary,
-        "powi" => MathSig::Powi,
-        "is_nan" | "is_finite" => MathSig::Predicate,
-        _ => return None,
-    })
+/// The signature of a float method.
+pub(crate) const fn math_sig(f: MathFn) -> MathSig {
+    use MathFn::*;
+    match f {
+        Exp | Exp2 | ExpM1 | Ln | Log10 | Log2 | Ln1p | Sqrt | Cbrt | Abs | Signum | Sin | Cos
+        | Tan | Asin | Acos | Atan | Sinh | Cosh | Tanh | Floor | Ceil | Round | Trunc | Fract
+        | Recip | ToDegrees | ToRadians => MathSig::Unary,
+        Powf | Min | Max | Atan2 | Hypot => MathSig::Binary,
+        Clamp | MulAdd => MathSig::Ternary,
+        Powi => MathSig::Powi,
+        IsNan | IsFinite => MathSig::Predicate,
+    }
 }
 
 /// Builds the typed tree of a method body and collects the type constraints.
@@ -777,9 +777,7 @@ impl Builder {
                 self.node(EKind::Cast(Box::new(x)), ty)
             }
             Expr::Math(name, args) => {
-                let sig = math_sig(name).ok_or_else(|| {
-                    Problem::Unsupported(format!("the method `.{name}()` has no C translation"))
-                })?;
+                let sig = math_sig(name);
                 let args = args
                     .iter()
                     .map(|a| self.expr(a))
@@ -822,10 +820,7 @@ impl Builder {
                 self.node(EKind::Const(name), ty)
             }
             Expr::Env(name, args) => {
-                let sig = env_call(name).ok_or_else(|| Problem::UnknownEnvCall {
-                    name: name.to_string(),
-                    reason: "not an environment method of any model kind".into(),
-                })?;
+                let sig = env_sig(name);
                 if args.len() != sig.args.len() {
                     return Err(Problem::Type(format!(
                         "`env.{name}()` takes {} argument(s), got {}",

@@ -14,6 +14,7 @@
 
 use crate::common::{build_and_run, parse_value, print_spec, program_prelude, scalar, Instance};
 use snn_core::builtin::*;
+use snn_core::dsl::{EnvCall, Method};
 use snn_core::model::{FieldKind, Model, ModelDesc, NeuronModel};
 use snn_core::network::PopulationId;
 use snn_core::sim::{Simulation, SimulationExt};
@@ -31,20 +32,20 @@ fn consts<M: Model>(m: &M, dt: f64) -> Vec<f64> {
 }
 
 /// The environment of neuron code in the test programs.
-fn neuron_env(name: &str, _args: &[String]) -> Result<String, String> {
-    Ok(match name {
-        "t" => "g_t".into(),
-        "dt" => "g_dt".into(),
-        "isyn" => "g_isyn".into(),
-        "id" => "0u".into(),
+fn neuron_env(call: EnvCall, _args: &[String]) -> Result<String, String> {
+    Ok(match call {
+        EnvCall::T => "g_t".into(),
+        EnvCall::Dt => "g_dt".into(),
+        EnvCall::Isyn => "g_isyn".into(),
+        EnvCall::Id => "0u".into(),
         other => return Err(format!("`{other}` is not used by these tests")),
     })
 }
 
 /// The environment of postsynaptic and current-source code.
-fn input_env(name: &str, args: &[String]) -> Result<String, String> {
-    match name {
-        "inject_current" => Ok(format!("g_injected += {}", args[0])),
+fn input_env(call: EnvCall, args: &[String]) -> Result<String, String> {
+    match call {
+        EnvCall::InjectCurrent => Ok(format!("g_injected += {}", args[0])),
         other => neuron_env(other, args),
     }
 }
@@ -61,7 +62,7 @@ fn vars(desc: &ModelDesc, p: Precision) -> Vec<(&'static str, CType)> {
 /// backend's runner does it.
 fn neuron_update(n: &Instance, spiked: &str) -> String {
     let threshold = |s: &str| {
-        if n.has("threshold") {
+        if n.has(Method::Threshold) {
             format!("{}threshold()", n.prefix)
         } else {
             s.to_string()
@@ -79,10 +80,10 @@ fn neuron_update(n: &Instance, spiked: &str) -> String {
         }
     )
     .unwrap();
-    if n.has("sim") {
+    if n.has(Method::Sim) {
         writeln!(s, "          {}sim();", n.prefix).unwrap();
     }
-    let reset = if n.has("reset") {
+    let reset = if n.has(Method::Reset) {
         format!("{}reset(); ", n.prefix)
     } else {
         String::new()
@@ -367,8 +368,8 @@ fn spike_source_static_pulse_exp_curr_lif_matches_the_cpu_backend_bit_for_bit() 
         let mut post = Instance::new(Lif::DESC, "n_", consts(&lif, dt));
         post.init = vec![("v", -70.0)];
         let dc = Instance::new(DC::DESC, "cs_", consts(&DC { amp }, dt));
-        let wu_env = |name: &str, args: &[String]| match name {
-            "add_to_post" => Ok(format!("ps_in_syn += {}", args[0])),
+        let wu_env = |call: EnvCall, args: &[String]| match call {
+            EnvCall::AddToPost => Ok(format!("ps_in_syn += {}", args[0])),
             other => neuron_env(other, args),
         };
         let mut src = program_prelude();

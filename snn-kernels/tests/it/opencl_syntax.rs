@@ -55,9 +55,9 @@ fn opencl_source(p: Precision) -> String {
         let inst = stub_instance(desc);
         let field = |f: &FieldDesc| inst.field_text(f, p);
         for m in desc.methods {
-            let env = stub_env(desc, m.name);
-            let ret = method_return_type(desc.kind, m.name)
-                .map_or("void", |t| CType::from_ir(t, p).c_name());
+            let env = stub_env(m.method);
+            let ret =
+                method_return_type(m.method).map_or("void", |t| CType::from_ir(t, p).c_name());
             let goto = Exit::Goto {
                 result: Some("res"),
                 label: "done",
@@ -71,7 +71,7 @@ fn opencl_source(p: Precision) -> String {
                     exit,
                 };
                 let body = method_to_c(m, &ctx).unwrap_or_else(|e| panic!("{e}"));
-                let name = format!("{}_{}_{k}", desc.name, m.name);
+                let name = format!("{}_{}_{k}", desc.name, m.method);
                 writeln!(src, "{ret} {name}(void);\n{ret} {name}(void)\n{{").unwrap();
                 for f in desc.fields {
                     let ty = CType::from_ir(f.ty, p).c_name();

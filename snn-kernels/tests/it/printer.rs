@@ -5,6 +5,7 @@
 
 use crate::common::{check_syntax, stub_body, stub_source};
 use crate::models::*;
+use snn_core::dsl::{EnvCall, Method};
 use snn_core::ir::{BinOp, Block, Expr, IrType, Lit, MethodIr, Place, Stmt};
 use snn_core::model::{FieldDesc, FieldKind, Model, ModelDesc, ModelKind};
 use snn_core::Precision::{F32, F64};
@@ -70,7 +71,7 @@ fn every_test_model_compiles_as_c99_in_both_precisions() {
 fn shadowed_lets_get_fresh_names() {
     // Also `a_1`, which would collide with the first renaming of `a`.
     assert_body(
-        &stub_body(Shadow::DESC, "sim", F32),
+        &stub_body(Shadow::DESC, Method::Sim, F32),
         "{
             float l_a = m_x;
             float l_a_1 = l_a + 1.0f;
@@ -104,9 +105,9 @@ fn types_are_inferred_like_rustc() {
         m_n = (unsigned char)((unsigned char)(l_j / 2u) + (unsigned char)(m_n % 3u));
         m_x = l_c + l_late + l_q + (float)l_n + (float)l_j + l_neg + (float)l_wide + (float)l_idx;
     }";
-    assert_body(&stub_body(Infer::DESC, "sim", F32), expected);
+    assert_body(&stub_body(Infer::DESC, Method::Sim, F32), expected);
     // In f64, Scalar is double; the f32 locals stay float and are converted.
-    let body = stub_body(Infer::DESC, "sim", F64);
+    let body = stub_body(Infer::DESC, Method::Sim, F64);
     for line in [
         "double l_k = 0.1;",
         "double l_c = l_k;",
@@ -137,8 +138,8 @@ fn integer_arithmetic_does_not_promote() {
         m_m = snn_clamp_i32(snn_abs_i32(m_m), -5, 5) + snn_signum_i32(m_m);
         m_x = -m_x;
     }";
-    assert_body(&stub_body(Ints::DESC, "sim", F32), expected);
-    let body = stub_body(Ints::DESC, "sim", F64);
+    assert_body(&stub_body(Ints::DESC, Method::Sim, F32), expected);
+    let body = stub_body(Ints::DESC, Method::Sim, F64);
     assert!(
         body.contains("m_m = snn_f64_to_i32(m_x * 10000000000.0);"),
         "{body}"
@@ -181,7 +182,7 @@ fn loops() {
         }
         m_s = l_s + (unsigned int)l_t;
     }";
-    assert_body(&stub_body(Loops::DESC, "sim", F32), expected);
+    assert_body(&stub_body(Loops::DESC, Method::Sim, F32), expected);
 }
 
 #[test]
@@ -245,7 +246,7 @@ fn if_values_and_evaluation_order() {
             snn_env_inject_current(-1.0f);
         }
     }";
-    assert_body(&stub_body(Order::DESC, "inject", F32), expected);
+    assert_body(&stub_body(Order::DESC, Method::Inject, F32), expected);
 }
 
 #[test]
@@ -267,8 +268,8 @@ fn math_methods_and_constants() {
             m_x = SNN_NAN_F32;
         }
     }";
-    assert_body(&stub_body(Maths::DESC, "sim", F32), expected);
-    let body = stub_body(Maths::DESC, "sim", F64);
+    assert_body(&stub_body(Maths::DESC, Method::Sim, F32), expected);
+    let body = stub_body(Maths::DESC, Method::Sim, F64);
     for part in [
         "snn_powi_f64(l_x, 3)",
         "l_x * 57.29577951308232",
@@ -284,7 +285,7 @@ fn math_methods_and_constants() {
 #[test]
 fn value_methods_return_their_value() {
     assert_body(
-        &stub_body(Maths::DESC, "threshold", F32),
+        &stub_body(Maths::DESC, Method::Threshold, F32),
         "{
             if (m_x > 100.0f) {
                 return true;
@@ -295,9 +296,9 @@ fn value_methods_return_their_value() {
 }
 
 /// A context printing fields as `f_<name>` and env calls as `e_<name>(...)`.
-fn print_with(desc: &'static ModelDesc, method: &str, exit: Exit) -> Result<String, String> {
+fn print_with(desc: &'static ModelDesc, method: Method, exit: Exit) -> Result<String, String> {
     let field = |f: &FieldDesc| format!("f_{}", f.name);
-    let env = |name: &str, args: &[String]| Ok(format!("e_{name}({})", args.join(", ")));
+    let env = |call: EnvCall, args: &[String]| Ok(format!("e_{call}({})", args.join(", ")));
     let ctx = CodeCtx {
         precision: F32,
         field: &field,
@@ -315,7 +316,7 @@ fn inlined_methods_jump_to_a_label() {
         label: "end_threshold_0",
     };
     assert_body(
-        &print_with(Maths::DESC, "threshold", exit).unwrap(),
+        &print_with(Maths::DESC, Method::Threshold, exit).unwrap(),
         "{
             if (f_x > 100.0f) {
                 spike = true;
@@ -326,7 +327,7 @@ fn inlined_methods_jump_to_a_label() {
         end_threshold_0: ;",
     );
     // Without an early return there is no label.
-    let body = print_with(snn_core::builtin::Lif::DESC, "threshold", exit).unwrap();
+    let body = print_with(snn_core::builtin::Lif::DESC, Method::Threshold, exit).unwrap();
     assert_body(
         &body,
         "{\n    spike = f_refrac_time <= 0.0f && f_v >= f_v_thresh;\n}",
@@ -334,7 +335,7 @@ fn inlined_methods_jump_to_a_label() {
     // A value needs a result variable.
     let err = print_with(
         Maths::DESC,
-        "threshold",
+        Method::Threshold,
         Exit::Goto {
             result: None,
             label: "x",
@@ -349,11 +350,11 @@ fn unknown_env_calls_name_model_method_and_call() {
     // The stub environment only allows what the kind allows: build a context
     // that refuses `rand_normal`.
     let field = |f: &FieldDesc| format!("f_{}", f.name);
-    let env = |name: &str, args: &[String]| {
-        if name == "rand_normal" {
+    let env = |call: EnvCall, args: &[String]| {
+        if call == EnvCall::RandNormal {
             Err("no random numbers on this backend".to_string())
         } else {
-            Ok(format!("e_{name}({})", args.join(", ")))
+            Ok(format!("e_{call}({})", args.join(", ")))
         }
     };
     let desc = snn_core::builtin::GaussianNoise::DESC;
@@ -364,9 +365,9 @@ fn unknown_env_calls_name_model_method_and_call() {
         model: desc,
         exit: Exit::Return,
     };
-    let err = method_to_c(desc.method("inject").unwrap(), &ctx).unwrap_err();
+    let err = method_to_c(desc.method(Method::Inject).unwrap(), &ctx).unwrap_err();
     assert_eq!(err.model, "GaussianNoise");
-    assert_eq!(err.method, "inject");
+    assert_eq!(err.method, Method::Inject);
     assert!(matches!(err.problem, Problem::UnknownEnvCall { .. }));
     assert_eq!(
         err.to_string(),
@@ -397,7 +398,7 @@ const TWO: Expr = Expr::Lit(Lit::Int("2", None));
 
 fn sim_of(name: &'static str, stmts: &'static [Stmt]) -> &'static ModelDesc {
     let methods: &'static [MethodIr] = Box::leak(Box::new([MethodIr {
-        name: "sim",
+        method: Method::Sim,
         body: Block { stmts, tail: None },
         writes: &[],
     }]));
@@ -411,7 +412,7 @@ fn sim_of(name: &'static str, stmts: &'static [Stmt]) -> &'static ModelDesc {
 }
 
 fn error_of(desc: &'static ModelDesc) -> String {
-    print_with(desc, "sim", Exit::Return).unwrap_err()
+    print_with(desc, Method::Sim, Exit::Return).unwrap_err()
 }
 
 #[test]
@@ -470,9 +471,10 @@ fn errors_name_the_model_method_and_problem() {
         "{}",
         error_of(uninferable)
     );
-    let bad_env = sim_of("BadEnv", &[Stmt::Expr(&Expr::Env("teleport", &[]))]);
+    // Malformed IR (the macros check arities): a call without its argument.
+    let bad_env = sim_of("BadEnv", &[Stmt::Expr(&Expr::Env(EnvCall::AddToPost, &[]))]);
     assert!(
-        error_of(bad_env).contains("env.teleport()"),
+        error_of(bad_env).contains("`env.add_to_post()` takes 1 argument(s), got 0"),
         "{}",
         error_of(bad_env)
     );

@@ -504,7 +504,7 @@ snn::backend_tests! {
         let u = sim.synapse_var_values("Draw", "u").unwrap();
         let w = sim.synapse_var_values("Draw", "w").unwrap();
         let plan = snn::plan::NetworkPlan::new(&net);
-        let key = plan.groups[0].synapse_key(snn::plan::WuMethod::OnPreSpike).unwrap();
+        let key = plan.groups[0].synapse_key(snn::dsl::Method::OnPreSpike).unwrap();
         for (pre, post) in [(0u32, 0u32), (0, 1), (65_536, 0), (65_536, 1), (3, 1), (65_539, 1)] {
             let mut r = snn::rng::RngStream::synapse(key, 1, pre, post);
             let k = (pre * 2 + post) as usize;

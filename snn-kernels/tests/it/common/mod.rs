@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+use snn_core::dsl::{EnvCall, Method};
 use snn_core::ir::IrType;
 use snn_core::model::{FieldDesc, FieldKind, ModelDesc};
 use snn_core::Precision;
@@ -291,12 +292,12 @@ impl Instance {
         self.desc
             .methods
             .iter()
-            .map(|m| self.functions_of(p, env, m.name))
+            .map(|m| self.functions_of(p, env, m.method))
             .collect()
     }
 
     /// The C function `<prefix><method>(void)` of one method.
-    pub fn functions_of(&self, p: Precision, env: &EnvPrinter, method: &str) -> String {
+    pub fn functions_of(&self, p: Precision, env: &EnvPrinter, method: Method) -> String {
         let field = |f: &FieldDesc| self.field_text(f, p);
         let ctx = CodeCtx {
             precision: p,
@@ -307,14 +308,14 @@ impl Instance {
         };
         let m = self.desc.method(method).expect("a method of the model");
         let body = method_to_c(m, &ctx).unwrap_or_else(|e| panic!("{e}"));
-        let ret = snn_kernels::cgen::method_return_type(self.desc.kind, m.name)
+        let ret = snn_kernels::cgen::method_return_type(m.method)
             .map_or("void", |t| CType::from_ir(t, p).c_name());
-        format!("static {ret} {}{}(void)\n{body}", self.prefix, m.name)
+        format!("static {ret} {}{}(void)\n{body}", self.prefix, m.method)
     }
 
     /// True if the model defines `method`.
-    pub fn has(&self, method: &str) -> bool {
-        self.desc.method(method).is_some()
+    pub fn has(&self, method: Method) -> bool {
+        self.desc.has_method(method)
     }
 }
 
@@ -329,15 +330,16 @@ pub fn program_prelude() -> String {
 }
 
 /// Declarations of stub environment functions `snn_env_<name>(...)`, one
-/// per call of [`snn_kernels::cgen::ENV_CALLS`].
+/// per environment call (signatures [`snn_kernels::cgen::env_sig`]).
 pub fn env_stubs(p: Precision) -> String {
     let s = scalar(p).c_name();
     let mut out = String::new();
-    for call in snn_kernels::cgen::ENV_CALLS {
-        let ret = call
+    for &call in EnvCall::ALL {
+        let sig = snn_kernels::cgen::env_sig(call);
+        let ret = sig
             .returns
             .map_or("void", |t| CType::from_ir(t, p).c_name());
-        let args: Vec<&str> = call
+        let args: Vec<&str> = sig
             .args
             .iter()
             .map(|a| match a {
@@ -350,23 +352,19 @@ pub fn env_stubs(p: Precision) -> String {
         } else {
             args.join(", ")
         };
-        writeln!(out, "{ret} snn_env_{}({args});", call.name).unwrap();
+        writeln!(out, "{ret} snn_env_{call}({args});").unwrap();
     }
     out
 }
 
 /// The environment of stub sources: `snn_env_<name>(args)` for the calls
-/// the model kind allows in the method, an error for others.
-pub fn stub_env(
-    desc: &'static ModelDesc,
-    method: &'static str,
-) -> impl Fn(&str, &[String]) -> Result<String, String> {
-    let allowed = snn_kernels::cgen::env_calls_of(desc.kind, method);
-    move |name: &str, args: &[String]| {
-        if !allowed.contains(&name) {
+/// the DSL allows in the method, an error for others.
+pub fn stub_env(method: Method) -> impl Fn(EnvCall, &[String]) -> Result<String, String> {
+    move |call: EnvCall, args: &[String]| {
+        if !method.may_call(call) {
             return Err(format!("not available in `{method}`"));
         }
-        Ok(format!("snn_env_{name}({})", args.join(", ")))
+        Ok(format!("snn_env_{call}({})", args.join(", ")))
     }
 }
 
@@ -396,31 +394,31 @@ pub fn stub_source(desc: &'static ModelDesc, p: Precision) -> String {
     }
     src.push_str(&inst.globals(p));
     for m in desc.methods {
-        let env = stub_env(desc, m.name);
-        src.push_str(&inst.functions_of(p, &env, m.name));
+        let env = stub_env(m.method);
+        src.push_str(&inst.functions_of(p, &env, m.method));
     }
     // Every function used, so that -Wall -Werror accepts the file.
     src.push_str("void use_all(void);\nvoid use_all(void)\n{\n");
     for m in desc.methods {
-        writeln!(src, "    (void)m_{}();", m.name).unwrap();
+        writeln!(src, "    (void)m_{}();", m.method).unwrap();
     }
     src.push_str("}\n");
     src
 }
 
 /// The body of one method of `desc` as printed for stub sources.
-pub fn stub_body(desc: &'static ModelDesc, method: &'static str, p: Precision) -> String {
+pub fn stub_body(desc: &'static ModelDesc, method: Method, p: Precision) -> String {
     stub_body_result(desc, method, p).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Like [`stub_body`], keeping the error.
 pub fn stub_body_result(
     desc: &'static ModelDesc,
-    method: &'static str,
+    method: Method,
     p: Precision,
 ) -> Result<String, snn_kernels::cgen::CodegenError> {
     let inst = stub_instance(desc);
-    let env = stub_env(desc, method);
+    let env = stub_env(method);
     let field = |f: &FieldDesc| inst.field_text(f, p);
     let ctx = CodeCtx {
         precision: p,
