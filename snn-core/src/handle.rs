@@ -23,7 +23,7 @@
 use crate::error::{Error, Result};
 use crate::model::FieldKind;
 use crate::network::{
-    CurrentSourceId, ModelPart, Network, PopulationId, PopulationRef, SynapseGroupId,
+    egp_list, CurrentSourceId, ModelPart, Network, PopulationId, PopulationRef, SynapseGroupId,
 };
 
 /// The presynaptic or postsynaptic side of a synapse group.
@@ -355,13 +355,4 @@ fn var_index(part: &ModelPart, owner: String, var: &str) -> Result<usize> {
             var: var.to_string(),
             known: part.model.var_names().join(", "),
         })
-}
-
-/// "has: a, b" or "it has none", for messages about unknown EGPs.
-pub fn egp_list(names: &[&str]) -> String {
-    if names.is_empty() {
-        "it has none".to_string()
-    } else {
-        format!("has: {}", names.join(", "))
-    }
 }

@@ -193,7 +193,18 @@ impl ModelDesc {
     pub fn uses_env(&self, call: EnvCall) -> bool {
         self.methods.iter().any(|m| m.uses_env(call))
     }
+    /// True when any method makes one of the environment calls `calls`.
+    pub fn uses_any(&self, calls: &[EnvCall]) -> bool {
+        calls.iter().any(|&c| self.uses_env(c))
+    }
 }
+
+/// The environment calls that read presynaptic spike times.
+pub const PRE_SPIKE_TIMES: [EnvCall; 2] = [EnvCall::StPre, EnvCall::PrevStPre];
+/// The environment calls that read postsynaptic spike times.
+pub const POST_SPIKE_TIMES: [EnvCall; 2] = [EnvCall::StPost, EnvCall::PrevStPost];
+/// The environment calls that read presynaptic event times.
+pub const PRE_EVENT_TIMES: [EnvCall; 2] = [EnvCall::SetPre, EnvCall::PrevSetPre];
 
 /// A parameter or derived parameter rejected by [`ModelDesc::check_constants`].
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -24,11 +24,11 @@ use crate::init::VarInit;
 use crate::ir::{Expr, IrType, Stmt};
 use crate::model::{
     CurrentSourceModel, FieldKind, ModelDesc, NeuronModel, PostsynapticModel, WeightUpdateModel,
+    PRE_EVENT_TIMES, PRE_SPIKE_TIMES,
 };
 use crate::native::{
     CurrentSourceRunners, NeuronRunners, PostsynapticRunners, WeightUpdateRunners,
 };
-use crate::plan::{uses_any, PRE_EVENT_TIMES, PRE_SPIKE_TIMES};
 use crate::real::Precision;
 use crate::rng::{VarInitRange, MAX_GROUPS};
 
@@ -632,7 +632,7 @@ impl PartBuilder {
                     "{} `{}` has no such extra global parameter ({})",
                     m.kind.describe(),
                     m.name,
-                    crate::handle::egp_list(&egp_names)
+                    egp_list(&egp_names)
                 ))
             })?;
             if let Some(x) = values.iter().find(|x| !x.is_finite()) {
@@ -861,7 +861,7 @@ impl SynapseGroupBuilder<'_> {
             check_refs_of(&wu_owner, m, kind, pop)?;
         }
         let pre_times = [PRE_SPIKE_TIMES, PRE_EVENT_TIMES].concat();
-        if self.axonal_delay > 0 && uses_any(m, &pre_times) {
+        if self.axonal_delay > 0 && m.uses_any(&pre_times) {
             return Err(Error::InvalidSynapseGroup {
                 group: self.name,
                 reason: format!(
@@ -1242,6 +1242,47 @@ fn check_init(init: &VarInit, len: usize, ty: IrType, owner: &str, var: &str) ->
             var: var.to_string(),
             reason,
         })
+}
+
+impl SynapseGroupDesc {
+    /// Rejects new values of the group's dendritic-delay variable `k`
+    /// above its maximum, negative or NaN (other variables pass).
+    pub fn check_delay_values(&self, k: usize, values: &[f64]) -> Result<()> {
+        if self.delay_var != Some(k) {
+            return Ok(());
+        }
+        if let Some(i) = values.iter().position(|d| d.is_nan() || *d < 0.0) {
+            let var = self.wu.model.nth(FieldKind::Var, k).map_or("?", |f| f.name);
+            return Err(Error::InvalidSynapseGroup {
+                group: self.name.clone(),
+                reason: format!(
+                    "dendritic delay variable `{var}`: value {i} ({}) must be a number of \
+                     steps >= 0",
+                    values[i]
+                ),
+            });
+        }
+        if let Some(&d) = values
+            .iter()
+            .find(|&&d| d > self.max_dendritic_delay as f64)
+        {
+            return Err(Error::DelayTooLarge {
+                group: self.name.clone(),
+                delay: d as u64,
+                max: self.max_dendritic_delay as u64,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// "has: a, b" or "it has none", for messages about unknown EGPs.
+pub fn egp_list(names: &[&str]) -> String {
+    if names.is_empty() {
+        "it has none".to_string()
+    } else {
+        format!("has: {}", names.join(", "))
+    }
 }
 
 #[cfg(test)]

@@ -41,8 +41,8 @@
 //! assert_eq!(plan.groups[0].event_slots, 0);
 //! ```
 
-use crate::dsl::{EnvCall, Method};
-use crate::model::{FieldKind, ModelDesc};
+use crate::dsl::Method;
+use crate::model::{FieldKind, ModelDesc, POST_SPIKE_TIMES, PRE_EVENT_TIMES, PRE_SPIKE_TIMES};
 use crate::network::{Network, PostsynapticTarget};
 use crate::rng::{stream_id, synapse_key, StreamPurpose};
 
@@ -161,13 +161,6 @@ impl WuMethods {
         self.pre_spike || self.event_threshold
     }
 }
-
-/// The environment calls that read presynaptic spike times.
-pub const PRE_SPIKE_TIMES: [EnvCall; 2] = [EnvCall::StPre, EnvCall::PrevStPre];
-/// The environment calls that read postsynaptic spike times.
-pub const POST_SPIKE_TIMES: [EnvCall; 2] = [EnvCall::StPost, EnvCall::PrevStPost];
-/// The environment calls that read presynaptic event times.
-pub const PRE_EVENT_TIMES: [EnvCall; 2] = [EnvCall::SetPre, EnvCall::PrevSetPre];
 
 /// What a backend must know about one population.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -299,10 +292,10 @@ impl NetworkPlan {
             }
             let slots = &mut populations[pre].spike_slots;
             *slots = (*slots).max(g.axonal_delay + 1);
-            if uses_any(m, &PRE_SPIKE_TIMES) {
+            if m.uses_any(&PRE_SPIKE_TIMES) {
                 populations[pre].spike_times_read = true;
             }
-            if uses_any(m, &POST_SPIKE_TIMES) {
+            if m.uses_any(&POST_SPIKE_TIMES) {
                 populations[post].spike_times_read = true;
             }
             let methods = WuMethods::of(m);
@@ -318,7 +311,7 @@ impl NetworkPlan {
                 } else {
                     0
                 },
-                event_times: methods.event_threshold || uses_any(m, &PRE_EVENT_TIMES),
+                event_times: methods.event_threshold || m.uses_any(&PRE_EVENT_TIMES),
                 synapse_reads_times: synapse_reads_times(m),
                 writes: m.methods.iter().any(|mi| !mi.writes.is_empty()),
                 input,
@@ -370,11 +363,6 @@ impl NetworkPlan {
             .enumerate()
             .filter(move |(_, g)| g.pre == pop)
     }
-}
-
-/// Whether any method of `m` makes one of the environment calls `calls`.
-pub fn uses_any(m: &ModelDesc, calls: &[EnvCall]) -> bool {
-    calls.iter().any(|&c| m.uses_env(c))
 }
 
 /// Whether the synapse code of `m` reads spike or event times.

@@ -292,7 +292,7 @@ pub mod access {
     use crate::handle::{side_kind, EgpId, VarId};
     use crate::ir::IrType;
     use crate::model::{FieldDesc, FieldKind};
-    use crate::network::{Network, SynapseGroupDesc, VarRecordingDesc, VarRecordingId};
+    use crate::network::{Network, VarRecordingDesc, VarRecordingId};
 
     /// The field of variable `var` and the owner's description (for
     /// messages); `None` for `in_syn`, which has no field.
@@ -379,7 +379,7 @@ pub mod access {
         )?;
         check_var_values(&owner, name, f.ty, values)?;
         if let VarId::Synapse { group, var } = var {
-            check_delay_values(&net.synapse_groups()[group.0 as usize], var, values)?;
+            net.synapse_groups()[group.0 as usize].check_delay_values(var, values)?;
         }
         Ok(())
     }
@@ -464,33 +464,6 @@ pub mod access {
         net.var_recordings()
             .get(id.0 as usize)
             .ok_or_else(|| Error::InvalidRecording(format!("no variable recording #{}", id.0)))
-    }
-
-    /// Rejects new values of a group's dendritic-delay variable `k` above
-    /// its maximum, negative or NaN.
-    pub fn check_delay_values(g: &SynapseGroupDesc, k: usize, values: &[f64]) -> Result<()> {
-        if g.delay_var != Some(k) {
-            return Ok(());
-        }
-        if let Some(i) = values.iter().position(|d| d.is_nan() || *d < 0.0) {
-            let var = g.wu.model.nth(FieldKind::Var, k).map_or("?", |f| f.name);
-            return Err(Error::InvalidSynapseGroup {
-                group: g.name.clone(),
-                reason: format!(
-                    "dendritic delay variable `{var}`: value {i} ({}) must be a number of \
-                     steps >= 0",
-                    values[i]
-                ),
-            });
-        }
-        if let Some(&d) = values.iter().find(|&&d| d > g.max_dendritic_delay as f64) {
-            return Err(Error::DelayTooLarge {
-                group: g.name.clone(),
-                delay: d as u64,
-                max: g.max_dendritic_delay as u64,
-            });
-        }
-        Ok(())
     }
 }
 

@@ -472,7 +472,7 @@ fn check_group(net: &Network, plan: &NetworkPlan, gi: usize, gs: &SynapseGroupSt
     )?;
     check_egps(&owner, &gd.wu, &gs.egps)?;
     if let Some(k) = gd.delay_var {
-        crate::sim::access::check_delay_values(gd, k, &gs.wu_vars[k].to_f64())?;
+        gd.check_delay_values(k, &gs.wu_vars[k].to_f64())?;
     }
     for a in gs.event_times.iter().flatten() {
         let what = format!("{owner}, event times");

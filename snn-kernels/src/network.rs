@@ -83,10 +83,11 @@ use snn_core::dsl::{EnvCall, Method};
 pub use snn_core::handle::EgpPart;
 use snn_core::ir::IrType;
 use snn_core::model::{FieldDesc, FieldKind, ModelDesc};
+use snn_core::model::{POST_SPIKE_TIMES, PRE_EVENT_TIMES, PRE_SPIKE_TIMES};
 pub use snn_core::network::Span;
 use snn_core::network::{CurrentSourceId, PopulationId, SynapseGroupId};
 use snn_core::network::{ModelPart, Network};
-use snn_core::plan::{uses_any, NetworkPlan, POST_SPIKE_TIMES, PRE_EVENT_TIMES, PRE_SPIKE_TIMES};
+use snn_core::plan::NetworkPlan;
 use snn_core::Precision;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -1495,19 +1496,19 @@ impl SynapseKernels<'_> {
                 );
             }
         }
-        if uses_any(m, &PRE_SPIKE_TIMES) {
+        if m.uses_any(&PRE_SPIKE_TIMES) {
             if let Some(st) = pre.spike_times {
                 params.buffer(scalar_t, "pre_st", st.st);
                 params.buffer(scalar_t, "pre_prev_st", st.prev_st);
             }
         }
-        if uses_any(m, &POST_SPIKE_TIMES) {
+        if m.uses_any(&POST_SPIKE_TIMES) {
             if let Some(st) = post_pop.spike_times {
                 params.buffer(scalar_t, "post_st", st.st);
                 params.buffer(scalar_t, "post_prev_st", st.prev_st);
             }
         }
-        if uses_any(m, &PRE_EVENT_TIMES) {
+        if m.uses_any(&PRE_EVENT_TIMES) {
             if let Some(e) = gb.events {
                 params.buffer(scalar_t, "pre_set", e.set);
                 params.buffer(scalar_t, "pre_prev_set", e.prev_set);
