@@ -1035,3 +1035,29 @@ const fn const_str_eq(a: &str, b: &str) -> bool {
     }
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::builtin::Lif;
+    use crate::model::{FieldKind, Model};
+
+    #[test]
+    fn constants_are_parameters_then_derived_parameters() {
+        let m = Lif::DESC;
+        let params = m.fields_of(FieldKind::Param).count();
+        for (k, f) in m.fields_of(FieldKind::Param).enumerate() {
+            assert_eq!(m.constant_index(f), k);
+        }
+        for (k, f) in m.fields_of(FieldKind::Derived).enumerate() {
+            assert_eq!(m.constant_index(f), params + k);
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "internal error: `v` is not a constant of model `Lif`")]
+    fn a_variable_has_no_constant_index() {
+        // It once printed as constant 0 without a word.
+        let m = Lif::DESC;
+        m.constant_index(m.nth(FieldKind::Var, 0).unwrap());
+    }
+}
