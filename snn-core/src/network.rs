@@ -661,6 +661,27 @@ impl PartBuilder {
     }
 }
 
+/// The `init` and `egp` setters of a builder whose model part is `part`
+/// (one value per `$per`).
+macro_rules! part_setters {
+    ($builder:ident, $per:literal) => {
+        impl $builder<'_> {
+            #[doc = concat!("Initial value of state variable `var`: a constant, an array (one value per ", $per, ") or a [`VarInit`] distribution / snippet.")]
+            pub fn init(mut self, var: &str, init: impl Into<VarInit>) -> Self {
+                self.part.inits.push((var.to_string(), init.into()));
+                self
+            }
+            /// Values of extra global parameter `egp`.
+            pub fn egp(mut self, egp: &str, values: Vec<f64>) -> Self {
+                self.part.egps.push((egp.to_string(), values));
+                self
+            }
+        }
+    };
+}
+part_setters!(PopulationBuilder, "neuron");
+part_setters!(CurrentSourceBuilder, "target neuron");
+
 /// Builder of a population; see [`Network::add_population`].
 pub struct PopulationBuilder<'a> {
     net: &'a mut Network,
@@ -672,17 +693,6 @@ pub struct PopulationBuilder<'a> {
 }
 
 impl PopulationBuilder<'_> {
-    /// Initial value of state variable `var`: a constant, a per-neuron
-    /// array (`Vec<f64>`) or a [`VarInit`] distribution / snippet.
-    pub fn init(mut self, var: &str, init: impl Into<VarInit>) -> Self {
-        self.part.inits.push((var.to_string(), init.into()));
-        self
-    }
-    /// Values of extra global parameter `egp`.
-    pub fn egp(mut self, egp: &str, values: Vec<f64>) -> Self {
-        self.part.egps.push((egp.to_string(), values));
-        self
-    }
     /// Records the population's spikes (default off).
     pub fn record_spikes(mut self, on: bool) -> Self {
         self.record_spikes = on;
@@ -1187,16 +1197,6 @@ pub struct CurrentSourceBuilder<'a> {
 }
 
 impl CurrentSourceBuilder<'_> {
-    /// Initial value of a current-source variable (per target neuron).
-    pub fn init(mut self, var: &str, init: impl Into<VarInit>) -> Self {
-        self.part.inits.push((var.to_string(), init.into()));
-        self
-    }
-    /// Values of an extra global parameter.
-    pub fn egp(mut self, egp: &str, values: Vec<f64>) -> Self {
-        self.part.egps.push((egp.to_string(), values));
-        self
-    }
     /// Injects into the target neuron model's input port `port` (an
     /// `#[input]` field) instead of `isyn`; see
     /// [`SynapseGroupBuilder::target_port`].
