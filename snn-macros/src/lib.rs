@@ -26,6 +26,7 @@
 
 mod kinds;
 mod model;
+mod state;
 mod translate;
 
 use kinds::ModelKind;

@@ -16,6 +16,7 @@
 //! compile time that only state variables are assigned.
 
 use crate::kinds::{FieldAttr, KindExt, ModelKind};
+use crate::state::StateGen;
 use crate::translate::{dsl_value, rewrite_scalar_paths, translate_body, TranslateCtx};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
@@ -29,17 +30,17 @@ const FIELD_TYPES: [&str; 11] = [
 ];
 
 /// One parsed field.
-struct Field {
-    name: Ident,
-    attr: FieldAttr,
+pub(crate) struct Field {
+    pub(crate) name: Ident,
+    pub(crate) attr: FieldAttr,
     /// `Scalar`, `f32`, ... as written.
-    ty: String,
+    pub(crate) ty: String,
     /// Parameter constraint (`Finite`, `Positive`, `NonNegative`).
-    constraint: &'static str,
+    pub(crate) constraint: &'static str,
     /// The expression of a `#[derived(expr)]`.
     derived: Option<syn::Expr>,
     /// The neuron variable a `#[pre_neuron_var(v)]` / `#[post_neuron_var(v)]` names.
-    bind: Option<Ident>,
+    pub(crate) bind: Option<Ident>,
     docs: Vec<Attribute>,
 }
 
@@ -259,10 +260,26 @@ fn state_ident(model: &Ident) -> Ident {
     format_ident!("__{}State", model)
 }
 
-/// Expands a model struct.
+/// Expands a model struct: the user-facing parameter struct, the
+/// per-element state ([`StateGen`]) and `impl Model` / the kind's trait.
 pub fn expand_struct(kind: ModelKind, args: TokenStream, item: ItemStruct) -> Result<TokenStream> {
     let core = core_path();
     let opts = parse_options(kind, args)?;
+    let fields = parse_fields(kind, &item)?;
+    let state = state_ident(&item.ident);
+    let gen = StateGen::new(core.clone(), kind, &fields);
+    let user_struct = user_struct(&item, &fields);
+    let state_code = gen.emit(kind, &item.vis, &state);
+    let model_impl = model_impl(kind, &opts, &item.ident, &fields, &gen.descs, &state);
+    Ok(quote! {
+        #user_struct
+        #state_code
+        #model_impl
+    })
+}
+
+/// The fields of a model struct, every error reported at once.
+fn parse_fields(kind: ModelKind, item: &ItemStruct) -> Result<Vec<Field>> {
     if !item.generics.params.is_empty() {
         return Err(Error::new_spanned(
             &item.generics,
@@ -271,7 +288,7 @@ pub fn expand_struct(kind: ModelKind, args: TokenStream, item: ItemStruct) -> Re
     }
     let syn::Fields::Named(named) = &item.fields else {
         return Err(Error::new_spanned(
-            &item,
+            item,
             "a model must be a struct with named fields",
         ));
     };
@@ -286,268 +303,74 @@ pub fn expand_struct(kind: ModelKind, args: TokenStream, item: ItemStruct) -> Re
             },
         }
     }
-    if let Some(e) = errors {
-        return Err(e);
+    match errors {
+        Some(e) => Err(e),
+        None => Ok(fields),
     }
-    let of = |a: FieldAttr| fields.iter().filter(move |f| f.attr == a);
-    let name = &item.ident;
-    let vis = &item.vis;
-    let state = state_ident(name);
-    let cols = format_ident!("{}Columns", state);
-    let struct_attrs: Vec<&Attribute> = item.attrs.iter().collect();
+}
 
-    // User-facing parameter struct.
-    let params: Vec<&Field> = of(FieldAttr::Param).collect();
-    let param_names: Vec<&Ident> = params.iter().map(|f| &f.name).collect();
-    let param_docs: Vec<&Vec<Attribute>> = params.iter().map(|f| &f.docs).collect();
-    let user_struct = if params.is_empty() {
-        quote! {
+/// The user-facing struct holding the parameter values (`f64`), or a unit
+/// struct when there are none.
+fn user_struct(item: &ItemStruct, fields: &[Field]) -> TokenStream {
+    let (name, vis) = (&item.ident, &item.vis);
+    let struct_attrs: Vec<&Attribute> = item.attrs.iter().collect();
+    let params: Vec<&Field> = fields
+        .iter()
+        .filter(|f| f.attr == FieldAttr::Param)
+        .collect();
+    if params.is_empty() {
+        return quote! {
             #(#struct_attrs)*
             #[derive(Clone, Copy, Debug, Default, PartialEq)]
             #vis struct #name;
-        }
-    } else {
-        quote! {
-            #(#struct_attrs)*
-            #[derive(Clone, Debug, PartialEq)]
-            #vis struct #name { #( #(#param_docs)* pub #param_names: f64, )* }
-        }
-    };
-    let from_values = if params.is_empty() {
+        };
+    }
+    let param_names: Vec<&Ident> = params.iter().map(|f| &f.name).collect();
+    let param_docs: Vec<&Vec<Attribute>> = params.iter().map(|f| &f.docs).collect();
+    quote! {
+        #(#struct_attrs)*
+        #[derive(Clone, Debug, PartialEq)]
+        #vis struct #name { #( #(#param_docs)* pub #param_names: f64, )* }
+    }
+}
+
+/// `impl Model` (metadata, parameter conversion, derived parameters
+/// computed in `f64` from parameters by name and `dt`) and `impl` of the
+/// kind's trait.
+fn model_impl(
+    kind: ModelKind,
+    opts: &StructOptions,
+    name: &Ident,
+    fields: &[Field],
+    descs: &[TokenStream],
+    state: &Ident,
+) -> TokenStream {
+    let core = core_path();
+    let of = |a: FieldAttr| fields.iter().filter(move |f| f.attr == a);
+    let param_names: Vec<&Ident> = of(FieldAttr::Param).map(|f| &f.name).collect();
+    let from_values = if param_names.is_empty() {
         quote!(#name)
     } else {
-        let idx = 0..params.len();
+        let idx = 0..param_names.len();
         quote!(#name { #( #param_names: values[#idx], )* })
     };
-
-    // State struct: in_syn (postsynaptic), then fields in declaration order.
-    let elem_ty = |ty: &str| -> TokenStream {
-        if ty == "Scalar" {
-            quote!(S)
-        } else {
-            let id = format_ident!("{}", ty);
-            quote!(#id)
-        }
-    };
-    let mut state_fields = vec![quote!(pub __precision: ::core::marker::PhantomData<S>)];
-    let mut loads = vec![quote!(__precision: ::core::marker::PhantomData)];
-    let mut stores = Vec::new();
-    // `StateIo::columns`: the template's loads (parameters and EGPs; the
-    // rest default), the typed column fields, how they are resolved, and
-    // the per-element reads and writes.
-    let default_load = quote!(::core::default::Default::default());
-    let mut template_loads = vec![quote!(__precision: ::core::marker::PhantomData)];
-    let mut col_fields: Vec<TokenStream> = Vec::new();
-    let mut col_inits: Vec<TokenStream> = Vec::new();
-    let mut col_loads: Vec<TokenStream> = Vec::new();
-    let mut col_stores: Vec<TokenStream> = Vec::new();
-    let mut descs = Vec::new();
-    let (mut n_param, mut n_var, mut n_ref, mut n_egp) = (0usize, 0usize, 0usize, 0usize);
-    if kind == ModelKind::Postsynaptic {
-        state_fields.push(quote!(pub in_syn: S));
-        loads.push(quote!(in_syn: src.var::<S>(0, i)));
-        stores.push(quote!(<S as #core::var::VarElem>::set(&mut vars[0], i, self.in_syn);));
-        template_loads.push(quote!(in_syn: #default_load));
-        col_fields.push(quote!(in_syn: &'c mut [S]));
-        col_inits.push(quote!(in_syn: <S as #core::var::VarElem>::column(vars.next().expect("in_syn column"), len)));
-        col_loads.push(quote!(s.in_syn = cols.in_syn[i];));
-        col_stores.push(quote!(cols.in_syn[i] = self.in_syn;));
-        descs.push(quote!(#core::model::FieldDesc {
-            name: "in_syn", kind: #core::model::FieldKind::InSyn,
-            ty: #core::ir::IrType::Scalar, constraint: #core::model::Constraint::Finite,
-            bind: "in_syn",
-        }));
-        n_var = 1;
-    }
-    // Parameters first, then derived, in the order params + derived are stored.
-    let ordered: Vec<&Field> = of(FieldAttr::Param)
-        .chain(of(FieldAttr::Derived))
-        .chain(of(FieldAttr::Var))
-        .chain(of(FieldAttr::Egp))
-        .chain(of(FieldAttr::NeuronVar))
-        .chain(of(FieldAttr::Input))
-        .chain(of(FieldAttr::PreVar))
-        .chain(of(FieldAttr::PostVar))
-        .chain(of(FieldAttr::PreNeuronVar))
-        .chain(of(FieldAttr::PostNeuronVar))
-        .collect();
-    // Weight-update views (see `StateIo`): `src.pre` holds the pre vars then
-    // the pre neuron references; `src.post` likewise.
-    let n_pre_vars = of(FieldAttr::PreVar).count();
-    let n_post_vars = of(FieldAttr::PostVar).count();
-    let (mut n_pre, mut n_post, mut n_pre_ref, mut n_post_ref) = (0usize, 0usize, 0usize, 0usize);
-    let mut syn_loads = vec![quote!(__precision: ::core::marker::PhantomData)];
-    let mut syn_col_loads = syn_loads.clone();
-    let mut pre_loads = syn_loads.clone();
-    let mut post_loads = syn_loads.clone();
-    let mut pre_stores = Vec::new();
-    let mut post_stores = Vec::new();
-    let default = quote!(::core::default::Default::default());
-    for f in &ordered {
-        let fname = &f.name;
-        let t = elem_ty(&f.ty);
-        let ty_ident = format_ident!("{}", f.ty_variant());
-        let constraint = format_ident!("{}", f.constraint);
-        // (field type, plain load, synapse-view load, pre-view load, post-view load)
-        let (field_ty, load, syn_load, pre_load, post_load) = match f.attr {
-            FieldAttr::Param | FieldAttr::Derived => {
-                let k = n_param;
-                n_param += 1;
-                let l = quote!(src.params[#k]);
-                (quote!(S), l.clone(), l.clone(), l.clone(), l)
-            }
-            FieldAttr::Var => {
-                let k = n_var;
-                n_var += 1;
-                stores
-                    .push(quote!(<#t as #core::var::VarElem>::set(&mut vars[#k], i, self.#fname);));
-                let l = quote!(src.var::<#t>(#k, i));
-                (t.clone(), l.clone(), l, default.clone(), default.clone())
-            }
-            FieldAttr::Egp => {
-                let k = n_egp;
-                n_egp += 1;
-                let l = quote!(src.egps[#k]);
-                (
-                    quote!(#core::model::EgpRef<S>),
-                    l.clone(),
-                    l.clone(),
-                    l.clone(),
-                    l,
-                )
-            }
-            // Neuron models have no neuron references: their `src.refs` are
-            // the input ports.
-            FieldAttr::NeuronVar | FieldAttr::Input => {
-                let k = n_ref;
-                n_ref += 1;
-                let l = quote!(src.neuron_var::<#t>(#k, i));
-                (t.clone(), l.clone(), l, default.clone(), default.clone())
-            }
-            FieldAttr::PreVar => {
-                let k = n_pre;
-                n_pre += 1;
-                pre_stores
-                    .push(quote!(<#t as #core::var::VarElem>::set(&mut vars[#k], i, self.#fname);));
-                let syn = quote!(src.pre_var::<#t>(#k, pre));
-                let own = quote!(src.var::<#t>(#k, i));
-                (t.clone(), default.clone(), syn, own, default.clone())
-            }
-            FieldAttr::PostVar => {
-                let k = n_post;
-                n_post += 1;
-                post_stores
-                    .push(quote!(<#t as #core::var::VarElem>::set(&mut vars[#k], i, self.#fname);));
-                let syn = quote!(src.post_var::<#t>(#k, post));
-                let own = quote!(src.var::<#t>(#k, i));
-                (t.clone(), default.clone(), syn, default.clone(), own)
-            }
-            FieldAttr::PreNeuronVar => {
-                let k = n_pre_ref;
-                n_pre_ref += 1;
-                let j = n_pre_vars + k;
-                let syn = quote!(src.pre_var::<#t>(#j, pre));
-                let own = quote!(src.neuron_var::<#t>(#k, i));
-                (t.clone(), default.clone(), syn, own, default.clone())
-            }
-            FieldAttr::PostNeuronVar => {
-                let k = n_post_ref;
-                n_post_ref += 1;
-                let j = n_post_vars + k;
-                let syn = quote!(src.post_var::<#t>(#j, post));
-                let own = quote!(src.neuron_var::<#t>(#k, i));
-                (t.clone(), default.clone(), syn, default.clone(), own)
-            }
-        };
-        match f.attr {
-            FieldAttr::Param | FieldAttr::Derived | FieldAttr::Egp => {
-                template_loads.push(quote!(#fname: #load));
-            }
-            FieldAttr::Var => {
-                template_loads.push(quote!(#fname: #default_load));
-                col_fields.push(quote!(#fname: &'c mut [#t]));
-                col_inits.push(quote!(#fname: <#t as #core::var::VarElem>::column(
-                    vars.next().expect("variable column"), len)));
-                col_loads.push(quote!(s.#fname = cols.#fname[i];));
-                col_stores.push(quote!(cols.#fname[i] = self.#fname;));
-            }
-            FieldAttr::NeuronVar | FieldAttr::Input => {
-                template_loads.push(quote!(#fname: #default_load));
-                col_fields.push(quote!(#fname: &'c [#t]));
-                col_inits.push(quote!(#fname: <#t as #core::var::VarElem>::column_ref(
-                    refs.next().expect("reference column"), len)));
-                col_loads.push(quote!(s.#fname = cols.#fname[i];));
-            }
-            _ => template_loads.push(quote!(#fname: #default_load)),
-        }
-        let fk = format_ident!("{}", f.attr.field_kind());
-        let name_str = fname.to_string();
-        let bind_str = f.bind.as_ref().unwrap_or(fname).to_string();
-        state_fields.push(quote!(pub #fname: #field_ty));
-        loads.push(quote!(#fname: #load));
-        syn_loads.push(quote!(#fname: #syn_load));
-        syn_col_loads.push(match f.attr {
-            FieldAttr::Param | FieldAttr::Derived | FieldAttr::Egp => {
-                quote!(#fname: cols.template.#fname)
-            }
-            FieldAttr::Var => quote!(#fname: cols.#fname[i]),
-            _ => quote!(#fname: #syn_load),
-        });
-        pre_loads.push(quote!(#fname: #pre_load));
-        post_loads.push(quote!(#fname: #post_load));
-        descs.push(quote!(#core::model::FieldDesc {
-            name: #name_str, kind: #core::model::FieldKind::#fk,
-            ty: #core::ir::IrType::#ty_ident, constraint: #core::model::Constraint::#constraint,
-            bind: #bind_str,
-        }));
-    }
-    // Weight-update models get the synapse / pre / post views of `StateIo`.
-    let views = (kind == ModelKind::WeightUpdate).then(|| {
-        quote! {
-            #[inline(always)]
-            #[allow(unused_variables)]
-            fn load_synapse(src: &#core::model::StateSource<'_, '_, S>, i: usize, pre: usize, post: usize) -> Self {
-                Self { #( #syn_loads, )* }
-            }
-            #[inline(always)]
-            #[allow(unused_variables)]
-            fn load_pre(src: &#core::model::StateSource<'_, '_, S>, i: usize) -> Self {
-                Self { #( #pre_loads, )* }
-            }
-            #[inline(always)]
-            #[allow(unused_variables)]
-            fn load_post(src: &#core::model::StateSource<'_, '_, S>, i: usize) -> Self {
-                Self { #( #post_loads, )* }
-            }
-            #[inline(always)]
-            #[allow(unused_variables)]
-            fn store_pre(&self, vars: &mut [#core::var::VarSliceMut<'_>], i: usize) {
-                #( #pre_stores )*
-            }
-            #[inline(always)]
-            #[allow(unused_variables)]
-            fn store_post(&self, vars: &mut [#core::var::VarSliceMut<'_>], i: usize) {
-                #( #post_stores )*
-            }
-        }
-    });
-
-    // Derived parameters: computed in f64 from parameters by name and `dt`.
     let derived: Vec<&Field> = of(FieldAttr::Derived).collect();
     let derived_names: Vec<&Ident> = derived.iter().map(|f| &f.name).collect();
     let derived_exprs: Vec<&syn::Expr> = derived
         .iter()
-        .map(|f| f.derived.as_ref().unwrap())
+        .map(|f| {
+            f.derived
+                .as_ref()
+                .expect("a #[derived] field has its expression")
+        })
         .collect();
-    let pidx = 0..params.len();
-
+    let pidx = 0..param_names.len();
     let name_str = name.to_string();
     let model_kind = format_ident!("{}", kind.variant());
-    let (kind_trait, _) = kind.traits();
-    let kind_trait = format_ident!("{}", kind_trait);
+    let kind_trait = format_ident!("{}", kind.traits().0);
     let auto_refractory = opts.auto_refractory;
     let max_row_length = opts.max_row_length.as_ref().map(|e| {
-        let pidx = 0..params.len();
+        let pidx = 0..param_names.len();
         quote! {
             #[allow(unused_variables, clippy::unnecessary_cast)]
             fn max_row_length(params: &[f64], num_pre: u32, num_post: u32) -> u32 {
@@ -556,85 +379,7 @@ pub fn expand_struct(kind: ModelKind, args: TokenStream, item: ItemStruct) -> Re
             }
         }
     });
-
-    // Only weight-update models have a synapse view distinct from `load`.
-    let load_synapse_at = if kind == ModelKind::WeightUpdate {
-        quote!(Self { #( #syn_col_loads, )* })
-    } else {
-        quote!(Self::load_at(cols, i))
-    };
-
-    Ok(quote! {
-        #user_struct
-
-        #[doc(hidden)]
-        #[allow(dead_code, non_camel_case_types)]
-        #[derive(Clone, Copy, Debug)]
-        #vis struct #state<S: 'static> { #( #state_fields, )* }
-
-        #[doc(hidden)]
-        #[allow(dead_code, non_camel_case_types)]
-        #vis struct #cols<'c, S: 'static> {
-            template: #state<S>,
-            __columns: ::core::marker::PhantomData<&'c ()>,
-            #( #col_fields, )*
-        }
-
-        impl<S: #core::Real> #core::model::StateIo<S> for #state<S> {
-            type Columns<'c> = #cols<'c, S>;
-            #[inline(always)]
-            #[allow(unused_variables)]
-            fn load(src: &#core::model::StateSource<'_, '_, S>, i: usize) -> Self {
-                Self { #( #loads, )* }
-            }
-            #[inline(always)]
-            #[allow(unused_variables, unused_mut)]
-            fn columns<'c>(
-                params: &[S],
-                egps: &[#core::model::EgpRef<S>],
-                vars: &'c mut [#core::var::VarSliceMut<'_>],
-                refs: &'c [#core::var::VarSlice<'_>],
-                len: usize,
-            ) -> Self::Columns<'c> {
-                let src = #core::model::StateSource {
-                    params, vars: &[], refs: &[], egps, pre: &[], post: &[],
-                };
-                let template = Self { #( #template_loads, )* };
-                let mut vars = vars.iter_mut();
-                let mut refs = refs.iter();
-                #cols { template, __columns: ::core::marker::PhantomData, #( #col_inits, )* }
-            }
-            #[inline(always)]
-            #[allow(unused_variables, unused_mut)]
-            fn load_at(cols: &Self::Columns<'_>, i: usize) -> Self {
-                let mut s = cols.template;
-                #( #col_loads )*
-                s
-            }
-            #[inline(always)]
-            #[allow(unused_variables)]
-            fn load_synapse_at(
-                cols: &Self::Columns<'_>,
-                src: &#core::model::StateSource<'_, '_, S>,
-                i: usize,
-                pre: usize,
-                post: usize,
-            ) -> Self {
-                #load_synapse_at
-            }
-            #[inline(always)]
-            #[allow(unused_variables)]
-            fn store_at(&self, cols: &mut Self::Columns<'_>, i: usize) {
-                #( #col_stores )*
-            }
-            #[inline(always)]
-            #[allow(unused_variables)]
-            fn store(&self, vars: &mut [#core::var::VarSliceMut<'_>], i: usize) {
-                #( #stores )*
-            }
-            #views
-        }
-
+    quote! {
         impl #core::model::Model for #name {
             const DESC: &'static #core::model::ModelDesc = &#core::model::ModelDesc {
                 name: #name_str,
@@ -663,12 +408,12 @@ pub fn expand_struct(kind: ModelKind, args: TokenStream, item: ItemStruct) -> Re
             type State64 = #state<f64>;
             #max_row_length
         }
-    })
+    }
 }
 
 impl Field {
     /// The `IrType` variant name of this field's type.
-    fn ty_variant(&self) -> &'static str {
+    pub(crate) fn ty_variant(&self) -> &'static str {
         match self.ty.as_str() {
             "Scalar" => "Scalar",
             "f32" => "F32",
