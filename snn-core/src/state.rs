@@ -78,9 +78,9 @@ pub struct PopulationState {
 /// What a spike recording holds so far.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SpikeRecordingState {
-    /// Whether recording is on ([`Simulation::set_spike_recording`]).
+    /// Whether recording is on ([`Simulation::set_recording`]).
     ///
-    /// [`Simulation::set_spike_recording`]: crate::sim::Simulation::set_spike_recording
+    /// [`Simulation::set_recording`]: crate::sim::Simulation::set_recording
     pub on: bool,
     /// The step of every recorded spike, non-decreasing.
     pub steps: Vec<u64>,

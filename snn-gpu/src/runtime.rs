@@ -80,7 +80,7 @@ pub struct BuildTimes {
 struct Recording {
     /// First step whose bitfield has not been decoded yet.
     pulled_until: u64,
-    /// Whether spikes are kept ([`Simulation::set_spike_recording`]); the
+    /// Whether spikes are kept ([`Simulation::set_recording`]); the
     /// device writes the bitfields either way, and the steps while off are
     /// dropped when decoded (the state changes only after a pull).
     on: bool,

@@ -351,9 +351,9 @@ pub struct KernelPlan {
     pub recording_chunk: u32,
     /// Every buffer holding an extra global parameter: owner, index of the
     /// parameter among the model's EGPs, buffer (kernels of several steps
-    /// may each have their copy: [`Simulation::set_egp`] writes them all).
+    /// may each have their copy: [`Simulation::write_egp`] writes them all).
     ///
-    /// [`Simulation::set_egp`]: snn_core::sim::Simulation::set_egp
+    /// [`Simulation::write_egp`]: snn_core::sim::Simulation::write_egp
     pub egp_buffers: Vec<(EgpPart, usize, BufferId)>,
     /// The launches of one timestep, in order.
     pub step_launches: Vec<Launch>,
