@@ -929,7 +929,7 @@ fn max_count(values: &[u32], range: u32) -> u64 {
 /// `num_pre` equally likely rows by sequential conditional binomials on the
 /// stream `(seed, stream, 1, 0)`: row `i < num_pre - 1` gets
 /// `binomial::<f64>(remaining, 1 / (num_pre - i))`, the last row the rest.
-fn multinomial_row_lengths(n: u32, num_pre: u32, seed: u64, stream: u32) -> Vec<u32> {
+pub fn multinomial_row_lengths(n: u32, num_pre: u32, seed: u64, stream: u32) -> Vec<u32> {
     let mut rng = RngStream::new(seed, stream, 1, 0);
     let mut remaining = n;
     let mut lengths = Vec::with_capacity(num_pre as usize);

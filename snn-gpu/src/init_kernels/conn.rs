@@ -356,21 +356,9 @@ impl ConnectivityKernel {
     }
 }
 
-/// Row lengths of fixed total number (`multinomial_row_lengths` of
-/// `snn_core::connectivity`): sequential conditional binomials on the stream
-/// `(seed, stream, 1, 0)`; `O(num_pre)` host work. `num_pre >= 1`.
-pub fn fixed_total_row_lengths(n: u32, num_pre: u32, seed: u64, stream: u32) -> Vec<u32> {
-    let mut rng = RngStream::new(seed, stream, 1, 0);
-    let mut remaining = n;
-    let mut lengths = Vec::with_capacity(num_pre as usize);
-    for i in 0..num_pre - 1 {
-        let len = rng.binomial::<f64>(remaining, 1.0 / (num_pre - i) as f64);
-        lengths.push(len);
-        remaining -= len;
-    }
-    lengths.push(remaining);
-    lengths
-}
+/// Row lengths of fixed total number, drawn on the host as the CPU draws
+/// them (`O(num_pre)` work). `num_pre >= 1`.
+pub use snn_core::connectivity::multinomial_row_lengths as fixed_total_row_lengths;
 
 /// Writes the rows of a host-built connectivity into `bufs` (ragged, with
 /// `stride` slots per row) of `num_pre` rows.

@@ -17,6 +17,7 @@ use snn_core::ir::IrType;
 use snn_core::model::{FieldDesc, FieldKind, ModelDesc};
 use snn_core::var::VarArray;
 use snn_core::Precision;
+use snn_kernels::cgen::rand_call;
 use snn_kernels::cgen::{indent, method_to_c, CType, CodeCtx, EnvPrinter, Exit};
 use snn_kernels::dialect::{program, Dialect};
 use std::collections::HashMap;
@@ -591,20 +592,6 @@ fn print_method(
         },
     };
     method_to_c(method, &ctx).map_err(|e| e.to_string())
-}
-
-/// The random draws of snippet code, in precision suffix `s`; `None` for
-/// the other calls.
-fn rand_call(call: EnvCall, args: &[String], s: &str) -> Option<String> {
-    Some(match call {
-        EnvCall::RandUniform => format!("snn_uniform_{s}(&rng)"),
-        EnvCall::RandNormal => format!("snn_normal_{s}(&rng)"),
-        EnvCall::RandExponential => format!("snn_exponential_{s}(&rng)"),
-        EnvCall::RandGamma => format!("snn_gamma_{s}(&rng, {})", args[0]),
-        EnvCall::RandPoisson => format!("snn_poisson_{s}(&rng, {})", args[0]),
-        EnvCall::RandBinomial => format!("snn_binomial_{s}(&rng, {}, {})", args[0], args[1]),
-        _ => return None,
-    })
 }
 
 /// A float argument in precision `p`.

@@ -306,6 +306,20 @@ pub fn method_to_c(method: &MethodIr, ctx: &CodeCtx) -> Result<String, CodegenEr
     Ok(printer.finish())
 }
 
+/// The C of a random draw of model code from the stream `rng`, in
+/// precision suffix `s` (`f32`, `f64`); `None` for the other calls.
+pub fn rand_call(call: EnvCall, args: &[String], s: &str) -> Option<String> {
+    Some(match call {
+        EnvCall::RandUniform => format!("snn_uniform_{s}(&rng)"),
+        EnvCall::RandNormal => format!("snn_normal_{s}(&rng)"),
+        EnvCall::RandExponential => format!("snn_exponential_{s}(&rng)"),
+        EnvCall::RandGamma => format!("snn_gamma_{s}(&rng, {})", args[0]),
+        EnvCall::RandPoisson => format!("snn_poisson_{s}(&rng, {})", args[0]),
+        EnvCall::RandBinomial => format!("snn_binomial_{s}(&rng, {}, {})", args[0], args[1]),
+        _ => return None,
+    })
+}
+
 /// `code` with every non-empty line indented by `levels` times four spaces
 /// (how printed blocks are placed into generated kernels).
 pub fn indent(code: &str, levels: usize) -> String {

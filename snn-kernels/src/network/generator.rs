@@ -309,14 +309,10 @@ impl<'n> Generator<'n> {
 
     /// Prints the random draws and the calls every model kind shares.
     pub(super) fn rand_call(&self, call: EnvCall, args: &[String]) -> Option<String> {
-        let s = self.suffix;
+        if let Some(draw) = crate::cgen::rand_call(call, args, self.suffix) {
+            return Some(draw);
+        }
         Some(match call {
-            EnvCall::RandUniform => format!("snn_uniform_{s}(&rng)"),
-            EnvCall::RandNormal => format!("snn_normal_{s}(&rng)"),
-            EnvCall::RandExponential => format!("snn_exponential_{s}(&rng)"),
-            EnvCall::RandGamma => format!("snn_gamma_{s}(&rng, {})", args[0]),
-            EnvCall::RandPoisson => format!("snn_poisson_{s}(&rng, {})", args[0]),
-            EnvCall::RandBinomial => format!("snn_binomial_{s}(&rng, {}, {})", args[0], args[1]),
             EnvCall::T => "t".into(),
             EnvCall::Dt => "dt".into(),
             // Printed by the kernel's own environment, if available there.
