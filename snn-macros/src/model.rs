@@ -103,8 +103,61 @@ fn type_name(ty: &Type) -> Option<String> {
     }
 }
 
+/// Parses one field of a model struct: its one attribute, its type and
+/// the attribute's arguments.
 fn parse_field(kind: ModelKind, f: &syn::Field) -> Result<Field> {
     let name = f.ident.clone().expect("named fields checked by caller");
+    let (attr, attribute, docs) = field_attribute(kind, f, &name)?;
+    let ty = type_name(&f.ty).ok_or_else(|| {
+        Error::new_spanned(
+            &f.ty,
+            format!("field types must be one of: {}", FIELD_TYPES.join(", ")),
+        )
+    })?;
+    if matches!(
+        attr,
+        FieldAttr::Param | FieldAttr::Derived | FieldAttr::Egp | FieldAttr::Input
+    ) && ty != "Scalar"
+    {
+        return Err(Error::new_spanned(
+            &f.ty,
+            format!("#[{}] fields must have type `Scalar`", attr.name()),
+        ));
+    }
+    if name == "in_syn" {
+        return Err(Error::new_spanned(
+            &name,
+            "`in_syn` is reserved: every postsynaptic model has it implicitly",
+        ));
+    }
+    let (constraint, derived, bind) = attribute_args(attr, attribute)?;
+    Ok(Field {
+        name,
+        attr,
+        ty,
+        constraint,
+        derived,
+        bind,
+        docs,
+    })
+}
+
+/// `#[a], #[b], ...`: the field attributes a model of `kind` allows.
+fn allowed_attrs(kind: ModelKind) -> String {
+    kind.field_attrs()
+        .iter()
+        .map(|k| format!("#[{}]", k.name()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The one field attribute of `f` (and the attribute itself), allowed in
+/// a model of `kind`, and its doc comments.
+fn field_attribute<'f>(
+    kind: ModelKind,
+    f: &'f syn::Field,
+    name: &Ident,
+) -> Result<(FieldAttr, &'f Attribute, Vec<Attribute>)> {
     let mut found: Option<(FieldAttr, &Attribute)> = None;
     let mut docs = Vec::new();
     for a in &f.attrs {
@@ -133,15 +186,8 @@ fn parse_field(kind: ModelKind, f: &syn::Field) -> Result<Field> {
     }
     let Some((attr, attribute)) = found else {
         return Err(Error::new_spanned(
-            &name,
-            format!(
-                "field `{name}` needs one of: {}",
-                kind.field_attrs()
-                    .iter()
-                    .map(|k| format!("#[{}]", k.name()))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            name,
+            format!("field `{name}` needs one of: {}", allowed_attrs(kind)),
         ));
     };
     if !kind.field_attrs().contains(&attr) {
@@ -151,36 +197,19 @@ fn parse_field(kind: ModelKind, f: &syn::Field) -> Result<Field> {
                 "#[{}] fields are not allowed in a {} (allowed: {})",
                 attr.name(),
                 kind.attr_name(),
-                kind.field_attrs()
-                    .iter()
-                    .map(|k| format!("#[{}]", k.name()))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                allowed_attrs(kind)
             ),
         ));
     }
-    let ty = type_name(&f.ty).ok_or_else(|| {
-        Error::new_spanned(
-            &f.ty,
-            format!("field types must be one of: {}", FIELD_TYPES.join(", ")),
-        )
-    })?;
-    if matches!(
-        attr,
-        FieldAttr::Param | FieldAttr::Derived | FieldAttr::Egp | FieldAttr::Input
-    ) && ty != "Scalar"
-    {
-        return Err(Error::new_spanned(
-            &f.ty,
-            format!("#[{}] fields must have type `Scalar`", attr.name()),
-        ));
-    }
-    if name == "in_syn" {
-        return Err(Error::new_spanned(
-            &name,
-            "`in_syn` is reserved: every postsynaptic model has it implicitly",
-        ));
-    }
+    Ok((attr, attribute, docs))
+}
+
+/// The arguments of a field attribute: a parameter's constraint, a derived
+/// parameter's expression, a neuron-variable reference's bound name.
+fn attribute_args(
+    attr: FieldAttr,
+    attribute: &Attribute,
+) -> Result<(&'static str, Option<syn::Expr>, Option<Ident>)> {
     let mut constraint = "Finite";
     let mut derived = None;
     let mut bind = None;
@@ -226,15 +255,7 @@ fn parse_field(kind: ModelKind, f: &syn::Field) -> Result<Field> {
             ))
         }
     }
-    Ok(Field {
-        name,
-        attr,
-        ty,
-        constraint,
-        derived,
-        bind,
-        docs,
-    })
+    Ok((constraint, derived, bind))
 }
 
 /// Finds the path of `snn_core` as seen from the crate being compiled.
