@@ -656,77 +656,11 @@ pub fn expand_impl(kind: ModelKind, args: TokenStream, item: ItemImpl) -> Result
             Err(e) => push_err(e),
         }
     }
-    let (_, behaviour) = kind.traits();
     if let Some(e) = errors {
-        // Keep the model's trait impls so rustc reports only the real errors.
-        let behaviour = format_ident!("{}", behaviour);
-        let env_ty = format_ident!("{}", kind.env_type());
-        let stub = |prec: TokenStream| match kind {
-            ModelKind::VarInit => quote! {
-                fn init(&self, _env: &mut #core::model::#env_ty<#prec>) -> #prec {
-                    unreachable!("the model failed to compile")
-                }
-            },
-            _ => quote!(),
-        };
-        let (stub32, stub64) = (stub(quote!(f32)), stub(quote!(f64)));
-        let mut out = e.into_compile_error();
-        out.extend(quote! {
-            impl #core::model::ModelCode for #name {
-                const METHODS: &'static [#core::ir::MethodIr] = &[];
-            }
-            impl #core::model::#behaviour<f32> for #state<f32> { #stub32 }
-            impl #core::model::#behaviour<f64> for #state<f64> { #stub64 }
-        });
-        return Ok(out);
+        return Ok(failed_impls(kind, &name, &state, e));
     }
-
-    let behaviour = format_ident!("{}", behaviour);
-    let env_ty = format_ident!("{}", kind.env_type());
-    let native = |prec: TokenStream| {
-        let fns = methods.iter().map(|m| {
-            let f = &m.fn_item;
-            let ident = &f.sig.ident;
-            let mut body = f.block.clone();
-            let scalar = syn::Ident::new(&prec.to_string(), Span::call_site());
-            rewrite_scalar_paths(&mut body, &scalar);
-            let recv = if m.method.self_mut() {
-                quote!(&mut self)
-            } else {
-                quote!(&self)
-            };
-            let env_name = m
-                .env
-                .clone()
-                .unwrap_or_else(|| Ident::new("_env", Span::call_site()));
-            let env_ref = if m.method.env_mut() {
-                quote!(&mut)
-            } else {
-                quote!(&)
-            };
-            let ret = match m.method.returns() {
-                Some(ReturnType::Bool) => quote!(-> bool),
-                Some(ReturnType::Scalar) => quote!(-> #prec),
-                None => quote!(),
-            };
-            let attrs = &f.attrs;
-            quote! {
-                #(#attrs)*
-                #[inline(always)]
-                #[allow(unused_variables, unused_mut, clippy::all)]
-                fn #ident(#recv, #env_name: #env_ref #core::model::#env_ty<#prec>) #ret #body
-            }
-        });
-        quote! {
-            const _: () = {
-                #[allow(dead_code, non_camel_case_types)]
-                type Scalar = #prec;
-                impl #core::model::#behaviour<#prec> for #state<#prec> { #( #fns )* }
-            };
-        }
-    };
-    let native32 = native(quote!(f32));
-    let native64 = native(quote!(f64));
+    let native32 = native_impl(kind, &state, &methods, quote!(f32));
+    let native64 = native_impl(kind, &state, &methods, quote!(f64));
     Ok(quote! {
         impl #core::model::ModelCode for #name {
             const METHODS: &'static [#core::ir::MethodIr] = &[ #( #irs ),* ];
@@ -735,6 +669,85 @@ pub fn expand_impl(kind: ModelKind, args: TokenStream, item: ItemImpl) -> Result
         #native64
         #( #write_checks )*
     })
+}
+
+/// The errors of a model impl block, with the model's trait impls kept
+/// (empty IR, stub methods) so that rustc reports only the real errors.
+fn failed_impls(kind: ModelKind, name: &Ident, state: &Ident, e: Error) -> TokenStream {
+    let core = core_path();
+    let behaviour = format_ident!("{}", kind.traits().1);
+    let env_ty = format_ident!("{}", kind.env_type());
+    let stub = |prec: TokenStream| match kind {
+        ModelKind::VarInit => quote! {
+            fn init(&self, _env: &mut #core::model::#env_ty<#prec>) -> #prec {
+                unreachable!("the model failed to compile")
+            }
+        },
+        _ => quote!(),
+    };
+    let (stub32, stub64) = (stub(quote!(f32)), stub(quote!(f64)));
+    let mut out = e.into_compile_error();
+    out.extend(quote! {
+        impl #core::model::ModelCode for #name {
+            const METHODS: &'static [#core::ir::MethodIr] = &[];
+        }
+        impl #core::model::#behaviour<f32> for #state<f32> { #stub32 }
+        impl #core::model::#behaviour<f64> for #state<f64> { #stub64 }
+    });
+    out
+}
+
+/// The model's methods emitted natively in precision `prec` (with
+/// `Scalar` aliased to it), as the kind's behaviour trait of the state.
+fn native_impl(
+    kind: ModelKind,
+    state: &Ident,
+    methods: &[ParsedMethod],
+    prec: TokenStream,
+) -> TokenStream {
+    let core = core_path();
+    let behaviour = format_ident!("{}", kind.traits().1);
+    let env_ty = format_ident!("{}", kind.env_type());
+    let fns = methods.iter().map(|m| {
+        let f = &m.fn_item;
+        let ident = &f.sig.ident;
+        let mut body = f.block.clone();
+        let scalar = syn::Ident::new(&prec.to_string(), Span::call_site());
+        rewrite_scalar_paths(&mut body, &scalar);
+        let recv = if m.method.self_mut() {
+            quote!(&mut self)
+        } else {
+            quote!(&self)
+        };
+        let env_name = m
+            .env
+            .clone()
+            .unwrap_or_else(|| Ident::new("_env", Span::call_site()));
+        let env_ref = if m.method.env_mut() {
+            quote!(&mut)
+        } else {
+            quote!(&)
+        };
+        let ret = match m.method.returns() {
+            Some(ReturnType::Bool) => quote!(-> bool),
+            Some(ReturnType::Scalar) => quote!(-> #prec),
+            None => quote!(),
+        };
+        let attrs = &f.attrs;
+        quote! {
+            #(#attrs)*
+            #[inline(always)]
+            #[allow(unused_variables, unused_mut, clippy::all)]
+            fn #ident(#recv, #env_name: #env_ref #core::model::#env_ty<#prec>) #ret #body
+        }
+    });
+    quote! {
+        const _: () = {
+            #[allow(dead_code, non_camel_case_types)]
+            type Scalar = #prec;
+            impl #core::model::#behaviour<#prec> for #state<#prec> { #( #fns )* }
+        };
+    }
 }
 
 /// Entry point shared by every model attribute: dispatches on struct / impl.
