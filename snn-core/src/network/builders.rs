@@ -272,43 +272,9 @@ impl SynapseGroupBuilder<'_> {
         let post = net.population_id(self.post)?;
         let (n_pre, n_post) = (net.population(pre).size, net.population(post).size);
         check_count("synapse groups", net.synapse_groups.len())?;
-        let owner = format!("synapse group `{}`", self.name);
-        for (model, kind, range) in [
-            (self.wu.model, FieldKind::Var, VarInitRange::WeightUpdate),
-            (
-                self.wu.model,
-                FieldKind::PreVar,
-                VarInitRange::WeightUpdatePre,
-            ),
-            (
-                self.wu.model,
-                FieldKind::PostVar,
-                VarInitRange::WeightUpdatePost,
-            ),
-            (self.psm.model, FieldKind::Var, VarInitRange::Postsynaptic),
-        ] {
-            check_vars(&owner, model, kind, range)?;
-        }
-        let bad_conn = |reason: String| Error::InvalidConnectivity {
-            group: self.name.clone(),
-            reason,
-        };
-        self.connectivity
-            .validate(n_pre, n_post, pre == post)
-            .map_err(bad_conn)?;
-        if self.matrix == MatrixType::Dense
-            && !matches!(self.connectivity, Connectivity::AllToAll { autapses: true })
-        {
-            return Err(bad_conn(
-                "a dense matrix needs all-to-all connectivity with autapses".to_string(),
-            ));
-        }
-        let n_syn = match &self.connectivity {
-            Connectivity::Explicit { pre, .. } => Some(pre.len()),
-            Connectivity::AllToAll { autapses: true } => Some(n_pre as usize * n_post as usize),
-            Connectivity::OneToOne => Some(n_pre as usize),
-            _ => None,
-        };
+        check_group_models(&self.name, self.wu.model, self.psm.model)?;
+        let conn = (&self.connectivity, self.matrix);
+        let n_syn = check_group_connectivity(&self.name, conn, n_pre, n_post, pre == post)?;
         let wu_owner = format!("synapse group `{}` (weight update)", self.name);
         let psm_owner = format!("synapse group `{}` (postsynaptic model)", self.name);
         let wu = self.wu.finish(&wu_owner, net.dt, n_syn)?;
@@ -326,49 +292,11 @@ impl SynapseGroupBuilder<'_> {
         ] {
             check_refs_of(&wu_owner, m, kind, pop)?;
         }
-        let pre_times = [PRE_SPIKE_TIMES, PRE_EVENT_TIMES].concat();
-        if self.axonal_delay > 0 && m.uses_any(&pre_times) {
-            return Err(Error::InvalidSynapseGroup {
-                group: self.name,
-                reason: format!(
-                    "weight-update model `{}` reads presynaptic spike times, which are not supported \
-                     with an axonal delay yet (axonal delay {}): use a dendritic delay instead",
-                    m.name, self.axonal_delay
-                ),
-            });
-        }
-        check_delay_size(
-            &self.name,
-            "axonal delay",
-            self.axonal_delay,
-            "presynaptic",
-            n_pre,
-        )?;
-        check_delay_size(
-            &self.name,
-            "maximum dendritic delay",
-            self.max_dendritic_delay,
-            "postsynaptic",
-            n_post,
-        )?;
-        let delay_use = find_delay_use(wu.model);
-        if delay_use != DelayUse::None && self.max_dendritic_delay == 0 {
-            return Err(Error::InvalidSynapseGroup {
-                group: self.name,
-                reason: format!(
-                    "weight-update model `{}` uses dendritic delays: set .max_dendritic_delay(steps)",
-                    wu.model.name
-                ),
-            });
-        }
-        let delay_var = match delay_use {
-            DelayUse::Var(v) => {
-                let var = m.nth(FieldKind::Var, v).expect("delay variable").name;
-                check_delay_init(&self.name, var, &wu.var_inits[v], self.max_dendritic_delay)?;
-                Some(v)
-            }
-            _ => None,
+        let delays = Delays {
+            axonal: self.axonal_delay,
+            max_dendritic: self.max_dendritic_delay,
         };
+        let delay_var = delays.check(&self.name, &wu, n_pre, n_post)?;
         net.synapse_groups.push(SynapseGroupDesc {
             name: self.name,
             pre,
@@ -388,6 +316,95 @@ impl SynapseGroupBuilder<'_> {
             native_psm: self.native_psm,
         });
         Ok(SynapseGroupId(net.synapse_groups.len() as u32 - 1))
+    }
+}
+
+/// Group `name`'s models' variables fit their random-stream ranges.
+fn check_group_models(name: &str, wu: &ModelDesc, psm: &ModelDesc) -> Result<()> {
+    let owner = format!("synapse group `{name}`");
+    for (model, kind, range) in [
+        (wu, FieldKind::Var, VarInitRange::WeightUpdate),
+        (wu, FieldKind::PreVar, VarInitRange::WeightUpdatePre),
+        (wu, FieldKind::PostVar, VarInitRange::WeightUpdatePost),
+        (psm, FieldKind::Var, VarInitRange::Postsynaptic),
+    ] {
+        check_vars(&owner, model, kind, range)?;
+    }
+    Ok(())
+}
+
+/// Validates group `name`'s connectivity and matrix type; the number of
+/// synapses where the rule fixes it.
+fn check_group_connectivity(
+    name: &str,
+    (conn, matrix): (&Connectivity, MatrixType),
+    n_pre: u32,
+    n_post: u32,
+    same: bool,
+) -> Result<Option<usize>> {
+    let bad_conn = |reason: String| Error::InvalidConnectivity {
+        group: name.to_string(),
+        reason,
+    };
+    conn.validate(n_pre, n_post, same).map_err(bad_conn)?;
+    if matrix == MatrixType::Dense && !matches!(conn, Connectivity::AllToAll { autapses: true }) {
+        return Err(bad_conn(
+            "a dense matrix needs all-to-all connectivity with autapses".to_string(),
+        ));
+    }
+    Ok(match conn {
+        Connectivity::Explicit { pre, .. } => Some(pre.len()),
+        Connectivity::AllToAll { autapses: true } => Some(n_pre as usize * n_post as usize),
+        Connectivity::OneToOne => Some(n_pre as usize),
+        _ => None,
+    })
+}
+
+/// A synapse group's delays (steps).
+struct Delays {
+    axonal: u32,
+    max_dendritic: u32,
+}
+
+impl Delays {
+    /// Checks the delays of group `name` with weight-update part `wu`:
+    /// queues that fit, no presynaptic spike times with an axonal delay, a
+    /// maximum for a model that uses dendritic delays, initial delays within
+    /// it. Returns the dendritic-delay variable, if the model has one.
+    fn check(&self, name: &str, wu: &ModelPart, n_pre: u32, n_post: u32) -> Result<Option<usize>> {
+        let m = wu.model;
+        let pre_times = [PRE_SPIKE_TIMES, PRE_EVENT_TIMES].concat();
+        if self.axonal > 0 && m.uses_any(&pre_times) {
+            return Err(Error::InvalidSynapseGroup {
+                group: name.to_string(),
+                reason: format!(
+                    "weight-update model `{}` reads presynaptic spike times, which are not supported \
+                     with an axonal delay yet (axonal delay {}): use a dendritic delay instead",
+                    m.name, self.axonal
+                ),
+            });
+        }
+        check_delay_size(name, "axonal delay", self.axonal, "presynaptic", n_pre)?;
+        let what = "maximum dendritic delay";
+        check_delay_size(name, what, self.max_dendritic, "postsynaptic", n_post)?;
+        let delay_use = find_delay_use(m);
+        if delay_use != DelayUse::None && self.max_dendritic == 0 {
+            return Err(Error::InvalidSynapseGroup {
+                group: name.to_string(),
+                reason: format!(
+                    "weight-update model `{}` uses dendritic delays: set .max_dendritic_delay(steps)",
+                    m.name
+                ),
+            });
+        }
+        match delay_use {
+            DelayUse::Var(v) => {
+                let var = m.nth(FieldKind::Var, v).expect("delay variable").name;
+                check_delay_init(name, var, &wu.var_inits[v], self.max_dendritic)?;
+                Ok(Some(v))
+            }
+            _ => Ok(None),
+        }
     }
 }
 
