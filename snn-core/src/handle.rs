@@ -205,16 +205,15 @@ impl Network {
 
     /// The handle of a current source given by handle or name.
     pub fn current_source_id(&self, s: impl Into<SourceRef>) -> Result<CurrentSourceId> {
-        let unknown = |what: String| Error::UnknownCurrentSource(what);
         match s.into() {
             SourceRef::Id(id) if (id.0 as usize) < self.current_sources().len() => Ok(id),
-            SourceRef::Id(id) => Err(unknown(format!("#{}", id.0))),
+            SourceRef::Id(id) => Err(Error::UnknownCurrentSource(format!("#{}", id.0))),
             SourceRef::Name(n) => self
                 .current_sources()
                 .iter()
                 .position(|c| c.name == n)
                 .map(|i| CurrentSourceId(i as u32))
-                .ok_or(unknown(n)),
+                .ok_or(Error::UnknownCurrentSource(n)),
         }
     }
 

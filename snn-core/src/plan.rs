@@ -133,28 +133,6 @@ impl WuMethods {
         }
     }
 
-    /// Whether weight-update `method` runs (false for the methods of other
-    /// kinds).
-    pub fn runs(&self, method: Method) -> bool {
-        match method {
-            Method::OnPreSpike => self.on_pre_spike,
-            Method::OnPreEvent => self.on_pre_event,
-            Method::OnPostSpike => self.on_post_spike,
-            Method::SynapseDynamics => self.synapse_dynamics,
-            Method::PreSpike => self.pre_spike,
-            Method::PostSpike => self.post_spike,
-            Method::EventThreshold => self.event_threshold,
-            Method::Sim
-            | Method::Threshold
-            | Method::Reset
-            | Method::ApplyInput
-            | Method::Decay
-            | Method::Inject
-            | Method::Init
-            | Method::RowBuild => false,
-        }
-    }
-
     /// Whether anything runs on the presynaptic neurons after the neuron
     /// update (`pre_spike` or `event_threshold`).
     pub fn pre_side(&self) -> bool {
@@ -354,14 +332,6 @@ impl NetworkPlan {
             inputs,
             sources,
         }
-    }
-
-    /// The groups whose presynaptic population is `pop`, in network order.
-    pub fn outgoing(&self, pop: usize) -> impl Iterator<Item = (usize, &GroupPlan)> {
-        self.groups
-            .iter()
-            .enumerate()
-            .filter(move |(_, g)| g.pre == pop)
     }
 }
 

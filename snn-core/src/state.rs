@@ -265,17 +265,21 @@ impl SimState {
     /// queues and rings of the right lengths, dendritic delays within their
     /// maxima. The error names the first part that does not fit.
     pub fn check_fits(&self, net: &Network) -> Result<()> {
+        self.check_fits_plan(net, &NetworkPlan::new(net))
+    }
+
+    /// [`check_fits`](Self::check_fits) with `net`'s plan already at hand.
+    pub fn check_fits_plan(&self, net: &Network, plan: &NetworkPlan) -> Result<()> {
         self.check_settings(net)?;
-        let plan = NetworkPlan::new(net);
-        self.check_counts(net, &plan)?;
+        self.check_counts(net, plan)?;
         for (pi, ps) in self.populations.iter().enumerate() {
-            self.check_population(net, &plan, pi, ps)?;
+            self.check_population(net, plan, pi, ps)?;
         }
         for (gi, gs) in self.synapse_groups.iter().enumerate() {
-            check_group(net, &plan, gi, gs)?;
+            check_group(net, plan, gi, gs)?;
         }
         for (t, ts) in self.postsynaptic_targets.iter().enumerate() {
-            check_input(net, &plan, t, ts)?;
+            check_input(net, plan, t, ts)?;
         }
         for (ss, sd) in self.current_sources.iter().zip(net.current_sources()) {
             check_name("current source", &ss.name, &sd.name)?;

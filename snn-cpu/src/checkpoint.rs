@@ -225,8 +225,8 @@ impl<S: CpuReal> CpuState<S> {
 
     /// The CPU state of `net` holding `state` (checked to fit first).
     pub(super) fn from_state(net: &Network, state: &SimState, block_size: u32) -> Result<Self> {
-        state.check_fits(net)?;
         let plan = NetworkPlan::new(net);
+        state.check_fits_plan(net, &plan)?;
         let targets = &plan.inputs;
         let mut new = Self::build(
             net,

@@ -274,10 +274,7 @@ impl<D: Device> GpuSimulation<D> {
     }
 
     fn dev_err(&self, e: DeviceError) -> Error {
-        Error::Device {
-            backend: self.device.description(),
-            reason: e.to_string(),
-        }
+        device_error(&self.device.description())(e)
     }
 
     fn read_bytes(&self, id: usize) -> Result<Vec<u8>> {

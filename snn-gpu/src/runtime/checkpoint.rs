@@ -199,7 +199,7 @@ impl<D: Device> GpuSimulation<D> {
 
     /// [`Simulation::load_state`](snn_core::sim::Simulation::load_state).
     pub(super) fn load(&mut self, state: &SimState) -> Result<()> {
-        state.check_fits(&self.net)?;
+        state.check_fits_plan(&self.net, &self.plan.network)?;
 
         // A new plan if the checkpoint's rows or columns exceed this one's.
         let (rows, cols, fits) = self.strides_for(state)?;

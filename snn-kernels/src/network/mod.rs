@@ -103,7 +103,7 @@ use neuron::NeuronKernel;
 pub use snn_core::handle::EgpPart;
 use snn_core::network::Network;
 pub use snn_core::network::Span;
-use snn_core::plan::NetworkPlan;
+use snn_core::plan::{NetworkPlan, StepPhase, STEP_PHASES};
 use snn_core::Precision;
 use synapse::{delayed_add_helper, SynapseCode, SynapseKernels};
 
@@ -419,8 +419,13 @@ pub fn generate_plan(
         cols: max_col_lengths,
     };
     let groups = g.group_buffers(lengths, &mut offset)?;
-    let synapses = synapse_launches(&mut g, &populations, &groups, shared)?;
-    let reset = reset_launch(&mut g, &populations, &groups, shared.spike_counts);
+    let mut synapses = synapse_launches(&mut g, &populations, &groups, shared)?;
+    let mut reset = vec![reset_launch(
+        &mut g,
+        &populations,
+        &groups,
+        shared.spike_counts,
+    )];
     let current_sources = g.current_source_buffers();
     let mut neurons = Vec::new();
     for (pi, pb) in populations.iter().enumerate() {
@@ -435,17 +440,23 @@ pub fn generate_plan(
         neurons.push(kernel.kernel(&mut g)?);
     }
 
+    // The launches of each phase of the step, in the plan's order.
     let mut launches = Vec::new();
-    let phases = [
-        synapses.spikes,
-        synapses.events,
-        synapses.learn,
-        synapses.dynamics,
-        vec![reset],
-        neurons,
-    ];
-    for phase in phases {
-        launches.extend(g.merge(phase, max_param_bytes));
+    for phase in STEP_PHASES {
+        let run = match phase {
+            StepPhase::PreSpikes => std::mem::take(&mut synapses.spikes),
+            StepPhase::PreEvents => std::mem::take(&mut synapses.events),
+            StepPhase::PostSpikes => std::mem::take(&mut synapses.learn),
+            StepPhase::SynapseDynamics => std::mem::take(&mut synapses.dynamics),
+            StepPhase::NeuronUpdate => {
+                // The queue slots this step writes are cleared first.
+                launches.extend(g.merge(std::mem::take(&mut reset), max_param_bytes));
+                std::mem::take(&mut neurons)
+            }
+            // Fused into the neuron kernels, after each neuron's spike test.
+            StepPhase::AfterSpikes => Vec::new(),
+        };
+        launches.extend(g.merge(run, max_param_bytes));
     }
     let source = assemble_source(&g, &launches);
     Ok(KernelPlan {
