@@ -141,6 +141,20 @@ pub enum Error {
         /// The declared maximum (steps).
         max: u64,
     },
+    /// A dendritic delay above the group's maximum while simulating
+    /// (`add_to_post_delay`): the first step it happened in, the largest
+    /// such delay of that step. The input was not applied.
+    #[error("synapse group `{group}`: in step {step} a dendritic delay of {delay} steps exceeded the maximum of {max} steps (set .max_dendritic_delay(...) to at least {delay})")]
+    DelayOverflow {
+        /// The synapse group.
+        group: String,
+        /// The largest offending delay of that step (steps).
+        delay: u64,
+        /// The declared maximum (steps).
+        max: u64,
+        /// The step (0-based: its time is `step * dt`).
+        step: u64,
+    },
     /// An extra global parameter that is unknown, missing or of the wrong size.
     #[error("{owner}: extra global parameter `{egp}`: {reason}")]
     InvalidEgp {

@@ -738,7 +738,7 @@ impl<S: Real> WeightUpdateEnv<'_, S> {
     }
     /// Adds `x` to the postsynaptic input of the target `delay` steps later
     /// (a dendritic delay). A delay above the group's maximum is not applied
-    /// and makes the step fail with [`Error::DelayTooLarge`](crate::Error).
+    /// and makes the step fail with [`Error::DelayOverflow`](crate::Error).
     #[inline(always)]
     pub fn add_to_post_delay(&mut self, x: S, delay: impl DelaySteps) {
         let j = self.id_post - self.post_offset;

@@ -28,6 +28,48 @@ pub struct BackendReport {
     pub kernel_cache_hit: Option<bool>,
     /// Bytes of device memory the simulation holds (its buffers).
     pub device_bytes: Option<u64>,
+    /// How the steps were enqueued on a GPU (recorded graphs replayed, or
+    /// launched step by step), `None` on the CPU.
+    pub stepping: Option<Stepping>,
+}
+
+/// How a GPU backend ran its steps so far ([`BackendReport::stepping`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stepping {
+    /// Kernel launches of one step.
+    pub launches_per_step: usize,
+    /// Steps run by replaying recorded graphs (CUDA graphs): no host
+    /// launch per step.
+    pub replayed_steps: u64,
+    /// Steps whose launches were enqueued one by one.
+    pub launched_steps: u64,
+    /// Steps per recorded graph, where graphs are used.
+    pub graph_steps: Option<u64>,
+    /// Why steps are not replayed from graphs, where they are not.
+    pub graphs_off: Option<String>,
+}
+
+impl std::fmt::Display for Stepping {
+    /// `replayed from graphs of 50 steps (1000 steps)` or `launched step
+    /// by step, 4 launches per step (1000 steps): <why>`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.graph_steps {
+            Some(g) => write!(
+                f,
+                "replayed from graphs of {g} steps ({} steps, {} launched)",
+                self.replayed_steps, self.launched_steps
+            )?,
+            None => write!(
+                f,
+                "launched step by step, {} launches per step ({} steps)",
+                self.launches_per_step, self.launched_steps
+            )?,
+        }
+        if let Some(why) = &self.graphs_off {
+            write!(f, ": {why}")?;
+        }
+        Ok(())
+    }
 }
 
 /// A network instantiated on a backend, stepped in time.

@@ -185,10 +185,11 @@ fn synapse_code<S: CpuReal>(
     let (mut spikes, events, posts, dynamics) = phase_work(c, gi, phase, start, len);
     let gd = &c.net.synapse_groups()[gi];
     let delay_error = |overflow: Option<u32>| match overflow {
-        Some(delay) => Err(Error::DelayTooLarge {
+        Some(delay) => Err(Error::DelayOverflow {
             group: gd.name.clone(),
             delay: delay as u64,
             max: gd.max_dendritic_delay as u64,
+            step: c.step,
         }),
         None => Ok(()),
     };

@@ -5,11 +5,11 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use cudarc::driver::{
-    result, sys, CudaContext, CudaFunction, CudaModule, CudaSlice, CudaStream, DevicePtr,
-    DriverError, LaunchConfig, PushKernelArg,
+    result, sys, CudaContext, CudaFunction, CudaGraph, CudaModule, CudaSlice, CudaStream,
+    DevicePtr, DriverError, LaunchConfig, PushKernelArg,
 };
 use cudarc::nvrtc::Ptx;
-use snn_gpu::device::{Arg, Device, DeviceError, DeviceResult, LaunchDims};
+use snn_gpu::device::{Arg, Device, DeviceError, DeviceResult, GraphId, LaunchDims};
 
 use crate::cache::ptx_cache_dir;
 use crate::nvrtc::{compile_ptx_in, nvrtc_version};
@@ -193,7 +193,16 @@ struct State {
     last_launch: Option<String>,
     /// Whether the PTX of the last compile came from the disk cache.
     from_cache: Option<bool>,
+    /// Recorded graphs ([`Device::end_capture`]), by [`GraphId`].
+    graphs: Vec<Graph>,
 }
+
+/// A recorded and instantiated CUDA graph.
+struct Graph(CudaGraph);
+
+// SAFETY: a CUDA graph may be used from any thread as long as no two use
+// it at once; graphs are only reached through the device's mutex.
+unsafe impl Send for Graph {}
 
 /// One CUDA GPU with one stream: the CUDA backend's [`Device`].
 ///
@@ -381,6 +390,8 @@ impl Device for CudaDevice {
             .map_err(|f| self.load_error(f))?;
         let mut state = self.state();
         state.functions.clear();
+        // Graphs launch the old module's kernels.
+        state.graphs.clear();
         state.module = Some(module);
         state.from_cache = Some(compiled.from_cache);
         Ok(())
@@ -500,5 +511,48 @@ impl Device for CudaDevice {
             self.ctx.check_err()
         })
         .map_err(|f| self.async_error("synchronize", f))
+    }
+
+    fn supports_graphs(&self) -> bool {
+        true
+    }
+
+    fn begin_capture(&self) -> DeviceResult<()> {
+        let mode = sys::CUstreamCaptureMode::CU_STREAM_CAPTURE_MODE_THREAD_LOCAL;
+        guard(|| self.stream.begin_capture(mode)).map_err(|f| DeviceError::Failed {
+            operation: "starting to record a CUDA graph".into(),
+            reason: f.text(),
+        })
+    }
+
+    fn end_capture(&self) -> DeviceResult<GraphId> {
+        let fail = |reason: String| DeviceError::Failed {
+            operation: "recording a CUDA graph".into(),
+            reason,
+        };
+        let flags = sys::CUgraphInstantiate_flags(0);
+        let graph = guard(|| self.stream.end_capture(flags))
+            .map_err(|f| fail(f.text()))?
+            .ok_or_else(|| fail("the recording is empty".into()))?;
+        // Uploaded now, so that the first replay costs no more than the others.
+        guard(|| graph.upload()).map_err(|f| fail(f.text()))?;
+        let mut state = self.state();
+        state.graphs.push(Graph(graph));
+        Ok(GraphId(state.graphs.len() - 1))
+    }
+
+    fn replay(&self, graph: GraphId) -> DeviceResult<()> {
+        let state = self.state();
+        let g = state
+            .graphs
+            .get(graph.0)
+            .ok_or_else(|| DeviceError::Failed {
+                operation: "replaying a CUDA graph".into(),
+                reason: format!("there is no graph {} (graphs end at a compile)", graph.0),
+            })?;
+        guard(|| g.0.launch()).map_err(|f| DeviceError::Failed {
+            operation: "replaying a CUDA graph".into(),
+            reason: f.text(),
+        })
     }
 }

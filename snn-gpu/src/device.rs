@@ -143,6 +143,45 @@ pub trait Device {
 
     /// Waits until all submitted work is done, reporting asynchronous errors.
     fn synchronize(&self) -> DeviceResult<()>;
+
+    /// Whether the device can record launches once and replay them
+    /// ([`Device::begin_capture`]; CUDA graphs). The default is no.
+    fn supports_graphs(&self) -> bool {
+        false
+    }
+
+    /// Starts recording: the launches from now on until
+    /// [`Device::end_capture`] are recorded, not run. Nothing else (reads,
+    /// writes, waits) may happen in between.
+    fn begin_capture(&self) -> DeviceResult<()> {
+        Err(no_graphs(&self.description()))
+    }
+
+    /// Ends the recording begun by [`Device::begin_capture`]: the launches
+    /// since, ready to be replayed. Graphs live until the next
+    /// [`Device::compile`].
+    fn end_capture(&self) -> DeviceResult<GraphId> {
+        Err(no_graphs(&self.description()))
+    }
+
+    /// Replays a recorded graph (asynchronously, in queue order): its
+    /// launches run as launched, with the buffers' current contents.
+    fn replay(&self, graph: GraphId) -> DeviceResult<()> {
+        let _ = graph;
+        Err(no_graphs(&self.description()))
+    }
+}
+
+/// A recorded sequence of launches on a device ([`Device::end_capture`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GraphId(pub usize);
+
+/// The error of a graph operation on a device without graphs.
+fn no_graphs(device: &str) -> DeviceError {
+    DeviceError::Failed {
+        operation: "recording a graph of launches".into(),
+        reason: format!("{device} cannot record and replay launches"),
+    }
 }
 
 /// Numbered lines of `source` around `line` (1-based), `context` on each side,

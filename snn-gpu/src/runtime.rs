@@ -47,11 +47,15 @@ use snn_core::Precision;
 use snn_kernels::dialect::{program, Dialect};
 use snn_kernels::network::{
     elem_bytes, generate_plan, ArgSpec, BufferSpec, Contents, EgpPart, KernelPlan, BLOCK_SIZE,
+    ERROR_WORDS,
 };
 use std::time::{Duration, Instant};
 
 mod checkpoint;
+mod stepping;
 mod vars;
+
+use stepping::Graphs;
 
 /// Where a [`GpuSimulation`] initialises variables and connectivity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -132,7 +136,12 @@ pub struct GpuSimulation<D: Device> {
     buffers: Vec<D::Buffer>,
     step: u64,
     recordings: Vec<Option<Recording>>,
+    /// Per variable recording: the times and values pulled so far.
     var_samples: Vec<(Vec<f64>, Vec<f64>)>,
+    /// Per variable recording: the samples pulled from the device so far.
+    var_pulled: Vec<u64>,
+    /// The recorded graphs of steps, and how steps ran.
+    graphs: Graphs,
     times: BuildTimes,
     host_fallbacks: Vec<String>,
     /// Whether every compiled program came from the device's cache.
@@ -233,6 +242,8 @@ impl<D: Device> GpuSimulation<D> {
             dialect,
             net: net.clone(),
             var_samples: vec![(Vec::new(), Vec::new()); net.var_recordings().len()],
+            var_pulled: vec![0; net.var_recordings().len()],
+            graphs: Graphs::new(),
             plan,
             buffers,
             step: 0,
@@ -245,6 +256,11 @@ impl<D: Device> GpuSimulation<D> {
             host_fallbacks,
             kernel_cache_hit,
         })
+    }
+
+    /// The device the simulation runs on.
+    pub fn device(&self) -> &D {
+        &self.device
     }
 
     /// How long building took.
@@ -332,8 +348,6 @@ impl<D: Device> GpuSimulation<D> {
                 .iter()
                 .map(|a| match *a {
                     ArgSpec::Buffer(id) => Arg::Buffer(&self.buffers[id]),
-                    ArgSpec::Step => Arg::U64(self.step),
-                    ArgSpec::Time => scalar(self.step as f64 * self.net.dt()),
                     ArgSpec::U32(v) => Arg::U32(v),
                     ArgSpec::U64(v) => Arg::U64(v),
                     ArgSpec::Scalar(v) => scalar(v),
@@ -391,50 +405,109 @@ impl<D: Device> GpuSimulation<D> {
         Ok(())
     }
 
-    /// Reports delay overflows flagged on the device.
+    /// Reports the first dendritic-delay overflow flagged on the device
+    /// (the earliest step, then the first group), and clears the flags.
     fn check_errors(&self) -> Result<()> {
-        let flags = self.read_u32(self.plan.errors)?;
-        for (g, &f) in self.net.synapse_groups().iter().zip(&flags) {
-            if f > 0 {
-                return Err(Error::DelayTooLarge {
-                    group: g.name.clone(),
-                    delay: (f - 1) as u64,
-                    max: g.max_dendritic_delay as u64,
-                });
-            }
+        let words = self.read_u32(self.plan.errors)?;
+        let w = |gi: usize, k: usize| words[gi * ERROR_WORDS + k];
+        let first = (0..self.net.synapse_groups().len())
+            .filter(|&gi| w(gi, 0) != 0)
+            .map(|gi| {
+                let step = ((w(gi, 2) as u64) << 32 | w(gi, 1) as u64).saturating_sub(1);
+                (step, gi)
+            })
+            .min();
+        let Some((step, gi)) = first else {
+            return Ok(());
+        };
+        self.zero(self.plan.errors)?;
+        let g = &self.net.synapse_groups()[gi];
+        Err(Error::DelayOverflow {
+            group: g.name.clone(),
+            delay: w(gi, 3).saturating_sub(1) as u64,
+            max: g.max_dendritic_delay as u64,
+            step,
+        })
+    }
+
+    /// Decodes the samples of variable recording `k` taken on the device
+    /// since the last pull.
+    fn pull_var(&mut self, k: usize) -> Result<()> {
+        let rec = &self.net.var_recordings()[k];
+        let every = rec.every as u64;
+        let (first, taken) = (self.var_pulled[k], self.step / every);
+        if first >= taken {
+            return Ok(());
         }
+        let pi = rec.population.0 as usize;
+        let ty = self.net.populations()[pi]
+            .part
+            .model
+            .nth(FieldKind::Var, rec.var)
+            .expect("checked by record_var")
+            .ty;
+        let vb = self.plan.var_recordings[k];
+        let values = self.read_var(vb.samples, ty)?.to_f64();
+        let n = rec.neurons.len();
+        let dt = self.net.dt();
+        let (times, samples) = &mut self.var_samples[k];
+        for j in first..taken {
+            let row = (j % vb.rows as u64) as usize;
+            times.push(((j + 1) * every) as f64 * dt);
+            samples.extend_from_slice(&values[row * n..(row + 1) * n]);
+        }
+        self.var_pulled[k] = taken;
         Ok(())
     }
 
-    fn advance(&mut self) -> Result<()> {
-        self.launch_step()?;
-        self.step += 1;
+    /// Pulls every spike and variable recording whose device buffer is
+    /// full; returns whether any was.
+    fn pull_full(&mut self) -> Result<bool> {
+        let mut pulled = false;
         let chunk = self.plan.recording_chunk as u64;
         for pi in 0..self.recordings.len() {
             if let Some(r) = &self.recordings[pi] {
                 if self.step - r.pulled_until >= chunk {
                     self.pull_spikes(pi)?;
+                    pulled = true;
                 }
             }
         }
-        for (k, rec) in self.net.var_recordings().iter().enumerate() {
-            if self.step % rec.every as u64 == 0 {
-                let pi = rec.population.0 as usize;
-                let ty = self.net.populations()[pi]
-                    .part
-                    .model
-                    .nth(FieldKind::Var, rec.var)
-                    .expect("checked by record_var")
-                    .ty;
-                let values = self
-                    .read_var(self.plan.populations[pi].vars[rec.var], ty)?
-                    .to_f64();
-                let (times, samples) = &mut self.var_samples[k];
-                times.push(self.step as f64 * self.net.dt());
-                samples.extend(rec.neurons.iter().map(|&n| values[n as usize]));
+        for k in 0..self.var_pulled.len() {
+            let every = self.net.var_recordings()[k].every as u64;
+            if self.step / every - self.var_pulled[k] >= self.plan.var_recordings[k].rows as u64 {
+                self.pull_var(k)?;
+                pulled = true;
             }
         }
-        Ok(())
+        Ok(pulled)
+    }
+
+    /// Steps that can run before a recording buffer is full (at least 1).
+    fn steps_until_full(&self) -> u64 {
+        let chunk = self.plan.recording_chunk as u64;
+        let spikes = self
+            .recordings
+            .iter()
+            .flatten()
+            .map(|r| r.pulled_until + chunk - self.step);
+        let vars = self
+            .net
+            .var_recordings()
+            .iter()
+            .enumerate()
+            .map(|(k, rec)| {
+                let rows = self.plan.var_recordings[k].rows as u64;
+                ((self.var_pulled[k] + rows) * rec.every as u64).saturating_sub(self.step)
+            });
+        spikes.chain(vars).min().unwrap_or(u64::MAX).max(1)
+    }
+
+    /// Writes the device clock: step `step` and its time.
+    fn write_clock(&self, step: u64) -> Result<()> {
+        self.write_bytes(self.plan.clock.step, &step.to_ne_bytes())?;
+        let t = scalar_bytes(&[step as f64 * self.net.dt()], self.net.precision());
+        self.write_bytes(self.plan.clock.time, &t)
     }
 
     /// The ragged layout's row lengths of group `gi`.
@@ -732,11 +805,7 @@ impl<D: Device> Simulation for GpuSimulation<D> {
     }
     fn run_steps(&mut self, n: u64) -> Result<()> {
         snn_core::sim::check_steps(self.step, n, self.net.dt())?;
-        for _ in 0..n {
-            self.advance()?;
-        }
-        self.device.synchronize().map_err(|e| self.dev_err(e))?;
-        self.check_errors()
+        self.run(n)
     }
     fn spikes_of(&mut self, pop: PopulationId) -> Result<SpikeRecord> {
         let pi = self.net.population_id(pop)?.0 as usize;
@@ -752,6 +821,8 @@ impl<D: Device> Simulation for GpuSimulation<D> {
         })
     }
     fn recorded_var(&mut self, id: VarRecordingId) -> Result<RecordedVar> {
+        access::var_recording(&self.net, id)?;
+        self.pull_var(id.0 as usize)?;
         let rec = access::var_recording(&self.net, id)?;
         let (times, values) = &self.var_samples[id.0 as usize];
         Ok(RecordedVar {
@@ -775,6 +846,7 @@ impl<D: Device> Simulation for GpuSimulation<D> {
             upload: Some(self.times.upload),
             kernel_cache_hit: self.kernel_cache_hit,
             device_bytes: Some(self.device_bytes()),
+            stepping: Some(self.stepping()),
         }
     }
     fn connectivity_of(&self, group: SynapseGroupId) -> Result<SparseConnectivity> {

@@ -11,6 +11,8 @@
 //! | `BARRIER()` | `__syncthreads()` | `barrier(...)` |
 //! | `ATOMIC_ADD_F32/F64(p, v)` | `atomicAdd` | compare-and-swap loop |
 //! | `ATOMIC_OR_U32(p, v)`, `ATOMIC_INC_U32(p)` | `atomicOr`, `atomicAdd(p, 1)` | `atomic_or`, `atomic_inc` |
+//! | `ATOMIC_CAS_U32(p, cmp, v)` | `atomicCAS` | `atomic_cmpxchg` |
+//! | `SNN_F64_FROM_BITS(b)` | `__longlong_as_double` | `as_double` (only with `double`) |
 //!
 //! [`program`] assembles a complete program: backend prelude, the common
 //! prelude of [`crate::cgen::PRELUDE`], the Philox generator and

@@ -122,6 +122,9 @@ impl<D: Device> GpuSimulation<D> {
         for pi in 0..self.recordings.len() {
             self.pull_spikes(pi)?;
         }
+        for k in 0..self.var_pulled.len() {
+            self.pull_var(k)?;
+        }
         let net = &self.net;
         let p = net.precision();
         let step = self.step;
@@ -247,6 +250,7 @@ impl<D: Device> GpuSimulation<D> {
 
         self.write_words(self.plan.spike_counts, &counts)?;
         self.zero(self.plan.errors)?;
+        self.write_clock(step)?;
         self.device.synchronize().map_err(|e| self.dev_err(e))?;
 
         for (rec, ps) in self.recordings.iter_mut().zip(&state.populations) {
@@ -261,6 +265,13 @@ impl<D: Device> GpuSimulation<D> {
             .var_recordings
             .iter()
             .map(|r| (r.times.clone(), r.values.clone()))
+            .collect();
+        // Samples before `step` are in the checkpoint.
+        self.var_pulled = self
+            .net
+            .var_recordings()
+            .iter()
+            .map(|r| step / r.every as u64)
             .collect();
         self.step = step;
         Ok(())
@@ -418,6 +429,8 @@ impl<D: Device> GpuSimulation<D> {
             .map_err(|e| self.dev_err(e))?;
         self.plan = plan;
         self.buffers = buffers;
+        // Graphs hold the old kernels and buffers.
+        self.graphs.forget();
         Ok(())
     }
 

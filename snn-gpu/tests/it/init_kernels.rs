@@ -490,7 +490,7 @@ impl Device for HostC {
 // ---------------------------------------------------------------------------
 
 /// The OpenCL device, or `None` (test skipped) when OpenCL is not available.
-fn opencl(test: &str) -> Option<OpenClDevice> {
+pub(crate) fn opencl(test: &str) -> Option<OpenClDevice> {
     match OpenClDevice::new(DeviceSelection::Any) {
         Ok(d) => Some(d),
         Err(e @ (DeviceError::LibraryMissing { .. } | DeviceError::NoDevice(_))) => {

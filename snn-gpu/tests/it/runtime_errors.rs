@@ -90,8 +90,9 @@ fn fake(fail_at: usize, compile_error: bool) -> FakeDevice {
 
 #[test]
 fn allocation_failure_names_the_buffer_and_size() {
-    // Buffers: spike counts, error flags, then the population's `v`.
-    let err = GpuSimulation::with_init(fake(2, false), &net(), Dialect::Cuda, InitOn::Host)
+    // Buffers: the clock's step and time, spike counts, delay overflows,
+    // then the population's `v`.
+    let err = GpuSimulation::with_init(fake(4, false), &net(), Dialect::Cuda, InitOn::Host)
         .err()
         .expect("the allocation fails");
     let msg = err.to_string();

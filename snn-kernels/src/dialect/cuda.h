@@ -14,6 +14,10 @@
 #define ATOMIC_OR_U32(p, v) ((void)atomicOr((p), (v)))
 #define ATOMIC_MAX_U32(p, v) ((void)atomicMax((p), (v)))
 /* Returns the old value. */
+#define ATOMIC_CAS_U32(p, cmp, v) atomicCAS((p), (cmp), (v))
+/* A double from its bits. */
+#define SNN_F64_FROM_BITS(b) __longlong_as_double((long long)(b))
+/* Returns the old value. */
 #define ATOMIC_INC_U32(p) atomicAdd((p), 1u)
 /* Atomics on shared memory (same functions in CUDA). */
 #define ATOMIC_INC_U32_SHARED(p) atomicAdd((p), 1u)

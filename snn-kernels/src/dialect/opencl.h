@@ -32,10 +32,14 @@ inline void snn_atomic_add_f64(volatile __global double *p, double v) {
     } while (atom_cmpxchg((volatile __global ulong *)p, old.u, upd.u) != old.u);
 }
 #define ATOMIC_ADD_F64(p, v) snn_atomic_add_f64((p), (v))
+/* A double from its bits. */
+#define SNN_F64_FROM_BITS(b) as_double((ulong)(b))
 #endif
 #define ATOMIC_ADD_F32(p, v) snn_atomic_add_f32((p), (v))
 #define ATOMIC_OR_U32(p, v) ((void)atomic_or((p), (v)))
 #define ATOMIC_MAX_U32(p, v) ((void)atomic_max((p), (v)))
+/* Returns the old value. */
+#define ATOMIC_CAS_U32(p, cmp, v) atomic_cmpxchg((p), (cmp), (v))
 /* Returns the old value. */
 #define ATOMIC_INC_U32(p) atomic_inc(p)
 #define ATOMIC_INC_U32_SHARED(p) atomic_inc(p)

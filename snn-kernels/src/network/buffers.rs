@@ -21,7 +21,7 @@ fn checked_len(a: u32, b: usize) -> Option<usize> {
 pub(super) struct SharedBuffers {
     /// The spike and event counts of every queue.
     pub(super) spike_counts: BufferId,
-    /// Delay overflow flags, one per synapse group.
+    /// Delay overflows, [`super::ERROR_WORDS`] per synapse group.
     pub(super) errors: BufferId,
 }
 
@@ -74,9 +74,9 @@ impl Generator<'_> {
             Contents::Zero,
         );
         let errors = self.buffer(
-            "delay overflow flags".into(),
+            "delay overflows".into(),
             CType::U32,
-            self.net.synapse_groups().len().max(1),
+            super::ERROR_WORDS * self.net.synapse_groups().len().max(1),
             Contents::Zero,
         );
         SharedBuffers {

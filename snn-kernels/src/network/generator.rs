@@ -2,7 +2,7 @@
 //! parameters, how model fields are named, inlined model methods and the
 //! emitted kernels.
 
-use super::{ArgSpec, BufferId, BufferSpec, Contents, EgpPart, GenerateError};
+use super::{ArgSpec, BufferId, BufferSpec, ClockBuffers, Contents, EgpPart, GenerateError};
 use crate::cgen::{method_to_c, CType, CodeCtx, Exit};
 use snn_core::dsl::{EnvCall, Method};
 use snn_core::ir::IrType;
@@ -25,6 +25,9 @@ pub(super) fn buffer_type(ty: IrType, p: Precision) -> CType {
 pub(super) struct Params {
     pub(super) decls: Vec<String>,
     pub(super) args: Vec<ArgSpec>,
+    /// Lines the body starts with (the step and time read from the
+    /// device clock: [`Generator::clock_params`]).
+    prologue: String,
 }
 
 impl Params {
@@ -33,6 +36,7 @@ impl Params {
         Params {
             decls: Vec::new(),
             args: Vec::new(),
+            prologue: String::new(),
         }
     }
     /// Adds a parameter declaration and the argument passed to it.
@@ -57,6 +61,8 @@ pub(super) struct Generator<'n> {
     pub(super) scalar: &'static str,
     pub(super) suffix: &'static str,
     pub(super) buffers: Vec<BufferSpec>,
+    /// The device clock every step kernel reads.
+    pub(super) clock: ClockBuffers,
     /// Kernel text (with `@NAME@`) to name.
     pub(super) kernels: HashMap<String, String>,
     /// Each emitted kernel's name and text, in order.
@@ -215,12 +221,30 @@ impl<'n> Generator<'n> {
     /// A generator for `net`, with nothing allocated or emitted yet.
     pub(super) fn new(net: &'n Network) -> Self {
         let p = net.precision();
+        let scalar_type = CType::from_ir(IrType::Scalar, p);
+        // The clock first: buffers 0 and 1.
+        let clock = ClockBuffers { step: 0, time: 1 };
+        let buffers = vec![
+            BufferSpec {
+                name: "clock: step".into(),
+                elem: CType::U64,
+                len: 1,
+                contents: Contents::Zero,
+            },
+            BufferSpec {
+                name: "clock: time".into(),
+                elem: scalar_type,
+                len: 1,
+                contents: Contents::Zero,
+            },
+        ];
         Generator {
             net,
             p,
-            scalar: CType::from_ir(IrType::Scalar, p).c_name(),
+            scalar: scalar_type.c_name(),
             suffix: if p == Precision::F32 { "f32" } else { "f64" },
-            buffers: Vec::new(),
+            clock,
+            buffers,
             kernels: HashMap::new(),
             source: String::new(),
             kernel_texts: Vec::new(),
@@ -459,8 +483,28 @@ impl<'n> Generator<'n> {
         }
     }
 
+    /// Adds the device clock to a kernel's parameters: its body starts
+    /// with `const snn_u64 step` and, with `time`, `const scalar t`, read
+    /// from the clock ([`ClockBuffers`]) instead of passed per launch, so
+    /// the launches of a step are the same every step.
+    pub(super) fn clock_params(&self, params: &mut Params, time: bool) {
+        params.buffer(CType::U64, "snn_clock_step", self.clock.step);
+        params
+            .prologue
+            .push_str("    const snn_u64 step = snn_clock_step[0];\n");
+        if time {
+            params.buffer(self.scalar_type(), "snn_clock_t", self.clock.time);
+            let _ = writeln!(
+                params.prologue,
+                "    const {} t = snn_clock_t[0];",
+                self.scalar
+            );
+        }
+    }
+
     /// Emits a kernel (or reuses an identical one) and returns its name.
     pub(super) fn emit(&mut self, base: &str, params: &Params, body: &str) -> String {
+        let body = format!("{}{body}", params.prologue);
         let text = format!(
             "KERNEL void @NAME@(\n    {})\n{{\n{body}}}\n\n",
             params.decls.join(",\n    ")

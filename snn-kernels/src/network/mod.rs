@@ -19,8 +19,13 @@
 //! - constants (parameters, then derived parameters) of each model instance
 //!   in a small buffer, so instances of one model share kernel code; extra
 //!   global parameters as arrays;
-//! - `errors`: one word per synapse group, the largest dendritic delay + 1
-//!   that did not fit the ring (0: none);
+//! - `errors`: [`ERROR_WORDS`] per synapse group, the first step in which
+//!   a dendritic delay did not fit the ring and the largest such delay of
+//!   that step;
+//! - the clock ([`ClockBuffers`]): the step and its time, read by every
+//!   step kernel and advanced on the device by the step's last launch;
+//! - variable recordings ([`VarRecordingBuffers`]): the sampled neurons'
+//!   values, `rows` samples deep;
 //! - plasticity, only where a weight-update model needs it: spike times
 //!   `st[N]` / `prev_st[N]` of a population (when a model of a group from
 //!   or to it reads them; [`Contents::NoSpike`] initially); per group the
@@ -57,6 +62,9 @@
 //!    on every neuron (events: times move, atomic push into the slot of
 //!    this step).
 //!
+//! 6. `record_var` per variable recording, on its sampled steps;
+//! 7. `advance_clock`: the next step and its time.
+//!
 //! Synapse code reads the pre/post variables, the referenced neuron
 //! variables and the spike/event times straight from their buffers at
 //! `pre` / `post`; the kernels run before the neuron kernels, so they see
@@ -91,10 +99,15 @@
 //! - `merge`: merging the launches of a phase.
 
 mod buffers;
+mod clock;
 mod generator;
 mod merge;
 mod neuron;
+mod recording;
 mod synapse;
+
+pub use clock::{step_time_source, ClockBuffers};
+pub use recording::VarRecordingBuffers;
 
 use crate::cgen::{CType, CodegenError};
 use buffers::{Lengths, SharedBuffers};
@@ -109,6 +122,11 @@ use synapse::{delayed_add_helper, SynapseCode, SynapseKernels};
 
 /// Threads per block of every kernel.
 pub const BLOCK_SIZE: u32 = 64;
+
+/// Words of [`KernelPlan::errors`] per synapse group: whether a dendritic
+/// delay overflowed, the first step it did (+ 1, low and high word), and
+/// the largest delay + 1 of that step.
+pub const ERROR_WORDS: usize = 4;
 
 /// Index of a buffer in [`KernelPlan::buffers`].
 pub type BufferId = usize;
@@ -215,10 +233,6 @@ pub fn elem_bytes(t: CType) -> usize {
 pub enum ArgSpec {
     /// A buffer.
     Buffer(BufferId),
-    /// The current step (`snn_u64`).
-    Step,
-    /// The time of the current step, `step * dt`, in the network precision.
-    Time,
     /// A constant `unsigned int`.
     U32(u32),
     /// A constant `snn_u64`.
@@ -345,10 +359,14 @@ pub struct KernelPlan {
     pub current_sources: Vec<Vec<BufferId>>,
     /// Spike counts of all populations.
     pub spike_counts: BufferId,
-    /// Delay overflow flags, one per synapse group.
+    /// Delay overflows, [`ERROR_WORDS`] per synapse group.
     pub errors: BufferId,
+    /// The device clock (step and time) every step kernel reads.
+    pub clock: ClockBuffers,
     /// Steps per recording chunk.
     pub recording_chunk: u32,
+    /// Per variable recording of the network, its device buffer.
+    pub var_recordings: Vec<VarRecordingBuffers>,
     /// Every buffer holding an extra global parameter: owner, index of the
     /// parameter among the model's EGPs, buffer (kernels of several steps
     /// may each have their copy: [`Simulation::write_egp`] writes them all).
@@ -440,6 +458,8 @@ pub fn generate_plan(
         neurons.push(kernel.kernel(&mut g)?);
     }
 
+    let (var_recordings, mut recording) = recording::var_recordings(&mut g, &populations, chunk);
+
     // The launches of each phase of the step, in the plan's order.
     let mut launches = Vec::new();
     for phase in STEP_PHASES {
@@ -453,11 +473,14 @@ pub fn generate_plan(
                 launches.extend(g.merge(std::mem::take(&mut reset), max_param_bytes));
                 std::mem::take(&mut neurons)
             }
-            // Fused into the neuron kernels, after each neuron's spike test.
-            StepPhase::AfterSpikes => Vec::new(),
+            // Fused into the neuron kernels, after each neuron's spike
+            // test; then the variable samples of the step.
+            StepPhase::AfterSpikes => std::mem::take(&mut recording),
         };
         launches.extend(g.merge(run, max_param_bytes));
     }
+    // Last, the clock moves to the next step.
+    launches.push(clock::advance_launch(&mut g));
     let source = assemble_source(&g, &launches);
     Ok(KernelPlan {
         precision: net.precision(),
@@ -469,7 +492,9 @@ pub fn generate_plan(
         current_sources,
         spike_counts: shared.spike_counts,
         errors: shared.errors,
+        clock: g.clock,
         recording_chunk: chunk,
+        var_recordings,
         egp_buffers: g.egp_buffers,
         step_launches: launches,
     })
@@ -554,7 +579,7 @@ fn reset_launch(
         Contents::Words(table),
     );
     let mut params = Params::new();
-    params.push("snn_u64 step".into(), ArgSpec::Step);
+    g.clock_params(&mut params, false);
     params.buffer(CType::U32, "spk_cnt", spike_counts);
     params.buffer(CType::U32, "table", table_id);
     params.push("unsigned int n_pops".into(), ArgSpec::U32(n_queues as u32));
@@ -573,6 +598,7 @@ fn reset_launch(
 /// launches were all merged is left out).
 fn assemble_source(g: &Generator<'_>, launches: &[Launch]) -> String {
     let mut source = String::new();
+    source.push_str(clock::step_time_source(g.p));
     source.push_str(&delayed_add_helper(g.p));
     for (name, text) in &g.kernel_texts {
         if launches.iter().any(|l| l.kernel == *name) {
@@ -675,7 +701,7 @@ mod tests {
         let steps = all.step_launches[0]
             .args
             .iter()
-            .filter(|a| **a == ArgSpec::Step)
+            .filter(|a| **a == ArgSpec::Buffer(all.clock.step))
             .count();
         assert_eq!(steps, 1);
         // A budget of 1024 bytes: several merged launches, none over it.

@@ -132,8 +132,7 @@ impl NeuronKernel<'_> {
         let pop = &net.populations()[pi];
         let owner = format!("population `{}`", pop.name);
         let scalar = g.scalar;
-        params.push("snn_u64 step".into(), ArgSpec::Step);
-        params.push(format!("{scalar} t"), ArgSpec::Time);
+        g.clock_params(params, true);
         params.push(format!("{scalar} dt"), ArgSpec::Scalar(net.dt()));
         params.push("snn_u64 seed".into(), ArgSpec::U64(net.seed()));
         params.push("unsigned int n".into(), ArgSpec::U32(pop.size));

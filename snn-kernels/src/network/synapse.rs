@@ -5,6 +5,7 @@
 use super::generator::{buffer_type, FieldNames, Generator, Params};
 use super::{
     ArgSpec, BufferId, EgpPart, GenerateError, GroupBuffers, Launch, PopulationBuffers, Span,
+    ERROR_WORDS,
 };
 use crate::cgen::{indent, CType};
 use snn_core::dsl::{EnvCall, Method};
@@ -123,8 +124,7 @@ impl SynapseKernels<'_> {
         let sg = self.group(net);
         let (n_pre, n_post) = (net.population(sg.pre).size, net.population(sg.post).size);
         let (pre, post_pop) = self.sides(sg);
-        params.push("snn_u64 step".into(), ArgSpec::Step);
-        params.push(format!("{} t", g.scalar), ArgSpec::Time);
+        g.clock_params(params, true);
         params.push(format!("{} dt", g.scalar), ArgSpec::Scalar(net.dt()));
         // The random stream's key, where the code draws (a merged kernel
         // passes every group's key: only those that are used).
@@ -402,11 +402,14 @@ fn synapse_env(
             }
             EnvCall::AddToPost => format!("{atomic}(&in_syn[post], {})", args[0]),
             EnvCall::AddToPostDelay if has_ring => format!(
-                "snn_add_delayed(ring, ring_slots, n_post, ring_head, post, {}, {}, &errors[group])",
+                "snn_add_delayed(ring, ring_slots, n_post, ring_head, post, {}, {}, &errors[{ERROR_WORDS}u * group], step)",
                 args[0], args[1]
             ),
             EnvCall::AddToPostDelay => {
-                format!("ATOMIC_MAX_U32(&errors[group], ({}) + 1u)", args[1])
+                format!(
+                    "snn_delay_overflow(&errors[{ERROR_WORDS}u * group], step, {})",
+                    args[1]
+                )
             }
             _ => return None,
         })
@@ -420,11 +423,30 @@ pub(super) fn delayed_add_helper(p: Precision) -> String {
         Precision::F64 => ("double", "ATOMIC_ADD_F64"),
     };
     format!(
-        "SNN_FN void snn_add_delayed(GLOBAL {s}* ring, unsigned int ring_slots, unsigned int n_post,\n    \
-         unsigned int head, unsigned int post, {s} x, unsigned int delay, GLOBAL unsigned int* error)\n{{\n    \
-         if (delay >= ring_slots) {{\n        ATOMIC_MAX_U32(error, delay + 1u);\n        return;\n    }}\n    \
+        "{DELAY_OVERFLOW}SNN_FN void snn_add_delayed(GLOBAL {s}* ring, unsigned int ring_slots, unsigned int n_post,\n    \
+         unsigned int head, unsigned int post, {s} x, unsigned int delay, GLOBAL unsigned int* error,\n    \
+         snn_u64 step)\n{{\n    \
+         if (delay >= ring_slots) {{\n        snn_delay_overflow(error, step, delay);\n        return;\n    }}\n    \
          unsigned int slot = head + delay;\n    \
          if (slot >= ring_slots) slot -= ring_slots;\n    \
          {atomic}(&ring[slot * n_post + post], x);\n}}\n\n"
     )
 }
+
+/// `snn_delay_overflow(err, step, delay)`: records a dendritic delay that
+/// did not fit the ring in a group's [`ERROR_WORDS`] words: the first
+/// thread of the first such step claims word 0 and writes step + 1 into
+/// words 1 and 2; the threads of that step raise word 3 to their delay + 1.
+/// A thread of a later step sees the step of an earlier one (written by a
+/// finished kernel) and leaves the words alone; one of the claiming step
+/// may still read 0 there, which only that step can.
+const DELAY_OVERFLOW: &str = "SNN_FN void snn_delay_overflow(GLOBAL unsigned int* err, snn_u64 step, unsigned int delay)\n{\n    \
+     const snn_u64 s1 = step + 1u;\n    \
+     if (ATOMIC_CAS_U32(&err[0], 0u, 1u) == 0u) {\n        \
+     err[1] = (unsigned int)s1;\n        \
+     err[2] = (unsigned int)(s1 >> 32);\n    \
+     } else {\n        \
+     const unsigned int at = ((volatile GLOBAL unsigned int*)err)[1];\n        \
+     if (at != 0u && at != (unsigned int)s1) return;\n    \
+     }\n    \
+     ATOMIC_MAX_U32(&err[3], delay + 1u);\n}\n\n";

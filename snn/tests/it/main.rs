@@ -19,6 +19,7 @@ mod cobahh;
 mod compile_errors;
 mod determinism;
 mod examples_cli;
+mod graph_replay;
 mod hh_reference;
 mod izhikevich_patterns;
 mod kernel_compile;

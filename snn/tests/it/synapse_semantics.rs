@@ -518,3 +518,55 @@ snn::backend_tests! {
         }
     }
 }
+
+/// Adds `g` with a dendritic delay of 2 steps until t = 0.55 ms, then of 9.
+#[weight_update_model]
+pub struct LateLongDelay {
+    #[var]
+    g: Scalar,
+}
+
+#[weight_update_model]
+impl LateLongDelay {
+    fn on_pre_spike(&mut self, env: &mut WeightUpdateEnv) {
+        let d: u32 = if env.t() > 0.55 { 9 } else { 2 };
+        env.add_to_post_delay(self.g, d);
+    }
+}
+
+snn::backend_tests! {
+    fn a_delay_beyond_the_maximum_names_the_step_it_happened_in(backend) {
+        // Spikes in steps 2 and 8 reach the synapses in steps 3 (delay 2)
+        // and 9 (delay 9 > 5). Spike recording in chunks of 4 steps: a GPU
+        // reads its buffers after steps 4, 8, 12, ..., so it finds the
+        // overflow after step 12 and stops there, not after 40 steps.
+        let mut net = Network::new(DT).unwrap();
+        net.recording_chunk_steps = 4;
+        let pre = add_source(&mut net, "Pre", &[vec![2, 8]]);
+        let probe = add_probe(&mut net, "Probe", 1);
+        net.add_synapse_group("Late", pre, probe, LateLongDelay, DeltaCurr)
+            .wu_init("g", 1.0)
+            .max_dendritic_delay(5)
+            .build()
+            .unwrap();
+        let Some(mut sim) = backend.build(&net) else { return };
+        let err = sim.run_steps(40).unwrap_err();
+        assert_eq!(
+            err,
+            Error::DelayOverflow {
+                group: "Late".into(),
+                delay: 9,
+                max: 5,
+                step: 9
+            }
+        );
+        assert!(
+            err.to_string()
+                .contains("synapse group `Late`: in step 9 a dendritic delay of 9 steps exceeded the maximum of 5 steps"),
+            "{err}"
+        );
+        assert!(sim.step_count() <= 12, "stopped at step {}", sim.step_count());
+        // The input of step 3 arrived (2 steps later); the one of step 9 did not.
+        assert_eq!(sim.spikes(pre).unwrap().len(), 2);
+    }
+}
