@@ -8,6 +8,7 @@ use crate::network::{Network, PopulationId, PopulationRef, SynapseGroupId, VarRe
 pub use crate::recording::RecordedVar;
 use crate::recording::SpikeRecord;
 use crate::state::SimState;
+use crate::timing::DeviceTimes;
 use std::time::Duration;
 
 /// What a backend reports about how it built a simulation and what it holds,
@@ -28,6 +29,10 @@ pub struct BackendReport {
     pub kernel_cache_hit: Option<bool>,
     /// Bytes of device memory the simulation holds (its buffers).
     pub device_bytes: Option<u64>,
+    /// Device time of the kernels launched so far, per phase and kernel,
+    /// when the network asked for it ([`Network::set_timing`]) and the
+    /// backend can measure it (the GPU backends; the CPU backend cannot).
+    pub device_times: Option<DeviceTimes>,
 }
 
 /// A network instantiated on a backend, stepped in time.

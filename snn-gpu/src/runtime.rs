@@ -25,6 +25,11 @@
 //! `set_spike_recording` decodes what is pending before switching, so the
 //! device keeps writing bitfields and the steps while off are dropped.
 //!
+//! Timing (module `timing`): when the network asks for it
+//! ([`Network::set_timing`]), the device times every launch from the first
+//! init kernel on, and [`Simulation::report`] gives the device times per
+//! phase and kernel.
+//!
 //! Checkpoints (`save_state` / `load_state`, module `checkpoint`): every
 //! stateful buffer is read into / written from a [`snn_core::state::SimState`];
 //! connectivity with rows or columns longer than this simulation's ragged
@@ -51,6 +56,7 @@ use snn_kernels::network::{
 use std::time::{Duration, Instant};
 
 mod checkpoint;
+mod timing;
 mod vars;
 
 /// Where a [`GpuSimulation`] initialises variables and connectivity.
@@ -137,6 +143,8 @@ pub struct GpuSimulation<D: Device> {
     host_fallbacks: Vec<String>,
     /// Whether every compiled program came from the device's cache.
     kernel_cache_hit: Option<bool>,
+    /// Kernel device times, when the network asks for them.
+    timing: timing::Timing,
 }
 
 impl<D: Device> GpuSimulation<D> {
@@ -158,6 +166,7 @@ impl<D: Device> GpuSimulation<D> {
                     .into(),
             });
         }
+        let timing = timing::Timing::start(&device, net).map_err(&dev_err)?;
         let t0 = Instant::now();
         let (mut on_device, on_host, max_rows) = match init_on {
             InitOn::Device => {
@@ -215,6 +224,7 @@ impl<D: Device> GpuSimulation<D> {
             &columns,
         )?;
         device.synchronize().map_err(&dev_err)?;
+        timing.collect_init(&device).map_err(&dev_err)?;
         let t3 = Instant::now();
         let recordings = net
             .populations()
@@ -244,6 +254,7 @@ impl<D: Device> GpuSimulation<D> {
             },
             host_fallbacks,
             kernel_cache_hit,
+            timing,
         })
     }
 
@@ -775,6 +786,7 @@ impl<D: Device> Simulation for GpuSimulation<D> {
             upload: Some(self.times.upload),
             kernel_cache_hit: self.kernel_cache_hit,
             device_bytes: Some(self.device_bytes()),
+            device_times: self.timing.report(&self.device, &self.plan),
         }
     }
     fn connectivity_of(&self, group: SynapseGroupId) -> Result<SparseConnectivity> {

@@ -236,6 +236,9 @@ pub struct Launch {
     pub threads: u32,
     /// Arguments, in parameter order.
     pub args: Vec<ArgSpec>,
+    /// The phase of the step it runs in (a merged launch merges launches
+    /// of one phase only).
+    pub phase: StepPhase,
 }
 
 /// Buffers of one population.
@@ -443,6 +446,7 @@ pub fn generate_plan(
     // The launches of each phase of the step, in the plan's order.
     let mut launches = Vec::new();
     for phase in STEP_PHASES {
+        let first = launches.len();
         let run = match phase {
             StepPhase::PreSpikes => std::mem::take(&mut synapses.spikes),
             StepPhase::PreEvents => std::mem::take(&mut synapses.events),
@@ -457,6 +461,7 @@ pub fn generate_plan(
             StepPhase::AfterSpikes => Vec::new(),
         };
         launches.extend(g.merge(run, max_param_bytes));
+        debug_assert!(launches[first..].iter().all(|l| l.phase == phase));
     }
     let source = assemble_source(&g, &launches);
     Ok(KernelPlan {
@@ -565,6 +570,7 @@ fn reset_launch(
         kernel,
         threads: n_queues as u32,
         args: params.args,
+        phase: StepPhase::NeuronUpdate,
     }
 }
 

@@ -31,3 +31,4 @@ mod recording;
 mod snippets;
 mod static_synapse;
 mod synapse_semantics;
+mod timing;
