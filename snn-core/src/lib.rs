@@ -29,6 +29,7 @@ pub mod recording;
 pub mod rng;
 pub mod sim;
 pub mod state;
+pub mod timing;
 pub mod var;
 
 pub use error::{Error, Result};

@@ -228,6 +228,7 @@ pub struct Network {
     /// Steps per spike-recording chunk (see [`crate::recording`]).
     pub recording_chunk_steps: u32,
     fuse_postsynaptic: bool,
+    timing: bool,
 }
 
 /// Whether two descriptions are of the same model (same name, fields and
@@ -267,6 +268,7 @@ impl Network {
             var_recordings: Vec::new(),
             recording_chunk_steps: 1000,
             fuse_postsynaptic: false,
+            timing: false,
         })
     }
 
@@ -286,6 +288,23 @@ impl Network {
     /// Whether postsynaptic inputs are fused.
     pub fn fuse_postsynaptic(&self) -> bool {
         self.fuse_postsynaptic
+    }
+
+    /// Asks backends to measure the device time of every kernel they
+    /// launch, init kernels included (GeNN's `timing_enabled`): the GPU
+    /// backends time each launch with CUDA events or OpenCL profiling and
+    /// report the totals per phase and kernel in
+    /// [`BackendReport::device_times`](crate::sim::BackendReport::device_times);
+    /// the CPU backend reports none. Timing costs a little per launch.
+    /// Default off.
+    pub fn set_timing(&mut self, on: bool) -> &mut Self {
+        self.timing = on;
+        self
+    }
+
+    /// Whether kernel timing is asked for ([`Network::set_timing`]).
+    pub fn timing(&self) -> bool {
+        self.timing
     }
 
     /// The postsynaptic inputs every backend keeps, in order of their first

@@ -8,6 +8,7 @@ use crate::network::{Network, PopulationId, PopulationRef, SynapseGroupId, VarRe
 pub use crate::recording::RecordedVar;
 use crate::recording::SpikeRecord;
 use crate::state::SimState;
+use crate::timing::DeviceTimes;
 use std::time::Duration;
 
 /// What a backend reports about how it built a simulation and what it holds,
@@ -31,6 +32,10 @@ pub struct BackendReport {
     /// How the steps were enqueued on a GPU (recorded graphs replayed, or
     /// launched step by step), `None` on the CPU.
     pub stepping: Option<Stepping>,
+    /// Device time of the kernels launched so far, per phase and kernel,
+    /// when the network asked for it ([`Network::set_timing`]) and the
+    /// backend can measure it (the GPU backends; the CPU backend cannot).
+    pub device_times: Option<DeviceTimes>,
 }
 
 /// How a GPU backend ran its steps so far ([`BackendReport::stepping`]).

@@ -3,13 +3,16 @@
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use cudarc::driver::{
-    result, sys, CudaContext, CudaFunction, CudaGraph, CudaModule, CudaSlice, CudaStream,
-    DevicePtr, DriverError, LaunchConfig, PushKernelArg,
+    result, sys, CudaContext, CudaEvent, CudaFunction, CudaGraph, CudaModule, CudaSlice,
+    CudaStream, DevicePtr, DriverError, LaunchConfig, PushKernelArg,
 };
 use cudarc::nvrtc::Ptx;
-use snn_gpu::device::{Arg, Device, DeviceError, DeviceResult, GraphId, LaunchDims};
+use snn_gpu::device::{
+    Arg, Device, DeviceError, DeviceResult, GraphId, KernelTime, KernelTimeSums, LaunchDims,
+};
 
 use crate::cache::ptx_cache_dir;
 use crate::nvrtc::{compile_ptx_in, nvrtc_version};
@@ -195,6 +198,12 @@ struct State {
     from_cache: Option<bool>,
     /// Recorded graphs ([`Device::end_capture`]), by [`GraphId`].
     graphs: Vec<Graph>,
+    /// Whether launches are timed ([`Device::set_timing`]).
+    timing: bool,
+    /// Timed launches whose device time has not been read yet.
+    pending: Vec<TimedLaunch>,
+    /// The device times read so far, per kernel.
+    sums: KernelTimeSums,
 }
 
 /// A recorded and instantiated CUDA graph.
@@ -203,6 +212,17 @@ struct Graph(CudaGraph);
 // SAFETY: a CUDA graph may be used from any thread as long as no two use
 // it at once; graphs are only reached through the device's mutex.
 unsafe impl Send for Graph {}
+
+/// A launch between two timing events, recorded on the stream.
+struct TimedLaunch {
+    kernel: String,
+    start: CudaEvent,
+    end: CudaEvent,
+}
+
+/// Timed launches kept before their events are read (after a
+/// synchronisation), bounding the events held.
+const MAX_PENDING: usize = 2048;
 
 /// One CUDA GPU with one stream: the CUDA backend's [`Device`].
 ///
@@ -365,6 +385,65 @@ impl CudaDevice {
     }
 }
 
+/// Kernel timing ([`Device::set_timing`]): a pair of timing events around
+/// each launch, read after a synchronisation.
+impl CudaDevice {
+    /// A timing event recorded on the stream now, when launches are timed.
+    fn timing_event(&self, name: &str) -> DeviceResult<Option<CudaEvent>> {
+        if !self.state().timing {
+            return Ok(None);
+        }
+        let flags = Some(sys::CUevent_flags::CU_EVENT_DEFAULT);
+        guard(|| self.stream.record_event(flags))
+            .map(Some)
+            .map_err(|f| DeviceError::Failed {
+                operation: format!("timing the launch of {name}"),
+                reason: f.text(),
+            })
+    }
+
+    /// Records the end of the launch of `name` that began at `start`; reads
+    /// the pending launches' times when there are many.
+    fn timed(&self, name: &str, start: CudaEvent) -> DeviceResult<()> {
+        // None: timing was switched off meanwhile (from another thread).
+        let Some(end) = self.timing_event(name)? else {
+            return Ok(());
+        };
+        let mut state = self.state();
+        state.pending.push(TimedLaunch {
+            kernel: name.to_string(),
+            start,
+            end,
+        });
+        let full = state.pending.len() >= MAX_PENDING;
+        drop(state);
+        if full {
+            self.resolve_pending()?;
+        }
+        Ok(())
+    }
+
+    /// Waits for the stream, then adds the device time of every pending
+    /// launch to the sums.
+    fn resolve_pending(&self) -> DeviceResult<()> {
+        self.synchronize()?;
+        let pending = std::mem::take(&mut self.state().pending);
+        let mut times = Vec::with_capacity(pending.len());
+        for p in &pending {
+            let ms = guard(|| p.start.elapsed_ms(&p.end)).map_err(|f| DeviceError::Failed {
+                operation: format!("reading the device time of {}", p.kernel),
+                reason: f.text(),
+            })?;
+            times.push(Duration::from_secs_f64(f64::from(ms.max(0.0)) / 1e3));
+        }
+        let mut state = self.state();
+        for (p, t) in pending.iter().zip(times) {
+            state.sums.add(&p.kernel, t);
+        }
+        Ok(())
+    }
+}
+
 /// The kernel parameter bytes every CUDA device and driver takes (Volta
 /// and CUDA 12.1 on take 32 KB): the budget of merged kernels.
 pub const MAX_PARAM_BYTES: usize = 4096;
@@ -476,6 +555,7 @@ impl Device for CudaDevice {
             });
         }
         let func = self.function(name)?;
+        let start = self.timing_event(name)?;
         let cfg = LaunchConfig {
             grid_dim: (dims.blocks, 1, 1),
             block_dim: (dims.threads, 1, 1),
@@ -502,6 +582,9 @@ impl Device for CudaDevice {
             reason: f.text(),
         })?;
         self.state().last_launch = Some(name.to_string());
+        if let Some(start) = start {
+            self.timed(name, start)?;
+        }
         Ok(())
     }
 
@@ -554,5 +637,15 @@ impl Device for CudaDevice {
             operation: "replaying a CUDA graph".into(),
             reason: f.text(),
         })
+    }
+
+    fn set_timing(&self, on: bool) -> DeviceResult<bool> {
+        self.state().timing = on;
+        Ok(true)
+    }
+
+    fn kernel_times(&self) -> DeviceResult<Vec<KernelTime>> {
+        self.resolve_pending()?;
+        Ok(self.state().sums.take())
     }
 }

@@ -9,6 +9,9 @@
 //! (a CUDA stream, an in-order OpenCL command queue); [`Device::read`]
 //! waits for the work submitted before it.
 
+pub use snn_core::timing::KernelTime;
+use std::time::Duration;
+
 /// An error of a device operation, naming what failed.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum DeviceError {
@@ -170,6 +173,22 @@ pub trait Device {
         let _ = graph;
         Err(no_graphs(&self.description()))
     }
+
+    /// Switches timing on or off (off initially) and returns whether the
+    /// device times launches: while on, the device time of every
+    /// [`Device::launch`] is summed under its kernel name for
+    /// [`Device::kernel_times`]. The default cannot time (`Ok(false)`).
+    fn set_timing(&self, on: bool) -> DeviceResult<bool> {
+        let _ = on;
+        Ok(false)
+    }
+
+    /// The launches and summed device time of each kernel timed since the
+    /// last call (which this drains), after waiting for the work submitted
+    /// before. The default has none.
+    fn kernel_times(&self) -> DeviceResult<Vec<KernelTime>> {
+        Ok(Vec::new())
+    }
 }
 
 /// A recorded sequence of launches on a device ([`Device::end_capture`]).
@@ -181,6 +200,49 @@ fn no_graphs(device: &str) -> DeviceError {
     DeviceError::Failed {
         operation: "recording a graph of launches".into(),
         reason: format!("{device} cannot record and replay launches"),
+    }
+}
+
+/// Launches and device time summed per kernel name, in order of first
+/// launch: what a [`Device`] that times collects for
+/// [`Device::kernel_times`].
+///
+/// ```
+/// use snn_gpu::device::KernelTimeSums;
+/// use std::time::Duration;
+/// let mut sums = KernelTimeSums::default();
+/// sums.add("a", Duration::from_micros(3));
+/// sums.add("b", Duration::from_micros(1));
+/// sums.add("a", Duration::from_micros(2));
+/// let rows = sums.take();
+/// assert_eq!((rows[0].name.as_str(), rows[0].launches), ("a", 2));
+/// assert_eq!(rows[0].device_time, Duration::from_micros(5));
+/// assert!(sums.take().is_empty());
+/// ```
+#[derive(Debug, Default)]
+pub struct KernelTimeSums {
+    rows: Vec<KernelTime>,
+}
+
+impl KernelTimeSums {
+    /// Counts one launch of `name` that took `time` on the device.
+    pub fn add(&mut self, name: &str, time: Duration) {
+        match self.rows.iter_mut().find(|r| r.name == name) {
+            Some(r) => {
+                r.launches += 1;
+                r.device_time += time;
+            }
+            None => self.rows.push(KernelTime {
+                name: name.to_string(),
+                launches: 1,
+                device_time: time,
+            }),
+        }
+    }
+
+    /// The sums so far, leaving none.
+    pub fn take(&mut self) -> Vec<KernelTime> {
+        std::mem::take(&mut self.rows)
     }
 }
 

@@ -25,6 +25,11 @@
 //! `set_spike_recording` decodes what is pending before switching, so the
 //! device keeps writing bitfields and the steps while off are dropped.
 //!
+//! Timing (module `timing`): when the network asks for it
+//! ([`Network::set_timing`]), the device times every launch from the first
+//! init kernel on, and [`Simulation::report`] gives the device times per
+//! phase and kernel.
+//!
 //! Checkpoints (`save_state` / `load_state`, module `checkpoint`): every
 //! stateful buffer is read into / written from a [`snn_core::state::SimState`];
 //! connectivity with rows or columns longer than this simulation's ragged
@@ -53,6 +58,7 @@ use std::time::{Duration, Instant};
 
 mod checkpoint;
 mod stepping;
+mod timing;
 mod vars;
 
 use stepping::Graphs;
@@ -146,6 +152,8 @@ pub struct GpuSimulation<D: Device> {
     host_fallbacks: Vec<String>,
     /// Whether every compiled program came from the device's cache.
     kernel_cache_hit: Option<bool>,
+    /// Kernel device times, when the network asks for them.
+    timing: timing::Timing,
 }
 
 impl<D: Device> GpuSimulation<D> {
@@ -167,6 +175,7 @@ impl<D: Device> GpuSimulation<D> {
                     .into(),
             });
         }
+        let timing = timing::Timing::start(&device, net).map_err(&dev_err)?;
         let t0 = Instant::now();
         let (mut on_device, on_host, max_rows) = match init_on {
             InitOn::Device => {
@@ -224,6 +233,7 @@ impl<D: Device> GpuSimulation<D> {
             &columns,
         )?;
         device.synchronize().map_err(&dev_err)?;
+        timing.collect_init(&device).map_err(&dev_err)?;
         let t3 = Instant::now();
         let recordings = net
             .populations()
@@ -255,6 +265,7 @@ impl<D: Device> GpuSimulation<D> {
             },
             host_fallbacks,
             kernel_cache_hit,
+            timing,
         })
     }
 
@@ -847,6 +858,7 @@ impl<D: Device> Simulation for GpuSimulation<D> {
             kernel_cache_hit: self.kernel_cache_hit,
             device_bytes: Some(self.device_bytes()),
             stepping: Some(self.stepping()),
+            device_times: self.timing.report(&self.device, &self.plan),
         }
     }
     fn connectivity_of(&self, group: SynapseGroupId) -> Result<SparseConnectivity> {

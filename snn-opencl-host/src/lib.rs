@@ -11,6 +11,9 @@
 //! One device, one context, one in-order command queue: launches and
 //! [`Device::zero`] are enqueued without waiting, [`Device::write`] and
 //! [`Device::read`] are blocking (after all work enqueued before them).
+//! With timing on ([`Device::set_timing`]) the queue is replaced by one with
+//! `CL_QUEUE_PROFILING_ENABLE` and every launch's event is kept for
+//! [`Device::kernel_times`].
 
 #![warn(missing_docs)]
 
@@ -18,10 +21,10 @@ use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 
 use cl3::types::{cl_bool, cl_device_type, cl_int, cl_mem, CL_TRUE};
-use opencl3::command_queue::CommandQueue;
+use opencl3::command_queue::{CommandQueue, CL_QUEUE_PROFILING_ENABLE};
 use opencl3::context::Context;
 use opencl3::device::{
     Device as ClDevice, CL_DEVICE_TYPE_ALL, CL_DEVICE_TYPE_CPU, CL_DEVICE_TYPE_GPU,
@@ -37,8 +40,11 @@ use opencl3::memory::{Buffer, ClMem, CL_MEM_READ_WRITE};
 use opencl3::platform::{get_platforms, Platform};
 use opencl3::program::Program;
 use snn_gpu::device::{
-    first_error_line, source_excerpt, Arg, Device, DeviceError, DeviceResult, LaunchDims,
+    first_error_line, source_excerpt, Arg, Device, DeviceError, DeviceResult, KernelTime,
+    LaunchDims,
 };
+
+mod timing;
 
 /// Options every program is built with: OpenCL C 1.2, no fast-math
 /// (floating-point contraction is switched off by the prelude's
@@ -357,9 +363,11 @@ struct Compiled {
 
 /// An OpenCL device with one context and one in-order command queue.
 pub struct OpenClDevice {
-    // Field order is drop order: kernels and program, queue, then context.
+    // Field order is drop order: kernels and program, the events of timed
+    // launches, queue, then context.
     compiled: Mutex<Option<Compiled>>,
-    queue: CommandQueue,
+    timing: Mutex<timing::Timing>,
+    queue: RwLock<CommandQueue>,
     context: Context,
     device: ClDevice,
     info: DeviceInfo,
@@ -447,16 +455,12 @@ impl OpenClDevice {
             ))
         };
         let context = Context::from_device(&device).map_err(|e| fail("clCreateContext", e))?;
-        // In-order (no CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE), no profiling.
-        #[allow(deprecated)]
-        // SAFETY: `device` is a device of `context` (the context was made
-        // from it) and 0 is a valid property set; the queue keeps the
-        // context alive by reference count.
-        let queue = unsafe { CommandQueue::create(&context, device.id(), 0) }
-            .map_err(|e| fail("clCreateCommandQueue", e))?;
+        let queue =
+            create_queue(&context, &device, false).map_err(|e| fail("clCreateCommandQueue", e))?;
         Ok(Self {
             compiled: Mutex::new(None),
-            queue,
+            timing: Mutex::new(timing::Timing::default()),
+            queue: RwLock::new(queue),
             context,
             device,
             info,
@@ -495,6 +499,40 @@ impl OpenClDevice {
 
     fn lock(&self) -> MutexGuard<'_, Option<Compiled>> {
         self.compiled.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The command queue.
+    fn queue(&self) -> RwLockReadGuard<'_, CommandQueue> {
+        self.queue.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn timing(&self) -> MutexGuard<'_, timing::Timing> {
+        self.timing.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Replaces the queue by one with profiling, after the old one finished.
+    fn enable_profiling(&self) -> DeviceResult<()> {
+        self.synchronize()?;
+        let queue =
+            create_queue(&self.context, &self.device, true).map_err(|e| DeviceError::Failed {
+                operation: "creating a profiling command queue".to_string(),
+                reason: cl_text(e.0),
+            })?;
+        *self.queue.write().unwrap_or_else(|p| p.into_inner()) = queue;
+        self.timing().profiling = true;
+        Ok(())
+    }
+
+    /// Keeps the event of a launch of `kernel` when launches are timed,
+    /// reading the pending ones when there are many.
+    fn keep_event(&self, kernel: &str, ev: Event) -> DeviceResult<()> {
+        let mut timing = self.timing();
+        if timing.on && timing.push(kernel, ev) {
+            drop(timing);
+            self.synchronize()?;
+            self.timing().resolve()?;
+        }
+        Ok(())
     }
 
     fn oom(&self, bytes: usize, reason: String) -> DeviceError {
@@ -538,7 +576,7 @@ impl OpenClDevice {
         // queue's context; the one-byte pattern is copied by the call.
         let ev = unsafe {
             cl3::command_queue::enqueue_fill_buffer(
-                self.queue.get(),
+                self.queue().get(),
                 buf.mem.get(),
                 (&raw const pattern).cast(),
                 1,
@@ -678,7 +716,7 @@ impl Device for OpenClDevice {
         };
         let filled = self
             .enqueue_zero(&buf)
-            .and_then(|()| self.queue.finish().map_err(|e| e.0));
+            .and_then(|()| self.queue().finish().map_err(|e| e.0));
         match filled {
             Ok(()) => Ok(buf),
             Err(code) => {
@@ -709,7 +747,7 @@ impl Device for OpenClDevice {
         // buffer; the write is blocking, so `data` outlives the copy.
         let ev = unsafe {
             cl3::command_queue::enqueue_write_buffer(
-                self.queue.get(),
+                self.queue().get(),
                 buf.mem.get(),
                 blocking,
                 offset,
@@ -739,7 +777,7 @@ impl Device for OpenClDevice {
         // read is blocking, so `out` is written before it is used again.
         let ev = unsafe {
             cl3::command_queue::enqueue_read_buffer(
-                self.queue.get(),
+                self.queue().get(),
                 buf.mem.get(),
                 blocking,
                 offset,
@@ -821,7 +859,7 @@ impl Device for OpenClDevice {
         // SAFETY: the kernel's arguments were all set above; the work sizes
         // are one-dimensional values that outlive the call, no events waited.
         let ev = unsafe {
-            self.queue.enqueue_nd_range_kernel(
+            self.queue().enqueue_nd_range_kernel(
                 kernel.get(),
                 1,
                 ptr::null(),
@@ -831,10 +869,7 @@ impl Device for OpenClDevice {
             )
         };
         match ev {
-            Ok(ev) => {
-                drop(ev);
-                Ok(())
-            }
+            Ok(ev) => self.keep_event(name, ev),
             Err(e) if e.0 == CL_INVALID_WORK_GROUP_SIZE => {
                 let kernel_max: Option<usize> = cl3::kernel::get_kernel_work_group_info(
                     kernel.get(),
@@ -860,10 +895,46 @@ impl Device for OpenClDevice {
     }
 
     fn synchronize(&self) -> DeviceResult<()> {
-        self.queue.finish().map_err(|e| DeviceError::Failed {
+        self.queue().finish().map_err(|e| DeviceError::Failed {
             operation: "synchronize (clFinish)".to_string(),
             reason: cl_text(e.0),
         })
+    }
+
+    fn set_timing(&self, on: bool) -> DeviceResult<bool> {
+        if on && !self.timing().profiling {
+            self.enable_profiling()?;
+        }
+        self.timing().on = on;
+        Ok(true)
+    }
+
+    fn kernel_times(&self) -> DeviceResult<Vec<KernelTime>> {
+        self.synchronize()?;
+        let mut timing = self.timing();
+        timing.resolve()?;
+        Ok(timing.sums.take())
+    }
+}
+
+/// An in-order command queue (no `CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE`)
+/// on `device`, with `CL_QUEUE_PROFILING_ENABLE` when `profiling`.
+fn create_queue(
+    context: &Context,
+    device: &ClDevice,
+    profiling: bool,
+) -> Result<CommandQueue, ClError> {
+    let properties = if profiling {
+        CL_QUEUE_PROFILING_ENABLE
+    } else {
+        0
+    };
+    #[allow(deprecated)]
+    // SAFETY: `device` is a device of `context` (the context was made from
+    // it) and the properties are valid; the queue keeps the context alive
+    // by reference count.
+    unsafe {
+        CommandQueue::create(context, device.id(), properties)
     }
 }
 

@@ -417,6 +417,51 @@ fn concurrent_launches_do_not_interleave_arguments() {
     }
 }
 
+/// Timing: switched on after buffers exist (the queue is replaced by a
+/// profiling one; the buffers keep their contents), every launch is counted
+/// under its kernel with a nonzero device time, more launches than are kept
+/// pending included; `kernel_times` drains; switched off, nothing is timed.
+#[test]
+fn timing_counts_launches_and_device_time_per_kernel() {
+    let Some(d) = device() else { return };
+    d.compile(&program(
+        Dialect::OpenCl,
+        Precision::F32,
+        "KERNEL void add(GLOBAL unsigned int* x, unsigned int v) { x[GROUP_ID * LOCAL_SIZE + LOCAL_ID] += v; }\n\
+         KERNEL void twice(GLOBAL unsigned int* x) { x[GROUP_ID * LOCAL_SIZE + LOCAL_ID] *= 2u; }\n",
+    ))
+    .unwrap();
+    let b = d.alloc_zeroed(4 * 32).unwrap();
+    d.write(&b, 0, &[1u32; 32].map(u32::to_ne_bytes).concat())
+        .unwrap();
+    assert_eq!(d.kernel_times().unwrap(), vec![]);
+    assert!(d.set_timing(true).unwrap());
+    let dims = LaunchDims {
+        blocks: 2,
+        threads: 16,
+    };
+    let adds = 2100; // more than are kept pending (2048)
+    for _ in 0..adds {
+        d.launch("add", dims, &[Arg::Buffer(&b), Arg::U32(1)])
+            .unwrap();
+    }
+    for _ in 0..3 {
+        d.launch("twice", dims, &[Arg::Buffer(&b)]).unwrap();
+    }
+    let times = d.kernel_times().unwrap();
+    assert_eq!(read_u32(&d, &b, 32), vec![(1 + adds) * 8; 32]);
+    let names: Vec<(&str, u64)> = times
+        .iter()
+        .map(|t| (t.name.as_str(), t.launches))
+        .collect();
+    assert_eq!(names, [("add", adds as u64), ("twice", 3)]);
+    assert!(times.iter().all(|t| !t.device_time.is_zero()), "{times:?}");
+    assert_eq!(d.kernel_times().unwrap(), vec![]);
+    assert!(d.set_timing(false).unwrap());
+    d.launch("twice", dims, &[Arg::Buffer(&b)]).unwrap();
+    assert_eq!(d.kernel_times().unwrap(), vec![]);
+}
+
 /// With `OCL_ICD_VENDORS` pointing at an empty directory the ICD loader finds
 /// no platform: opening a device must be a `NoDevice` error, not a panic.
 /// Runs itself in a child process (the loader's state is per process).

@@ -22,7 +22,18 @@
 //! | `host_MB` | peak resident memory of the run's process |
 //! | `dev_MB` | device memory the simulation holds (`-` on the CPU) |
 //! | `rate_Hz` | mean rate of all neurons, a sanity check (`-` with `--no-record`) |
+//! | `dev_init_s` | with `--timing`: device seconds of the init kernels (`-`: not measured, e.g. CPU) |
+//! | `dev_syn_s` | with `--timing`: device seconds of presynaptic spikes and events |
+//! | `dev_learn_s` | with `--timing`: device seconds of postsynaptic learning |
+//! | `dev_dyn_s` | with `--timing`: device seconds of synapse dynamics |
+//! | `dev_neuron_s` | with `--timing`: device seconds of the spike-count reset and neuron update |
 //! | `device` | the device, as the backend names it |
+//!
+//! With `--timing` (`Network::set_timing`: every kernel timed on the device,
+//! which costs a little per launch, in `sim_s` too) each run's row is
+//! followed by one line per kernel,
+//! `  kernel <name> phase=<phase> launches=<n> device_s=<seconds>`
+//! (phases as `snn::timing::TimedPhase::name`).
 
 #[path = "common/cli.rs"]
 mod cli;
@@ -35,6 +46,7 @@ use clap::Parser;
 use model::{build, rate_and_cv, Options, Params};
 use report::peak_rss_kb;
 use snn::prelude::*;
+use snn::timing::TimedPhase;
 use std::process::Command;
 use std::time::Instant;
 
@@ -50,7 +62,12 @@ use std::time::Instant;
         sim_s: simulating --duration ms; rtf: sim_s / biological time; \
         host_MB: peak resident memory of the run; dev_MB: device memory held \
         ('-' on the CPU); rate_Hz: mean rate of all neurons (a sanity check); \
-        device: the backend's name for the device."
+        with --timing, device seconds per phase: dev_init_s (init kernels), \
+        dev_syn_s (presynaptic spikes and events), dev_learn_s (postsynaptic \
+        learning), dev_dyn_s (synapse dynamics), dev_neuron_s (spike-count \
+        reset and neuron update), '-' where not measured (CPU); \
+        device: the backend's name for the device. With --timing each row is \
+        followed by lines '  kernel <name> phase=<phase> launches=<n> device_s=<s>'."
 )]
 struct Args {
     /// Backends, comma separated: cpu, cuda, opencl, auto.
@@ -72,6 +89,10 @@ struct Args {
     /// Random seed.
     #[arg(long, default_value_t = 1234)]
     seed: u64,
+    /// Time every kernel on the device (Network::set_timing): adds the
+    /// dev_*_s columns and per-kernel lines.
+    #[arg(long)]
+    timing: bool,
     /// Internal: run one configuration in this process and print its result.
     #[arg(long, hide = true)]
     child: bool,
@@ -81,7 +102,12 @@ struct Args {
 /// this marker.
 const MARKER: &str = "MICROCIRCUIT_BENCH_RESULT";
 
-const COLUMNS: [(&str, usize); 13] = [
+/// A child's line per timed kernel, `name`, `phase`, `launches` and
+/// `device_s` as in [`MARKER`]'s line.
+const KERNEL_MARKER: &str = "MICROCIRCUIT_BENCH_KERNEL";
+
+/// The columns (name, width; 0: the last, as is) before the timing ones.
+const COLUMNS: [(&str, usize); 12] = [
     ("backend", 7),
     ("scale", 6),
     ("neurons", 8),
@@ -94,8 +120,26 @@ const COLUMNS: [(&str, usize); 13] = [
     ("host_MB", 8),
     ("dev_MB", 8),
     ("rate_Hz", 7),
-    ("device", 0),
 ];
+
+/// The device-time columns of `--timing` and the phase of each.
+const TIMING_COLUMNS: [(&str, TimedPhase); 5] = [
+    ("dev_init_s", TimedPhase::Init),
+    ("dev_syn_s", TimedPhase::Synapse),
+    ("dev_learn_s", TimedPhase::Learning),
+    ("dev_dyn_s", TimedPhase::SynapseDynamics),
+    ("dev_neuron_s", TimedPhase::Neuron),
+];
+
+/// Every column of the table, with the timing ones when `timing`.
+fn columns(timing: bool) -> Vec<(&'static str, usize)> {
+    let mut cols = COLUMNS.to_vec();
+    if timing {
+        cols.extend(TIMING_COLUMNS.map(|(name, _)| (name, 12)));
+    }
+    cols.push(("device", 0));
+    cols
+}
 
 fn main() {
     cli::exit_on_error(run(Args::parse()));
@@ -115,7 +159,9 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         if args.no_record { "not " } else { "" },
         args.seed
     );
-    println!("{}", row(&COLUMNS.map(|(name, _)| name.to_string())));
+    let cols = columns(args.timing);
+    let names: Vec<String> = cols.iter().map(|(name, _)| name.to_string()).collect();
+    println!("{}", row(&names, &cols));
     let exe = std::env::current_exe()?;
     for &backend in &args.backends {
         for &scale in &args.scales {
@@ -128,6 +174,9 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                     .arg(format!("--seed={}", args.seed));
                 if args.no_record {
                     cmd.arg("--no-record");
+                }
+                if args.timing {
+                    cmd.arg("--timing");
                 }
                 // The child's stderr (progress notes, errors) goes to ours.
                 let out = cmd.stderr(std::process::Stdio::inherit()).output()?;
@@ -142,7 +191,9 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                                 .unwrap_or("-")
                                 .to_string()
                         };
-                        println!("{}", row(&COLUMNS.map(|(name, _)| get(name))));
+                        let values: Vec<String> = cols.iter().map(|(name, _)| get(name)).collect();
+                        println!("{}", row(&values, &cols));
+                        print_kernel_lines(&stdout);
                     }
                     _ => println!(
                         "{:<7} {:>6}  failed ({})",
@@ -167,10 +218,30 @@ fn backend_name(b: Backend) -> &'static str {
     }
 }
 
-/// The columns, aligned: text left, numbers right, the last one as is.
-fn row(values: &[String; 13]) -> String {
+/// A child's per-kernel lines (`KERNEL_MARKER`), printed as
+/// `  kernel <name> phase=<phase> launches=<n> device_s=<s>`.
+fn print_kernel_lines(stdout: &str) {
+    for fields in stdout.lines().filter_map(|l| l.strip_prefix(KERNEL_MARKER)) {
+        let get = |key: &str| {
+            fields
+                .split('\t')
+                .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
+                .unwrap_or("-")
+        };
+        println!(
+            "  kernel {} phase={} launches={} device_s={}",
+            get("name"),
+            get("phase"),
+            get("launches"),
+            get("device_s")
+        );
+    }
+}
+
+/// The columns `cols`, aligned: text left, numbers right, the last one as is.
+fn row(values: &[String], cols: &[(&str, usize)]) -> String {
     let mut out = String::new();
-    for (i, (v, (_, w))) in values.iter().zip(COLUMNS).enumerate() {
+    for (i, (v, &(_, w))) in values.iter().zip(cols).enumerate() {
         if i > 0 {
             out.push_str("  ");
         }
@@ -194,7 +265,8 @@ fn run_one(backend: Backend, scale: f64, args: &Args) -> Result<(), Box<dyn std:
         ..Options::default()
     };
     let t0 = Instant::now();
-    let mc = build(&params, &options)?;
+    let mut mc = build(&params, &options)?;
+    mc.net.set_timing(args.timing);
     let t_build = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let mut sim = backend.build(&mc.net)?;
@@ -229,7 +301,7 @@ fn run_one(backend: Backend, scale: f64, args: &Args) -> Result<(), Box<dyn std:
         .device_bytes
         .map(|b| format!("{:.1}", b as f64 / 1e6))
         .unwrap_or_else(|| "-".into());
-    let fields = [
+    let mut fields = vec![
         ("backend", backend_name(backend).to_string()),
         ("scale", scale.to_string()),
         ("neurons", neurons.to_string()),
@@ -244,10 +316,26 @@ fn run_one(backend: Backend, scale: f64, args: &Args) -> Result<(), Box<dyn std:
         ("rate_Hz", rate),
         ("device", sim.backend_name()),
     ];
+    for (name, phase) in TIMING_COLUMNS {
+        let secs = report.device_times.as_ref().map(|t| t.phase(phase));
+        fields.push((
+            name,
+            secs.map_or("-".into(), |d| format!("{:.6}", d.as_secs_f64())),
+        ));
+    }
     let line: Vec<String> = fields
         .iter()
         .map(|(k, v)| format!("{k}={}", v.replace(['\t', '\n'], " ")))
         .collect();
     println!("{MARKER}{}", line.join("\t"));
+    for k in report.device_times.iter().flat_map(|t| &t.kernels) {
+        println!(
+            "{KERNEL_MARKER}name={}\tphase={}\tlaunches={}\tdevice_s={:.6}",
+            k.kernel.name,
+            k.phase.name(),
+            k.kernel.launches,
+            k.kernel.device_time.as_secs_f64()
+        );
+    }
     Ok(())
 }

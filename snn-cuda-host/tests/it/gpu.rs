@@ -276,3 +276,55 @@ fn device_and_buffers_are_send_and_sync() {
     check::<CudaDevice>();
     check::<CudaBuffer>();
 }
+
+/// Timing with CUDA events: every launch is counted under its kernel with
+/// a nonzero device time, more launches than are kept pending included;
+/// `kernel_times` drains; switched off, nothing is timed.
+#[test]
+fn timing_counts_launches_and_device_time_per_kernel() {
+    let Some(d) = device_or_skip("timing_counts_launches_and_device_time_per_kernel") else {
+        return;
+    };
+    d.compile(&program(Dialect::Cuda, Precision::F32, BODY))
+        .expect("compile");
+    let n = 256u32;
+    let x = d.alloc_zeroed(n as usize * 4).expect("alloc");
+    assert!(d.set_timing(true).expect("timing"));
+    let dims = LaunchDims {
+        blocks: n.div_ceil(64),
+        threads: 64,
+    };
+    let launches = 2100u64; // more than are kept pending (2048)
+    for _ in 0..launches {
+        d.launch(
+            "snn_scale",
+            dims,
+            &[Arg::Buffer(&x), Arg::U32(n), Arg::F32(1.0)],
+        )
+        .expect("launch");
+    }
+    let times = d.kernel_times().expect("kernel times");
+    assert_eq!(times.len(), 1, "{times:?}");
+    assert_eq!(
+        (times[0].name.as_str(), times[0].launches),
+        ("snn_scale", launches)
+    );
+    assert!(!times[0].device_time.is_zero(), "{times:?}");
+    let x_out = read_vec(&d, &x, n as usize, |b| {
+        f32::from_ne_bytes(b.try_into().unwrap())
+    });
+    assert!(
+        x_out.iter().all(|&v| v == launches as f32),
+        "{:?}",
+        &x_out[..4]
+    );
+    assert!(d.kernel_times().expect("kernel times").is_empty());
+    assert!(d.set_timing(false).expect("timing"));
+    d.launch(
+        "snn_scale",
+        dims,
+        &[Arg::Buffer(&x), Arg::U32(n), Arg::F32(1.0)],
+    )
+    .expect("launch");
+    assert!(d.kernel_times().expect("kernel times").is_empty());
+}

@@ -424,6 +424,10 @@ impl<D: Device> GpuSimulation<D> {
             }
             buffers.push(buf);
         }
+        // What the old kernels took is counted in their phases.
+        self.timing
+            .collect(&self.device, &self.plan)
+            .map_err(|e| self.dev_err(e))?;
         self.device
             .compile(&program(self.dialect, p, &plan.source))
             .map_err(|e| self.dev_err(e))?;

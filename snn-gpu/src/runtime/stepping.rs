@@ -4,7 +4,8 @@
 //! [`GRAPH_STEPS`] steps and one of a single step, and replayed; else
 //! every step's launches are enqueued.
 //!
-//! `SNN_GRAPHS=0` in the environment, or
+//! Kernel timing ([`snn_core::network::Network::set_timing`]) times every
+//! launch, so it runs step by step too. `SNN_GRAPHS=0` in the environment, or
 //! [`GpuSimulation::use_graphs`]`(false)`, launches step by step (to compare).
 
 use super::GpuSimulation;
@@ -81,7 +82,10 @@ impl<D: Device> GpuSimulation<D> {
 
     /// Whether steps are replayed from graphs.
     fn graphs_on(&self) -> bool {
-        self.device.supports_graphs() && self.graphs.failed.is_none() && self.graphs.wanted
+        self.device.supports_graphs()
+            && self.graphs.failed.is_none()
+            && self.graphs.wanted
+            && !self.net.timing()
     }
 
     /// Enqueues `m` steps.
@@ -166,6 +170,8 @@ impl<D: Device> GpuSimulation<D> {
                 ))
             } else if let Some(why) = &self.graphs.failed {
                 Some(format!("recording a graph failed: {why}"))
+            } else if self.net.timing() {
+                Some("kernel timing is on (Network::set_timing): every launch is timed".into())
             } else if !self.graphs.wanted {
                 Some("turned off (SNN_GRAPHS=0 or use_graphs(false))".into())
             } else {

@@ -7,6 +7,7 @@
 use super::generator::{Generator, Params};
 use super::{ArgSpec, BufferId, Launch};
 use crate::cgen::CType;
+use snn_core::plan::StepPhase;
 use snn_core::Precision;
 
 /// The buffers of the device clock.
@@ -33,6 +34,7 @@ pub(super) fn advance_launch(g: &mut Generator<'_>) -> Launch {
         kernel,
         threads: 1,
         args: params.args,
+        phase: StepPhase::AfterSpikes,
     }
 }
 

@@ -61,7 +61,9 @@ impl Generator<'_> {
         let mut distinct: Vec<(String, ArgSpec)> = Vec::new();
         let mut body = String::from("    const unsigned int b = GROUP_ID;\n");
         let mut first_block = 0u32;
+        let phase = run[0].phase;
         for l in &run {
+            debug_assert_eq!(l.phase, phase, "merged launches are of one phase");
             self.device_fn(&l.kernel);
             let args: Vec<String> = self
                 .typed_args(l)
@@ -96,6 +98,7 @@ impl Generator<'_> {
             kernel: name,
             threads: first_block * BLOCK_SIZE,
             args: params.args,
+            phase,
         }
     }
 

@@ -250,6 +250,9 @@ pub struct Launch {
     pub threads: u32,
     /// Arguments, in parameter order.
     pub args: Vec<ArgSpec>,
+    /// The phase of the step it runs in (a merged launch merges launches
+    /// of one phase only).
+    pub phase: StepPhase,
 }
 
 /// Buffers of one population.
@@ -463,6 +466,7 @@ pub fn generate_plan(
     // The launches of each phase of the step, in the plan's order.
     let mut launches = Vec::new();
     for phase in STEP_PHASES {
+        let first = launches.len();
         let run = match phase {
             StepPhase::PreSpikes => std::mem::take(&mut synapses.spikes),
             StepPhase::PreEvents => std::mem::take(&mut synapses.events),
@@ -478,6 +482,7 @@ pub fn generate_plan(
             StepPhase::AfterSpikes => std::mem::take(&mut recording),
         };
         launches.extend(g.merge(run, max_param_bytes));
+        debug_assert!(launches[first..].iter().all(|l| l.phase == phase));
     }
     // Last, the clock moves to the next step.
     launches.push(clock::advance_launch(&mut g));
@@ -590,6 +595,7 @@ fn reset_launch(
         kernel,
         threads: n_queues as u32,
         args: params.args,
+        phase: StepPhase::NeuronUpdate,
     }
 }
 

@@ -9,6 +9,7 @@ use crate::cgen::{indent, CType};
 use snn_core::dsl::{EnvCall, Method};
 use snn_core::model::{FieldKind, ModelDesc};
 use snn_core::network::{CurrentSourceId, PopulationId, SynapseGroupId};
+use snn_core::plan::StepPhase;
 use std::fmt::Write as _;
 
 /// A block running inlined postsynaptic or current-source `code` that
@@ -121,6 +122,7 @@ impl NeuronKernel<'_> {
             kernel,
             threads: pop.size,
             args: k.params.args,
+            phase: StepPhase::NeuronUpdate,
         })
     }
 

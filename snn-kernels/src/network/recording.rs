@@ -6,6 +6,7 @@
 use super::generator::{Generator, Params};
 use super::{ArgSpec, BufferId, Contents, Launch, PopulationBuffers};
 use crate::cgen::CType;
+use snn_core::plan::StepPhase;
 
 /// The device buffers of one variable recording
 /// ([`snn_core::network::VarRecordingDesc`]).
@@ -69,6 +70,7 @@ pub(super) fn var_recordings(
             kernel,
             threads: n.max(1),
             args: params.args,
+            phase: StepPhase::AfterSpikes,
         });
         buffers.push(VarRecordingBuffers { samples, rows });
     }

@@ -12,6 +12,7 @@ use snn_core::dsl::{EnvCall, Method};
 use snn_core::model::FieldKind;
 use snn_core::model::{POST_SPIKE_TIMES, PRE_EVENT_TIMES, PRE_SPIKE_TIMES};
 use snn_core::network::{Network, SynapseGroupDesc, SynapseGroupId};
+use snn_core::plan::StepPhase;
 use snn_core::Precision;
 
 /// Which synapse code a synapse-view kernel runs.
@@ -35,6 +36,15 @@ impl SynapseCode {
             SynapseCode::PreEvent => Method::OnPreEvent,
             SynapseCode::PostSpike => Method::OnPostSpike,
             SynapseCode::Dynamics => Method::SynapseDynamics,
+        }
+    }
+    /// The phase of the step the kernel runs in.
+    fn phase(self) -> StepPhase {
+        match self {
+            SynapseCode::PreSpike => StepPhase::PreSpikes,
+            SynapseCode::PreEvent => StepPhase::PreEvents,
+            SynapseCode::PostSpike => StepPhase::PostSpikes,
+            SynapseCode::Dynamics => StepPhase::SynapseDynamics,
         }
     }
     /// The base of the kernel's name.
@@ -102,6 +112,7 @@ impl SynapseKernels<'_> {
             kernel,
             threads,
             args: params.args,
+            phase: code.phase(),
         })
     }
 

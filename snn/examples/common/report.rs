@@ -113,6 +113,9 @@ pub fn print_report(report: &BackendReport, t: &Timings) {
         "  real-time factor      {:>9.3}     wall-clock / biological time",
         t.sim.as_secs_f64() / bio
     );
+    if let Some(times) = &report.device_times {
+        println!("  {times}");
+    }
     println!("memory:");
     match peak_rss_kb() {
         Some(kb) => println!("  peak host             {:>9.3} GB", kb as f64 / 1e6),

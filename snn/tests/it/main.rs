@@ -32,3 +32,4 @@ mod recording;
 mod snippets;
 mod static_synapse;
 mod synapse_semantics;
+mod timing;
