@@ -22,6 +22,7 @@
 //! | `host_MB` | peak resident memory of the run's process |
 //! | `dev_MB` | device memory the simulation holds (`-` on the CPU) |
 //! | `rate_Hz` | mean rate of all neurons, a sanity check (`-` with `--no-record`) |
+//! | `steps` | how a GPU enqueued the steps: `graph50` (CUDA graphs of 50 steps replayed), `launch` (every step's launches; `SNN_GRAPHS=0`, OpenCL, `--timing`), `-` on the CPU |
 //! | `dev_init_s` | with `--timing`: device seconds of the init kernels (`-`: not measured, e.g. CPU) |
 //! | `dev_syn_s` | with `--timing`: device seconds of presynaptic spikes and events |
 //! | `dev_learn_s` | with `--timing`: device seconds of postsynaptic learning |
@@ -62,6 +63,8 @@ use std::time::Instant;
         sim_s: simulating --duration ms; rtf: sim_s / biological time; \
         host_MB: peak resident memory of the run; dev_MB: device memory held \
         ('-' on the CPU); rate_Hz: mean rate of all neurons (a sanity check); \
+        steps: graph50 (CUDA graphs of 50 steps replayed) or launch (launched \
+        step by step), '-' on the CPU; \
         with --timing, device seconds per phase: dev_init_s (init kernels), \
         dev_syn_s (presynaptic spikes and events), dev_learn_s (postsynaptic \
         learning), dev_dyn_s (synapse dynamics), dev_neuron_s (spike-count \
@@ -107,7 +110,7 @@ const MARKER: &str = "MICROCIRCUIT_BENCH_RESULT";
 const KERNEL_MARKER: &str = "MICROCIRCUIT_BENCH_KERNEL";
 
 /// The columns (name, width; 0: the last, as is) before the timing ones.
-const COLUMNS: [(&str, usize); 12] = [
+const COLUMNS: [(&str, usize); 13] = [
     ("backend", 7),
     ("scale", 6),
     ("neurons", 8),
@@ -120,6 +123,7 @@ const COLUMNS: [(&str, usize); 12] = [
     ("host_MB", 8),
     ("dev_MB", 8),
     ("rate_Hz", 7),
+    ("steps", 8),
 ];
 
 /// The device-time columns of `--timing` and the phase of each.
@@ -314,6 +318,7 @@ fn run_one(backend: Backend, scale: f64, args: &Args) -> Result<(), Box<dyn std:
         ("host_MB", host_mb),
         ("dev_MB", dev_mb),
         ("rate_Hz", rate),
+        ("steps", stepping(&report)),
         ("device", sim.backend_name()),
     ];
     for (name, phase) in TIMING_COLUMNS {
@@ -338,4 +343,16 @@ fn run_one(backend: Backend, scale: f64, args: &Args) -> Result<(), Box<dyn std:
         );
     }
     Ok(())
+}
+
+/// The `steps` column: `graph<N>` where recorded graphs of `N` steps were
+/// replayed, `launch` where every step was launched, `-` on the CPU.
+fn stepping(report: &snn::sim::BackendReport) -> String {
+    match &report.stepping {
+        Some(s) => match s.graph_steps {
+            Some(n) if s.replayed_steps > 0 => format!("graph{n}"),
+            _ => "launch".into(),
+        },
+        None => "-".into(),
+    }
 }

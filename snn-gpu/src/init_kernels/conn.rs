@@ -1,4 +1,4 @@
-//! Connectivity: what an [`InitProgram`](super::InitProgram) registered
+//! Connectivity: what an [`InitProgram`](super::InitProgram)(super::InitProgram) registered
 //! for one synapse group's rows, and building them.
 
 use super::args::SortRows;
@@ -72,7 +72,7 @@ pub struct ConnBuffers<'a, B> {
     pub meta: &'a B,
 }
 
-/// The construction of one connectivity, registered with an [`InitProgram`].
+/// The construction of one connectivity, registered with an [`InitProgram`](super::InitProgram).
 #[derive(Clone, Debug)]
 pub struct ConnectivityKernel {
     /// The populations it joins.

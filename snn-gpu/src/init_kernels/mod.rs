@@ -74,7 +74,7 @@
 //! Low level: register work with an [`InitProgram`], compile it
 //! ([`InitProgram::compile`]), then run each [`ConnectivityKernel`] and
 //! [`VarInitKernel`] on buffers you own. High level: [`init_on_device`]
-//! initialises a whole [`Network`] into fresh buffers ([`DeviceInit`]) that
+//! initialises a whole [`Network`](snn_core::network::Network) into fresh buffers ([`DeviceInit`]) that
 //! the runtime adopts instead of uploading an [`InitialState`]:
 //!
 //! ```ignore

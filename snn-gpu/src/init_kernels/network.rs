@@ -39,7 +39,7 @@ pub struct DeviceGroup<B> {
 }
 
 /// A network's initial state on the device, in the runtime's buffer layout
-/// (storage types of [`storage_type`], ragged synapse rows). Buffers are
+/// (storage types of [`storage_type`](super::storage_type), ragged synapse rows). Buffers are
 /// `Option`s so the runtime can [`take`](Self::take) them.
 pub struct DeviceInit<B> {
     /// Per population, per variable.
@@ -202,7 +202,7 @@ fn note_fallback(fallbacks: &mut Vec<String>, owner: &str, var: &str, reason: Op
 /// once with the exact stride. Errors as `InitialState::new` reports them
 /// (invalid connectivity or initialiser, delays above the maximum; see
 /// [`InitError::into_core`]) or device errors. `snippets` gives the code of
-/// user snippets ([`SnippetCodes`], or [`NoSnippetCode`] to build them on
+/// user snippets ([`SnippetCodes`](super::SnippetCodes), or [`NoSnippetCode`](super::NoSnippetCode) to build them on
 /// the host).
 pub fn init_on_device<D: Device>(
     device: &D,

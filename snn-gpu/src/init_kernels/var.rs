@@ -1,4 +1,4 @@
-//! Variable initialisation: what an [`InitProgram`](super::InitProgram)
+//! Variable initialisation: what an [`InitProgram`](super::InitProgram)(super::InitProgram)
 //! registered for one variable, and running it.
 
 use super::args::{FillDense, FillRagged, FillValue, Scatter};
@@ -43,7 +43,7 @@ pub enum Target<'a, B> {
     Ragged(RaggedRows<'a, B>),
 }
 
-/// A ragged connectivity on the device, as built by [`ConnectivityKernel::build`].
+/// A ragged connectivity on the device, as built by [`ConnectivityKernel::build`](super::ConnectivityKernel::build).
 pub struct RaggedRows<'a, B> {
     /// Row lengths (`u32[num_pre]`).
     pub row_length: &'a B,
@@ -57,7 +57,7 @@ pub struct RaggedRows<'a, B> {
     pub num_synapses: u64,
 }
 
-/// The initialisation of one variable, registered with an [`InitProgram`].
+/// The initialisation of one variable, registered with an [`InitProgram`](super::InitProgram).
 #[derive(Clone, Debug)]
 pub struct VarInitKernel {
     /// The variable's IR type.
@@ -86,7 +86,7 @@ impl VarInitKernel {
     }
 
     /// Initialises `out` (the variable's buffer, storage type of its IR
-    /// type: [`storage_type`]) over `target`, with the variable's `stream` id
+    /// type: [`storage_type`](super::storage_type)) over `target`, with the variable's `stream` id
     /// under the network's `seed`. The program must be compiled.
     ///
     /// Launches are asynchronous, except that host values and snippet
