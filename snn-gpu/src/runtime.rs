@@ -7,14 +7,15 @@
 //! `log`/`exp` rounding), or, with [`InitOn::Host`], on the host
 //! ([`InitialState`], exactly the CPU backend's numbers, uploaded); then it
 //! generates and compiles the step kernels and allocates the remaining
-//! buffers. Stepping only
-//! enqueues launches: there is no host synchronisation per step, except
-//! for variable recordings (a read of the variable after each sampled
-//! step) and for spike recordings when the device's bitfield buffer of
-//! `recording_chunk_steps` steps is full (one read per chunk). Delay
-//! overflows of `add_to_post_delay` are flagged on the device and reported
-//! at the end of [`Simulation::run_steps`] (and of every other call that
-//! synchronises).
+//! buffers. Stepping needs no host work per step (module `stepping`): the
+//! kernels read the step and its time from the device clock, so the steps
+//! up to the next full recording buffer (spike bitfields of
+//! `recording_chunk_steps` steps, variable samples of
+//! `recording_chunk_steps / every`) are replayed from recorded graphs
+//! where the device has them (CUDA), else launched; each full buffer is
+//! then read once. Delay overflows of `add_to_post_delay` are recorded on
+//! the device with their step and reported at the next read (and at the
+//! end of [`Simulation::run_steps`]).
 //!
 //! Plasticity: `#[pre_var]` / `#[post_var]`s are initialised like other
 //! variables (init kernels on the device, streams `96 + k` / `112 + k`, or

@@ -689,21 +689,26 @@ mod tests {
     fn launches_of_a_phase_are_merged_within_the_parameter_budget() {
         let (net, rows) = net();
         let unmerged = generate_plan(&net, &rows, None, 0).unwrap();
-        assert_eq!(unmerged.step_launches.len(), 5 + 1 + 3);
+        // Spikes, reset, neurons, then the clock.
+        assert_eq!(unmerged.step_launches.len(), 5 + 1 + 3 + 1);
         assert!(!unmerged.source.contains("merged_"));
+        assert!(unmerged.step_launches[9]
+            .kernel
+            .starts_with("advance_clock"));
         // Unlimited: one launch per phase (spikes, reset, neurons), each
-        // with the blocks of the launches it replaces.
+        // with the blocks of the launches it replaces, then the clock.
         let all = generate_plan(&net, &rows, None, 1 << 20).unwrap();
-        assert_eq!(all.step_launches.len(), 3);
+        assert_eq!(all.step_launches.len(), 3 + 1);
         let blocks = |ls: &[Launch]| ls.iter().map(|l| blocks_of(l.threads)).sum::<u32>();
         let ul = &unmerged.step_launches;
         assert_eq!(blocks_of(all.step_launches[0].threads), blocks(&ul[..5]));
         assert_eq!(all.step_launches[1], ul[5]);
-        assert_eq!(blocks_of(all.step_launches[2].threads), blocks(&ul[6..]));
+        assert_eq!(blocks_of(all.step_launches[2].threads), blocks(&ul[6..9]));
+        assert_eq!(all.step_launches[3], ul[9]);
         for l in [&all.step_launches[0], &all.step_launches[2]] {
             assert!(l.kernel.starts_with("merged_"), "{}", l.kernel);
         }
-        // The step, time and shared buffers are passed once.
+        // The clock, time and shared buffers are passed once.
         let steps = all.step_launches[0]
             .args
             .iter()

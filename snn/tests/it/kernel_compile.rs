@@ -124,6 +124,10 @@ fn all_builtins(precision: Precision) -> Network {
         .init("u", -13.0)
         .build()
         .unwrap();
+    // Variable recordings: their sampling kernels.
+    net.record_var(lif, "v", Neurons::Ids(vec![3, 1]), 3)
+        .unwrap();
+    net.record_var(izh, "u", Neurons::All, 1).unwrap();
     net.add_synapse_group("SSA_LIF", ssa, lif, StaticPulse, ExpCurr { tau: 5.0 })
         .connectivity(Connectivity::AllToAll { autapses: true })
         .wu_init("g", 0.5)
