@@ -17,7 +17,9 @@
 
 use crate::kinds::{FieldAttr, KindExt, ModelKind};
 use crate::state::StateGen;
-use crate::translate::{dsl_value, rewrite_scalar_paths, translate_body, TranslateCtx};
+use crate::translate::{
+    dsl_value, rewrite_elementary_calls, rewrite_scalar_paths, translate_body, TranslateCtx,
+};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use snn_dsl::{Method, ReturnType};
@@ -714,6 +716,7 @@ fn native_impl(
         let mut body = f.block.clone();
         let scalar = syn::Ident::new(&prec.to_string(), Span::call_site());
         rewrite_scalar_paths(&mut body, &scalar);
+        rewrite_elementary_calls(&mut body, &core);
         let recv = if m.method.self_mut() {
             quote!(&mut self)
         } else {

@@ -136,6 +136,44 @@ pub fn rewrite_scalar_paths(block: &mut syn::Block, scalar: &syn::Ident) {
     Rewriter { scalar }.visit_block_mut(block);
 }
 
+/// Rewrites `x.exp()`, `x.exp_m1()` and `x.ln()` in native model code into
+/// `<core>::math::Elementary::exp(x)` and so on: the functions every
+/// backend computes the same bits of (the C printer prints their C twins).
+/// Calls inside macro invocations are not visited.
+pub fn rewrite_elementary_calls(block: &mut syn::Block, core: &proc_macro2::TokenStream) {
+    use syn::visit_mut::VisitMut;
+
+    struct Rewriter<'a> {
+        core: &'a proc_macro2::TokenStream,
+    }
+
+    impl VisitMut for Rewriter<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            let syn::Expr::MethodCall(m) = e else {
+                return;
+            };
+            let name = m.method.to_string();
+            if !matches!(name.as_str(), "exp" | "exp_m1" | "ln")
+                || !m.args.is_empty()
+                || m.turbofish.is_some()
+            {
+                return;
+            }
+            let recv = match &*m.receiver {
+                syn::Expr::Paren(p) => &p.expr,
+                r => r,
+            };
+            let (core, method) = (self.core, &m.method);
+            *e = syn::parse_quote_spanned!(method.span()=>
+                #core::math::Elementary::#method(#recv)
+            );
+        }
+    }
+
+    Rewriter { core }.visit_block_mut(block);
+}
+
 /// The native replacement of a constant path, for [`rewrite_scalar_paths`];
 /// `None` if `path` is to be left alone.
 fn native_const_path(path: &syn::Path, scalar: &syn::Ident) -> Option<syn::Path> {

@@ -280,11 +280,11 @@ static unsigned int g_group, g_local, g_local_size;
 
 /// A [`Device`] running the kernels as C on the host (see the module docs).
 /// Kernels with barriers run as one work-item per group (`LOCAL_SIZE` 1).
-struct HostC {
+pub(crate) struct HostC {
     kernels: RefCell<HashMap<String, Launcher>>,
 }
 
-struct HostBuf {
+pub(crate) struct HostBuf {
     data: RefCell<Vec<u64>>,
     bytes: usize,
 }
@@ -316,7 +316,8 @@ fn kernel_signatures(src: &str) -> Vec<(String, Vec<String>, bool)> {
 }
 
 impl HostC {
-    fn new() -> Self {
+    /// A host-C device with no program yet.
+    pub(crate) fn new() -> Self {
         HostC {
             kernels: RefCell::new(HashMap::new()),
         }

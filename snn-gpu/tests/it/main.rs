@@ -3,4 +3,5 @@
 
 mod clock;
 mod init_kernels;
+mod math;
 mod runtime_errors;

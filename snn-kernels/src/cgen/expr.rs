@@ -796,10 +796,10 @@ enum MathC {
 fn math_c(f: MathFn) -> MathC {
     use MathFn::*;
     match f {
-        Exp | Exp2 | Log10 | Log2 | Sqrt | Cbrt | Sin | Cos | Tan | Asin | Acos | Atan | Sinh
-        | Cosh | Tanh | Floor | Ceil | Round | Trunc | Atan2 | Hypot => MathC::Direct(f.name()),
-        Ln => MathC::Direct("log"),
-        ExpM1 => MathC::Direct("expm1"),
+        Exp2 | Log10 | Log2 | Sqrt | Cbrt | Sin | Cos | Tan | Asin | Acos | Atan | Sinh | Cosh
+        | Tanh | Floor | Ceil | Round | Trunc | Atan2 | Hypot => MathC::Direct(f.name()),
+        // snn_core::math's functions, the same bits as the CPU's.
+        Exp | ExpM1 | Ln => MathC::Helper,
         Ln1p => MathC::Direct("log1p"),
         Powf => MathC::Direct("pow"),
         Abs => MathC::Direct("fabs"),

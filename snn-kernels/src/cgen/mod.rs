@@ -99,8 +99,11 @@
 //! release; signed overflow is undefined in C), division by zero and
 //! `MIN / -1` (Rust panics), and out-of-bounds indexing of extra global
 //! parameters (Rust panics) are not checked. `usize` is 32-bit in kernels.
-//! Transcendental functions may differ from the CPU backend's by an ulp or
-//! so on devices whose math libraries differ from the host's.
+//! `exp`, `exp_m1` and `ln` print as the prelude's `snn_exp_f32` ...
+//! (`math.h`), the C twins of `snn_core::math`, so they give the CPU
+//! backend's bits; the other transcendental functions print as the C
+//! library's and may differ from the CPU backend's by an ulp or so on
+//! devices whose math libraries differ from the host's.
 
 mod expr;
 mod literal;
@@ -351,4 +354,4 @@ pub fn indent(code: &str, levels: usize) -> String {
 /// Under a plain C compiler (neither `__OPENCL_VERSION__` nor `__CUDACC__`
 /// defined) it includes `<stdbool.h>` and `<tgmath.h>`, so that `exp(x)` of
 /// a `float` is `expf` as in OpenCL C and CUDA C++.
-pub const PRELUDE: &str = include_str!("prelude.h");
+pub const PRELUDE: &str = concat!(include_str!("prelude.h"), include_str!("math.h"));

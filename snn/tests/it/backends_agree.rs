@@ -19,6 +19,7 @@
 use crate::common::{add_source, dopamine_stdp, exact_plastic_network, lif, one_spike_per_step};
 use snn::prelude::*;
 use snn::testing::TestBackend;
+use snn_core::math::Elementary;
 use snn_core::model::FieldKind;
 use snn_core::sim::{EgpOwner, Side};
 
@@ -310,14 +311,12 @@ fn stdp_additive() -> StdpAdditive {
 /// Runs `drive` (which steps the simulation, possibly changing it between
 /// steps) on the CPU and on `backend`, then asserts equal spikes, and
 /// neuron variables, synapse variables of `groups` and their pre/post
-/// variables equal (`tolerance: None`) or within a relative `tolerance`
-/// (models computing `exp` at run time: PoCL's `exp` differs from glibc's
-/// in the last ulp for about 10 % of arguments, measured).
+/// variables equal bit for bit (models computing `exp` at run time
+/// included: every backend evaluates it with `snn_core::math`'s algorithm).
 fn assert_same_plastic(
     backend: TestBackend,
     net: &Network,
     groups: &[&str],
-    tolerance: Option<f64>,
     drive: &dyn Fn(&mut dyn Simulation),
 ) -> Option<(Box<dyn Simulation>, CpuSimulation)> {
     let mut gpu = backend.build(net)?;
@@ -325,17 +324,13 @@ fn assert_same_plastic(
     drive(&mut cpu);
     drive(&mut *gpu);
     let name = backend.name();
-    let same = |a: &[f64], b: &[f64], what: &str| match tolerance {
-        None => assert_eq!(a, b, "{what} differs on {name}"),
-        Some(tol) => {
-            assert_eq!(a.len(), b.len(), "{what}: lengths differ on {name}");
-            for (k, (x, y)) in a.iter().zip(b).enumerate() {
-                assert!(
-                    (x - y).abs() <= tol * x.abs().max(1.0),
-                    "{what}[{k}] differs on {name}: {x} (CPU) vs {y}"
-                );
-            }
-        }
+    let same = |a: &[f64], b: &[f64], what: &str| {
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(
+            bits(a),
+            bits(b),
+            "{what} differs on {name}: {a:?} (CPU) vs {b:?}"
+        );
     };
     for p in net.populations().iter().filter(|p| p.record_spikes) {
         let a = cpu.spikes(p.name.as_str()).unwrap();
@@ -415,13 +410,13 @@ snn::backend_tests! {
             if s >= 1 {
                 for i in spiked(&pre_steps, s - 1) {
                     for j in 0..2 {
-                        let yy = y[j] * (-(st_pre[i] - st_post[j]) / m.tau_minus).exp();
+                        let yy = y[j] * Elementary::exp(-(st_pre[i] - st_post[j]) / m.tau_minus);
                         g[i * 2 + j] = (g[i * 2 + j] - m.a_minus * yy).max(m.w_min).min(m.w_max);
                     }
                 }
                 for j in spiked(&post_steps, s - 1) {
                     for i in 0..2 {
-                        let xx = x[i] * (-(st_post[j] - st_pre[i]) / m.tau_plus).exp();
+                        let xx = x[i] * Elementary::exp(-(st_post[j] - st_pre[i]) / m.tau_plus);
                         g[i * 2 + j] = (g[i * 2 + j] + m.a_plus * xx).max(m.w_min).min(m.w_max);
                     }
                 }
@@ -430,20 +425,18 @@ snn::backend_tests! {
             for i in spiked(&pre_steps, s) {
                 prev_pre[i] = st_pre[i];
                 st_pre[i] = t;
-                x[i] = x[i] * (-(st_pre[i] - prev_pre[i]) / m.tau_plus).exp() + 1.0;
+                x[i] = x[i] * Elementary::exp(-(st_pre[i] - prev_pre[i]) / m.tau_plus) + 1.0;
             }
             for j in spiked(&post_steps, s) {
                 prev_post[j] = st_post[j];
                 st_post[j] = t;
-                y[j] = y[j] * (-(st_post[j] - prev_post[j]) / m.tau_minus).exp() + 1.0;
+                y[j] = y[j] * Elementary::exp(-(st_post[j] - prev_post[j]) / m.tau_minus) + 1.0;
             }
         }
+        // Exact: the reference evaluates `exp` as model code does on every
+        // backend (`snn_core::math::Elementary`), in the same order.
         let close = |a: &[f64], b: &[f64], what: &str| {
-            assert_eq!(a.len(), b.len());
-            for (p, q) in a.iter().zip(b) {
-                // Device exp may differ from glibc's in the last ulp.
-                assert!((p - q).abs() <= 1e-12 * q.abs().max(1.0), "{what}: {a:?} vs reference {b:?}");
-            }
+            assert_eq!(a, b, "{what}: {a:?} vs reference {b:?}");
         };
         close(&sim.synapse_var_values("S", "g").unwrap(), &g, "g");
         close(&sim.neuron_side_var_values("S", Side::Pre, "x").unwrap(), &x, "x");
@@ -467,7 +460,7 @@ snn::backend_tests! {
                     sim.run_steps(steps - 1001).unwrap();
                 };
                 let groups = ["MidDst", "DstDst"];
-                let Some((mut gpu, _)) = assert_same_plastic(backend, &net, &groups, None, &drive)
+                let Some((mut gpu, _)) = assert_same_plastic(backend, &net, &groups, &drive)
                 else {
                     return;
                 };
@@ -545,8 +538,7 @@ snn::backend_tests! {
                 .unwrap();
                 let drive = |sim: &mut dyn Simulation| sim.run_steps(steps).unwrap();
                 let groups = ["SrcLIF", "SrcIzh"];
-                let tol = Some(if precision == Precision::F32 { 1e-4 } else { 1e-10 });
-                let Some((mut gpu, _)) = assert_same_plastic(backend, &net, &groups, tol, &drive)
+                let Some((mut gpu, _)) = assert_same_plastic(backend, &net, &groups, &drive)
                 else {
                     return;
                 };
@@ -595,8 +587,7 @@ snn::backend_tests! {
                 sim.set_egp(EgpOwner::group("DA"), "inject_dopamine", &[0.0]).unwrap();
                 sim.run_steps(steps - 701).unwrap();
             };
-            let tol = Some(if precision == Precision::F32 { 1e-4 } else { 1e-10 });
-            let Some((mut gpu, _)) = assert_same_plastic(backend, &net, &["DA"], tol, &drive) else {
+            let Some((mut gpu, _)) = assert_same_plastic(backend, &net, &["DA"], &drive) else {
                 return;
             };
             assert!(gpu.spikes("Izh").unwrap().len() > 100);
@@ -638,7 +629,7 @@ snn::backend_tests! {
             sim.set_current_source_var_values("Noise", "current", &current).unwrap();
             sim.run_steps(150).unwrap();
         };
-        let Some((mut gpu, _)) = assert_same_plastic(backend, &net, &[], None, &drive) else {
+        let Some((mut gpu, _)) = assert_same_plastic(backend, &net, &[], &drive) else {
             return;
         };
         let s = gpu.spikes("LIF").unwrap();

@@ -26,15 +26,15 @@
 //!   way: 0.7-1.6 ms.) Shifting `v_t` by 0.05 mV moves the first spike by
 //!   0.4 ms (checked by hand), so the test is sensitive.
 //! - f32: `tol = 0.05` ms, a budget for f32 rounding: `v` rounds by ~4e-6
-//!   mV at -60 mV each substep, and f32 `exp`/`expm1` differ by 1-2 ulp
-//!   between backends. Measured: every spike still falls in the oracle's
+//!   mV at -60 mV each substep. Measured: every spike still falls in the oracle's
 //!   step on the CPU and on PoCL, in both precisions.
 //!
 //! Either tolerance is below dt and far below the tested ISIs (8-70 ms),
 //! so a miscounted or shifted spike fails the test.
 //!
-//! Every case runs on every backend (`snn::backend_tests!`); OpenCL and CUDA
-//! use their own `exp`/`expm1`, hence the same tolerance band for all.
+//! Every case runs on every backend (`snn::backend_tests!`), with the same
+//! tolerance band for all (`exp`/`exp_m1` are `snn_core::math`'s everywhere,
+//! so the backends agree bit for bit).
 
 use snn::prelude::*;
 use snn::testing::TestBackend;

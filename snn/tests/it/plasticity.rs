@@ -8,26 +8,22 @@
 //!
 //! Inputs are `SpikeSourceArray` populations spiking in chosen steps, so
 //! every spike time is known and the expected values are computed here with
-//! the models' own expressions, in the network precision. The CPU must match
-//! them exactly; a GPU may differ in the last bits of `exp` (device math
-//! library), so GPU backends compare with a tight relative tolerance.
+//! the models' own expressions, in the network precision (`exp` through
+//! `snn_core::math::Elementary`, what model code calls on every backend), so
+//! every backend must match them exactly.
 
 use crate::common::add_source;
 use snn::prelude::*;
 use snn::testing::TestBackend;
+use snn_core::math::Elementary;
 
-/// Compares a state value with its expected value: exactly on the CPU,
-/// within a few ulps (of `f32`) elsewhere.
+/// Compares a state value with its expected value exactly (on `backend`).
 fn assert_close(backend: TestBackend, got: f64, want: f64, what: &str) {
-    if backend == TestBackend::Cpu {
-        assert!(got == want, "{what}: got {got:e}, want {want:e}");
-    } else {
-        let tol = 1e-6 * want.abs().max(1e-30);
-        assert!(
-            (got - want).abs() <= tol,
-            "{what}: got {got:e}, want {want:e} (tolerance {tol:e})"
-        );
-    }
+    assert!(
+        got == want,
+        "{what} on {}: got {got:e}, want {want:e}",
+        backend.name()
+    );
 }
 
 fn add_target(net: &mut Network, name: &str, steps: &[Vec<u64>]) -> PopulationId {
@@ -46,10 +42,11 @@ fn stdp_additive() -> StdpAdditive {
 }
 
 /// `exp(-(later - earlier) / tau)` with spike times `step * dt`, in `f32`,
-/// written like the models (`(-(a - b) / tau).exp()`).
+/// written like the models (`(-(a - b) / tau).exp()`, which model code
+/// evaluates with [`Elementary::exp`]).
 fn decay32(later: u64, earlier: u64, dt: f64, tau: f64) -> f32 {
     let (a, b) = ((later as f64 * dt) as f32, (earlier as f64 * dt) as f32);
-    (-(a - b) / tau as f32).exp()
+    Elementary::exp(-(a - b) / tau as f32)
 }
 
 /// Minimal neuron whose variable `v` counts steps (`v = s + 1` after step
@@ -528,8 +525,8 @@ snn::backend_tests! {
             .unwrap();
         let Some(mut sim) = backend.build(&net) else { return };
         let var = |sim: &dyn Simulation, v: &str| sim.synapse_var_values("Da", v).unwrap()[0];
-        let c1 = p.a_plus * (-5.0 / p.tau_plus).exp();
-        let c2 = c1 * (-15.0 / p.tau_c).exp();
+        let c1 = p.a_plus * Elementary::exp(-5.0 / p.tau_plus);
+        let c2 = c1 * Elementary::exp(-15.0 / p.tau_c);
         for step in 0..60u64 {
             let flag = if step == 30 { 1.0 } else { 0.0 };
             sim.set_egp(EgpOwner::group("Da"), "inject_dopamine", &[flag]).unwrap();

@@ -10,6 +10,9 @@
 //! (checked against `f64` in the tests); GPU backends use their own `logf`
 //! and `cosf`, which agree to within a few units in the last place.
 
+mod elementary;
+pub use elementary::*;
+
 const SQRT_HALF: f32 = std::f32::consts::FRAC_1_SQRT_2;
 
 /// Returns `$avx512` or `$avx2` (calls of functions compiled with those
