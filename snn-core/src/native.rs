@@ -289,12 +289,34 @@ pub trait WeightUpdateRunner<S: Real>: Send + Sync {
     fn event_threshold(&self, a: SideArgs<'_, '_, S>, n: usize, out: &mut Vec<u32>);
 }
 
-/// The runner of model type `M` (`fn() -> M` keeps it `Send + Sync`).
-struct Runner<M>(PhantomData<fn() -> M>);
+/// The runner of model type `M` (`fn() -> M` keeps it `Send + Sync`),
+/// with facts about the model's code found once from its IR (a walk of
+/// the IR per block and step would cost more than a small block's work).
+struct Runner<M> {
+    /// Bit `method as u32` set when `method` makes random draws.
+    draws: u32,
+    /// `event_threshold` gives the same result for every presynaptic neuron
+    /// ([`ModelDesc::element_independent`](crate::model::ModelDesc::element_independent)).
+    uniform_event_threshold: bool,
+    model: PhantomData<fn() -> M>,
+}
 
-impl<M> Runner<M> {
+impl<M: crate::model::Model> Runner<M> {
     fn new() -> Self {
-        Runner(PhantomData)
+        let draws = Method::ALL
+            .iter()
+            .filter(|&&m| M::DESC.method(m).is_some_and(|ir| ir.draws()))
+            .fold(0, |bits, &m| bits | 1 << m as u32);
+        Runner {
+            draws,
+            uniform_event_threshold: M::DESC.element_independent(Method::EventThreshold),
+            model: PhantomData,
+        }
+    }
+
+    /// True when `method` of `M` makes random draws.
+    fn draws(&self, method: Method) -> bool {
+        self.draws & (1 << method as u32) != 0
     }
 }
 
@@ -346,11 +368,6 @@ fn element_loop<S: Real, St: StateIo<S>, const DRAWS: bool>(
     }
 }
 
-/// True when `method` of `M` makes random draws.
-fn draws<M: crate::model::Model>(method: Method) -> bool {
-    M::DESC.method(method).is_some_and(|m| m.draws())
-}
-
 impl<M: NeuronModel, S: PrecisionStates> NeuronRunner<S> for Runner<M> {
     fn update(
         &self,
@@ -360,7 +377,7 @@ impl<M: NeuronModel, S: PrecisionStates> NeuronRunner<S> for Runner<M> {
         spikes: &mut Vec<u32>,
     ) {
         let info = a.info;
-        let draws = draws::<M>(Method::Sim) || draws::<M>(Method::Reset);
+        let draws = self.draws(Method::Sim) || self.draws(Method::Reset);
         for_each_element!(a, draws, |st: &mut S::Neuron<M>, i, id, rng| {
             let mut env = NeuronEnv {
                 t: info.t,
@@ -392,7 +409,7 @@ fn post_env<S: Real>(info: &StepInfo<S>, id: u32, rng: RngStream) -> Postsynapti
 impl<M: PostsynapticModel, S: PrecisionStates> PostsynapticRunner<S> for Runner<M> {
     fn apply_input(&self, a: ElementArgs<'_, '_, S>, isyn: &mut [S]) {
         let info = a.info;
-        let draws = draws::<M>(Method::ApplyInput);
+        let draws = self.draws(Method::ApplyInput);
         for_each_element!(a, draws, |st: &mut S::Postsynaptic<M>, i, id, rng| {
             let mut env = post_env(&info, id, rng);
             st.apply_input(&mut env);
@@ -402,7 +419,7 @@ impl<M: PostsynapticModel, S: PrecisionStates> PostsynapticRunner<S> for Runner<
 
     fn decay(&self, a: ElementArgs<'_, '_, S>) {
         let info = a.info;
-        let draws = draws::<M>(Method::Decay);
+        let draws = self.draws(Method::Decay);
         for_each_element!(a, draws, |st: &mut S::Postsynaptic<M>, _, id, rng| {
             st.decay(&mut post_env(&info, id, rng));
         });
@@ -412,7 +429,7 @@ impl<M: PostsynapticModel, S: PrecisionStates> PostsynapticRunner<S> for Runner<
 impl<M: CurrentSourceModel, S: PrecisionStates> CurrentSourceRunner<S> for Runner<M> {
     fn inject(&self, a: ElementArgs<'_, '_, S>, isyn: &mut [S]) {
         let info = a.info;
-        let draws = draws::<M>(Method::Inject);
+        let draws = self.draws(Method::Inject);
         for_each_element!(a, draws, |st: &mut S::CurrentSource<M>, i, id, rng| {
             let mut env: CurrentSourceEnv<S> = post_env(&info, id, rng);
             st.inject(&mut env);
@@ -674,6 +691,16 @@ impl<M: WeightUpdateModel, S: PrecisionStates> WeightUpdateRunner<S> for Runner<
     }
 
     fn event_threshold(&self, a: SideArgs<'_, '_, S>, n: usize, out: &mut Vec<u32>) {
+        if self.uniform_event_threshold {
+            // The same for every neuron: evaluated once (on neuron 0).
+            if n > 0 {
+                let st: S::WeightUpdate<M> = load_side(&a, SideCode::PreSpike, 0);
+                if st.event_threshold(&side_env(&a, SideCode::PreSpike, 0)) {
+                    out.extend(0..n as u32);
+                }
+            }
+            return;
+        }
         for i in 0..n {
             let st: S::WeightUpdate<M> = load_side(&a, SideCode::PreSpike, i);
             let env = side_env(&a, SideCode::PreSpike, i as u32);
