@@ -351,20 +351,27 @@ fn element_loop<S: Real, St: StateIo<S>, const DRAWS: bool>(
 ) {
     let info = a.info;
     let mut cols = St::columns(a.consts, a.egps.refs(), a.vars, a.refs, a.len);
-    let mut lanes = StreamLanes::<LANES>::EMPTY;
-    for i in 0..a.len {
-        let id = a.first_id + i as u32;
-        let rng = if DRAWS {
-            if i % LANES == 0 {
-                lanes = StreamLanes::new(info.seed, info.stream, info.step as u32, id);
-            }
-            lanes.lane(i % LANES)
-        } else {
-            info.rng(id)
-        };
-        let mut st = St::load_at(&cols, i);
-        f(&mut st, i, id, rng);
-        st.store_at(&mut cols, i);
+    if !DRAWS {
+        for i in 0..a.len {
+            let id = a.first_id + i as u32;
+            let mut st = St::load_at(&cols, i);
+            f(&mut st, i, id, info.rng(id));
+            st.store_at(&mut cols, i);
+        }
+        return;
+    }
+    // The streams of LANES elements, then those elements in a loop without
+    // calls (when the code draws no more than the first block holds), which
+    // the compiler can vectorise.
+    for base in (0..a.len).step_by(LANES) {
+        let first = a.first_id + base as u32;
+        let lanes = StreamLanes::<LANES>::new(info.seed, info.stream, info.step as u32, first);
+        for lane in 0..LANES.min(a.len - base) {
+            let i = base + lane;
+            let mut st = St::load_at(&cols, i);
+            f(&mut st, i, first + lane as u32, lanes.lane(lane));
+            st.store_at(&mut cols, i);
+        }
     }
 }
 
