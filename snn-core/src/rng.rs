@@ -52,14 +52,16 @@ pub fn philox4x32_10(ctr: [u32; 4], key: [u32; 2]) -> [u32; 4] {
 #[inline(always)]
 fn philox_lanes<const L: usize>(ctr: [[u32; L]; 4], key: [u32; 2]) -> [[u32; L]; 4] {
     const { assert!(L % 2 == 0 && L <= 2 * PACKED) };
-    let [mut c0, mut c1, mut c2, mut c3] = ctr.map(|w| pack_lanes(&w));
-    let mut k = key;
-    for round in 0..10 {
-        if round > 0 {
-            k[0] = k[0].wrapping_add(PHILOX_W0);
-            k[1] = k[1].wrapping_add(PHILOX_W1);
-        }
-        let (k0, k1) = (both_halves(k[0]), both_halves(k[1]));
+    // No `array::map` here: its closures are not always inlined into the
+    // callers compiled for AVX-512 or AVX2, and a call per word costs
+    // more than the rounds.
+    let mut c0 = pack_lanes(&ctr[0]);
+    let mut c1 = pack_lanes(&ctr[1]);
+    let mut c2 = pack_lanes(&ctr[2]);
+    let mut c3 = pack_lanes(&ctr[3]);
+    for round in 0..10u32 {
+        let k0 = both_halves(key[0].wrapping_add(round.wrapping_mul(PHILOX_W0)));
+        let k1 = both_halves(key[1].wrapping_add(round.wrapping_mul(PHILOX_W1)));
         for p in 0..L / 2 {
             let (hi0, lo0) = mulhilo_pairs(PHILOX_M0, c0[p]);
             let (hi1, lo1) = mulhilo_pairs(PHILOX_M1, c2[p]);
@@ -69,7 +71,12 @@ fn philox_lanes<const L: usize>(ctr: [[u32; L]; 4], key: [u32; 2]) -> [[u32; L];
             c3[p] = lo0;
         }
     }
-    [c0, c1, c2, c3].map(|w| unpack_lanes(&w))
+    [
+        unpack_lanes(&c0),
+        unpack_lanes(&c1),
+        unpack_lanes(&c2),
+        unpack_lanes(&c3),
+    ]
 }
 
 /// Pairs of lanes [`philox_lanes`] holds (32 lanes).
