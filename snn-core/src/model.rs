@@ -9,7 +9,7 @@
 //!   model's methods natively, in `f32` or `f64`.
 
 use crate::dsl::{EnvCall, Method};
-use crate::ir::{IrType, MethodIr};
+use crate::ir::{Expr, IrType, MethodIr};
 use crate::real::Real;
 use crate::rng::RngStream;
 use crate::var::{VarElem, VarSlice, VarSliceMut};
@@ -196,6 +196,37 @@ impl ModelDesc {
     /// True when any method makes one of the environment calls `calls`.
     pub fn uses_any(&self, calls: &[EnvCall]) -> bool {
         calls.iter().any(|&c| self.uses_env(c))
+    }
+    /// True when `method` is defined, writes no field and reads nothing that
+    /// differs between the elements it runs on: only literals, parameters,
+    /// derived parameters, extra global parameters, `t`, `dt` and the
+    /// population sizes (no variable, reference, input, id, spike or event
+    /// time, nor random draw). It then gives the same result for every
+    /// element of a step, so a backend may evaluate it once per step (the
+    /// CPU backend does for `event_threshold`: a dopamine flag read from
+    /// an extra global parameter, as in [`DopamineStdp`](crate::builtin::DopamineStdp)).
+    pub fn element_independent(&self, method: Method) -> bool {
+        let Some(m) = self.method(method) else {
+            return false;
+        };
+        let mut independent = m.writes.is_empty();
+        m.body.visit(&mut |e| match e {
+            Expr::Field(name) => {
+                let kind = self.fields.iter().find(|f| f.name == *name).map(|f| f.kind);
+                independent &= matches!(
+                    kind,
+                    Some(FieldKind::Param | FieldKind::Derived | FieldKind::Egp)
+                );
+            }
+            Expr::Env(call, _) => {
+                independent &= matches!(
+                    call,
+                    EnvCall::T | EnvCall::Dt | EnvCall::NumPre | EnvCall::NumPost
+                );
+            }
+            _ => {}
+        });
+        independent
     }
 }
 

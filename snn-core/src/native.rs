@@ -289,66 +289,189 @@ pub trait WeightUpdateRunner<S: Real>: Send + Sync {
     fn event_threshold(&self, a: SideArgs<'_, '_, S>, n: usize, out: &mut Vec<u32>);
 }
 
-/// The runner of model type `M` (`fn() -> M` keeps it `Send + Sync`).
-struct Runner<M>(PhantomData<fn() -> M>);
+/// The runner of model type `M` (`fn() -> M` keeps it `Send + Sync`),
+/// with facts about the model's code found once from its IR (a walk of
+/// the IR per block and step would cost more than a small block's work).
+struct Runner<M> {
+    /// Bit `method as u32` set when `method` makes random draws.
+    draws: u32,
+    /// `event_threshold` gives the same result for every presynaptic neuron
+    /// ([`ModelDesc::element_independent`](crate::model::ModelDesc::element_independent)).
+    uniform_event_threshold: bool,
+    model: PhantomData<fn() -> M>,
+}
 
-impl<M> Runner<M> {
+impl<M: crate::model::Model> Runner<M> {
     fn new() -> Self {
-        Runner(PhantomData)
+        let draws = Method::ALL
+            .iter()
+            .filter(|&&m| M::DESC.method(m).is_some_and(|ir| ir.draws()))
+            .fold(0, |bits, &m| bits | 1 << m as u32);
+        Runner {
+            draws,
+            uniform_event_threshold: M::DESC.element_independent(Method::EventThreshold),
+            model: PhantomData,
+        }
+    }
+
+    /// True when `method` of `M` makes random draws.
+    fn draws(&self, method: Method) -> bool {
+        self.draws & (1 << method as u32) != 0
     }
 }
 
-/// Elements whose random streams [`for_each_element!`] sets up together.
+/// A computation that [`wide`] compiles for wider vectors. `run` must be
+/// `#[inline(always)]` (a closure cannot be), so that each target-feature
+/// copy in [`wide`] gets the whole loop inlined, model code included.
+trait Wide {
+    /// What the computation returns.
+    type Out;
+    /// Runs it.
+    fn run(self) -> Self::Out;
+}
+
+/// Runs `k` compiled for AVX-512 or AVX2 when the CPU has them (detected
+/// at run time, as for [`philox4x32_10_lanes`](crate::rng::philox4x32_10_lanes)),
+/// so that element loops use the wider vectors. Each lane does the same
+/// IEEE operations as a scalar loop (Rust fuses no multiply-adds), so
+/// every path gives the same bits.
+#[inline(always)]
+fn wide<K: Wide>(k: K) -> K::Out {
+    crate::math::dispatch_by_cpu!(wide_avx512(k), wide_avx2(k), k.run())
+}
+
+/// [`wide`] for AVX-512.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn wide_avx512<K: Wide>(k: K) -> K::Out {
+    k.run()
+}
+
+/// [`wide`] for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn wide_avx2<K: Wide>(k: K) -> K::Out {
+    k.run()
+}
+
+/// Elements whose random streams [`element_loop`] sets up together.
 const LANES: usize = 32;
 
-/// Loads each element of a block, runs `f(state, element index, id, rng)`
-/// on it and stores it back: the loop shared by every per-element model
-/// kind. The block's columns are resolved once ([`StateIo::columns`]).
-/// `rng` is the element's random stream; when the code `draws`, the
-/// streams' first blocks are computed [`LANES`] elements at a time
-/// ([`StreamLanes`], the same numbers).
-///
-/// A macro, so that each of the two loops (with and without draws) gets a
-/// closure of its own, inlined into it; in each, the streams' buffer state
-/// is a compile-time constant.
-macro_rules! for_each_element {
-    ($a:expr, $draws:expr, $f:expr) => {
-        if $draws {
-            element_loop::<_, _, true>($a, $f)
-        } else {
-            element_loop::<_, _, false>($a, $f)
-        }
-    };
+/// What [`element_loop`] does to one loaded element: `run(state, element
+/// index, id, rng)`, model code with its environment. A trait rather than
+/// a closure so that it is inlined into [`wide`]'s copies.
+trait ElementOp<S: Real, St> {
+    /// Cuts the per-element slices to the block's `len` elements, in the
+    /// loop's own function (so that the compiler knows their length there
+    /// and needs no bounds checks in the loop).
+    fn fit(&mut self, len: usize);
+    /// Runs the model code on element `i` (id `id`, random stream `rng`).
+    fn run(&mut self, st: &mut St, i: usize, id: u32, rng: RngStream);
 }
 
-/// The loop of [`for_each_element!`].
+/// Runs `op` on every element of a block ([`element_loop`]), compiled for
+/// the widest vectors the CPU has ([`wide`]), in one of two loops: with
+/// and without random draws (in each, the streams' buffer state is a
+/// compile-time constant).
 #[inline(always)]
-fn element_loop<S: Real, St: StateIo<S>, const DRAWS: bool>(
+fn for_each_element<S: Real, St: StateIo<S>>(
     a: ElementArgs<'_, '_, S>,
-    mut f: impl FnMut(&mut St, usize, u32, RngStream),
+    draws: bool,
+    op: impl ElementOp<S, St>,
 ) {
-    let info = a.info;
-    let mut cols = St::columns(a.consts, a.egps.refs(), a.vars, a.refs, a.len);
-    let mut lanes = StreamLanes::<LANES>::EMPTY;
-    for i in 0..a.len {
-        let id = a.first_id + i as u32;
-        let rng = if DRAWS {
-            if i % LANES == 0 {
-                lanes = StreamLanes::new(info.seed, info.stream, info.step as u32, id);
-            }
-            lanes.lane(i % LANES)
-        } else {
-            info.rng(id)
-        };
-        let mut st = St::load_at(&cols, i);
-        f(&mut st, i, id, rng);
-        st.store_at(&mut cols, i);
+    if draws {
+        wide(ElementLoop::<_, _, _, true>(a, op, PhantomData))
+    } else {
+        wide(ElementLoop::<_, _, _, false>(a, op, PhantomData))
     }
 }
 
-/// True when `method` of `M` makes random draws.
-fn draws<M: crate::model::Model>(method: Method) -> bool {
-    M::DESC.method(method).is_some_and(|m| m.draws())
+/// [`element_loop`] as a [`Wide`] computation.
+struct ElementLoop<'a, 's, S: Real, St, Op, const DRAWS: bool>(
+    ElementArgs<'a, 's, S>,
+    Op,
+    PhantomData<fn() -> St>,
+);
+
+impl<S: Real, St: StateIo<S>, Op: ElementOp<S, St>, const DRAWS: bool> Wide
+    for ElementLoop<'_, '_, S, St, Op, DRAWS>
+{
+    type Out = ();
+    #[inline(always)]
+    fn run(self) {
+        element_loop::<S, St, Op, DRAWS>(self.0, self.1)
+    }
+}
+
+/// Loads each element of a block, runs `op` on it and stores it back: the
+/// loop shared by every per-element model kind. The block's columns are
+/// resolved once ([`StateIo::columns`]). `rng` is the element's random
+/// stream; when the code draws (`DRAWS`), the streams' first blocks are
+/// computed [`LANES`] elements at a time ([`StreamLanes`], the same
+/// numbers).
+#[inline(always)]
+fn element_loop<S: Real, St: StateIo<S>, Op: ElementOp<S, St>, const DRAWS: bool>(
+    a: ElementArgs<'_, '_, S>,
+    mut op: Op,
+) {
+    let info = a.info;
+    op.fit(a.len);
+    let mut cols = St::columns(a.consts, a.egps.refs(), a.vars, a.refs, a.len);
+    if !DRAWS {
+        for i in 0..a.len {
+            let id = a.first_id + i as u32;
+            let mut st = St::load_at(&cols, i);
+            op.run(&mut st, i, id, info.rng(id));
+            st.store_at(&mut cols, i);
+        }
+        return;
+    }
+    // The streams of LANES elements, then those elements in a loop without
+    // calls (when the code draws no more than the first block holds), which
+    // the compiler can vectorise: indices below `a.len` need no bounds
+    // checks, so the loop has a single exit.
+    for base in (0..a.len).step_by(LANES) {
+        let first = a.first_id + base as u32;
+        let lanes = StreamLanes::<LANES>::new(info.seed, info.stream, info.step as u32, first);
+        for i in base..(base + LANES).min(a.len) {
+            let lane = (i - base) % LANES;
+            let mut st = St::load_at(&cols, i);
+            op.run(&mut st, i, first + lane as u32, lanes.lane(lane));
+            st.store_at(&mut cols, i);
+        }
+    }
+}
+
+/// The neuron update of one element (a model that draws): `sim`, the
+/// threshold test and `reset`; spiking ids into `spikes`.
+struct NeuronStep<'a, S> {
+    info: StepInfo<S>,
+    isyn: &'a [S],
+    auto_refractory: bool,
+    spikes: &'a mut Vec<u32>,
+}
+
+impl<S: Real, St: NeuronBehaviour<S>> ElementOp<S, St> for NeuronStep<'_, S> {
+    #[inline(always)]
+    fn fit(&mut self, len: usize) {
+        self.isyn = &self.isyn[..len];
+    }
+    #[inline(always)]
+    fn run(&mut self, st: &mut St, i: usize, id: u32, rng: RngStream) {
+        let mut env = NeuronEnv {
+            t: self.info.t,
+            dt: self.info.dt,
+            isyn: self.isyn[i],
+            id,
+            rng,
+        };
+        let was_above = self.auto_refractory && st.threshold(&env);
+        st.sim(&mut env);
+        if st.threshold(&env) && !was_above {
+            st.reset(&mut env);
+            self.spikes.push(id);
+        }
+    }
 }
 
 impl<M: NeuronModel, S: PrecisionStates> NeuronRunner<S> for Runner<M> {
@@ -359,23 +482,98 @@ impl<M: NeuronModel, S: PrecisionStates> NeuronRunner<S> for Runner<M> {
         auto_refractory: bool,
         spikes: &mut Vec<u32>,
     ) {
-        let info = a.info;
-        let draws = draws::<M>(Method::Sim) || draws::<M>(Method::Reset);
-        for_each_element!(a, draws, |st: &mut S::Neuron<M>, i, id, rng| {
-            let mut env = NeuronEnv {
-                t: info.t,
-                dt: info.dt,
-                isyn: isyn[i],
-                id,
-                rng,
+        let draws = self.draws(Method::Sim) || self.draws(Method::Reset);
+        if !draws {
+            let pass = TwoPass::<S, S::Neuron<M>> {
+                a,
+                isyn,
+                auto_refractory,
+                spikes,
+                state: PhantomData,
             };
+            return wide(pass);
+        }
+        let op = NeuronStep {
+            info: a.info,
+            isyn,
+            auto_refractory,
+            spikes,
+        };
+        for_each_element::<S, S::Neuron<M>>(a, true, op);
+    }
+}
+
+/// Neurons per chunk of [`neuron_update_two_pass`].
+const NEURON_CHUNK: usize = 64;
+
+/// [`neuron_update_two_pass`] as a [`Wide`] computation.
+struct TwoPass<'a, 's, S: Real, St> {
+    a: ElementArgs<'a, 's, S>,
+    isyn: &'a [S],
+    auto_refractory: bool,
+    spikes: &'a mut Vec<u32>,
+    state: PhantomData<fn() -> St>,
+}
+
+impl<S: Real, St: StateIo<S> + NeuronBehaviour<S>> Wide for TwoPass<'_, '_, S, St> {
+    type Out = ();
+    #[inline(always)]
+    fn run(self) {
+        neuron_update_two_pass::<S, St>(self.a, self.isyn, self.auto_refractory, self.spikes)
+    }
+}
+
+/// The neuron update of a model that makes no random draws, in two passes
+/// per chunk of [`NEURON_CHUNK`] neurons: `sim` and the threshold test on
+/// every neuron (a loop without calls or pushes, which the compiler can
+/// vectorise), then `reset` and the spike on the neurons that crossed.
+/// The same arithmetic on each neuron as the one-pass loop, in the same
+/// order: `reset` sees the state `sim` left (stored and loaded back, which
+/// is exact) and an environment equal to `sim`'s (a fresh random stream
+/// either way, as neither draws).
+#[inline(always)]
+fn neuron_update_two_pass<S: Real, St: StateIo<S> + NeuronBehaviour<S>>(
+    a: ElementArgs<'_, '_, S>,
+    isyn: &[S],
+    auto_refractory: bool,
+    spikes: &mut Vec<u32>,
+) {
+    let info = a.info;
+    // Indices below `a.len` need no further bounds checks (the columns are
+    // `a.len` long): a loop without them has a single exit, which the
+    // compiler vectorises without a scalar remainder.
+    let isyn = &isyn[..a.len];
+    let env = |i: usize, id: u32| NeuronEnv {
+        t: info.t,
+        dt: info.dt,
+        isyn: isyn[i],
+        id,
+        rng: info.rng(id),
+    };
+    let mut cols = St::columns(a.consts, a.egps.refs(), a.vars, a.refs, a.len);
+    for base in (0..a.len).step_by(NEURON_CHUNK) {
+        // One byte (0 or 1) per neuron: eight of them are tested at once.
+        let mut crossed = [0u8; NEURON_CHUNK];
+        for i in base..(base + NEURON_CHUNK).min(a.len) {
+            let mut env = env(i, a.first_id + i as u32);
+            let mut st = St::load_at(&cols, i);
             let was_above = auto_refractory && st.threshold(&env);
             st.sim(&mut env);
-            if st.threshold(&env) && !was_above {
-                st.reset(&mut env);
+            crossed[(i - base) % NEURON_CHUNK] = (st.threshold(&env) & !was_above) as u8;
+            st.store_at(&mut cols, i);
+        }
+        for (w, word) in crossed.chunks_exact(8).enumerate() {
+            let mut bytes = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+            while bytes != 0 {
+                let i = base + 8 * w + bytes.trailing_zeros() as usize / 8;
+                bytes &= bytes - 1;
+                let id = a.first_id + i as u32;
+                let mut st = St::load_at(&cols, i);
+                st.reset(&mut env(i, id));
+                st.store_at(&mut cols, i);
                 spikes.push(id);
             }
-        });
+        }
     }
 }
 
@@ -389,35 +587,74 @@ fn post_env<S: Real>(info: &StepInfo<S>, id: u32, rng: RngStream) -> Postsynapti
     }
 }
 
+/// `apply_input` of one element, its current into `isyn`.
+struct ApplyInput<'a, S> {
+    info: StepInfo<S>,
+    isyn: &'a mut [S],
+}
+
+impl<S: Real, St: PostsynapticBehaviour<S>> ElementOp<S, St> for ApplyInput<'_, S> {
+    #[inline(always)]
+    fn fit(&mut self, len: usize) {
+        self.isyn = &mut std::mem::take(&mut self.isyn)[..len];
+    }
+    #[inline(always)]
+    fn run(&mut self, st: &mut St, i: usize, id: u32, rng: RngStream) {
+        let mut env = post_env(&self.info, id, rng);
+        st.apply_input(&mut env);
+        self.isyn[i] += env.injected;
+    }
+}
+
+/// `decay` of one element.
+struct Decay<S>(StepInfo<S>);
+
+impl<S: Real, St: PostsynapticBehaviour<S>> ElementOp<S, St> for Decay<S> {
+    #[inline(always)]
+    fn fit(&mut self, _: usize) {}
+    #[inline(always)]
+    fn run(&mut self, st: &mut St, _: usize, id: u32, rng: RngStream) {
+        st.decay(&mut post_env(&self.0, id, rng));
+    }
+}
+
+/// `inject` of one element, its current into `isyn`.
+struct Inject<'a, S> {
+    info: StepInfo<S>,
+    isyn: &'a mut [S],
+}
+
+impl<S: Real, St: CurrentSourceBehaviour<S>> ElementOp<S, St> for Inject<'_, S> {
+    #[inline(always)]
+    fn fit(&mut self, len: usize) {
+        self.isyn = &mut std::mem::take(&mut self.isyn)[..len];
+    }
+    #[inline(always)]
+    fn run(&mut self, st: &mut St, i: usize, id: u32, rng: RngStream) {
+        let mut env: CurrentSourceEnv<S> = post_env(&self.info, id, rng);
+        st.inject(&mut env);
+        self.isyn[i] += env.injected;
+    }
+}
+
 impl<M: PostsynapticModel, S: PrecisionStates> PostsynapticRunner<S> for Runner<M> {
     fn apply_input(&self, a: ElementArgs<'_, '_, S>, isyn: &mut [S]) {
-        let info = a.info;
-        let draws = draws::<M>(Method::ApplyInput);
-        for_each_element!(a, draws, |st: &mut S::Postsynaptic<M>, i, id, rng| {
-            let mut env = post_env(&info, id, rng);
-            st.apply_input(&mut env);
-            isyn[i] += env.injected;
-        });
+        let op = ApplyInput { info: a.info, isyn };
+        let draws = self.draws(Method::ApplyInput);
+        for_each_element::<S, S::Postsynaptic<M>>(a, draws, op);
     }
 
     fn decay(&self, a: ElementArgs<'_, '_, S>) {
-        let info = a.info;
-        let draws = draws::<M>(Method::Decay);
-        for_each_element!(a, draws, |st: &mut S::Postsynaptic<M>, _, id, rng| {
-            st.decay(&mut post_env(&info, id, rng));
-        });
+        let op = Decay(a.info);
+        for_each_element::<S, S::Postsynaptic<M>>(a, self.draws(Method::Decay), op);
     }
 }
 
 impl<M: CurrentSourceModel, S: PrecisionStates> CurrentSourceRunner<S> for Runner<M> {
     fn inject(&self, a: ElementArgs<'_, '_, S>, isyn: &mut [S]) {
-        let info = a.info;
-        let draws = draws::<M>(Method::Inject);
-        for_each_element!(a, draws, |st: &mut S::CurrentSource<M>, i, id, rng| {
-            let mut env: CurrentSourceEnv<S> = post_env(&info, id, rng);
-            st.inject(&mut env);
-            isyn[i] += env.injected;
-        });
+        let op = Inject { info: a.info, isyn };
+        let draws = self.draws(Method::Inject);
+        for_each_element::<S, S::CurrentSource<M>>(a, draws, op);
     }
 }
 
@@ -674,6 +911,16 @@ impl<M: WeightUpdateModel, S: PrecisionStates> WeightUpdateRunner<S> for Runner<
     }
 
     fn event_threshold(&self, a: SideArgs<'_, '_, S>, n: usize, out: &mut Vec<u32>) {
+        if self.uniform_event_threshold {
+            // The same for every neuron: evaluated once (on neuron 0).
+            if n > 0 {
+                let st: S::WeightUpdate<M> = load_side(&a, SideCode::PreSpike, 0);
+                if st.event_threshold(&side_env(&a, SideCode::PreSpike, 0)) {
+                    out.extend(0..n as u32);
+                }
+            }
+            return;
+        }
         for i in 0..n {
             let st: S::WeightUpdate<M> = load_side(&a, SideCode::PreSpike, i);
             let env = side_env(&a, SideCode::PreSpike, i as u32);
@@ -757,7 +1004,120 @@ cpu_real!(f64);
 
 #[cfg(test)]
 mod tests {
-    use super::ColView;
+    use super::*;
+    use crate::builtin::{GaussianNoise, Izhikevich};
+
+    /// A compiled path of [`wide`].
+    #[derive(Clone, Copy, Debug)]
+    enum Path {
+        Portable,
+        #[cfg(target_arch = "x86_64")]
+        Avx2,
+        #[cfg(target_arch = "x86_64")]
+        Avx512,
+    }
+
+    /// The paths this CPU can run.
+    fn paths() -> Vec<Path> {
+        let mut paths = vec![Path::Portable];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::is_x86_feature_detected!("avx2") {
+                paths.push(Path::Avx2);
+            }
+            if std::is_x86_feature_detected!("avx512f") {
+                paths.push(Path::Avx512);
+            }
+        }
+        paths
+    }
+
+    /// Runs `k` on `path`.
+    fn run<K: Wide>(path: Path, k: K) -> K::Out {
+        match path {
+            Path::Portable => k.run(),
+            // SAFETY: `paths` lists the path only when the CPU has AVX2.
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx2 => unsafe { wide_avx2(k) },
+            // SAFETY: `paths` lists the path only when the CPU has AVX-512F.
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx512 => unsafe { wide_avx512(k) },
+        }
+    }
+
+    /// Elements of the test block: not a multiple of the chunk sizes.
+    const N: usize = 203;
+
+    /// Ten steps of Izhikevich neurons (two passes, no draws) and of a
+    /// Gaussian noise source (draws) on `path`: the bits of `v`, `u` and
+    /// the injected currents, and the spikes.
+    fn block_on(path: Path) -> (Vec<u32>, Vec<u32>) {
+        let (mut v, mut u): (Vec<f32>, Vec<f32>) = (0..N)
+            .map(|i| (-70.0 + (i % 37) as f32 * 2.7, -14.0 + (i % 11) as f32 * 0.3))
+            .unzip();
+        let (mut bits, mut spikes) = (Vec::new(), Vec::new());
+        for step in 0..10 {
+            let info = StepInfo {
+                step,
+                t: step as f32,
+                dt: 1.0,
+                seed: 11,
+                stream: 7,
+            };
+            let mut isyn = vec![0.0f32; N];
+            let egps = Egps::none();
+            let noise = ElementArgs {
+                consts: &[2.0, 3.0],
+                egps: &egps,
+                vars: &mut [],
+                refs: &[],
+                first_id: 5,
+                len: N,
+                info,
+            };
+            let op = Inject {
+                info,
+                isyn: &mut isyn,
+            };
+            type Noise = <f32 as PrecisionStates>::CurrentSource<GaussianNoise>;
+            run(
+                path,
+                ElementLoop::<f32, Noise, _, true>(noise, op, PhantomData),
+            );
+            let mut vars = [VarSliceMut::F32(&mut v), VarSliceMut::F32(&mut u)];
+            let neurons = ElementArgs {
+                consts: &[0.02, 0.2, -65.0, 8.0],
+                egps: &egps,
+                vars: &mut vars,
+                refs: &[],
+                first_id: 5,
+                len: N,
+                info,
+            };
+            let pass = TwoPass::<f32, <f32 as PrecisionStates>::Neuron<Izhikevich>> {
+                a: neurons,
+                isyn: &isyn,
+                auto_refractory: false,
+                spikes: &mut spikes,
+                state: PhantomData,
+            };
+            run(path, pass);
+            bits.extend(isyn.iter().chain(&v).chain(&u).map(|x| x.to_bits()));
+        }
+        (bits, spikes)
+    }
+
+    #[test]
+    fn every_compiled_path_of_the_element_loops_gives_the_same_bits() {
+        let reference = block_on(Path::Portable);
+        assert!(!reference.1.is_empty(), "the test block should spike");
+        for path in paths() {
+            assert!(
+                block_on(path) == reference,
+                "{path:?} differs from the portable path"
+            );
+        }
+    }
 
     #[test]
     fn column_view_lists_each_target_in_presynaptic_order() {

@@ -43,27 +43,76 @@ pub fn philox4x32_10(ctr: [u32; 4], key: [u32; 2]) -> [u32; 4] {
 }
 
 /// Philox4x32-10 for `L` counters at once in struct-of-arrays form
-/// (`ctr[word][lane]`): the same arithmetic as [`philox4x32_10`], written
-/// so that the compiler turns each round into a few vector instructions.
+/// (`ctr[word][lane]`, `L` even, at most 32): the same arithmetic as
+/// [`philox4x32_10`], written so that the compiler turns each round into a
+/// few vector instructions. The lanes are packed two to a `u64`
+/// ([`pack_lanes`]), so that both halves of each 32 x 32 -> 64-bit product
+/// come from one 64-bit multiply per pair of lanes ([`mulhilo_pairs`]:
+/// `pmuludq`) instead of one for the low and one for the high halves.
 #[inline(always)]
 fn philox_lanes<const L: usize>(ctr: [[u32; L]; 4], key: [u32; 2]) -> [[u32; L]; 4] {
-    let [mut c0, mut c1, mut c2, mut c3] = ctr;
-    let mut k = key;
-    for round in 0..10 {
-        if round > 0 {
-            k[0] = k[0].wrapping_add(PHILOX_W0);
-            k[1] = k[1].wrapping_add(PHILOX_W1);
-        }
-        for l in 0..L {
-            let (hi0, lo0) = mulhilo(PHILOX_M0, c0[l]);
-            let (hi1, lo1) = mulhilo(PHILOX_M1, c2[l]);
-            c0[l] = hi1 ^ c1[l] ^ k[0];
-            c1[l] = lo1;
-            c2[l] = hi0 ^ c3[l] ^ k[1];
-            c3[l] = lo0;
+    const { assert!(L % 2 == 0 && L <= 2 * PACKED) };
+    // No `array::map` here: its closures are not always inlined into the
+    // callers compiled for AVX-512 or AVX2, and a call per word costs
+    // more than the rounds.
+    let mut c0 = pack_lanes(&ctr[0]);
+    let mut c1 = pack_lanes(&ctr[1]);
+    let mut c2 = pack_lanes(&ctr[2]);
+    let mut c3 = pack_lanes(&ctr[3]);
+    for round in 0..10u32 {
+        let k0 = both_halves(key[0].wrapping_add(round.wrapping_mul(PHILOX_W0)));
+        let k1 = both_halves(key[1].wrapping_add(round.wrapping_mul(PHILOX_W1)));
+        for p in 0..L / 2 {
+            let (hi0, lo0) = mulhilo_pairs(PHILOX_M0, c0[p]);
+            let (hi1, lo1) = mulhilo_pairs(PHILOX_M1, c2[p]);
+            c0[p] = hi1 ^ c1[p] ^ k0;
+            c1[p] = lo1;
+            c2[p] = hi0 ^ c3[p] ^ k1;
+            c3[p] = lo0;
         }
     }
-    [c0, c1, c2, c3]
+    [
+        unpack_lanes(&c0),
+        unpack_lanes(&c1),
+        unpack_lanes(&c2),
+        unpack_lanes(&c3),
+    ]
+}
+
+/// Pairs of lanes [`philox_lanes`] holds (32 lanes).
+const PACKED: usize = 16;
+
+/// Lanes `2p` and `2p + 1` of `x` as the low and high halves of word `p`.
+#[inline(always)]
+fn pack_lanes<const L: usize>(x: &[u32; L]) -> [u64; PACKED] {
+    std::array::from_fn(|p| match (x.get(2 * p), x.get(2 * p + 1)) {
+        (Some(&lo), Some(&hi)) => lo as u64 | (hi as u64) << 32,
+        _ => 0,
+    })
+}
+
+/// The inverse of [`pack_lanes`].
+#[inline(always)]
+fn unpack_lanes<const L: usize>(x: &[u64; PACKED]) -> [u32; L] {
+    std::array::from_fn(|l| (x[l / 2] >> (32 * (l % 2))) as u32)
+}
+
+/// `k` in both halves of a word.
+#[inline(always)]
+fn both_halves(k: u32) -> u64 {
+    k as u64 | (k as u64) << 32
+}
+
+/// [`mulhilo`] of `m` with both lanes of the pair `x`: the high halves and
+/// the low halves of the two products, packed as `x`.
+#[inline(always)]
+fn mulhilo_pairs(m: u32, x: u64) -> (u64, u64) {
+    const LOW: u64 = 0xffff_ffff;
+    let even = (x & LOW) * m as u64;
+    let odd = (x >> 32) * m as u64;
+    let hi = (even >> 32) | (odd & !LOW);
+    let lo = (even & LOW) | (odd << 32);
+    (hi, lo)
 }
 
 /// [`philox_lanes`] compiled for AVX-512.

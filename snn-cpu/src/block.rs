@@ -3,6 +3,7 @@
 //! inputs, current sources, neuron update and postsynaptic decay.
 
 use super::*;
+use crate::few::{views, views_mut, Few};
 
 impl<S: CpuReal> Block<S> {
     /// One step of the block: its inputs, current sources, neurons and
@@ -25,7 +26,8 @@ impl<S: CpuReal> Block<S> {
     /// synapse dynamics), then the input's ring slot and `apply_input`.
     fn receive_inputs(&mut self, c: &StepCtx<'_, S>) -> Result<()> {
         let len = self.len as usize;
-        let neuron_refs: Vec<VarSlice<'_>> = self.vars.iter().map(|v| v.slice()).collect();
+        let mut neuron_room = Few::slices();
+        let neuron_refs = views(&mut neuron_room, &self.vars);
         for (pi, psm) in self.psms.iter_mut().enumerate() {
             let [in_syn_arr, ..] = &mut psm.psm_vars[..] else {
                 unreachable!("in_syn is always present")
@@ -64,8 +66,10 @@ impl<S: CpuReal> Block<S> {
             let first = c.plan.inputs[psm.target].groups[0];
             let gd = &c.net.synapse_groups()[first];
             let (g, gp) = (&c.groups[first], &c.plan.groups[first]);
-            let mut psm_vars = slices_mut(&mut psm.psm_vars);
-            let refs: Vec<VarSlice<'_>> = gp.psm_refs.iter().map(|&k| neuron_refs[k]).collect();
+            let mut psm_room = Few::slices_mut();
+            let psm_vars = views_mut(&mut psm_room, &mut psm.psm_vars);
+            let mut ref_room = Few::slices();
+            let refs = ref_room.collect(gp.psm_refs.iter().map(|&k| neuron_refs[k]));
             let input = match gd.target_port {
                 Some(k) => S::slice_mut(&mut self.ports[k]),
                 None => &mut self.isyn[..],
@@ -73,8 +77,8 @@ impl<S: CpuReal> Block<S> {
             let args = ElementArgs {
                 consts: &g.psm_consts,
                 egps: &Egps::none(),
-                vars: &mut psm_vars,
-                refs: &refs,
+                vars: psm_vars,
+                refs,
                 first_id: self.start,
                 len,
                 info: c.info(gp.psm_stream),
@@ -86,13 +90,16 @@ impl<S: CpuReal> Block<S> {
 
     /// The current sources' injections into `isyn` or their input ports.
     fn inject_sources(&mut self, c: &StepCtx<'_, S>) {
-        let neuron_refs: Vec<VarSlice<'_>> = self.vars.iter().map(|v| v.slice()).collect();
+        let mut neuron_room = Few::slices();
+        let neuron_refs = views(&mut neuron_room, &self.vars);
         for sb in &mut self.sources {
             let sd = &c.net.current_sources()[sb.source];
             let (s, sp) = (&c.sources[sb.source], &c.plan.sources[sb.source]);
             let egps = Egps::new(&s.egps);
-            let refs: Vec<VarSlice<'_>> = sp.refs.iter().map(|&k| neuron_refs[k]).collect();
-            let mut vars = slices_mut(&mut sb.vars);
+            let mut ref_room = Few::slices();
+            let refs = ref_room.collect(sp.refs.iter().map(|&k| neuron_refs[k]));
+            let mut var_room = Few::slices_mut();
+            let vars = views_mut(&mut var_room, &mut sb.vars);
             let input = match sd.target_port {
                 Some(k) => S::slice_mut(&mut self.ports[k]),
                 None => &mut self.isyn[..],
@@ -100,8 +107,8 @@ impl<S: CpuReal> Block<S> {
             let args = ElementArgs {
                 consts: &s.consts,
                 egps: &egps,
-                vars: &mut vars,
-                refs: &refs,
+                vars,
+                refs,
                 first_id: self.start,
                 len: self.len as usize,
                 info: c.info(sp.stream),
@@ -115,13 +122,15 @@ impl<S: CpuReal> Block<S> {
         let pop_desc = &c.net.populations()[self.pop];
         let pop = &c.pops[self.pop];
         let egps = Egps::new(&pop.egps);
-        let mut vars = slices_mut(&mut self.vars);
-        let ports: Vec<VarSlice<'_>> = self.ports.iter().map(|p| p.slice()).collect();
+        let mut var_room = Few::slices_mut();
+        let vars = views_mut(&mut var_room, &mut self.vars);
+        let mut port_room = Few::slices();
+        let ports = views(&mut port_room, &self.ports);
         let args = ElementArgs {
             consts: &pop.consts,
             egps: &egps,
-            vars: &mut vars,
-            refs: &ports,
+            vars,
+            refs: ports,
             first_id: self.start,
             len: self.len as usize,
             info: c.info(c.plan.populations[self.pop].stream),
@@ -132,18 +141,21 @@ impl<S: CpuReal> Block<S> {
 
     /// Postsynaptic decay (reads neuron variables after the update, like GeNN).
     fn decay_inputs(&mut self, c: &StepCtx<'_, S>) {
-        let neuron_refs: Vec<VarSlice<'_>> = self.vars.iter().map(|v| v.slice()).collect();
+        let mut neuron_room = Few::slices();
+        let neuron_refs = views(&mut neuron_room, &self.vars);
         for psm in &mut self.psms {
             let first = c.plan.inputs[psm.target].groups[0];
             let gd = &c.net.synapse_groups()[first];
             let (g, gp) = (&c.groups[first], &c.plan.groups[first]);
-            let refs: Vec<VarSlice<'_>> = gp.psm_refs.iter().map(|&k| neuron_refs[k]).collect();
-            let mut psm_vars = slices_mut(&mut psm.psm_vars);
+            let mut ref_room = Few::slices();
+            let refs = ref_room.collect(gp.psm_refs.iter().map(|&k| neuron_refs[k]));
+            let mut psm_room = Few::slices_mut();
+            let psm_vars = views_mut(&mut psm_room, &mut psm.psm_vars);
             S::postsynaptic(&gd.native_psm).decay(ElementArgs {
                 consts: &g.psm_consts,
                 egps: &Egps::none(),
-                vars: &mut psm_vars,
-                refs: &refs,
+                vars: psm_vars,
+                refs,
                 first_id: self.start,
                 len: self.len as usize,
                 info: c.info(gp.psm_stream),
@@ -230,14 +242,15 @@ fn synapse_code<S: CpuReal>(
         st_post: &c.shared[gp.post].st,
         prev_st_post: &c.shared[gp.post].prev_st,
     });
-    let mut wu_vars = slices_mut(&mut inc.wu_vars);
+    let mut var_room = Few::slices_mut();
+    let wu_vars = views_mut(&mut var_room, &mut inc.wu_vars);
     let runner = S::weight_update(&gd.native_wu);
     macro_rules! args {
         ($spikes:expr, $method:expr) => {
             SynapseArgs {
                 consts: &g.wu_consts,
                 egps: &egps,
-                vars: &mut wu_vars,
+                vars: &mut *wu_vars,
                 pre: &pre_src,
                 post: &post_src,
                 times,

@@ -19,6 +19,7 @@
 
 mod block;
 mod checkpoint;
+mod few;
 mod layout;
 mod static_synapse;
 mod vars;
