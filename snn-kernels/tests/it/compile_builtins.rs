@@ -25,13 +25,14 @@ fn every_builtin_method_compiles_as_c99_in_both_precisions() {
             methods += desc.methods.len();
         }
     }
-    // 20 models; Lif 3 methods, Izhikevich(Variable) 2, Poisson 2, SpikeSourceArray 2,
+    // 22 models; Lif 3 methods, Izhikevich(Variable) 2, Poisson 2, SpikeSourceArray 2,
     // the postsynaptic models 2 each, the current sources (DC, GaussianNoise,
     // PoissonExp, PoissonDelta) and static synapses 1 each, the three plastic
-    // synapses 4 each; AdEx, AdExCond and TraubMiles 2 each.
+    // synapses 4 each; AdEx, AdExCond, TraubMiles, TraubMilesExpEuler and
+    // TraubMilesEuler 2 each.
     assert_eq!(
         methods,
-        2 * (3 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 4 + 4 + 4 + 2 + 2 + 2)
+        2 * (3 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 4 + 4 + 4 + 2 + 2 + 2 + 2 + 2)
     );
 }
 

@@ -22,7 +22,7 @@ mod model;
 mod report;
 
 use clap::Parser;
-use model::{build, rate_and_cv, Options};
+use model::{build, rate_and_cv, Integrator, IntegratorName, Options};
 use report::{print_report, run_with_progress, thousands, Timings};
 use snn::prelude::*;
 use std::path::PathBuf;
@@ -62,6 +62,15 @@ struct Args {
     /// finite, >= 0).
     #[arg(long, default_value_t = 0.0, value_name = "MS", value_parser = cli::non_negative)]
     transient: f64,
+    /// Integrator of the neurons: rk4 (RK4 on substeps of at most 20 us),
+    /// exp-euler (exponential Euler, Brian2's) or euler (forward Euler,
+    /// GeNN's).
+    #[arg(long, value_enum, default_value = "rk4")]
+    integrator: IntegratorName,
+    /// Substeps per step of exp-euler (default 1, Brian2's) and euler
+    /// (default 25, GeNN's); at least 1.
+    #[arg(long, value_parser = cli::count)]
+    substeps: Option<u32>,
     /// Simulate in double precision (default: single).
     #[arg(long)]
     f64: bool,
@@ -98,6 +107,7 @@ fn connection_probability(args: &Args) -> Result<f64, String> {
 /// the spikes.
 fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let p = connection_probability(&args)?;
+    let integrator = Integrator::new(args.integrator, args.substeps)?;
     let options = Options {
         neurons: args.neurons,
         p,
@@ -109,6 +119,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             Precision::F32
         },
         seed: args.seed,
+        integrator,
     };
     let t0 = Instant::now();
     let model = build(&options)?;
@@ -118,11 +129,12 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let t_backend = t1.elapsed();
     let synapses: u64 = model.incoming_synapses.iter().sum();
     println!(
-        "COBAHH: {} Hodgkin-Huxley neurons, p = {p:.4} (~{} synapses, {:.0} per neuron), {:?}",
+        "COBAHH: {} Hodgkin-Huxley neurons, p = {p:.4} (~{} synapses, {:.0} per neuron), {:?}, {:?}",
         thousands(args.neurons as u64),
         thousands(synapses),
         p * args.neurons as f64,
-        options.precision
+        options.precision,
+        integrator
     );
     println!("backend: {}", sim.backend_name());
 

@@ -38,6 +38,54 @@ pub const E_E: f64 = 0.0;
 /// Inhibitory reversal potential (mV).
 pub const E_I: f64 = -80.0;
 
+/// The integrator of the neurons (`--integrator`, `--substeps`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Integrator {
+    /// [`TraubMiles`]: RK4 on substeps of at most 20 us (the default).
+    Rk4,
+    /// [`TraubMilesExpEuler`]: exponential Euler, Brian2's COBAHH integrator.
+    ExpEuler {
+        /// Substeps per step (Brian2: 1).
+        substeps: u32,
+    },
+    /// [`TraubMilesEuler`]: forward Euler, GeNN's `TraubMiles` integrator.
+    Euler {
+        /// Substeps per step (GeNN: 25).
+        substeps: u32,
+    },
+}
+
+/// The `--integrator` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum IntegratorName {
+    /// RK4 on substeps of at most 20 us.
+    Rk4,
+    /// Exponential Euler (Brian2), 1 substep unless --substeps.
+    ExpEuler,
+    /// Forward Euler (GeNN), 25 substeps unless --substeps.
+    Euler,
+}
+
+impl Integrator {
+    /// The integrator named `name` with `substeps` (default: Brian2's 1 for
+    /// exponential Euler, GeNN's 25 for forward Euler); an error for
+    /// substeps with RK4, whose substeps follow from dt.
+    pub fn new(name: IntegratorName, substeps: Option<u32>) -> Result<Integrator, String> {
+        match (name, substeps) {
+            (IntegratorName::Rk4, None) => Ok(Integrator::Rk4),
+            (IntegratorName::Rk4, Some(_)) => Err("--substeps applies to --integrator exp-euler \
+                 and euler only: rk4 takes substeps of at most 20 us (5 at dt = 0.1 ms)"
+                .to_string()),
+            (IntegratorName::ExpEuler, k) => Ok(Integrator::ExpEuler {
+                substeps: k.unwrap_or(1),
+            }),
+            (IntegratorName::Euler, k) => Ok(Integrator::Euler {
+                substeps: k.unwrap_or(25),
+            }),
+        }
+    }
+}
+
 /// Size, connectivity and run options.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -55,6 +103,8 @@ pub struct Options {
     pub precision: Precision,
     /// Random seed.
     pub seed: u64,
+    /// Integrator of the neurons.
+    pub integrator: Integrator,
 }
 
 impl Default for Options {
@@ -66,6 +116,7 @@ impl Default for Options {
             record: true,
             precision: Precision::F32,
             seed: 1234,
+            integrator: Integrator::Rk4,
         }
     }
 }
@@ -82,6 +133,24 @@ pub struct Cobahh {
     pub incoming_synapses: [u64; 2],
 }
 
+/// Adds a population of `size` COBAHH neurons with `model` (one of the
+/// Traub-Miles models) and Brian's initial values.
+fn add_neurons<M: snn::model::NeuronModel>(
+    net: &mut Network,
+    name: &str,
+    size: u32,
+    model: M,
+    record: bool,
+) -> Result<PopulationId> {
+    net.add_population(name, size, model)
+        .init("v", VarInit::normal(TraubMiles::COBAHH.e_leak - 5.0, 5.0))
+        .init("m", 0.0)
+        .init("h", 0.0)
+        .init("n", 0.0)
+        .record_spikes(record)
+        .build()
+}
+
 /// Builds the network.
 pub fn build(o: &Options) -> Result<Cobahh> {
     let mut net = Network::new(DT)?;
@@ -91,14 +160,16 @@ pub fn build(o: &Options) -> Result<Cobahh> {
     let n_inh = o.neurons.saturating_sub(n_exc).max(1);
     let mut pops = Vec::new();
     for (name, size) in [("E", n_exc), ("I", n_inh)] {
-        let pop = net
-            .add_population(name, size, TraubMiles::COBAHH)
-            .init("v", VarInit::normal(TraubMiles::COBAHH.e_leak - 5.0, 5.0))
-            .init("m", 0.0)
-            .init("h", 0.0)
-            .init("n", 0.0)
-            .record_spikes(o.record)
-            .build()?;
+        let neurons = TraubMiles::COBAHH;
+        let pop = match o.integrator {
+            Integrator::Rk4 => add_neurons(&mut net, name, size, neurons, o.record),
+            Integrator::ExpEuler { substeps } => {
+                add_neurons(&mut net, name, size, neurons.exp_euler(substeps), o.record)
+            }
+            Integrator::Euler { substeps } => {
+                add_neurons(&mut net, name, size, neurons.euler(substeps), o.record)
+            }
+        }?;
         pops.push((name, size, pop));
     }
     let mut incoming = [0u64; 2];

@@ -40,27 +40,27 @@ use snn::prelude::*;
 use snn::testing::TestBackend;
 
 const DT: f64 = 0.1;
-const T_END: f64 = 500.0;
+pub(crate) const T_END: f64 = 500.0;
 
 /// Parameters of one case, in the model's units.
 #[derive(Clone, Copy, Debug)]
-struct Hh {
-    g_na: f64,
-    e_na: f64,
-    g_k: f64,
-    e_k: f64,
-    g_leak: f64,
-    e_leak: f64,
-    c: f64,
-    v_t: f64,
-    v_thresh: f64,
+pub(crate) struct Hh {
+    pub(crate) g_na: f64,
+    pub(crate) e_na: f64,
+    pub(crate) g_k: f64,
+    pub(crate) e_k: f64,
+    pub(crate) g_leak: f64,
+    pub(crate) e_leak: f64,
+    pub(crate) c: f64,
+    pub(crate) v_t: f64,
+    pub(crate) v_thresh: f64,
     /// Initial v, m, h, n.
-    init: [f64; 4],
+    pub(crate) init: [f64; 4],
 }
 
 /// GeNN's TraubMiles defaults and initial values (written out here, not
 /// taken from the library).
-const GENN: Hh = Hh {
+pub(crate) const GENN: Hh = Hh {
     g_na: 7.15,
     e_na: 50.0,
     g_k: 1.43,
@@ -74,7 +74,7 @@ const GENN: Hh = Hh {
 };
 
 /// Brian2's COBAHH neuron (area 20,000 um^2), gates starting at 0.
-const COBAHH: Hh = Hh {
+pub(crate) const COBAHH: Hh = Hh {
     g_na: 20.0,
     e_na: 50.0,
     g_k: 6.0,
@@ -98,7 +98,7 @@ fn x_over_expm1(x: f64) -> f64 {
 
 /// `[alpha_m, beta_m, alpha_h, beta_h, alpha_n, beta_n]` (1/ms) at `v`
 /// (Brian2 COBAHH's form with threshold shift `vt`).
-fn rates(v: f64, vt: f64) -> [f64; 6] {
+pub(crate) fn rates(v: f64, vt: f64) -> [f64; 6] {
     [
         0.32 * 4.0 * x_over_expm1((13.0 - v + vt) / 4.0),
         0.28 * 5.0 * x_over_expm1((v - vt - 40.0) / 5.0),
@@ -125,7 +125,7 @@ fn derivative(p: &Hh, i: f64, y: [f64; 4]) -> [f64; 4] {
 
 /// Independent oracle: RK4 with step `step` (ms) in f64; spike times (ms)
 /// of upward crossings of `v_thresh`, interpolated linearly within the step.
-fn reference(p: &Hh, i: f64, step: f64, t_end: f64) -> Vec<f64> {
+pub(crate) fn reference(p: &Hh, i: f64, step: f64, t_end: f64) -> Vec<f64> {
     let add = |y: [f64; 4], k: [f64; 4], s: f64| std::array::from_fn(|j| y[j] + s * k[j]);
     let mut y = p.init;
     let mut spikes = Vec::new();
@@ -150,7 +150,7 @@ fn reference(p: &Hh, i: f64, step: f64, t_end: f64) -> Vec<f64> {
 /// The cases: (name, parameters, current in nA, whether it must spike).
 /// GeNN's neuron has its rheobase between 0.05 and 0.1 nA (from these
 /// initial values); Brian's COBAHH neuron fires spontaneously at 0 nA.
-const CASES: [(&str, Hh, f64, bool); 6] = [
+pub(crate) const CASES: [(&str, Hh, f64, bool); 6] = [
     ("GeNN, 0 nA", GENN, 0.0, false),
     ("GeNN, 0.05 nA (below rheobase)", GENN, 0.05, false),
     ("GeNN, 0.1 nA", GENN, 0.1, true),
@@ -159,12 +159,9 @@ const CASES: [(&str, Hh, f64, bool); 6] = [
     ("COBAHH, 0.2 nA", COBAHH, 0.2, true),
 ];
 
-/// The library's spike times for one neuron with parameters `p` and a DC
-/// input `i`; `None` if the backend's device is missing.
-fn simulate(backend: TestBackend, p: &Hh, i: f64, precision: Precision) -> Option<Vec<f64>> {
-    let mut net = Network::new(DT).unwrap();
-    net.set_precision(precision);
-    let model = TraubMiles {
+/// The library's model with the parameters of `p`.
+pub(crate) fn traub_miles(p: &Hh) -> TraubMiles {
+    TraubMiles {
         g_na: p.g_na,
         e_na: p.e_na,
         g_k: p.g_k,
@@ -174,10 +171,17 @@ fn simulate(backend: TestBackend, p: &Hh, i: f64, precision: Precision) -> Optio
         c: p.c,
         v_t: p.v_t,
         v_thresh: p.v_thresh,
-    };
+    }
+}
+
+/// The library's spike times for one neuron with parameters `p` and a DC
+/// input `i`; `None` if the backend's device is missing.
+fn simulate(backend: TestBackend, p: &Hh, i: f64, precision: Precision) -> Option<Vec<f64>> {
+    let mut net = Network::new(DT).unwrap();
+    net.set_precision(precision);
     let [v, m, h, n] = p.init;
     let pop = net
-        .add_population("HH", 1, model)
+        .add_population("HH", 1, traub_miles(p))
         .init("v", v)
         .init("m", m)
         .init("h", h)

@@ -275,7 +275,33 @@ fn all_builtins(precision: Precision) -> Network {
         .build()
         .unwrap();
     }
+    add_traub_miles(&mut net);
     net
+}
+
+/// One population per Traub-Miles integrator (RK4, exponential Euler,
+/// forward Euler), each with a DC input.
+fn add_traub_miles(net: &mut Network) {
+    let base = TraubMiles::COBAHH;
+    add_hh(net, "HHRK4", base.clone());
+    add_hh(net, "HHExpEuler", base.clone().exp_euler(2));
+    add_hh(net, "HHEuler", base.euler(25));
+}
+
+/// A population `name` of 10 Traub-Miles neurons with `model`, driven by DC.
+fn add_hh<M: snn::model::NeuronModel>(net: &mut Network, name: &str, model: M) {
+    let pop = net
+        .add_population(name, 10, model)
+        .init("v", -60.0)
+        .init("m", 0.0)
+        .init("h", 0.0)
+        .init("n", 0.0)
+        .record_spikes(true)
+        .build()
+        .unwrap();
+    net.add_current_source(&format!("{name}_DC"), pop, DC { amp: 0.2 })
+        .build()
+        .unwrap();
 }
 
 /// Every network whose kernels are checked, with a name.

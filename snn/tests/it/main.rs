@@ -20,6 +20,7 @@ mod compile_errors;
 mod determinism;
 mod examples_cli;
 mod graph_replay;
+mod hh_integrators;
 mod hh_reference;
 mod izhikevich_patterns;
 mod kernel_compile;
