@@ -446,7 +446,7 @@ fn fixed_probability_row(
     let mut j: u64 = 0;
     loop {
         let u: f64 = rng.uniform();
-        let gap = (u.ln() / ln_q).floor();
+        let gap = (crate::math::ln_f64(u) / ln_q).floor();
         if gap >= (num_post as u64 - j) as f64 {
             break;
         }

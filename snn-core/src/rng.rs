@@ -549,8 +549,9 @@ pub fn u64_to_uniform_f64(x: u64) -> f64 {
 
 /// The floating-point operations the distributions use, each evaluated in the
 /// type itself (so an `f32` draw uses `f32` arithmetic, as a `float` GPU
-/// kernel does). Only operations a C kernel has: `log`, `sqrt`, `cos`, `exp`,
-/// `pow`, `floor`, `fabs`.
+/// kernel does). `ln`, `exp` and `cos` are [`crate::math`]'s, which
+/// `rng.h` repeats in C, so every backend draws the same bits; `pow` (gamma
+/// with shape below 1 only) is each platform's.
 trait Float: Real {
     fn ln(self) -> Self;
     fn sqrt(self) -> Self;
@@ -564,11 +565,11 @@ trait Float: Real {
     fn with_inversion_table<R>(f: impl FnOnce(&mut InversionTable<Self>) -> R) -> R;
 }
 
-/// Box-Muller in `f64` with the standard library's `ln` and `cos` (`f32`
-/// uses [`crate::math::box_muller_f32`]).
+/// Box-Muller in `f64` with [`crate::math`]'s `ln` and `cos` (`f32` uses
+/// [`crate::math::box_muller_f32`]).
 #[inline(always)]
 fn box_muller_f64(u1: f64, u2: f64) -> f64 {
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    (-2.0 * crate::math::ln_f64(u1)).sqrt() * crate::math::cos_f64(std::f64::consts::TAU * u2)
 }
 
 macro_rules! impl_float {
@@ -576,7 +577,7 @@ macro_rules! impl_float {
         impl Float for $t {
             #[inline(always)]
             fn ln(self) -> Self {
-                <$t>::ln(self)
+                crate::math::Elementary::ln(self)
             }
             #[inline(always)]
             fn sqrt(self) -> Self {
@@ -584,7 +585,7 @@ macro_rules! impl_float {
             }
             #[inline(always)]
             fn exp(self) -> Self {
-                <$t>::exp(self)
+                crate::math::Elementary::exp(self)
             }
             #[inline(always)]
             fn powf(self, e: Self) -> Self {

@@ -283,11 +283,36 @@ SNN_FN float snn_rng_cos_f32(float x)
     return (j == 2u || j == 4u) ? -v : v;
 }
 
-/* Box-Muller of one pair (math::box_muller_f32; f64 uses log and cos). */
+#ifndef SNN_NO_DOUBLE
+/* Cosine for |x| < 2^30 (math::cos_f64, Cephes' cos). */
+SNN_FN double snn_rng_cos_f64(double x)
+{
+    const double ax = fabs(x);
+    snn_u64 j = snn_f64_to_u64(ax * 1.27323954473516268615);
+    double y, r, z, sn, cs, v;
+    j += j & 1u;
+    y = (double)j;
+    j &= 7u;
+    r = ((ax - y * 7.85398125648498535156e-1) - y * 3.77489470793079817668e-8)
+        - y * 2.69515142907905952645e-15;
+    z = r * r;
+    sn = (((((1.58962301576546568060e-10 * z - 2.50507477628578072866e-8) * z
+             + 2.75573136213857245213e-6) * z - 1.98412698295895385996e-4) * z
+           + 8.33333333332211858878e-3) * z - 1.66666666666666307295e-1) * z * r + r;
+    cs = (((((-1.13585365213876817300e-11 * z + 2.08757008419747316778e-9) * z
+             - 2.75573141792967388112e-7) * z + 2.48015872888517045348e-5) * z
+           - 1.38888888888730564116e-3) * z + 4.16666666666665929218e-2) * z * z
+         - 0.5 * z + 1.0;
+    v = (j == 2u || j == 6u) ? sn : cs;
+    return (j == 2u || j == 4u) ? -v : v;
+}
+#endif
+
+/* Box-Muller of one pair (math::box_muller_f32; rng's box_muller_f64). */
 #define SNN_RNG_BOX_MULLER_f32(u1, u2) \
     (sqrt(-2.0f * snn_rng_ln_f32(u1)) * snn_rng_cos_f32(SNN_RNG_C_f32_TAU * (u2)))
 #define SNN_RNG_BOX_MULLER_f64(u1, u2) \
-    (sqrt(-2.0 * log(u1)) * cos(SNN_RNG_C_f64_TAU * (u2)))
+    (sqrt(-2.0 * snn_ln_f64(u1)) * snn_rng_cos_f64(SNN_RNG_C_f64_TAU * (u2)))
 
 #ifndef SNN_NO_DOUBLE
 /* Uniform in (0, 1) from hi then lo: ((hi << 20 | lo >> 12) + 0.5) * 2^-52, exact
@@ -309,7 +334,7 @@ SNN_FN double snn_uniform_f64(snn_rng *r)
     { \
         const F one = SNN_RNG_L(S, 1.0); \
         const F u = one + x; \
-        return u == one ? x : log(u) * x / (u - one); \
+        return u == one ? x : snn_ln_##S(u) * x / (u - one); \
     } \
     /* Stirling correction fc(k) of an integral k >= 0: table below 10, else series (stirling_fc). */ \
     SNN_FN F snn_rng_stirling_fc_##S(F k) \
@@ -345,7 +370,7 @@ SNN_FN double snn_uniform_f64(snn_rng *r)
     /* Exponential with rate 1: -ln(u) (exponential_impl). */ \
     SNN_FN F snn_exponential_##S(snn_rng *rng) \
     { \
-        return -log(snn_uniform_##S(rng)); \
+        return -snn_ln_##S(snn_uniform_##S(rng)); \
     } \
     /* Gamma of shape a >= 1 by Marsaglia & Tsang 2000 (gamma_marsaglia_tsang). */ \
     SNN_FN F snn_rng_gamma_mt_##S(snn_rng *rng, F a) \
@@ -365,7 +390,7 @@ SNN_FN double snn_uniform_f64(snn_rng *r)
             if (u < one - SNN_RNG_C(S, MT_C) * x2 * x2) { \
                 return d * v; \
             } \
-            if (log(u) < SNN_RNG_L(S, 0.5) * x2 + d * (one - v + log(v))) { \
+            if (snn_ln_##S(u) < SNN_RNG_L(S, 0.5) * x2 + d * (one - v + snn_ln_##S(v))) { \
                 return d * v; \
             } \
         } \
@@ -463,7 +488,7 @@ SNN_FN double snn_uniform_f64(snn_rng *r)
                 continue; \
             } \
             /* Step 3.2: squeeze on ln v. */ \
-            v = log(v); \
+            v = snn_ln_##S(v); \
             kmf = (F)km; \
             rho = (kmf / npq) \
                   * (((kmf / SNN_RNG_L(S, 3.0) + SNN_RNG_L(S, 0.625)) * kmf + SNN_RNG_C(S, INV_6)) / npq \
@@ -503,7 +528,7 @@ SNN_FN double snn_uniform_f64(snn_rng *r)
         if (nf * p < SNN_RNG_L(S, 30.0)) { \
             const F s = p / (one - p); \
             const F a = (nf + one) * s; \
-            F prob = exp(nf * snn_rng_ln_1p_##S(-p)); \
+            F prob = snn_exp_##S(nf * snn_rng_ln_1p_##S(-p)); \
             F cdf = prob; \
             const F u = snn_uniform_##S(rng); \
             unsigned int k = 0u; \
@@ -559,10 +584,10 @@ SNN_FN double snn_uniform_f64(snn_rng *r)
             if (kf < zero || (us < SNN_RNG_C(S, PTRS_US1) && v > us)) { \
                 continue; \
             } \
-            lhs = log(v * inv_alpha / (a / (us * us) + b)); \
+            lhs = snn_ln_##S(v * inv_alpha / (a / (us * us) + b)); \
             kp1 = kf + one; \
             ln_pk = (kp1 - lambda) + kf * snn_rng_ln_1p_##S((lambda - kp1) / kp1) \
-                    - hf * log(kp1) \
+                    - hf * snn_ln_##S(kp1) \
                     - SNN_RNG_C(S, LN_SQRT_2PI) \
                     - snn_rng_stirling_fc_##S(kf); \
             if (lhs <= ln_pk) { \
@@ -583,7 +608,7 @@ SNN_FN double snn_uniform_f64(snn_rng *r)
         if (lambda < SNN_RNG_L(S, 30.0)) { \
             const F u = snn_uniform_##S(rng); \
             unsigned int k = 0u; \
-            F prob = exp(-lambda); \
+            F prob = snn_exp_##S(-lambda); \
             F cdf = prob; \
             while (u > cdf && k < 1000u) { \
                 ++k; \

@@ -32,17 +32,14 @@
 //! Each distribution is written once, as a macro over the float type, and
 //! repeats the operations of `snn_core`'s generic implementation in the same
 //! order, with the same constants rounded to the type, saturating
-//! float-to-integer casts and no FMA contraction. Compiled for the host, it
-//! therefore draws bit-identical numbers as long as `log`, `exp`, `cos`,
-//! `pow` return what the Rust side's libm returns; `tests/it/rng_c.rs` checks
-//! this against `snn_core` with glibc, as C99 and as C++. On a GPU those
-//! four functions come from the vendor's math library, whose results may
-//! differ from glibc's in the last bit, so draws that use them (`f64`
-//! normal, exponential, gamma, and binomial / Poisson, whose discrete
-//! results change only when such a difference moves a comparison) can
-//! differ rarely; `next_u32`, the uniforms and the `f32` normal (whose `ln`
-//! and `cos` are [`snn_core::math`]'s polynomials, written out in C) use no
-//! library function and are exact everywhere.
+//! float-to-integer casts and no FMA contraction. Its `ln`, `exp` and `cos`
+//! are [`snn_core::math`]'s algorithms written out in C (the prelude's
+//! `snn_ln_f32` ..., `snn_rng_cos_f32`/`_f64`), so every draw is
+//! bit-identical on every backend; `tests/it/rng_c.rs` checks this against
+//! `snn_core` as C99 and as C++, and `snn-gpu`'s tests on OpenCL. The one
+//! exception is `pow`, which gamma draws of shape below 1 take from the
+//! platform's math library: a GPU vendor's may differ from glibc's in the
+//! last bit, so those draws can differ rarely.
 
 /// C source of the generator (in the portable dialect).
 pub const RNG_SOURCE: &str = include_str!("rng.h");

@@ -19,7 +19,7 @@ KERNEL void snn_init_conn_fixed_probability(GLOBAL unsigned int *row_length,
         snn_u64 j = 0u;
         for (;;) {
             const double u = snn_uniform_f64(&rng);
-            const double gap = floor(log(u) / ln_q);
+            const double gap = floor(snn_ln_f64(u) / ln_q);
             if (gap >= (double)((snn_u64)num_post - j)) {
                 break;
             }

@@ -26,14 +26,14 @@
 //!
 //! The uniform draws, integer arithmetic and conversions are exact on every
 //! device, so constants, uniform draws, explicit values and every
-//! connectivity rule come out bit for bit (fixed probability and snippets
-//! call `log`, but a last-bit difference would have to move a `floor` across
-//! an integer). The results of `log`, `exp`, `cos`, `pow` come from the
-//! device's math library: with the host's libm (the kernels compiled as C on
-//! the host, `tests/it/init_kernels.rs`) every value is bit-identical; PoCL 3.1's
-//! functions differ from glibc's by 1 ulp for 1.5 % (`log`) to 25 % (`cosf`)
-//! of arguments, so there a few percent of normal, exponential, gamma,
-//! binomial and snippet values differ by a few ulps (see [`snn_kernels::rng`]).
+//! connectivity rule come out bit for bit, and so do normal, exponential,
+//! gamma, binomial and Poisson draws: their `ln`, `exp` and `cos` are
+//! `snn_core::math`'s on every device (the prelude's `snn_ln_f32` ...). Only
+//! `pow` comes from the device's math library (gamma draws of shape below
+//! 1): with the host's libm (the kernels compiled as C on the host,
+//! `tests/it/init_kernels.rs`) those are bit-identical too; PoCL 3.1's `pow`
+//! differs from glibc's by 1 ulp for about 10 % of arguments, so a few
+//! percent of such values differ by a few ulps (see [`snn_kernels::rng`]).
 //!
 //! # What runs where
 //!

@@ -13,14 +13,16 @@
 //!   must be **bit-identical**: this checks the kernels' algorithms, streams
 //!   and conversions exactly.
 //! - **OpenCL** (PoCL in CI): everything whose values do not pass through
-//!   `log`/`exp`/`cos`/`pow` must be bit-identical (connectivity of every
-//!   rule, constants, explicit values, uniform draws, `Ramp`). PoCL 3.1's
-//!   math library is not glibc's: for the same argument its `log`, `cos`,
-//!   `exp`, `pow` differ by 1 ulp in 1.5 % to 25 % of uniform inputs
-//!   (`device_math_differs_from_glibc` prints the rates), so normal,
-//!   exponential, gamma, binomial and snippet draws are compared up to a few
-//!   ulps, and a small share may differ more (a rejection step or a
-//!   comparison flipped by the last bit). The counts are printed.
+//!   `pow` must be bit-identical (connectivity of every rule, constants,
+//!   explicit values, uniform, normal, exponential, binomial and gamma
+//!   draws: their `ln`/`exp`/`cos` are `snn_core::math`'s everywhere).
+//!   PoCL 3.1's math library is not glibc's: for the same argument its
+//!   `log`, `cos`, `exp`, `pow` differ by 1 ulp in 1.5 % to 25 % of uniform
+//!   inputs (`device_math_differs_from_glibc` prints the rates), so gamma
+//!   draws of shape below 1 (`pow`) and the snippet that draws one are
+//!   compared up to a few ulps, and a small share may differ more (a
+//!   rejection step or a comparison flipped by the last bit). The counts
+//!   are printed.
 //!
 //! Without an OpenCL device the OpenCL tests print `SKIPPED: ...` and pass,
 //! unless `SNN_REQUIRE_OPENCL=1`; the host-C tests need a C compiler
@@ -543,12 +545,12 @@ fn ragged(c: &SparseConnectivity, csr: &[u8], e: usize, stride: usize) -> Vec<u8
     out
 }
 
-/// Whether values from `init` pass through `log`, `exp`, `cos` or `pow`.
+/// Whether values from `init` pass through the device's own math library:
+/// only `pow`, in gamma draws of shape below 1, direct or in a snippet
+/// (`Mixed` draws gamma(0.7)); `ln`, `exp` and `cos` are `snn_core::math`'s
+/// on every device.
 fn uses_libm(init: &VarInit) -> bool {
-    !matches!(
-        init,
-        VarInit::Constant(_) | VarInit::Values(_) | VarInit::Uniform { .. }
-    )
+    matches!(init, VarInit::Gamma { a, .. } if *a < 1.0) || matches!(init, VarInit::Snippet(_))
 }
 
 /// Differences of a device buffer from the host's, as allowed by `math`:

@@ -13,10 +13,11 @@
 //! `snn_core::rng::RngStream` and compares them exactly.
 //!
 //! Exactness holds because the C code performs the same IEEE operations in
-//! the same order, and `log`, `exp`, `cos`, `pow` are glibc's on both sides:
-//! Rust's `f32::ln`, `f64::cos`, `f32::powf`, ... call the platform libm
-//! (`logf`, `cos`, `powf`), as do C's `<tgmath.h>` and C++'s `<math.h>`
-//! overloads at `-O0` (and at `-O2`, where GCC only folds constants).
+//! the same order: `ln`, `exp` and `cos` are `snn_core::math`'s on both
+//! sides (the prelude's `snn_ln_f32` ... in C), and `pow` (gamma with shape
+//! below 1) is glibc's on both: Rust's `f32::powf` calls the platform libm,
+//! as do C's `<tgmath.h>` and C++'s `<math.h>` overloads at `-O0` (and at
+//! `-O2`, where GCC only folds constants).
 
 use crate::common::{cc, cxx, work_dir, STRICT};
 use snn_core::rng::{stream_id, RngStream, StreamPurpose};
@@ -138,7 +139,7 @@ macro_rules! helpers {
             if u == 1.0 {
                 x
             } else {
-                u.ln() * x / (u - 1.0)
+                snn_core::math::Elementary::ln(u) * x / (u - 1.0)
             }
         }
     };
