@@ -6,7 +6,7 @@
 //!
 //! The algorithms are Cephes' (S. Moshier): a reduction by `ln 2` in two
 //! parts (Cody-Waite) and a polynomial or rational approximation. Each uses
-//! only correctly rounded IEEE operations (`+ - * /`, `floor`, exact
+//! only correctly rounded IEEE operations (`+ - * /`, roundings to an integer, exact
 //! scalings by powers of two) and no fused multiply-add, so Rust, C99,
 //! CUDA (`--fmad=false`) and OpenCL (`FP_CONTRACT OFF`) agree. Errors are
 //! within 2 units in the last place over the whole domain (tests below);
@@ -31,14 +31,14 @@ fn pow2_f32(k: i32) -> f32 {
 /// `y * 2^n` for `|n| <= 2044`, rounded once: two exact-range scalings.
 #[inline(always)]
 fn scale_f64(y: f64, n: i32) -> f64 {
-    let n1 = n / 2;
+    let n1 = n >> 1; // any split gives the same product (both steps exact but the last)
     y * pow2_f64(n1) * pow2_f64(n - n1)
 }
 
 /// `y * 2^n` for `|n| <= 252`, rounded once.
 #[inline(always)]
 fn scale_f32(y: f32, n: i32) -> f32 {
-    let n1 = n / 2;
+    let n1 = n >> 1; // any split gives the same product (both steps exact but the last)
     y * pow2_f32(n1) * pow2_f32(n - n1)
 }
 
@@ -48,8 +48,12 @@ pub fn exp_f64(x: f64) -> f64 {
     const MAXLOG: f64 = 709.782_712_893_384; // ln(f64::MAX)
     const MINLOG: f64 = -745.133_219_101_941_1; // ln(2^-1075)
     let xc = x.clamp(MINLOG, MAXLOG);
-    let px = (std::f64::consts::LOG2_E * xc + 0.5).floor();
-    let n = px as i32;
+    // n = round(x / ln 2) (ties to even) by adding and subtracting 1.5 * 2^52,
+    // read from the low bits of the sum (no conversion instructions; the C
+    // twin converts `px`, the same integer).
+    let big = std::f64::consts::LOG2_E * xc + 6_755_399_441_055_744.0;
+    let px = big - 6_755_399_441_055_744.0;
+    let n = big.to_bits() as u32 as i32;
     let r = xc - px * 6.931_457_519_531_25e-1;
     let r = r - px * 1.428_606_820_309_417_2e-6;
     let rr = r * r;
@@ -75,8 +79,13 @@ pub fn exp_f32(x: f32) -> f32 {
     const MAXLOG: f32 = 88.722_84; // ln(f32::MAX)
     const MINLOG: f32 = -103.972_08; // ln(2^-150)
     let xc = x.clamp(MINLOG, MAXLOG);
-    let z = (std::f32::consts::LOG2_E * xc + 0.5).floor();
-    let n = z as i32;
+    // n = round(x / ln 2) (ties to even) by adding and subtracting 1.5 * 2^23,
+    // read from the low bits of the sum (no conversion instructions: Rust's
+    // saturating casts cost more than the polynomial; the C twin converts
+    // `z`, the same integer).
+    let big = std::f32::consts::LOG2_E * xc + 12_582_912.0;
+    let z = big - 12_582_912.0;
+    let n = (big.to_bits() as i32) - 0x4b40_0000;
     let r = xc - z * 0.693_359_4;
     let r = r - z * -2.121_944_4e-4;
     let rr = r * r;

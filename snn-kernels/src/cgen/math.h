@@ -26,8 +26,10 @@ SNN_FN float snn_scale_f32(float y, int n) {
 SNN_FN float snn_exp_f32(float x) {
     const float maxlog = 88.72284f, minlog = -103.97208f;
     const float xc = snn_clamp_f32(x, minlog, maxlog);
-    const float z = floor(1.442695f * xc + 0.5f);
-    const int n = snn_f32_to_i32(z);
+    /* round(x / ln 2), ties to even (Rust reads n from the sum's bits) */
+    const float big = 1.442695f * xc + 12582912.0f;
+    const float z = big - 12582912.0f;
+    const int n = (int)z;
     float r = xc - z * 0.6933594f;
     r = r - z * -2.1219444e-4f;
     const float rr = r * r;
@@ -104,8 +106,9 @@ SNN_FN double snn_scale_f64(double y, int n) {
 SNN_FN double snn_exp_f64(double x) {
     const double maxlog = 709.782712893384, minlog = -745.1332191019411;
     const double xc = snn_clamp_f64(x, minlog, maxlog);
-    const double px = floor(1.4426950408889634 * xc + 0.5);
-    const int n = snn_f64_to_i32(px);
+    const double big = 1.4426950408889634 * xc + 6755399441055744.0;
+    const double px = big - 6755399441055744.0;
+    const int n = (int)px;
     double r = xc - px * 6.93145751953125e-1;
     r = r - px * 1.4286068203094172e-6;
     const double rr = r * r;
