@@ -1,14 +1,18 @@
-//! Single-precision `ln` and `cos` written without branches, so that the
-//! compiler turns a loop over many arguments into vector instructions, and
-//! the Box-Muller transform built on them.
+//! The one math library of every backend: branch-free elementary functions
+//! written here and, with the same operations in the same order, in C
+//! (`snn_kernels`' prelude `math.h` and `rng.h`), so the CPU and the GPU
+//! kernels compute the same bits.
 //!
-//! The CPU backend draws every single-precision normal number (synaptic
-//! weights and delays of a large network: hundreds of millions of draws)
-//! through [`box_muller_f32`]; [`box_muller_f32_x16`] gives the same bits
-//! for sixteen draws at once. Both use the polynomials of Cephes `logf` and
-//! `cosf` (S. Moshier), accurate to about one unit in the last place
-//! (checked against `f64` in the tests); GPU backends use their own `logf`
-//! and `cosf`, which agree to within a few units in the last place.
+//! - [`Elementary`] (`exp`, `exp_m1`, `ln` in `f32` and `f64`): what model
+//!   code's `x.exp()`, `x.exp_m1()` and `x.ln()` mean (the macros rewrite
+//!   those calls), within 2 ulp.
+//! - [`ln_f32`], [`cos_f32`], [`cos_f64`] and the Box-Muller transform of the
+//!   random draws. The CPU backend draws every single-precision normal
+//!   number (synaptic weights and delays of a large network: hundreds of
+//!   millions of draws) through [`box_muller_f32`]; [`box_muller_f32_x16`]
+//!   gives the same bits for sixteen draws at once, vectorised. They use the
+//!   polynomials of Cephes `logf` and `cosf` (S. Moshier), accurate to about
+//!   one unit in the last place (checked against `f64` in the tests).
 
 mod elementary;
 pub use elementary::*;
