@@ -552,10 +552,8 @@ pub fn u64_to_uniform_f64(x: u64) -> f64 {
 /// kernel does). `ln`, `exp` and `cos` are [`crate::math`]'s, which
 /// `rng.h` repeats in C, so every backend draws the same bits; `pow` (gamma
 /// with shape below 1 only) is each platform's.
-trait Float: Real {
-    fn ln(self) -> Self;
+trait Float: Real + crate::math::Elementary {
     fn sqrt(self) -> Self;
-    fn exp(self) -> Self;
     fn powf(self, e: Self) -> Self;
     fn floor(self) -> Self;
     fn abs(self) -> Self;
@@ -576,16 +574,8 @@ macro_rules! impl_float {
     ($t:ty, $box_muller:path) => {
         impl Float for $t {
             #[inline(always)]
-            fn ln(self) -> Self {
-                crate::math::Elementary::ln(self)
-            }
-            #[inline(always)]
             fn sqrt(self) -> Self {
                 <$t>::sqrt(self)
-            }
-            #[inline(always)]
-            fn exp(self) -> Self {
-                crate::math::Elementary::exp(self)
             }
             #[inline(always)]
             fn powf(self, e: Self) -> Self {

@@ -224,95 +224,12 @@ SNN_FN float snn_uniform_f32(snn_rng *r)
     return ((float)(snn_rng_next_u32(r) >> 9) + 0.5f) * 1.1920928955078125e-7f;
 }
 
-/* Single-precision ln and cos without library calls (snn_core::math, the
- * polynomials of Cephes logf and cosf): every backend computes the same
- * bits for the f32 Box-Muller transform. */
-SNN_FN unsigned int snn_rng_f32_bits(float x)
-{
-    union { float f; unsigned int u; } v;
-    v.f = x;
-    return v.u;
-}
-
-SNN_FN float snn_rng_f32_from_bits(unsigned int u)
-{
-    union { float f; unsigned int u; } v;
-    v.u = u;
-    return v.f;
-}
-
-/* ln x for a positive, normal, finite x (math::ln_f32). */
-SNN_FN float snn_rng_ln_f32(float x)
-{
-    const unsigned int bits = snn_rng_f32_bits(x);
-    const int e0 = (int)((bits >> 23) & 0xffu) - 126;
-    const float m = snn_rng_f32_from_bits((bits & 0x007fffffu) | 0x3f000000u);
-    const int low = m < 0.70710677f;
-    const float e = (float)(e0 - low);
-    const float f = low ? m + m - 1.0f : m - 1.0f;
-    const float z = f * f;
-    float y = 7.0376836e-2f;
-    y = y * f - 1.151461e-1f;
-    y = y * f + 1.1676999e-1f;
-    y = y * f - 1.2420141e-1f;
-    y = y * f + 1.4249323e-1f;
-    y = y * f - 1.6668058e-1f;
-    y = y * f + 2.0000715e-1f;
-    y = y * f - 2.4999994e-1f;
-    y = y * f + 3.333333e-1f;
-    y = y * f * z;
-    y += -2.1219444e-4f * e;
-    y += -0.5f * z;
-    return (f + y) + 0.6933594f * e;
-}
-
-/* cos x for |x| < 8192 (math::cos_f32). */
-SNN_FN float snn_rng_cos_f32(float x)
-{
-    const float ax = fabs(x);
-    unsigned int j = snn_f32_to_u32(ax * 1.2732395f);
-    float y, r, z, sn, cs, v;
-    j += j & 1u;
-    y = (float)j;
-    j &= 7u;
-    r = ((ax - y * 0.78515625f) - y * 2.4187565e-4f) - y * 3.774895e-8f;
-    z = r * r;
-    sn = ((-1.9515296e-4f * z + 8.332161e-3f) * z - 1.6666655e-1f) * z * r + r;
-    cs = ((2.4433157e-5f * z - 1.3887316e-3f) * z + 4.1666646e-2f) * z * z - 0.5f * z + 1.0f;
-    v = (j == 2u || j == 6u) ? sn : cs;
-    return (j == 2u || j == 4u) ? -v : v;
-}
-
-#ifndef SNN_NO_DOUBLE
-/* Cosine for |x| < 2^30 (math::cos_f64, Cephes' cos). */
-SNN_FN double snn_rng_cos_f64(double x)
-{
-    const double ax = fabs(x);
-    snn_u64 j = snn_f64_to_u64(ax * 1.27323954473516268615);
-    double y, r, z, sn, cs, v;
-    j += j & 1u;
-    y = (double)j;
-    j &= 7u;
-    r = ((ax - y * 7.85398125648498535156e-1) - y * 3.77489470793079817668e-8)
-        - y * 2.69515142907905952645e-15;
-    z = r * r;
-    sn = (((((1.58962301576546568060e-10 * z - 2.50507477628578072866e-8) * z
-             + 2.75573136213857245213e-6) * z - 1.98412698295895385996e-4) * z
-           + 8.33333333332211858878e-3) * z - 1.66666666666666307295e-1) * z * r + r;
-    cs = (((((-1.13585365213876817300e-11 * z + 2.08757008419747316778e-9) * z
-             - 2.75573141792967388112e-7) * z + 2.48015872888517045348e-5) * z
-           - 1.38888888888730564116e-3) * z + 4.16666666666665929218e-2) * z * z
-         - 0.5 * z + 1.0;
-    v = (j == 2u || j == 6u) ? sn : cs;
-    return (j == 2u || j == 4u) ? -v : v;
-}
-#endif
-
-/* Box-Muller of one pair (math::box_muller_f32; rng's box_muller_f64). */
+/* Box-Muller of one pair (math::box_muller_f32; rng's box_muller_f64), with
+ * the prelude's ln and cos (math.h). */
 #define SNN_RNG_BOX_MULLER_f32(u1, u2) \
-    (sqrt(-2.0f * snn_rng_ln_f32(u1)) * snn_rng_cos_f32(SNN_RNG_C_f32_TAU * (u2)))
+    (sqrt(-2.0f * snn_ln_normal_f32(u1)) * snn_cos_f32(SNN_RNG_C_f32_TAU * (u2)))
 #define SNN_RNG_BOX_MULLER_f64(u1, u2) \
-    (sqrt(-2.0 * snn_ln_f64(u1)) * snn_rng_cos_f64(SNN_RNG_C_f64_TAU * (u2)))
+    (sqrt(-2.0 * snn_ln_f64(u1)) * snn_cos_f64(SNN_RNG_C_f64_TAU * (u2)))
 
 #ifndef SNN_NO_DOUBLE
 /* Uniform in (0, 1) from hi then lo: ((hi << 20 | lo >> 12) + 0.5) * 2^-52, exact

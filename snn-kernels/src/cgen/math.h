@@ -1,5 +1,6 @@
 /* ---- snn elementary functions (snn_kernels::cgen::PRELUDE) ----
- * exp, exp_m1 and ln in float and double: snn_core::math's Rust code with the
+ * exp, exp_m1 and ln in float and double, and the cosines of the random
+ * draws' Box-Muller transform: snn_core::math's Rust code with the
  * same operations in the same order (no fused multiply-add: the hosts
  * compile with contraction off), so every backend computes the same bits.
  * Keep the two in step: snn-gpu's tests compare them bit for bit. */
@@ -49,7 +50,8 @@ SNN_FN float snn_exp_m1_f32(float x) {
     return x == 0.0f ? x : (x >= -0.5f && x <= 0.5f) ? small : large;
 }
 
-/* ln of a positive normal finite float (snn_core::math::ln_f32). */
+/* ln of a positive normal finite float (snn_core::math::ln_f32; the f32
+ * Box-Muller transform of rng.h). */
 SNN_FN float snn_ln_normal_f32(float x) {
     const unsigned int bits = SNN_F32_BITS(x);
     const int e0 = (int)((bits >> 23) & 0xffu) - 126;
@@ -80,6 +82,23 @@ SNN_FN float snn_ln_f32(float x) {
     return (x != x || x < 0.0f) ? SNN_NAN_F32
          : x == 0.0f ? -SNN_INF_F32
          : x == SNN_INF_F32 ? x : l;
+}
+
+/* cos x for |x| < 8192 (math::cos_f32). */
+SNN_FN float snn_cos_f32(float x)
+{
+    const float ax = fabs(x);
+    unsigned int j = snn_f32_to_u32(ax * 1.2732395f);
+    float y, r, z, sn, cs, v;
+    j += j & 1u;
+    y = (float)j;
+    j &= 7u;
+    r = ((ax - y * 0.78515625f) - y * 2.4187565e-4f) - y * 3.774895e-8f;
+    z = r * r;
+    sn = ((-1.9515296e-4f * z + 8.332161e-3f) * z - 1.6666655e-1f) * z * r + r;
+    cs = ((2.4433157e-5f * z - 1.3887316e-3f) * z + 4.1666646e-2f) * z * z - 0.5f * z + 1.0f;
+    v = (j == 2u || j == 6u) ? sn : cs;
+    return (j == 2u || j == 4u) ? -v : v;
 }
 
 #ifndef SNN_NO_DOUBLE
@@ -180,6 +199,29 @@ SNN_FN double snn_ln_f64(double x) {
     return (x != x || x < 0.0) ? SNN_NAN_F64
          : x == 0.0 ? -SNN_INF_F64
          : x == SNN_INF_F64 ? x : l;
+}
+
+/* Cosine for |x| < 2^30 (math::cos_f64, Cephes' cos). */
+SNN_FN double snn_cos_f64(double x)
+{
+    const double ax = fabs(x);
+    snn_u64 j = snn_f64_to_u64(ax * 1.27323954473516268615);
+    double y, r, z, sn, cs, v;
+    j += j & 1u;
+    y = (double)j;
+    j &= 7u;
+    r = ((ax - y * 7.85398125648498535156e-1) - y * 3.77489470793079817668e-8)
+        - y * 2.69515142907905952645e-15;
+    z = r * r;
+    sn = (((((1.58962301576546568060e-10 * z - 2.50507477628578072866e-8) * z
+             + 2.75573136213857245213e-6) * z - 1.98412698295895385996e-4) * z
+           + 8.33333333332211858878e-3) * z - 1.66666666666666307295e-1) * z * r + r;
+    cs = (((((-1.13585365213876817300e-11 * z + 2.08757008419747316778e-9) * z
+             - 2.75573141792967388112e-7) * z + 2.48015872888517045348e-5) * z
+           - 1.38888888888730564116e-3) * z + 4.16666666666665929218e-2) * z * z
+         - 0.5 * z + 1.0;
+    v = (j == 2u || j == 6u) ? sn : cs;
+    return (j == 2u || j == 4u) ? -v : v;
 }
 #endif
 /* ---- end of snn elementary functions ---- */

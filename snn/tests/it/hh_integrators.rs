@@ -18,7 +18,7 @@
 //! checks the exact spike steps against independent implementations of
 //! Brian2's and GeNN's update formulas).
 
-use crate::hh_reference::{reference, Hh, CASES, T_END};
+use crate::hh_reference::{add_neuron, reference, Hh, CASES, T_END};
 use snn::model::NeuronModel;
 use snn::prelude::*;
 use snn::testing::TestBackend;
@@ -90,25 +90,6 @@ const CONFIGS: [Config; 9] = [
     // 0, 4.09 ms, 0.83 %.
     (Integrator::Euler(1), 0.01, bound(0, 5.0, 0.0104)),
 ];
-
-/// Adds one recorded neuron with model `model`, initial state `p.init` and
-/// DC input `i` to `net`.
-fn add_neuron<M: NeuronModel>(net: &mut Network, model: M, p: &Hh, i: f64) -> PopulationId {
-    let [v, m, h, n] = p.init;
-    let pop = net
-        .add_population("HH", 1, model)
-        .init("v", v)
-        .init("m", m)
-        .init("h", h)
-        .init("n", n)
-        .record_spikes(true)
-        .build()
-        .unwrap();
-    net.add_current_source("DC", pop, DC { amp: i })
-        .build()
-        .unwrap();
-    pop
-}
 
 /// The library's spike times for one neuron with model `model`, initial
 /// state `p.init`, DC input `i`, timestep `dt`; `None` without the device.

@@ -36,6 +36,7 @@
 //! tolerance band for all (`exp`/`exp_m1` are `snn_core::math`'s everywhere,
 //! so the backends agree bit for bit).
 
+use snn::model::NeuronModel;
 use snn::prelude::*;
 use snn::testing::TestBackend;
 
@@ -174,14 +175,17 @@ pub(crate) fn traub_miles(p: &Hh) -> TraubMiles {
     }
 }
 
-/// The library's spike times for one neuron with parameters `p` and a DC
-/// input `i`; `None` if the backend's device is missing.
-fn simulate(backend: TestBackend, p: &Hh, i: f64, precision: Precision) -> Option<Vec<f64>> {
-    let mut net = Network::new(DT).unwrap();
-    net.set_precision(precision);
+/// One recorded neuron of `model` in `net`, with the initial state of `p` and
+/// a DC input `i`.
+pub(crate) fn add_neuron<M: NeuronModel>(
+    net: &mut Network,
+    model: M,
+    p: &Hh,
+    i: f64,
+) -> PopulationId {
     let [v, m, h, n] = p.init;
     let pop = net
-        .add_population("HH", 1, traub_miles(p))
+        .add_population("HH", 1, model)
         .init("v", v)
         .init("m", m)
         .init("h", h)
@@ -192,6 +196,15 @@ fn simulate(backend: TestBackend, p: &Hh, i: f64, precision: Precision) -> Optio
     net.add_current_source("DC", pop, DC { amp: i })
         .build()
         .unwrap();
+    pop
+}
+
+/// The library's spike times for one neuron with parameters `p` and a DC
+/// input `i`; `None` if the backend's device is missing.
+fn simulate(backend: TestBackend, p: &Hh, i: f64, precision: Precision) -> Option<Vec<f64>> {
+    let mut net = Network::new(DT).unwrap();
+    net.set_precision(precision);
+    let pop = add_neuron(&mut net, traub_miles(p), p, i);
     let mut sim = backend.build(&net)?;
     sim.run_for(T_END).unwrap();
     Some(sim.spikes(pop).unwrap().times)
