@@ -136,8 +136,25 @@ pub fn rewrite_scalar_paths(block: &mut syn::Block, scalar: &syn::Ident) {
     Rewriter { scalar }.visit_block_mut(block);
 }
 
-/// Rewrites `x.exp()`, `x.exp_m1()` and `x.ln()` in native model code into
-/// `<core>::math::Elementary::exp(x)` and so on: the functions every
+/// The float methods of model code that `snn_core::math` computes, and the
+/// trait of each: `(method, number of arguments, trait)`.
+const MATH_METHODS: &[(&str, usize, &str)] = &[
+    ("exp", 0, "Elementary"),
+    ("exp_m1", 0, "Elementary"),
+    ("ln", 0, "Elementary"),
+    ("exp2", 0, "Powers"),
+    ("log2", 0, "Powers"),
+    ("log10", 0, "Powers"),
+    ("ln_1p", 0, "Powers"),
+    ("powf", 1, "Powers"),
+    ("powi", 1, "Powers"),
+    ("cbrt", 0, "Powers"),
+    ("hypot", 1, "Powers"),
+];
+
+/// Rewrites the calls of [`MATH_METHODS`] in native model code, `x.exp()`,
+/// `x.powf(y)`, ..., into `<core>::math::Elementary::exp(x)`,
+/// `<core>::math::Powers::powf(x, y)` and so on: the functions every
 /// backend computes the same bits of (the C printer prints their C twins).
 /// Calls inside macro invocations are not visited.
 pub fn rewrite_elementary_calls(block: &mut syn::Block, core: &proc_macro2::TokenStream) {
@@ -154,19 +171,25 @@ pub fn rewrite_elementary_calls(block: &mut syn::Block, core: &proc_macro2::Toke
                 return;
             };
             let name = m.method.to_string();
-            if !matches!(name.as_str(), "exp" | "exp_m1" | "ln")
-                || !m.args.is_empty()
-                || m.turbofish.is_some()
-            {
+            let Some(&(_, _, tr)) = MATH_METHODS
+                .iter()
+                .find(|&&(n, arity, _)| n == name && arity == m.args.len())
+            else {
+                return;
+            };
+            if m.turbofish.is_some() {
                 return;
             }
             let recv = match &*m.receiver {
                 syn::Expr::Paren(p) => &p.expr,
                 r => r,
             };
+            let mut args = m.args.clone();
+            args.insert(0, recv.clone());
             let (core, method) = (self.core, &m.method);
+            let tr = syn::Ident::new(tr, method.span());
             *e = syn::parse_quote_spanned!(method.span()=>
-                #core::math::Elementary::#method(#recv)
+                #core::math::#tr::#method(#args)
             );
         }
     }

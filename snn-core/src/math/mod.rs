@@ -6,6 +6,9 @@
 //! - [`Elementary`] (`exp`, `exp_m1`, `ln` in `f32` and `f64`): what model
 //!   code's `x.exp()`, `x.exp_m1()` and `x.ln()` mean (the macros rewrite
 //!   those calls), within 2 ulp.
+//! - [`Powers`] (`exp2`, `log2`, `log10`, `ln_1p`, `powf`, `powi`, `cbrt`,
+//!   `hypot`): the same for the powers, roots and other logarithms, within
+//!   2 ulp (`powi` is Rust's repeated squaring, bit for bit).
 //! - [`ln_f32`], [`cos_f32`], [`cos_f64`] and the Box-Muller transform of the
 //!   random draws. The CPU backend draws every single-precision normal
 //!   number (synaptic weights and delays of a large network: hundreds of
@@ -15,7 +18,9 @@
 //!   one unit in the last place (checked against `f64` in the tests).
 
 mod elementary;
+mod powers;
 pub use elementary::*;
+pub use powers::*;
 
 const SQRT_HALF: f32 = std::f32::consts::FRAC_1_SQRT_2;
 
