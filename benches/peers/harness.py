@@ -351,6 +351,7 @@ def main():
     p.add_argument("--workdir", default=None, help="logs and build directories")
     p.add_argument("--root", required=True, help=argparse.SUPPRESS)
     p.add_argument("--bin-dir", required=True, help=argparse.SUPPRESS)
+    p.add_argument("--validate-only", action="store_true", help=argparse.SUPPRESS)
     a = p.parse_args()
     a.t0 = time.time()
     started = datetime.datetime.now().astimezone()
@@ -367,6 +368,8 @@ def main():
         a.out = os.path.join(HERE, "latest-quick.md" if a.quick else "latest.md")
     if a.threads < 1:
         sys.exit("--threads must be at least 1")
+    if a.validate_only:
+        return
     if a.workdir is None:
         a.workdir = os.path.join(a.root, "target", "peers")
     a.workdir = os.path.abspath(a.workdir)
