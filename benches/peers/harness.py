@@ -231,6 +231,12 @@ class Harness:
             f"scale {s['scale']:g}, in-degrees {s['k_scale']:g}"
         bench = f"Microcircuit (PD14), {scale}"
         log(f"\n== {bench}, {s['transient']:g} + {s['duration']:g} ms")
+        # NEST measured 1.56 GB at scale 0.1 (30e6 synapses): ~45 bytes per synapse.
+        need = 0.3 + 13.5 * s["scale"] * s["k_scale"]
+        avail = mem_available_gb()
+        if avail is not None and avail < need:
+            log(f"warning: NEST needs about {need:.0f} GB for this microcircuit and only "
+                f"{avail:.1f} GB are available: it may be killed or swap")
 
         def one():
             tag = "microcircuit"
@@ -277,6 +283,10 @@ class Harness:
         out.append("")
         out.append(f"- date: {started.strftime('%Y-%m-%d %H:%M %Z').strip()}")
         out.append(f"- machine: {cpu}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}")
+        out.append(f"- load average (1 min): {a.load_start} at the start, {load_average()} at the end "
+                   f"(on an otherwise idle machine about "
+                   f"the number of threads used; more means other processes disturbed the timings, "
+                   f"Brian2's OpenMP threads most)")
         out.append(f"- threads: {a.threads} for every simulator (NEST local_num_threads, Brian2 OpenMP, "
                    f"ours RAYON_NUM_THREADS), CPU backend")
         out.append(f"- ours: commit {commit}; peers: {a.versions}")
@@ -313,6 +323,24 @@ class Harness:
         with open(a.out, "w") as f:
             f.write(text)
         log(f"wrote {a.out}; logs of every run in {a.workdir}")
+
+
+def load_average():
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        return "n/a"
+
+
+def mem_available_gb():
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) / 1e6
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def parse_durations(values):
@@ -354,6 +382,7 @@ def main():
     p.add_argument("--validate-only", action="store_true", help=argparse.SUPPRESS)
     a = p.parse_args()
     a.t0 = time.time()
+    a.load_start = load_average()
     started = datetime.datetime.now().astimezone()
     selected = []
     for v in a.only or ["cobahh,adex,microcircuit"]:
