@@ -18,7 +18,8 @@
 use crate::kinds::{FieldAttr, KindExt, ModelKind};
 use crate::state::StateGen;
 use crate::translate::{
-    dsl_value, rewrite_elementary_calls, rewrite_scalar_paths, translate_body, TranslateCtx,
+    dsl_value, rewrite_elementary_calls, rewrite_groups_as_parens, rewrite_scalar_paths,
+    translate_body, TranslateCtx,
 };
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
@@ -715,6 +716,7 @@ fn native_impl(
         let ident = &f.sig.ident;
         let mut body = f.block.clone();
         let scalar = syn::Ident::new(&prec.to_string(), Span::call_site());
+        rewrite_groups_as_parens(&mut body);
         rewrite_scalar_paths(&mut body, &scalar);
         rewrite_elementary_calls(&mut body, &core);
         let recv = if m.method.self_mut() {

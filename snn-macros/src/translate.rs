@@ -152,6 +152,33 @@ const MATH_METHODS: &[(&str, usize, &str)] = &[
     ("hypot", 1, "Powers"),
 ];
 
+/// Turns the invisible groups of `macro_rules!` fragments (`$e:expr`) in
+/// native model code into parentheses. rustc does not keep the precedence
+/// of such a group once a proc macro re-emits it (rust-lang/rust#67062):
+/// `a + $e` with `$e = b + c` would compile as `(a + b) + c`, while the IR
+/// (and so every kernel) and the lane form compute `a + (b + c)`, which
+/// rounds differently.
+pub fn rewrite_groups_as_parens(block: &mut syn::Block) {
+    use syn::visit_mut::VisitMut;
+
+    struct Rewriter;
+
+    impl VisitMut for Rewriter {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            if let syn::Expr::Group(g) = e {
+                *e = syn::Expr::Paren(syn::ExprParen {
+                    attrs: std::mem::take(&mut g.attrs),
+                    paren_token: syn::token::Paren(g.group_token.span),
+                    expr: g.expr.clone(),
+                });
+            }
+        }
+    }
+
+    Rewriter.visit_block_mut(block);
+}
+
 /// Rewrites the calls of [`MATH_METHODS`] in native model code, `x.exp()`,
 /// `x.powf(y)`, ..., into `<core>::math::Elementary::exp(x)`,
 /// `<core>::math::Powers::powf(x, y)` and so on: the functions every
