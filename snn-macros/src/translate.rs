@@ -136,10 +136,30 @@ pub fn rewrite_scalar_paths(block: &mut syn::Block, scalar: &syn::Ident) {
     Rewriter { scalar }.visit_block_mut(block);
 }
 
-/// Rewrites `x.exp()`, `x.exp_m1()` and `x.ln()` in native model code into
-/// `<core>::math::Elementary::exp(x)` and so on: the functions every
-/// backend computes the same bits of (the C printer prints their C twins).
-/// Calls inside macro invocations are not visited.
+/// The float methods of native model code that [`rewrite_elementary_calls`]
+/// turns into `snn_core::math`'s (name, trait, number of arguments besides
+/// the receiver): the functions every backend computes the same bits of.
+const MATH_METHODS: &[(&str, &str, usize)] = &[
+    ("exp", "Elementary", 0),
+    ("exp_m1", "Elementary", 0),
+    ("ln", "Elementary", 0),
+    ("sin", "Trig", 0),
+    ("cos", "Trig", 0),
+    ("tan", "Trig", 0),
+    ("asin", "Trig", 0),
+    ("acos", "Trig", 0),
+    ("atan", "Trig", 0),
+    ("atan2", "Trig", 1),
+    ("sinh", "Hyperbolic", 0),
+    ("cosh", "Hyperbolic", 0),
+    ("tanh", "Hyperbolic", 0),
+];
+
+/// Rewrites `x.exp()`, `y.atan2(x)`, `x.tanh()`, ... ([`MATH_METHODS`]) in
+/// native model code into `<core>::math::Elementary::exp(x)`,
+/// `<core>::math::Trig::atan2(y, x)` and so on: the functions every backend
+/// computes the same bits of (the C printer prints their C twins). Calls
+/// inside macro invocations are not visited.
 pub fn rewrite_elementary_calls(block: &mut syn::Block, core: &proc_macro2::TokenStream) {
     use syn::visit_mut::VisitMut;
 
@@ -154,19 +174,20 @@ pub fn rewrite_elementary_calls(block: &mut syn::Block, core: &proc_macro2::Toke
                 return;
             };
             let name = m.method.to_string();
-            if !matches!(name.as_str(), "exp" | "exp_m1" | "ln")
-                || !m.args.is_empty()
-                || m.turbofish.is_some()
-            {
+            let Some(&(_, tr, arity)) = MATH_METHODS.iter().find(|(n, _, _)| *n == name) else {
+                return;
+            };
+            if m.args.len() != arity || m.turbofish.is_some() {
                 return;
             }
             let recv = match &*m.receiver {
                 syn::Expr::Paren(p) => &p.expr,
                 r => r,
             };
-            let (core, method) = (self.core, &m.method);
+            let (core, method, args) = (self.core, &m.method, m.args.iter());
+            let tr = syn::Ident::new(tr, method.span());
             *e = syn::parse_quote_spanned!(method.span()=>
-                #core::math::Elementary::#method(#recv)
+                #core::math::#tr::#method(#recv #(, #args)*)
             );
         }
     }
