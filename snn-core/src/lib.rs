@@ -18,6 +18,7 @@ pub mod handle;
 pub mod init;
 pub mod initial;
 pub mod ir;
+pub mod lanes;
 pub mod math;
 pub mod mem;
 pub mod model;

@@ -870,6 +870,27 @@ pub trait NeuronBehaviour<S: Real>: StateIo<S> {
     }
     /// Applied after a spike.
     fn reset(&mut self, _env: &mut NeuronEnv<S>) {}
+    /// True when the model macros emitted the lane form of `sim` and
+    /// `threshold` ([`crate::lanes`]): [`sim_lanes`](Self::sim_lanes) runs
+    /// them on [`WIDTH`](crate::lanes::WIDTH) neurons at once.
+    const LANES: bool = false;
+    /// Why the model has no lane form (which method, what in it is
+    /// outside the lane subset), when it has none.
+    const NO_LANES: &'static str = "";
+    /// `sim` on neurons `base..base + n` of `cols` (`1 <= n <= WIDTH`), with
+    /// the same bits as the scalar methods; returns the mask (bit `l`:
+    /// neuron `base + l`) of those that crossed the threshold (and were not
+    /// above it before, with `auto_refractory`). Without a lane form it does
+    /// nothing and returns 0.
+    fn sim_lanes(
+        _cols: &mut Self::Columns<'_>,
+        _base: usize,
+        _n: usize,
+        _env: &crate::lanes::NeuronLaneEnv<S>,
+        _auto_refractory: bool,
+    ) -> u32 {
+        0
+    }
 }
 
 /// Postsynaptic model behaviour on one target neuron's state.

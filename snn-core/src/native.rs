@@ -6,6 +6,7 @@
 //! block and step, the per-element loops are monomorphic and inlined.
 
 use crate::dsl::Method;
+use crate::lanes::{Lanes, NeuronLaneEnv, WIDTH};
 use crate::model::{
     CurrentSourceBehaviour, CurrentSourceEnv, CurrentSourceModel, EgpRef, NeuronBehaviour,
     NeuronEnv, NeuronModel, PendingAdds, PostsynapticBehaviour, PostsynapticEnv, PostsynapticModel,
@@ -89,6 +90,7 @@ pub trait NeuronRunner<S: Real>: Send + Sync {
         a: ElementArgs<'_, '_, S>,
         isyn: &[S],
         auto_refractory: bool,
+        vector: bool,
         spikes: &mut Vec<u32>,
     );
 }
@@ -480,6 +482,7 @@ impl<M: NeuronModel, S: PrecisionStates> NeuronRunner<S> for Runner<M> {
         a: ElementArgs<'_, '_, S>,
         isyn: &[S],
         auto_refractory: bool,
+        vector: bool,
         spikes: &mut Vec<u32>,
     ) {
         let draws = self.draws(Method::Sim) || self.draws(Method::Reset);
@@ -488,6 +491,7 @@ impl<M: NeuronModel, S: PrecisionStates> NeuronRunner<S> for Runner<M> {
                 a,
                 isyn,
                 auto_refractory,
+                lanes: vector && <S::Neuron<M> as NeuronBehaviour<S>>::LANES,
                 spikes,
                 state: PhantomData,
             };
@@ -511,6 +515,8 @@ struct TwoPass<'a, 's, S: Real, St> {
     a: ElementArgs<'a, 's, S>,
     isyn: &'a [S],
     auto_refractory: bool,
+    /// Run the model's lane form ([`NeuronBehaviour::sim_lanes`]).
+    lanes: bool,
     spikes: &'a mut Vec<u32>,
     state: PhantomData<fn() -> St>,
 }
@@ -519,7 +525,19 @@ impl<S: Real, St: StateIo<S> + NeuronBehaviour<S>> Wide for TwoPass<'_, '_, S, S
     type Out = ();
     #[inline(always)]
     fn run(self) {
-        neuron_update_two_pass::<S, St>(self.a, self.isyn, self.auto_refractory, self.spikes)
+        let TwoPass {
+            a,
+            isyn,
+            auto_refractory,
+            lanes,
+            spikes,
+            ..
+        } = self;
+        if lanes {
+            neuron_update_two_pass::<S, St, true>(a, isyn, auto_refractory, spikes)
+        } else {
+            neuron_update_two_pass::<S, St, false>(a, isyn, auto_refractory, spikes)
+        }
     }
 }
 
@@ -530,9 +548,11 @@ impl<S: Real, St: StateIo<S> + NeuronBehaviour<S>> Wide for TwoPass<'_, '_, S, S
 /// The same arithmetic on each neuron as the one-pass loop, in the same
 /// order: `reset` sees the state `sim` left (stored and loaded back, which
 /// is exact) and an environment equal to `sim`'s (a fresh random stream
-/// either way, as neither draws).
+/// either way, as neither draws). With `LANES`, the first pass is the
+/// model's lane form ([`crate::lanes`]), [`WIDTH`] neurons per call, with
+/// the same bits.
 #[inline(always)]
-fn neuron_update_two_pass<S: Real, St: StateIo<S> + NeuronBehaviour<S>>(
+fn neuron_update_two_pass<S: Real, St: StateIo<S> + NeuronBehaviour<S>, const LANES: bool>(
     a: ElementArgs<'_, '_, S>,
     isyn: &[S],
     auto_refractory: bool,
@@ -551,10 +571,38 @@ fn neuron_update_two_pass<S: Real, St: StateIo<S> + NeuronBehaviour<S>>(
         rng: info.rng(id),
     };
     let mut cols = St::columns(a.consts, a.egps.refs(), a.vars, a.refs, a.len);
+    let end = |base: usize| (base + NEURON_CHUNK).min(a.len);
+    let mut reset = |cols: &mut St::Columns<'_>, i: usize| {
+        let id = a.first_id + i as u32;
+        let mut st = St::load_at(cols, i);
+        st.reset(&mut env(i, id));
+        st.store_at(cols, i);
+        spikes.push(id);
+    };
     for base in (0..a.len).step_by(NEURON_CHUNK) {
+        if LANES {
+            // Bit l: neuron base + l crossed.
+            let mut crossed = 0u64;
+            for g in (base..end(base)).step_by(WIDTH) {
+                let n = (a.len - g).min(WIDTH);
+                let env = NeuronLaneEnv {
+                    t: info.t,
+                    dt: info.dt,
+                    isyn: Lanes::load(isyn, g, n, isyn[g]),
+                };
+                let bits = St::sim_lanes(&mut cols, g, n, &env, auto_refractory);
+                crossed |= (bits as u64) << (g - base);
+            }
+            while crossed != 0 {
+                let i = base + crossed.trailing_zeros() as usize;
+                crossed &= crossed - 1;
+                reset(&mut cols, i);
+            }
+            continue;
+        }
         // One byte (0 or 1) per neuron: eight of them are tested at once.
         let mut crossed = [0u8; NEURON_CHUNK];
-        for i in base..(base + NEURON_CHUNK).min(a.len) {
+        for i in base..end(base) {
             let mut env = env(i, a.first_id + i as u32);
             let mut st = St::load_at(&cols, i);
             let was_above = auto_refractory && st.threshold(&env);
@@ -567,11 +615,7 @@ fn neuron_update_two_pass<S: Real, St: StateIo<S> + NeuronBehaviour<S>>(
             while bytes != 0 {
                 let i = base + 8 * w + bytes.trailing_zeros() as usize / 8;
                 bytes &= bytes - 1;
-                let id = a.first_id + i as u32;
-                let mut st = St::load_at(&cols, i);
-                st.reset(&mut env(i, id));
-                st.store_at(&mut cols, i);
-                spikes.push(id);
+                reset(&mut cols, i);
             }
         }
     }
@@ -1098,6 +1142,7 @@ mod tests {
                 a: neurons,
                 isyn: &isyn,
                 auto_refractory: false,
+                lanes: false,
                 spikes: &mut spikes,
                 state: PhantomData,
             };

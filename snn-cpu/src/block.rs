@@ -136,7 +136,14 @@ impl<S: CpuReal> Block<S> {
             info: c.info(c.plan.populations[self.pop].stream),
         };
         let auto_refractory = pop_desc.part.model.auto_refractory;
-        S::neuron(&pop_desc.native).update(args, &self.isyn, auto_refractory, &mut self.spikes);
+        let runner = S::neuron(&pop_desc.native);
+        runner.update(
+            args,
+            &self.isyn,
+            auto_refractory,
+            c.vector,
+            &mut self.spikes,
+        );
     }
 
     /// Postsynaptic decay (reads neuron variables after the update, like GeNN).

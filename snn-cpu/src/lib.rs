@@ -167,6 +167,14 @@ impl CpuSimulation {
     pub fn set_parallel(&mut self, parallel: bool) {
         dispatch!(&mut self.inner, s => s.parallel = parallel && s.blocks.len() > 1)
     }
+
+    /// Whether neuron models with a lane form run it (the vector path,
+    /// [`WIDTH`](snn_core::lanes::WIDTH) neurons at once; on by default)
+    /// or their scalar methods. Both give the same bits; the switch is
+    /// for comparing them.
+    pub fn set_vector_path(&mut self, on: bool) {
+        dispatch!(&mut self.inner, s => s.vector = on)
+    }
 }
 
 /// Neurons in `net`.
@@ -313,6 +321,8 @@ struct StepCtx<'a, S: CpuReal> {
     step: u64,
     t: S,
     dt: S,
+    /// Run neuron models with a lane form on the vector path.
+    vector: bool,
 }
 
 impl<'a, S: CpuReal> StepCtx<'a, S> {
@@ -400,6 +410,8 @@ struct CpuState<S: CpuReal> {
     /// Whether a step runs the blocks in parallel (else in the calling
     /// thread: small networks, where dispatch would cost more than the work).
     parallel: bool,
+    /// See [`CpuSimulation::set_vector_path`].
+    vector: bool,
     /// Neurons per block.
     block_size: u32,
     /// Per population: spike recording currently on.
@@ -541,6 +553,7 @@ impl<S: CpuReal> CpuState<S> {
             sides,
             shared,
             parallel,
+            vector: true,
             block_size,
             recording_on,
             blocks,
@@ -566,6 +579,7 @@ impl<S: CpuReal> CpuState<S> {
             step: self.step,
             t: S::from_f64(self.step as f64 * dt),
             dt: S::from_f64(dt),
+            vector: self.vector,
         };
         if self.parallel {
             self.blocks

@@ -25,6 +25,7 @@
 #![forbid(unsafe_code)]
 
 mod kinds;
+mod lanes;
 mod model;
 mod state;
 mod translate;

@@ -744,13 +744,102 @@ fn native_impl(
             fn #ident(#recv, #env_name: #env_ref #core::model::#env_ty<#prec>) #ret #body
         }
     });
+    let (lane_methods, lane_impl) = match kind {
+        ModelKind::Neuron => neuron_lanes(state, methods, &prec),
+        _ => (None, None),
+    };
     quote! {
         const _: () = {
             #[allow(dead_code, non_camel_case_types)]
             type Scalar = #prec;
-            impl #core::model::#behaviour<#prec> for #state<#prec> { #( #fns )* }
+            impl #core::model::#behaviour<#prec> for #state<#prec> { #( #fns )* #lane_methods }
+            #lane_impl
         };
     }
+}
+
+/// The lane form of a neuron model's `sim` and `threshold` in precision
+/// `prec` (see [`crate::lanes`]): the `NeuronBehaviour` items that run it
+/// and the lane state's methods; `None` when either method is outside the
+/// lane subset (the backend then runs the scalar methods).
+fn neuron_lanes(
+    state: &Ident,
+    methods: &[ParsedMethod],
+    prec: &TokenStream,
+) -> (Option<TokenStream>, Option<TokenStream>) {
+    let core = core_path();
+    let lanes_path = quote!(#core::lanes);
+    let scalar = syn::Ident::new(&prec.to_string(), Span::call_site());
+    let lower =
+        |method: Method| -> std::result::Result<(TokenStream, Ident), crate::lanes::Unsupported> {
+            let Some(m) = methods.iter().find(|m| m.method == method) else {
+                let body = match method {
+                    Method::Threshold => quote!(#lanes_path::Mask::splat(false)),
+                    _ => quote!(),
+                };
+                return Ok((quote!({ #body }), Ident::new("_env", Span::call_site())));
+            };
+            let mut body = m.fn_item.block.clone();
+            crate::lanes::check_precision_free(&body)?;
+            rewrite_scalar_paths(&mut body, &scalar);
+            let lowered = crate::lanes::lane_body(&body, m.env.as_ref(), &scalar, &lanes_path)?;
+            let mut block: syn::Block = syn::parse2(quote!({ #lowered }))
+                .map_err(|e| format!("lane form does not parse: {e}"))?;
+            rewrite_elementary_calls(&mut block, &core);
+            let env = m
+                .env
+                .clone()
+                .unwrap_or_else(|| Ident::new("_env", Span::call_site()));
+            Ok((block.to_token_stream(), env))
+        };
+    let (sim, threshold) = match (lower(Method::Sim), lower(Method::Threshold)) {
+        (Ok(sim), Ok(threshold)) => (sim, threshold),
+        (Err(why), _) | (_, Err(why)) => {
+            let method = if lower(Method::Sim).is_err() {
+                "sim"
+            } else {
+                "threshold"
+            };
+            let why = format!("`{method}` {why}");
+            return (Some(quote!(const NO_LANES: &'static str = #why;)), None);
+        }
+    };
+    let ((sim, sim_env), (threshold, thr_env)) = (sim, threshold);
+    let lane_state = crate::state::lane_state_ident(state);
+    let env_ty = quote!(#lanes_path::NeuronLaneEnv<#prec>);
+    let methods = quote! {
+        const LANES: bool = true;
+        #[inline(always)]
+        fn sim_lanes(
+            cols: &mut Self::Columns<'_>,
+            base: usize,
+            n: usize,
+            env: &#env_ty,
+            auto_refractory: bool,
+        ) -> u32 {
+            let mut s = #lane_state::<#prec>::__load(cols, base, n);
+            let was_above = if auto_refractory {
+                s.__threshold(env)
+            } else {
+                #lanes_path::Mask::splat(false)
+            };
+            s.__sim(env);
+            let crossed = #lanes_path::__and_not(s.__threshold(env), was_above);
+            s.__store(cols, base, n);
+            crossed.bits() & (u32::MAX >> (32 - n))
+        }
+    };
+    let lane_impl = quote! {
+        impl #lane_state<#prec> {
+            #[inline(always)]
+            #[allow(unused_variables, unused_mut, unused_parens, unused_braces, clippy::all)]
+            fn __sim(&mut self, #sim_env: &#env_ty) #sim
+            #[inline(always)]
+            #[allow(unused_variables, unused_mut, unused_parens, unused_braces, clippy::all)]
+            fn __threshold(&self, #thr_env: &#env_ty) -> #lanes_path::Mask #threshold
+        }
+    };
+    (Some(methods), Some(lane_impl))
 }
 
 /// Entry point shared by every model attribute: dispatches on struct / impl.

@@ -63,6 +63,11 @@ pub(crate) struct StateGen {
     /// How many `#[pre_var]`s / `#[post_var]`s the model has.
     n_pre_vars: usize,
     n_post_vars: usize,
+    /// Neuron models: the lane state's fields (see `crate::lanes`) and
+    /// their loads from and stores into the columns.
+    lane_fields: Vec<TokenStream>,
+    lane_loads: Vec<TokenStream>,
+    lane_stores: Vec<TokenStream>,
 }
 
 impl StateGen {
@@ -99,6 +104,9 @@ impl StateGen {
             n_post_ref: 0,
             n_pre_vars: of(FieldAttr::PreVar).count(),
             n_post_vars: of(FieldAttr::PostVar).count(),
+            lane_fields: Vec::new(),
+            lane_loads: Vec::new(),
+            lane_stores: Vec::new(),
         };
         if kind == ModelKind::Postsynaptic {
             g.add_in_syn();
@@ -275,6 +283,24 @@ impl StateGen {
         let fname = &f.name;
         let t = elem_ty(&f.ty);
         let default = quote!(::core::default::Default::default());
+        let lanes = quote!(#core::lanes::Lanes);
+        match f.attr {
+            FieldAttr::Param | FieldAttr::Derived => {
+                self.lane_fields.push(quote!(pub #fname: #lanes<S>));
+                self.lane_loads
+                    .push(quote!(#fname: #lanes::splat(cols.template.#fname)));
+            }
+            FieldAttr::Var | FieldAttr::NeuronVar | FieldAttr::Input => {
+                self.lane_fields.push(quote!(pub #fname: #lanes<#t>));
+                self.lane_loads
+                    .push(quote!(#fname: #lanes::load(&*cols.#fname, base, n, cols.#fname[base])));
+                if f.attr == FieldAttr::Var {
+                    self.lane_stores
+                        .push(quote!(self.#fname.store(&mut *cols.#fname, base, n);));
+                }
+            }
+            _ => {}
+        }
         match f.attr {
             FieldAttr::Param | FieldAttr::Derived | FieldAttr::Egp => {
                 self.template_loads.push(quote!(#fname: #load));
@@ -312,7 +338,9 @@ impl StateGen {
         let cols = format_ident!("{}Columns", state);
         let (state_fields, col_fields) = (&self.state_fields, &self.col_fields);
         let state_io = self.state_io(kind, &cols);
+        let lanes = (kind == ModelKind::Neuron).then(|| self.lane_state(vis, state, &cols));
         quote! {
+            #lanes
             #[doc(hidden)]
             #[allow(dead_code, non_camel_case_types)]
             #[derive(Clone, Copy, Debug)]
@@ -329,6 +357,37 @@ impl StateGen {
             impl<S: #core::Real> #core::model::StateIo<S> for #state<S> {
                 type Columns<'c> = #cols<'c, S>;
                 #state_io
+            }
+        }
+    }
+
+    /// Neuron models: the lane state `__LifLanes<S>` (parameters as
+    /// splats, variables and inputs as lanes of [`crate::lanes::WIDTH`]
+    /// consecutive neurons) with its loads from and stores into the columns.
+    fn lane_state(&self, vis: &syn::Visibility, state: &Ident, cols: &Ident) -> TokenStream {
+        let core = &self.core;
+        let name = lane_state_ident(state);
+        let (fields, loads, stores) = (&self.lane_fields, &self.lane_loads, &self.lane_stores);
+        quote! {
+            #[doc(hidden)]
+            #[allow(dead_code, non_camel_case_types)]
+            #[derive(Clone, Copy, Debug)]
+            #vis struct #name<S: 'static> { #( #fields, )* __precision: ::core::marker::PhantomData<S> }
+
+            #[allow(dead_code)]
+            impl<S: #core::Real> #name<S> {
+                /// Neurons `base..base + n` of `cols` (`1 <= n <= WIDTH`).
+                #[inline(always)]
+                #[allow(unused_variables)]
+                fn __load(cols: &#cols<'_, S>, base: usize, n: usize) -> Self {
+                    Self { #( #loads, )* __precision: ::core::marker::PhantomData }
+                }
+                /// Writes the variables of neurons `base..base + n` back.
+                #[inline(always)]
+                #[allow(unused_variables)]
+                fn __store(&self, cols: &mut #cols<'_, S>, base: usize, n: usize) {
+                    #( #stores )*
+                }
             }
         }
     }
@@ -435,6 +494,12 @@ impl StateGen {
             }
         }
     }
+}
+
+/// The lane state of a neuron model's state struct (`__LifState` gives
+/// `__LifStateLanes`).
+pub(crate) fn lane_state_ident(state: &Ident) -> Ident {
+    format_ident!("{}Lanes", state)
 }
 
 /// `*counter`, then counts it up.

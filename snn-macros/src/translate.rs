@@ -136,27 +136,35 @@ pub fn rewrite_scalar_paths(block: &mut syn::Block, scalar: &syn::Ident) {
     Rewriter { scalar }.visit_block_mut(block);
 }
 
-/// The float methods of native model code that [`rewrite_elementary_calls`]
-/// turns into `snn_core::math`'s (name, trait, number of arguments besides
-/// the receiver): the functions every backend computes the same bits of.
-const MATH_METHODS: &[(&str, &str, usize)] = &[
-    ("exp", "Elementary", 0),
-    ("exp_m1", "Elementary", 0),
-    ("ln", "Elementary", 0),
-    ("sin", "Trig", 0),
-    ("cos", "Trig", 0),
-    ("tan", "Trig", 0),
-    ("asin", "Trig", 0),
-    ("acos", "Trig", 0),
-    ("atan", "Trig", 0),
-    ("atan2", "Trig", 1),
-    ("sinh", "Hyperbolic", 0),
-    ("cosh", "Hyperbolic", 0),
-    ("tanh", "Hyperbolic", 0),
+/// The float methods of model code that `snn_core::math` computes, and the
+/// trait of each: `(method, number of arguments, trait)`.
+const MATH_METHODS: &[(&str, usize, &str)] = &[
+    ("exp", 0, "Elementary"),
+    ("exp_m1", 0, "Elementary"),
+    ("ln", 0, "Elementary"),
+    ("exp2", 0, "Powers"),
+    ("log2", 0, "Powers"),
+    ("log10", 0, "Powers"),
+    ("ln_1p", 0, "Powers"),
+    ("powf", 1, "Powers"),
+    ("powi", 1, "Powers"),
+    ("cbrt", 0, "Powers"),
+    ("hypot", 1, "Powers"),
+    ("sin", 0, "Trig"),
+    ("cos", 0, "Trig"),
+    ("tan", 0, "Trig"),
+    ("asin", 0, "Trig"),
+    ("acos", 0, "Trig"),
+    ("atan", 0, "Trig"),
+    ("atan2", 1, "Trig"),
+    ("sinh", 0, "Hyperbolic"),
+    ("cosh", 0, "Hyperbolic"),
+    ("tanh", 0, "Hyperbolic"),
 ];
 
-/// Rewrites `x.exp()`, `y.atan2(x)`, `x.tanh()`, ... ([`MATH_METHODS`]) in
-/// native model code into `<core>::math::Elementary::exp(x)`,
+/// Rewrites the calls of [`MATH_METHODS`] in native model code, `x.exp()`,
+/// `x.powf(y)`, `y.atan2(x)`, `x.tanh()`, ..., into
+/// `<core>::math::Elementary::exp(x)`, `<core>::math::Powers::powf(x, y)`,
 /// `<core>::math::Trig::atan2(y, x)` and so on: the functions every backend
 /// computes the same bits of (the C printer prints their C twins). Calls
 /// inside macro invocations are not visited.
@@ -174,20 +182,25 @@ pub fn rewrite_elementary_calls(block: &mut syn::Block, core: &proc_macro2::Toke
                 return;
             };
             let name = m.method.to_string();
-            let Some(&(_, tr, arity)) = MATH_METHODS.iter().find(|(n, _, _)| *n == name) else {
+            let Some(&(_, _, tr)) = MATH_METHODS
+                .iter()
+                .find(|&&(n, arity, _)| n == name && arity == m.args.len())
+            else {
                 return;
             };
-            if m.args.len() != arity || m.turbofish.is_some() {
+            if m.turbofish.is_some() {
                 return;
             }
             let recv = match &*m.receiver {
                 syn::Expr::Paren(p) => &p.expr,
                 r => r,
             };
-            let (core, method, args) = (self.core, &m.method, m.args.iter());
+            let mut args = m.args.clone();
+            args.insert(0, recv.clone());
+            let (core, method) = (self.core, &m.method);
             let tr = syn::Ident::new(tr, method.span());
             *e = syn::parse_quote_spanned!(method.span()=>
-                #core::math::#tr::#method(#recv #(, #args)*)
+                #core::math::#tr::#method(#args)
             );
         }
     }

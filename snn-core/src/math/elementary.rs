@@ -18,26 +18,26 @@
 
 /// `2^k` for `-1022 <= k <= 1023`.
 #[inline(always)]
-fn pow2_f64(k: i32) -> f64 {
+pub(super) fn pow2_f64(k: i32) -> f64 {
     f64::from_bits(((k + 1023) as u64) << 52)
 }
 
 /// `2^k` for `-126 <= k <= 127`.
 #[inline(always)]
-fn pow2_f32(k: i32) -> f32 {
+pub(super) fn pow2_f32(k: i32) -> f32 {
     f32::from_bits(((k + 127) as u32) << 23)
 }
 
 /// `y * 2^n` for `|n| <= 2044`, rounded once: two exact-range scalings.
 #[inline(always)]
-fn scale_f64(y: f64, n: i32) -> f64 {
+pub(super) fn scale_f64(y: f64, n: i32) -> f64 {
     let n1 = n >> 1; // any split gives the same product (both steps exact but the last)
     y * pow2_f64(n1) * pow2_f64(n - n1)
 }
 
 /// `y * 2^n` for `|n| <= 252`, rounded once.
 #[inline(always)]
-fn scale_f32(y: f32, n: i32) -> f32 {
+pub(super) fn scale_f32(y: f32, n: i32) -> f32 {
     let n1 = n >> 1; // any split gives the same product (both steps exact but the last)
     y * pow2_f32(n1) * pow2_f32(n - n1)
 }

@@ -1,29 +1,34 @@
 //! The one math library of every backend: branch-free elementary functions
 //! written here and, with the same operations in the same order, in C
-//! (`snn_kernels`' prelude `math.h` and `rng.h`), so the CPU and the GPU
-//! kernels compute the same bits.
+//! (`snn_kernels`' prelude `math.h`, `math_powers.h`, `math_trig.h` and
+//! `rng.h`), so the CPU and the GPU kernels compute the same bits.
 //!
 //! - [`Elementary`] (`exp`, `exp_m1`, `ln` in `f32` and `f64`): what model
 //!   code's `x.exp()`, `x.exp_m1()` and `x.ln()` mean (the macros rewrite
 //!   those calls), within 2 ulp.
+//! - [`Powers`] (`exp2`, `log2`, `log10`, `ln_1p`, `powf`, `powi`, `cbrt`,
+//!   `hypot`): the same for the powers, roots and other logarithms, within
+//!   2 ulp (`powi` is Rust's repeated squaring, bit for bit).
 //! - [`Trig`] (`sin`, `cos`, `tan`, `asin`, `acos`, `atan`, `atan2`) and
 //!   [`Hyperbolic`] (`sinh`, `cosh`, `tanh`) in `f32` and `f64`: what model
 //!   code's `x.sin()`, ..., `y.atan2(x)`, `x.tanh()` mean, within 2 ulp on
 //!   the domains their functions state (`tan` 3 ulp).
 //! - [`ln_f32`], [`cos_box_muller_f32`], [`cos_box_muller_f64`] and the
-//!   Box-Muller transform of the
-//!   random draws. The CPU backend draws every single-precision normal
-//!   number (synaptic weights and delays of a large network: hundreds of
-//!   millions of draws) through [`box_muller_f32`]; [`box_muller_f32_x16`]
-//!   gives the same bits for sixteen draws at once, vectorised. They use the
-//!   polynomials of Cephes `logf` and `cosf` (S. Moshier), accurate to about
-//!   one unit in the last place (checked against `f64` in the tests).
+//!   Box-Muller transform of the random draws. The CPU backend draws every
+//!   single-precision normal number (synaptic weights and delays of a large
+//!   network: hundreds of millions of draws) through [`box_muller_f32`];
+//!   [`box_muller_f32_x16`] gives the same bits for sixteen draws at once,
+//!   vectorised. They use the polynomials of Cephes `logf` and `cosf`
+//!   (S. Moshier), accurate to about one unit in the last place (checked
+//!   against `f64` in the tests).
 
 mod elementary;
 mod hyperbolic;
+mod powers;
 mod trig;
 pub use elementary::*;
 pub use hyperbolic::*;
+pub use powers::*;
 pub use trig::*;
 
 const SQRT_HALF: f32 = std::f32::consts::FRAC_1_SQRT_2;

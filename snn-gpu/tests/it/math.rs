@@ -1,10 +1,12 @@
-//! The kernel prelude's `exp`, `exp_m1` and `ln` (`snn_exp_f32`, ...,
-//! `snn_ln_f64`: `snn_kernels::cgen`'s `math.h`) compute the bits of
-//! `snn_core::math`'s Rust functions, which the CPU backend runs, for every
-//! input tried: one `f32` bit pattern in 1021 (all exponents, signs,
-//! subnormals), a million random `f64` bit patterns, dense sweeps of the
-//! ranges model code uses, and the special values (zeros, infinities, NaN,
-//! the overflow and underflow thresholds and their neighbours).
+//! The kernel prelude's math functions (`snn_exp_f32`, ..., `snn_hypot_f64`:
+//! `snn_kernels::cgen`'s `math.h` and `math_powers.h`) compute the bits of
+//! `snn_core::math`'s Rust functions ([`Elementary`], [`Powers`]), which the
+//! CPU backend runs, for every input tried: one `f32` bit pattern in 1021
+//! (all exponents, signs, subnormals), a million random `f64` bit patterns,
+//! dense sweeps of the ranges model code uses, and the special values
+//! (zeros, infinities, NaN, the overflow and underflow thresholds and their
+//! neighbours); the second argument of `powf`, `hypot` (and `powi`'s
+//! exponent) runs over other inputs, small exponents and integers.
 //!
 //! Checked on the host-C device of `init_kernels` (the CUDA program built by
 //! the system C compiler, so this checks the C text itself) and on OpenCL
@@ -12,13 +14,37 @@
 //! NVRTC compiles the same prelude in `kernel_compile`.
 
 use crate::init_kernels::{opencl, HostC};
-use snn_core::math::Elementary;
+use snn_core::math::{Elementary, Powers};
 use snn_core::Precision;
 use snn_gpu::device::{Arg, Device, LaunchDims};
 use snn_kernels::dialect::{program, Dialect};
 
-/// The three functions, in the order the kernel writes them.
-const NAMES: [&str; 3] = ["exp", "exp_m1", "ln"];
+/// One function under test: its name, its C call (of `xv`, `yv`, `nv`;
+/// `{s}` is the type suffix) and the Rust function (of `x`, `y`, `n`).
+struct Row<T> {
+    name: &'static str,
+    c: &'static str,
+    rust: fn(T, T, i32) -> T,
+}
+
+/// The functions, in the order the kernel writes them: a new function is
+/// one row.
+fn rows<T: Elementary + Powers>() -> Vec<Row<T>> {
+    let row = |name, c, rust: fn(T, T, i32) -> T| Row { name, c, rust };
+    vec![
+        row("exp", "snn_exp_{s}(xv)", |x, _, _| x.exp()),
+        row("exp_m1", "snn_exp_m1_{s}(xv)", |x, _, _| x.exp_m1()),
+        row("ln", "snn_ln_{s}(xv)", |x, _, _| x.ln()),
+        row("exp2", "snn_exp2_{s}(xv)", |x, _, _| x.exp2()),
+        row("log2", "snn_log2_{s}(xv)", |x, _, _| x.log2()),
+        row("log10", "snn_log10_{s}(xv)", |x, _, _| x.log10()),
+        row("ln_1p", "snn_ln_1p_{s}(xv)", |x, _, _| x.ln_1p()),
+        row("powf", "snn_powf_{s}(xv, yv)", |x, y, _| x.powf(y)),
+        row("powi", "snn_powi_{s}(xv, nv)", |x, _, n| x.powi(n)),
+        row("cbrt", "snn_cbrt_{s}(xv)", |x, _, _| x.cbrt()),
+        row("hypot", "snn_hypot_{s}(xv, yv)", |x, y, _| x.hypot(y)),
+    ]
+}
 
 /// Values every function must get right: specials, thresholds, neighbours.
 fn specials() -> Vec<f64> {
@@ -125,55 +151,127 @@ fn inputs_f64() -> Vec<f64> {
     v
 }
 
-/// The kernel: `out[3 i + k]` is function `k` of `x[i]`.
+/// The second arguments for `xs`: every other one another input, the
+/// others small exponents (integers, halves, tenths) and extremes; and
+/// `powi`'s exponents.
+fn second<T: Copy + From<f32>>(xs: &[T]) -> (Vec<T>, Vec<i32>) {
+    let small = |i: usize| -> f32 {
+        match i % 5 {
+            0 => (i / 10 % 81) as f32 - 40.0,
+            1 => (i / 10 % 41) as f32 * 0.5 - 10.0,
+            2 => (i / 10 % 201) as f32 * 0.1 - 10.0,
+            3 => [1e-7, -1e-7, 1e6, -1e6, 3e7, 1e30, -1e30, 0.0][i / 10 % 8],
+            _ => [0.75, 1.0 / 3.0, -2.5, 2.0, 0.5, -1.0][i / 10 % 6],
+        }
+    };
+    let ys = (0..xs.len())
+        .map(|i| {
+            if i % 2 == 0 {
+                xs[(i * 7919 + 13) % xs.len()]
+            } else {
+                T::from(small(i / 2))
+            }
+        })
+        .collect();
+    let ns = (0..xs.len())
+        .map(|i| match i % 997 {
+            0 => i32::MAX,
+            1 => i32::MIN,
+            2 => 1000 - (i % 2001) as i32,
+            k => (k % 81) as i32 - 40,
+        })
+        .collect();
+    (ys, ns)
+}
+
+/// The kernel: `out[k i + j]` is function `j` of the `k` of [`rows`] at
+/// argument `i`.
 fn kernel(scalar: &str, suffix: &str) -> String {
+    let rows = rows::<f32>();
+    let k = rows.len();
+    let calls: Vec<String> = rows
+        .iter()
+        .enumerate()
+        .map(|(j, r)| {
+            format!(
+                "        out[{k}u * i + {j}u] = {};\n",
+                r.c.replace("{s}", suffix)
+            )
+        })
+        .collect();
     format!(
-        "KERNEL void elementary(GLOBAL {scalar}* x, GLOBAL {scalar}* out, unsigned int n)\n{{\n    \
+        "KERNEL void elementary(GLOBAL {scalar}* x, GLOBAL {scalar}* y, GLOBAL int* n, \
+         GLOBAL {scalar}* out, unsigned int count)\n{{\n    \
          const unsigned int i = GROUP_ID * LOCAL_SIZE + LOCAL_ID;\n    \
-         if (i < n) {{\n        out[3u * i] = snn_exp_{suffix}(x[i]);\n        \
-         out[3u * i + 1u] = snn_exp_m1_{suffix}(x[i]);\n        \
-         out[3u * i + 2u] = snn_ln_{suffix}(x[i]);\n    }}\n}}\n"
+         if (i < count) {{\n        const {scalar} xv = x[i], yv = y[i];\n        \
+         const int nv = n[i];\n{}    }}\n}}\n",
+        calls.concat()
     )
 }
 
-/// Runs the kernel on `inputs` (their bytes, `size` bytes each); returns the
-/// output bytes.
-fn run<D: Device>(dev: &D, dialect: Dialect, p: Precision, inputs: &[u8], size: usize) -> Vec<u8> {
+/// Runs the kernel on `x`, `y` (their bytes, `size` bytes each) and `n`;
+/// returns the output bytes.
+fn run<D: Device>(
+    dev: &D,
+    dialect: Dialect,
+    p: Precision,
+    (x, y, n): (&[u8], &[u8], &[i32]),
+    size: usize,
+) -> Vec<u8> {
     let (scalar, suffix) = match p {
         Precision::F32 => ("float", "f32"),
         Precision::F64 => ("double", "f64"),
     };
     dev.compile(&program(dialect, p, &kernel(scalar, suffix)))
         .unwrap();
-    let n = inputs.len() / size;
-    let x = dev.alloc_zeroed(inputs.len()).unwrap();
-    dev.write(&x, 0, inputs).unwrap();
-    let out = dev.alloc_zeroed(3 * inputs.len()).unwrap();
+    let count = x.len() / size;
+    let k = rows::<f32>().len();
+    let buffer = |bytes: &[u8]| {
+        let b = dev.alloc_zeroed(bytes.len()).unwrap();
+        dev.write(&b, 0, bytes).unwrap();
+        b
+    };
+    let (xb, yb, nb) = (buffer(x), buffer(y), buffer(bytemuck::cast_slice(n)));
+    let out = dev.alloc_zeroed(k * x.len()).unwrap();
     let dims = LaunchDims {
-        blocks: (n as u32).div_ceil(64),
+        blocks: (count as u32).div_ceil(64),
         threads: 64,
     };
-    let args = [Arg::Buffer(&x), Arg::Buffer(&out), Arg::U32(n as u32)];
+    let args = [
+        Arg::Buffer(&xb),
+        Arg::Buffer(&yb),
+        Arg::Buffer(&nb),
+        Arg::Buffer(&out),
+        Arg::U32(count as u32),
+    ];
     dev.launch("elementary", dims, &args).unwrap();
-    let mut bytes = vec![0u8; 3 * inputs.len()];
+    let mut bytes = vec![0u8; k * x.len()];
     dev.read(&out, 0, &mut bytes).unwrap();
     bytes
 }
 
 /// Compares the device's bits with the Rust functions' (NaNs compare equal
 /// whatever their payload); panics with the first differences.
-fn compare<T: Elementary + Into<f64>>(device: &str, inputs: &[T], got: &[T], bits: fn(T) -> u64) {
-    let fs: [fn(T) -> T; 3] = [T::exp, T::exp_m1, T::ln];
+fn compare<T: Elementary + Powers + Into<f64>>(
+    device: &str,
+    (x, y, n): (&[T], &[T], &[i32]),
+    got: &[T],
+    bits: fn(T) -> u64,
+) {
+    let rows = rows::<T>();
+    let k = rows.len();
     let mut bad = Vec::new();
-    for (i, &x) in inputs.iter().enumerate() {
-        for (k, f) in fs.iter().enumerate() {
-            let (want, have) = (f(x), got[3 * i + k]);
+    for i in 0..x.len() {
+        for (j, r) in rows.iter().enumerate() {
+            let (want, have) = ((r.rust)(x[i], y[i], n[i]), got[k * i + j]);
             let nan = |v: T| v.into().is_nan();
             if bits(want) != bits(have) && !(nan(want) && nan(have)) {
                 bad.push(format!(
-                    "{}({:e}) = {:e} in Rust, {:e} on {device}",
-                    NAMES[k],
-                    x.into(),
+                    "{}({:e}, {:e}, {}) = {:e} in Rust, {:e} on {device}",
+                    r.name,
+                    x[i].into(),
+                    y[i].into(),
+                    n[i],
                     want.into(),
                     have.into()
                 ));
@@ -185,30 +283,43 @@ fn compare<T: Elementary + Into<f64>>(device: &str, inputs: &[T], got: &[T], bit
         bad.is_empty(),
         "{} of {} values differ on {device}: {shown:#?}",
         bad.len(),
-        3 * inputs.len()
+        k * x.len()
     );
+    println!("{device}: {} values agree", k * x.len());
 }
 
 /// Runs both precisions on `dev` and compares them with the Rust functions.
 fn check<D: Device>(dev: &D, dialect: Dialect, device: &str) {
     let x32 = inputs_f32();
-    let got = run(dev, dialect, Precision::F32, bytemuck::cast_slice(&x32), 4);
+    let (y32, n) = second(&x32);
+    let args = (
+        bytemuck::cast_slice(&x32),
+        bytemuck::cast_slice(&y32),
+        &n[..],
+    );
+    let got = run(dev, dialect, Precision::F32, args, 4);
     let got: Vec<f32> = got
         .chunks_exact(4)
         .map(|c| f32::from_ne_bytes(c.try_into().unwrap()))
         .collect();
-    compare(device, &x32, &got, |v| v.to_bits() as u64);
+    compare(device, (&x32, &y32, &n), &got, |v| v.to_bits() as u64);
     if !dev.supports_f64() {
         println!("{device}: no f64 support, f64 functions not checked");
         return;
     }
     let x64 = inputs_f64();
-    let got = run(dev, dialect, Precision::F64, bytemuck::cast_slice(&x64), 8);
+    let (y64, n) = second(&x64);
+    let args = (
+        bytemuck::cast_slice(&x64),
+        bytemuck::cast_slice(&y64),
+        &n[..],
+    );
+    let got = run(dev, dialect, Precision::F64, args, 8);
     let got: Vec<f64> = got
         .chunks_exact(8)
         .map(|c| f64::from_ne_bytes(c.try_into().unwrap()))
         .collect();
-    compare(device, &x64, &got, f64::to_bits);
+    compare(device, (&x64, &y64, &n), &got, f64::to_bits);
 }
 
 #[test]

@@ -796,19 +796,18 @@ enum MathC {
 fn math_c(f: MathFn) -> MathC {
     use MathFn::*;
     match f {
-        Exp2 | Log10 | Log2 | Sqrt | Cbrt | Sin | Cos | Tan | Asin | Acos | Atan | Sinh | Cosh
-        | Tanh | Floor | Ceil | Round | Trunc | Atan2 | Hypot => MathC::Direct(f.name()),
+        Sqrt | Sin | Cos | Tan | Asin | Acos | Atan | Sinh | Cosh | Tanh | Floor | Ceil | Round
+        | Trunc | Atan2 => MathC::Direct(f.name()),
         // snn_core::math's functions, the same bits as the CPU's.
         Exp | ExpM1 | Ln => MathC::Helper,
-        Ln1p => MathC::Direct("log1p"),
-        Powf => MathC::Direct("pow"),
+        Exp2 | Log2 | Log10 | Ln1p | Powf | Powi | Cbrt | Hypot => MathC::Helper,
         Abs => MathC::Direct("fabs"),
         Min => MathC::Direct("fmin"),
         Max => MathC::Direct("fmax"),
         MulAdd => MathC::Direct("fma"),
         IsNan => MathC::Direct("isnan"),
         IsFinite => MathC::Direct("isfinite"),
-        Signum | Clamp | Fract | Powi => MathC::Helper,
+        Signum | Clamp | Fract => MathC::Helper,
         Recip => MathC::Recip,
         ToDegrees => MathC::ToDegrees,
         ToRadians => MathC::ToRadians,

@@ -54,13 +54,14 @@
 //!
 //! | Rust | C |
 //! |---|---|
-//! | `exp exp2 ln log10 log2 sqrt cbrt sin cos tan asin acos atan sinh cosh tanh floor ceil round trunc` | same name (`ln` is `log`); Rust's `round` rounds half away from zero like C's |
-//! | `exp_m1`, `ln_1p`, `powf`, `abs`, `mul_add` | `expm1`, `log1p`, `pow`, `fabs`, `fma` |
-//! | `min`, `max`, `atan2`, `hypot` | `fmin`, `fmax`, `atan2`, `hypot` |
+//! | `exp exp_m1 ln exp2 log2 log10 ln_1p powf cbrt hypot` | `snn_exp_f32(x)`, `snn_ln_1p_f32(x)`, `snn_powf_f32(x, y)`, ... (`_f64` in `f64`): the prelude's twins of `snn_core::math` (`math.h`, `math_powers.h`) |
+//! | `sqrt sin cos tan asin acos atan sinh cosh tanh floor ceil round trunc` | same name; Rust's `round` rounds half away from zero like C's |
+//! | `abs`, `mul_add` | `fabs`, `fma` |
+//! | `min`, `max`, `atan2` | `fmin`, `fmax`, `atan2` |
 //! | `is_nan`, `is_finite` | `isnan`, `isfinite` |
 //! | `recip` | `1.0f / x` |
 //! | `to_degrees`, `to_radians` | `x * c` with Rust's constant `c` (`57.29578f`, ...) |
-//! | `powi(n)` | `snn_powi_f32(x, n)` (repeated squaring, like LLVM's `__powisf2`) |
+//! | `powi(n)` | `snn_powi_f32(x, n)` (`math_powers.h`: repeated squaring, like LLVM's `__powisf2`, and `snn_core::math::Powers::powi`) |
 //! | `signum` | `snn_signum_f32(x)` (`NaN` stays `NaN`, `±0` gives `±1`) |
 //! | `clamp(lo, hi)` | `snn_clamp_f32(x, lo, hi)` (Rust's order of comparisons: `NaN` stays `NaN`) |
 //! | `fract` | `snn_fract_f32(x)` (`x - trunc(x)`) |
@@ -99,10 +100,11 @@
 //! release; signed overflow is undefined in C), division by zero and
 //! `MIN / -1` (Rust panics), and out-of-bounds indexing of extra global
 //! parameters (Rust panics) are not checked. `usize` is 32-bit in kernels.
-//! `exp`, `exp_m1` and `ln` print as the prelude's `snn_exp_f32` ...
-//! (`math.h`), the C twins of `snn_core::math`, so they give the CPU
-//! backend's bits; the other transcendental functions print as the C
-//! library's and may differ from the CPU backend's by an ulp or so on
+//! `exp`, `exp_m1`, `ln`, `exp2`, `log2`, `log10`, `ln_1p`, `powf`, `powi`,
+//! `cbrt` and `hypot` print as the prelude's `snn_exp_f32` ... (`math.h`,
+//! `math_powers.h`), the C twins of `snn_core::math`, so they give the CPU
+//! backend's bits; the trigonometric and hyperbolic functions print as the
+//! C library's and may differ from the CPU backend's by an ulp or so on
 //! devices whose math libraries differ from the host's.
 
 mod expr;
@@ -354,4 +356,8 @@ pub fn indent(code: &str, levels: usize) -> String {
 /// Under a plain C compiler (neither `__OPENCL_VERSION__` nor `__CUDACC__`
 /// defined) it includes `<stdbool.h>` and `<tgmath.h>`, so that `exp(x)` of
 /// a `float` is `expf` as in OpenCL C and CUDA C++.
-pub const PRELUDE: &str = concat!(include_str!("prelude.h"), include_str!("math.h"));
+pub const PRELUDE: &str = concat!(
+    include_str!("prelude.h"),
+    include_str!("math.h"),
+    include_str!("math_powers.h")
+);

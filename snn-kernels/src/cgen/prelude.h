@@ -65,18 +65,7 @@ typedef unsigned long long snn_u64;
         if (x > hi) { x = hi; } \
         return x; \
     } \
-    SNN_FN F snn_fract_##S(F x) { return x - trunc(x); } \
-    SNN_FN F snn_powi_##S(F a, int b) { \
-        const bool recip = b < 0; \
-        F r = ONE; \
-        for (;;) { \
-            if (b & 1) { r *= a; } \
-            b /= 2; \
-            if (b == 0) { break; } \
-            a *= a; \
-        } \
-        return recip ? ONE / r : r; \
-    }
+    SNN_FN F snn_fract_##S(F x) { return x - trunc(x); }
 
 SNN_DEF_INT(int, i32)
 SNN_DEF_INT(unsigned int, u32)

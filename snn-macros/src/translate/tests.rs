@@ -1362,3 +1362,22 @@ fn a_realistic_neuron_body() {
         ["tau_m", "ref_count", "v", "v_rest", "r", "i_syn"]
     );
 }
+
+#[test]
+fn math_method_calls_are_rewritten_to_the_one_math_library() {
+    let mut body: syn::Block = syn::parse_quote!({
+        x.exp() + (x + y).powf(y) + x.powi(2) + x.ln_1p() + x.hypot(y) + x.max(y) + x.exp(y)
+    });
+    rewrite_elementary_calls(&mut body, &quote::quote!(c));
+    let got = norm(&quote::quote!(#body));
+    let want = norm(&quote::quote!({
+        c::math::Elementary::exp(x)
+            + c::math::Powers::powf(x + y, y)
+            + c::math::Powers::powi(x, 2)
+            + c::math::Powers::ln_1p(x)
+            + c::math::Powers::hypot(x, y)
+            + x.max(y)
+            + x.exp(y)
+    }));
+    assert_eq!(got, want);
+}

@@ -34,3 +34,4 @@ mod snippets;
 mod static_synapse;
 mod synapse_semantics;
 mod timing;
+mod vector_path;

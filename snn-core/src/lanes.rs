@@ -1,0 +1,384 @@
+//! Model code over [`WIDTH`] elements at once: the vector path of the CPU
+//! backend.
+//!
+//! The model macros emit, besides the scalar methods, a *lane* form of a
+//! neuron model's `sim` and `threshold` where every value is a [`Lanes`]
+//! (one value per neuron of a group of [`WIDTH`]), conditions are [`Mask`]s,
+//! assignments under a condition are selects and loops run until no lane
+//! is active (`snn-macros/src/lanes.rs`). Every operation here applies the
+//! scalar operation to each lane in a loop the compiler vectorises (inside
+//! the backend's AVX-512 / AVX2 copies of the element loop), so each lane
+//! computes exactly the bits of the scalar path: IEEE operations, and each
+//! float method (`x.exp()`, `x.max(y)`, ...) as the scalar method of each
+//! lane, which the compiler vectorises where it is branch-free
+//! ([`crate::math`]'s functions are).
+//!
+//! The `__`-prefixed functions are the emitted code's vocabulary; they are
+//! public only for the macros.
+
+// Lane loops index several arrays by the same `l`, the shape the compiler
+// vectorises.
+#![allow(clippy::needless_range_loop)]
+
+use crate::Real;
+use std::ops::{Add, AddAssign, BitAnd, BitOr, Div, Mul, MulAssign, Neg, Not, Rem, Sub, SubAssign};
+
+/// Elements per lane group (sixteen `f32` fill one AVX-512 register).
+pub const WIDTH: usize = 16;
+
+/// One value per lane.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(transparent)]
+pub struct Lanes<T>(pub [T; WIDTH]);
+
+/// One condition per lane.
+pub type Mask = Lanes<bool>;
+
+impl<T: Copy> Lanes<T> {
+    /// `x` in every lane.
+    #[inline(always)]
+    pub fn splat(x: T) -> Self {
+        Lanes([x; WIDTH])
+    }
+
+    /// `f` of each lane.
+    #[inline(always)]
+    pub fn map<U: Copy>(self, f: impl Fn(T) -> U) -> Lanes<U> {
+        let mut out = [f(self.0[0]); WIDTH];
+        for l in 1..WIDTH {
+            out[l] = f(self.0[l]);
+        }
+        Lanes(out)
+    }
+
+    /// `f` of each pair of lanes.
+    #[inline(always)]
+    pub fn zip<U: Copy, V: Copy>(self, o: Lanes<U>, f: impl Fn(T, U) -> V) -> Lanes<V> {
+        let mut out = [f(self.0[0], o.0[0]); WIDTH];
+        for l in 1..WIDTH {
+            out[l] = f(self.0[l], o.0[l]);
+        }
+        Lanes(out)
+    }
+
+    /// `f` of each triple of lanes.
+    #[inline(always)]
+    pub fn zip3<U: Copy, V: Copy, W: Copy>(
+        self,
+        o: Lanes<U>,
+        p: Lanes<V>,
+        f: impl Fn(T, U, V) -> W,
+    ) -> Lanes<W> {
+        let mut out = [f(self.0[0], o.0[0], p.0[0]); WIDTH];
+        for l in 1..WIDTH {
+            out[l] = f(self.0[l], o.0[l], p.0[l]);
+        }
+        Lanes(out)
+    }
+
+    /// Lanes `0..n` from `src[base..base + n]`, the others `fill`.
+    #[inline(always)]
+    pub fn load(src: &[T], base: usize, n: usize, fill: T) -> Self {
+        if n == WIDTH {
+            return Lanes(src[base..base + WIDTH].try_into().expect("WIDTH elements"));
+        }
+        let mut out = [fill; WIDTH];
+        out[..n].copy_from_slice(&src[base..base + n]);
+        Lanes(out)
+    }
+
+    /// Writes lanes `0..n` to `dst[base..base + n]`.
+    #[inline(always)]
+    pub fn store(self, dst: &mut [T], base: usize, n: usize) {
+        dst[base..base + n].copy_from_slice(&self.0[..n]);
+    }
+}
+
+impl Mask {
+    /// True when some lane is set.
+    #[inline(always)]
+    pub fn any(self) -> bool {
+        self.0.iter().fold(false, |a, &b| a | b)
+    }
+
+    /// Bit `l` set when lane `l` is.
+    #[inline(always)]
+    pub fn bits(self) -> u32 {
+        (0..WIDTH).fold(0, |b, l| b | (self.0[l] as u32) << l)
+    }
+}
+
+/// Per-lane `a` where `m` is set, else `b`.
+#[inline(always)]
+pub fn __select<T: Copy>(m: Mask, a: impl IntoLanes<T>, b: impl IntoLanes<T>) -> Lanes<T> {
+    let (a, b) = (a.into_lanes(), b.into_lanes());
+    let mut out = b.0;
+    for l in 0..WIDTH {
+        if m.0[l] {
+            out[l] = a.0[l];
+        }
+    }
+    Lanes(out)
+}
+
+/// A lane value or a value for every lane.
+pub trait IntoLanes<T> {
+    /// As lanes.
+    fn into_lanes(self) -> Lanes<T>;
+}
+
+impl<T: Copy> IntoLanes<T> for Lanes<T> {
+    #[inline(always)]
+    fn into_lanes(self) -> Lanes<T> {
+        self
+    }
+}
+
+/// `x` as lanes (a splat when `x` is one value).
+#[inline(always)]
+pub fn __lanes<T: Copy>(x: impl IntoLanes<T>) -> Lanes<T> {
+    x.into_lanes()
+}
+
+/// `c` as a mask (a splat when `c` is a `bool`).
+#[inline(always)]
+pub fn __mask(c: impl IntoLanes<bool>) -> Mask {
+    c.into_lanes()
+}
+
+/// `a & b` of masks or `bool`s.
+#[inline(always)]
+pub fn __and(a: impl IntoLanes<bool>, b: impl IntoLanes<bool>) -> Mask {
+    a.into_lanes().zip(b.into_lanes(), |a, b| a & b)
+}
+
+/// `a | b` of masks or `bool`s.
+#[inline(always)]
+pub fn __or(a: impl IntoLanes<bool>, b: impl IntoLanes<bool>) -> Mask {
+    a.into_lanes().zip(b.into_lanes(), |a, b| a | b)
+}
+
+/// `a & !b` of masks or `bool`s.
+#[inline(always)]
+pub fn __and_not(a: impl IntoLanes<bool>, b: impl IntoLanes<bool>) -> Mask {
+    a.into_lanes().zip(b.into_lanes(), |a, b| a & !b)
+}
+
+macro_rules! comparisons {
+    ($($f:ident $op:tt),*) => {$(
+        #[doc = concat!("Per-lane `a ", stringify!($op), " b`.")]
+        #[inline(always)]
+        pub fn $f<T: Copy + PartialOrd>(a: impl IntoLanes<T>, b: impl IntoLanes<T>) -> Mask {
+            a.into_lanes().zip(b.into_lanes(), |a, b| a $op b)
+        }
+    )*};
+}
+comparisons!(__lt <, __le <=, __gt >, __ge >=, __eq ==, __ne !=);
+
+/// A numeric cast per lane (`x as T`).
+pub trait LaneCast<T> {
+    /// `self as T` in each lane.
+    fn lane_cast(self) -> Lanes<T>;
+}
+
+/// `x as T` per lane.
+#[inline(always)]
+pub fn __cast<T, X: LaneCast<T>>(x: X) -> Lanes<T> {
+    x.lane_cast()
+}
+
+macro_rules! numeric_lanes {
+    ($($t:ty),*) => {$(
+        impl IntoLanes<$t> for $t {
+            #[inline(always)]
+            fn into_lanes(self) -> Lanes<$t> {
+                Lanes::splat(self)
+            }
+        }
+        impl Add<Lanes<$t>> for $t {
+            type Output = Lanes<$t>;
+            #[inline(always)]
+            fn add(self, o: Lanes<$t>) -> Lanes<$t> { Lanes::splat(self) + o }
+        }
+        impl Sub<Lanes<$t>> for $t {
+            type Output = Lanes<$t>;
+            #[inline(always)]
+            fn sub(self, o: Lanes<$t>) -> Lanes<$t> { Lanes::splat(self) - o }
+        }
+        impl Mul<Lanes<$t>> for $t {
+            type Output = Lanes<$t>;
+            #[inline(always)]
+            fn mul(self, o: Lanes<$t>) -> Lanes<$t> { Lanes::splat(self) * o }
+        }
+        impl Div<Lanes<$t>> for $t {
+            type Output = Lanes<$t>;
+            #[inline(always)]
+            fn div(self, o: Lanes<$t>) -> Lanes<$t> { Lanes::splat(self) / o }
+        }
+        numeric_lanes!(@cast $t => f32, f64, i32, u32, i64, u64, u8, u16, usize);
+    )*};
+    (@cast $from:ty => $($to:ty),*) => {$(
+        impl LaneCast<$to> for Lanes<$from> {
+            #[inline(always)]
+            #[allow(clippy::unnecessary_cast)]
+            fn lane_cast(self) -> Lanes<$to> { self.map(|x| x as $to) }
+        }
+        impl LaneCast<$to> for $from {
+            #[inline(always)]
+            #[allow(clippy::unnecessary_cast)]
+            fn lane_cast(self) -> Lanes<$to> { Lanes::splat(self as $to) }
+        }
+    )*};
+}
+numeric_lanes!(f32, f64, i32, u32, i64, u64, u8, u16, usize);
+
+impl IntoLanes<bool> for bool {
+    #[inline(always)]
+    fn into_lanes(self) -> Mask {
+        Lanes::splat(self)
+    }
+}
+
+macro_rules! lane_ops {
+    ($($tr:ident $f:ident $atr:ident $af:ident),*) => {$(
+        impl<T: Copy + $tr<Output = T>, R: IntoLanes<T>> $tr<R> for Lanes<T> {
+            type Output = Lanes<T>;
+            #[inline(always)]
+            fn $f(self, o: R) -> Lanes<T> {
+                self.zip(o.into_lanes(), |a, b| a.$f(b))
+            }
+        }
+        impl<T: Copy + $tr<Output = T>, R: IntoLanes<T>> $atr<R> for Lanes<T> {
+            #[inline(always)]
+            fn $af(&mut self, o: R) {
+                *self = self.zip(o.into_lanes(), |a, b| a.$f(b));
+            }
+        }
+    )*};
+}
+lane_ops!(
+    Add add AddAssign add_assign,
+    Sub sub SubAssign sub_assign,
+    Mul mul MulAssign mul_assign
+);
+
+impl<T: Copy + Div<Output = T>, R: IntoLanes<T>> Div<R> for Lanes<T> {
+    type Output = Lanes<T>;
+    #[inline(always)]
+    fn div(self, o: R) -> Lanes<T> {
+        self.zip(o.into_lanes(), |a, b| a / b)
+    }
+}
+
+impl<T: Copy + Div<Output = T>, R: IntoLanes<T>> std::ops::DivAssign<R> for Lanes<T> {
+    #[inline(always)]
+    fn div_assign(&mut self, o: R) {
+        *self = *self / o;
+    }
+}
+
+impl<T: Copy + Rem<Output = T>, R: IntoLanes<T>> Rem<R> for Lanes<T> {
+    type Output = Lanes<T>;
+    #[inline(always)]
+    fn rem(self, o: R) -> Lanes<T> {
+        self.zip(o.into_lanes(), |a, b| a % b)
+    }
+}
+
+impl<T: Copy + Neg<Output = T>> Neg for Lanes<T> {
+    type Output = Lanes<T>;
+    #[inline(always)]
+    fn neg(self) -> Lanes<T> {
+        self.map(|a| -a)
+    }
+}
+
+impl<T: Copy + Not<Output = T>> Not for Lanes<T> {
+    type Output = Lanes<T>;
+    #[inline(always)]
+    fn not(self) -> Lanes<T> {
+        self.map(|a| !a)
+    }
+}
+
+impl<R: IntoLanes<bool>> BitAnd<R> for Mask {
+    type Output = Mask;
+    #[inline(always)]
+    fn bitand(self, o: R) -> Mask {
+        __and(self, o)
+    }
+}
+
+impl<R: IntoLanes<bool>> BitOr<R> for Mask {
+    type Output = Mask;
+    #[inline(always)]
+    fn bitor(self, o: R) -> Mask {
+        __or(self, o)
+    }
+}
+
+/// The environment of the lane form of neuron code: `env.t()`, `env.dt()`
+/// and `env.isyn()` per lane (the vector path runs only models that make
+/// no random draws and read no ids).
+pub struct NeuronLaneEnv<S: Real> {
+    pub(crate) t: S,
+    pub(crate) dt: S,
+    pub(crate) isyn: Lanes<S>,
+}
+
+impl<S: Real> NeuronLaneEnv<S> {
+    /// Time at the start of the step.
+    #[inline(always)]
+    pub fn t(&self) -> Lanes<S> {
+        Lanes::splat(self.t)
+    }
+    /// The step.
+    #[inline(always)]
+    pub fn dt(&self) -> Lanes<S> {
+        Lanes::splat(self.dt)
+    }
+    /// The synaptic input current of each lane.
+    #[inline(always)]
+    pub fn isyn(&self) -> Lanes<S> {
+        self.isyn
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lanes_compute_the_scalar_bits() {
+        let x = Lanes(std::array::from_fn(|l| l as f32 * 0.37 - 3.1));
+        let y = (x * 2.5f32 - 1.0f32).map(f32::exp) / (1.0f32 + x.map(f32::abs));
+        for l in 0..WIDTH {
+            let s = x.0[l];
+            assert_eq!(
+                y.0[l].to_bits(),
+                ((s * 2.5 - 1.0).exp() / (1.0 + s.abs())).to_bits()
+            );
+        }
+        let m = __lt(x, 0.0f32);
+        let z = __select(m, x, 7.0f32);
+        assert_eq!(z.0[0], x.0[0]);
+        assert_eq!(z.0[WIDTH - 1], 7.0);
+        assert_eq!(
+            m.bits().count_ones() as usize,
+            (0..WIDTH).filter(|&l| x.0[l] < 0.0).count()
+        );
+        assert!(m.any() && !__and_not(m, m).any());
+    }
+
+    #[test]
+    fn partial_groups_load_and_store_their_lanes_only() {
+        let src: Vec<f64> = (0..20).map(f64::from).collect();
+        let l = Lanes::load(&src, 16, 4, -1.0);
+        assert_eq!(&l.0[..5], &[16.0, 17.0, 18.0, 19.0, -1.0]);
+        let mut dst = vec![0.0; 20];
+        (l + 1.0).store(&mut dst, 16, 4);
+        assert_eq!(&dst[15..], &[0.0, 17.0, 18.0, 19.0, 20.0]);
+        let i: Lanes<i32> = __cast(l);
+        assert_eq!(i.0[3], 19);
+    }
+}

@@ -1,0 +1,241 @@
+//! The CPU backend's vector path (`snn_core::lanes`): neuron models whose
+//! `sim` and `threshold` are in the lane subset run sixteen neurons per
+//! call, and give the same bits as the scalar methods. Each built-in neuron
+//! model (and a user model with loops, `break`/`continue` and nested
+//! conditions whose trip counts differ per neuron) runs a noisy, recurrent
+//! network twice, vector path on and off, in both precisions; spikes and
+//! every variable must be identical. 101 neurons: six full lane groups and
+//! a partial one.
+
+use snn::model::{NeuronBehaviour, NeuronModel, PrecisionStates};
+use snn::prelude::*;
+
+const N: u32 = 101;
+const STEPS: u64 = 400;
+
+/// A model whose control flow differs per neuron: a loop over a
+/// variable's count with `continue` and `break`, and nested conditions.
+#[neuron_model]
+pub struct Lanes {
+    #[param]
+    pub tau: Scalar,
+    #[var]
+    v: Scalar,
+    #[var]
+    k: Scalar,
+}
+
+#[neuron_model]
+impl Lanes {
+    fn sim(&mut self, env: &mut NeuronEnv) {
+        let n = (self.k.abs() * 3.0) as i32;
+        let mut acc: Scalar = 0.0;
+        for i in 0..n {
+            if i == 1 {
+                continue;
+            }
+            acc += (self.v / self.tau).exp() * 0.01;
+            if acc > 0.05 {
+                break;
+            }
+        }
+        let mut j = 0;
+        while j < 3 && self.v < -60.0 {
+            self.v += 0.5;
+            j += 1;
+        }
+        self.v += env.dt() * (env.isyn() - acc) / self.tau
+            + if self.k > 1.0 {
+                0.1
+            } else if self.k > 0.5 {
+                0.05
+            } else {
+                0.0
+            };
+        self.k = (self.k + 0.37).min(2.0);
+        if self.k >= 2.0 {
+            self.k = 0.0;
+        }
+    }
+    fn threshold(&self, env: &NeuronEnv) -> bool {
+        self.v >= -50.0
+    }
+    fn reset(&mut self, env: &mut NeuronEnv) {
+        self.v = -65.0;
+    }
+}
+
+/// Whether `M`'s states have a lane form, in `f32` and `f64`.
+fn has_lanes<M: NeuronModel>() -> [bool; 2] {
+    [
+        <<f32 as PrecisionStates>::Neuron<M> as NeuronBehaviour<f32>>::LANES,
+        <<f64 as PrecisionStates>::Neuron<M> as NeuronBehaviour<f64>>::LANES,
+    ]
+}
+
+#[test]
+fn built_in_neuron_models_have_a_lane_form() {
+    assert_eq!(has_lanes::<Lif>(), [true; 2]);
+    assert_eq!(has_lanes::<Izhikevich>(), [true; 2]);
+    assert_eq!(has_lanes::<IzhikevichVariable>(), [true; 2]);
+    assert_eq!(has_lanes::<TraubMiles>(), [true; 2]);
+    assert_eq!(has_lanes::<TraubMilesExpEuler>(), [true; 2]);
+    assert_eq!(has_lanes::<TraubMilesEuler>(), [true; 2]);
+    assert_eq!(has_lanes::<AdEx>(), [true; 2]);
+    assert_eq!(has_lanes::<AdExCond>(), [true; 2]);
+    assert_eq!(has_lanes::<Lanes>(), [true; 2]);
+    // Random draws (Poisson) and indexing (SpikeSourceArray) stay scalar.
+    assert_eq!(has_lanes::<Poisson>(), [false; 2]);
+    assert_eq!(has_lanes::<SpikeSourceArray>(), [false; 2]);
+    type Source = <f32 as PrecisionStates>::Neuron<SpikeSourceArray>;
+    assert!(
+        <Source as NeuronBehaviour<f32>>::NO_LANES.starts_with("`threshold` has the expression"),
+        "{}",
+        <Source as NeuronBehaviour<f32>>::NO_LANES
+    );
+}
+
+/// A model's initial values (`v` uniform in `v_range`, the others as
+/// given) and its noise input's mean and standard deviation.
+struct Setup<'a> {
+    inits: &'a [(&'a str, f64)],
+    v_range: (f64, f64),
+    drive: (f64, f64),
+}
+
+/// Spikes and the bits of every variable of population "P" after
+/// [`STEPS`] steps of a network of `model` set up by `s`, driven by noise
+/// and recurrent synapses.
+fn run<M: NeuronModel + Clone>(
+    model: &M,
+    s: &Setup,
+    precision: Precision,
+    vector: bool,
+) -> (SpikeRecord, Vec<Vec<u64>>) {
+    let mut net = Network::new(0.1).unwrap();
+    net.set_precision(precision);
+    net.set_seed(5);
+    let mut b = net
+        .add_population("P", N, model.clone())
+        .init("v", VarInit::uniform(s.v_range.0, s.v_range.1))
+        .record_spikes(true);
+    for &(name, value) in s.inits {
+        b = b.init(name, value);
+    }
+    let pop = b.build().unwrap();
+    let (mean, sd) = s.drive;
+    net.add_current_source("Noise", pop, GaussianNoise { mean, sd })
+        .build()
+        .unwrap();
+    net.add_synapse_group("Rec", pop, pop, StaticPulse, ExpCurr { tau: 2.0 })
+        .connectivity(Connectivity::FixedProbability {
+            p: 0.1,
+            autapses: false,
+        })
+        .wu_init("g", 0.4)
+        .build()
+        .unwrap();
+    let mut sim = CpuSimulation::new(&net).unwrap();
+    sim.set_vector_path(vector);
+    sim.run_steps(STEPS).unwrap();
+    let vars = M::DESC
+        .fields
+        .iter()
+        .filter(|f| f.kind == snn::model::FieldKind::Var)
+        .map(|f| {
+            let vals = sim.var_values(pop, f.name).unwrap();
+            vals.iter().map(|x| x.to_bits()).collect()
+        })
+        .collect();
+    (sim.spikes(pop).unwrap(), vars)
+}
+
+/// Runs [`run`] with the vector path on and off, in both precisions.
+fn same_bits<M: NeuronModel + Clone>(model: M, s: Setup) {
+    assert_eq!(has_lanes::<M>(), [true; 2], "{}", M::DESC.name);
+    for precision in [Precision::F32, Precision::F64] {
+        let scalar = run(&model, &s, precision, false);
+        let vector = run(&model, &s, precision, true);
+        assert!(
+            scalar.0.times.len() > 10,
+            "{} {precision:?}: too few spikes to compare ({})",
+            M::DESC.name,
+            scalar.0.times.len()
+        );
+        assert_eq!(scalar.0, vector.0, "{} {precision:?}: spikes", M::DESC.name);
+        assert!(
+            scalar.1 == vector.1,
+            "{} {precision:?}: state",
+            M::DESC.name
+        );
+    }
+}
+
+#[test]
+fn lif_and_izhikevich_vector_paths_give_the_scalar_bits() {
+    let lif = Lif {
+        c: 0.25,
+        tau_m: 10.0,
+        v_rest: -65.0,
+        v_reset: -65.0,
+        v_thresh: -50.0,
+        i_offset: 0.3,
+        tau_refrac: 2.0,
+    };
+    let setup = |inits| Setup {
+        inits,
+        v_range: (-70.0, -50.0),
+        drive: (0.5, 2.0),
+    };
+    same_bits(lif, setup(&[("refrac_time", 0.0)]));
+    let izh = Izhikevich {
+        a: 0.02,
+        b: 0.2,
+        c: -65.0,
+        d: 8.0,
+    };
+    same_bits(izh, setup(&[("u", -13.0)]));
+    let inits = [
+        ("u", -13.0),
+        ("a", 0.02),
+        ("b", 0.2),
+        ("c", -65.0),
+        ("d", 8.0),
+    ];
+    same_bits(IzhikevichVariable {}, setup(&inits));
+    same_bits(Lanes { tau: 10.0 }, setup(&[("k", 0.3)]));
+}
+
+#[test]
+fn hodgkin_huxley_vector_paths_give_the_scalar_bits() {
+    let inits = [("m", 0.05), ("h", 0.6), ("n", 0.32)];
+    // Brian2 COBAHH's neuron.
+    let hh = crate::hh_reference::traub_miles(&crate::hh_reference::COBAHH);
+    let setup = || Setup {
+        inits: &inits,
+        v_range: (-70.0, -55.0),
+        drive: (0.2, 0.5),
+    };
+    same_bits(hh.clone(), setup());
+    same_bits(hh.clone().exp_euler(1), setup());
+    same_bits(hh.euler(25), setup());
+}
+
+#[test]
+fn adex_vector_paths_give_the_scalar_bits() {
+    let inits = [("w", 0.0), ("refrac", 0.0), ("spiked", 0.0)];
+    for solver in [
+        AdExSolver::DEFAULT,
+        AdExSolver::Rk4 { substeps: 2 },
+        AdExSolver::ExponentialEuler { substeps: 4 },
+    ] {
+        let setup = |inits| Setup {
+            inits,
+            v_range: (-70.0, -50.0),
+            drive: (600.0, 300.0),
+        };
+        same_bits(AdEx::default().with_solver(solver), setup(&inits));
+        let cond = [inits.as_slice(), &[("g_ex", 0.0), ("g_in", 0.0)]].concat();
+        same_bits(AdExCond::default().with_solver(solver), setup(&cond));
+    }
+}
