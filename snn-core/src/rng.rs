@@ -567,7 +567,8 @@ trait Float: Real + crate::math::Elementary {
 /// [`crate::math::box_muller_f32`]).
 #[inline(always)]
 fn box_muller_f64(u1: f64, u2: f64) -> f64 {
-    (-2.0 * crate::math::ln_f64(u1)).sqrt() * crate::math::cos_f64(std::f64::consts::TAU * u2)
+    (-2.0 * crate::math::ln_f64(u1)).sqrt()
+        * crate::math::cos_box_muller_f64(std::f64::consts::TAU * u2)
 }
 
 macro_rules! impl_float {

@@ -227,9 +227,9 @@ SNN_FN float snn_uniform_f32(snn_rng *r)
 /* Box-Muller of one pair (math::box_muller_f32; rng's box_muller_f64), with
  * the prelude's ln and cos (math.h). */
 #define SNN_RNG_BOX_MULLER_f32(u1, u2) \
-    (sqrt(-2.0f * snn_ln_normal_f32(u1)) * snn_cos_f32(SNN_RNG_C_f32_TAU * (u2)))
+    (sqrt(-2.0f * snn_ln_normal_f32(u1)) * snn_cos_box_muller_f32(SNN_RNG_C_f32_TAU * (u2)))
 #define SNN_RNG_BOX_MULLER_f64(u1, u2) \
-    (sqrt(-2.0 * snn_ln_f64(u1)) * snn_cos_f64(SNN_RNG_C_f64_TAU * (u2)))
+    (sqrt(-2.0 * snn_ln_f64(u1)) * snn_cos_box_muller_f64(SNN_RNG_C_f64_TAU * (u2)))
 
 #ifndef SNN_NO_DOUBLE
 /* Uniform in (0, 1) from hi then lo: ((hi << 20 | lo >> 12) + 0.5) * 2^-52, exact

@@ -34,7 +34,7 @@
 //! order, with the same constants rounded to the type, saturating
 //! float-to-integer casts and no FMA contraction. Its `ln`, `exp` and `cos`
 //! are [`snn_core::math`]'s algorithms written out in C (the prelude's
-//! `snn_ln_f32` ..., `snn_cos_f32`/`_f64`), so every draw is
+//! `snn_ln_f32` ..., `snn_cos_box_muller_f32`/`_f64`), so every draw is
 //! bit-identical on every backend; `tests/it/rng_c.rs` checks this against
 //! `snn_core` as C99 and as C++, and `snn-gpu`'s tests on OpenCL. The one
 //! exception is `pow`, which gamma draws of shape below 1 take from the

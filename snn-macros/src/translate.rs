@@ -150,6 +150,16 @@ const MATH_METHODS: &[(&str, usize, &str)] = &[
     ("powi", 1, "Powers"),
     ("cbrt", 0, "Powers"),
     ("hypot", 1, "Powers"),
+    ("sin", 0, "Trig"),
+    ("cos", 0, "Trig"),
+    ("tan", 0, "Trig"),
+    ("asin", 0, "Trig"),
+    ("acos", 0, "Trig"),
+    ("atan", 0, "Trig"),
+    ("atan2", 1, "Trig"),
+    ("sinh", 0, "Hyperbolic"),
+    ("cosh", 0, "Hyperbolic"),
+    ("tanh", 0, "Hyperbolic"),
 ];
 
 /// Turns the invisible groups of `macro_rules!` fragments (`$e:expr`) in
@@ -180,10 +190,11 @@ pub fn rewrite_groups_as_parens(block: &mut syn::Block) {
 }
 
 /// Rewrites the calls of [`MATH_METHODS`] in native model code, `x.exp()`,
-/// `x.powf(y)`, ..., into `<core>::math::Elementary::exp(x)`,
-/// `<core>::math::Powers::powf(x, y)` and so on: the functions every
-/// backend computes the same bits of (the C printer prints their C twins).
-/// Calls inside macro invocations are not visited.
+/// `x.powf(y)`, `y.atan2(x)`, `x.tanh()`, ..., into
+/// `<core>::math::Elementary::exp(x)`, `<core>::math::Powers::powf(x, y)`,
+/// `<core>::math::Trig::atan2(y, x)` and so on: the functions every backend
+/// computes the same bits of (the C printer prints their C twins). Calls
+/// inside macro invocations are not visited.
 pub fn rewrite_elementary_calls(block: &mut syn::Block, core: &proc_macro2::TokenStream) {
     use syn::visit_mut::VisitMut;
 

@@ -1,7 +1,7 @@
 //! The one math library of every backend: branch-free elementary functions
 //! written here and, with the same operations in the same order, in C
-//! (`snn_kernels`' prelude `math.h` and `rng.h`), so the CPU and the GPU
-//! kernels compute the same bits.
+//! (`snn_kernels`' prelude `math.h`, `math_powers.h`, `math_trig.h` and
+//! `rng.h`), so the CPU and the GPU kernels compute the same bits.
 //!
 //! - [`Elementary`] (`exp`, `exp_m1`, `ln` in `f32` and `f64`): what model
 //!   code's `x.exp()`, `x.exp_m1()` and `x.ln()` mean (the macros rewrite
@@ -9,18 +9,27 @@
 //! - [`Powers`] (`exp2`, `log2`, `log10`, `ln_1p`, `powf`, `powi`, `cbrt`,
 //!   `hypot`): the same for the powers, roots and other logarithms, within
 //!   2 ulp (`powi` is Rust's repeated squaring, bit for bit).
-//! - [`ln_f32`], [`cos_f32`], [`cos_f64`] and the Box-Muller transform of the
-//!   random draws. The CPU backend draws every single-precision normal
-//!   number (synaptic weights and delays of a large network: hundreds of
-//!   millions of draws) through [`box_muller_f32`]; [`box_muller_f32_x16`]
-//!   gives the same bits for sixteen draws at once, vectorised. They use the
-//!   polynomials of Cephes `logf` and `cosf` (S. Moshier), accurate to about
-//!   one unit in the last place (checked against `f64` in the tests).
+//! - [`Trig`] (`sin`, `cos`, `tan`, `asin`, `acos`, `atan`, `atan2`) and
+//!   [`Hyperbolic`] (`sinh`, `cosh`, `tanh`) in `f32` and `f64`: what model
+//!   code's `x.sin()`, ..., `y.atan2(x)`, `x.tanh()` mean, within 2 ulp on
+//!   the domains their functions state (`tan` 3 ulp).
+//! - [`ln_f32`], [`cos_box_muller_f32`], [`cos_box_muller_f64`] and the
+//!   Box-Muller transform of the random draws. The CPU backend draws every
+//!   single-precision normal number (synaptic weights and delays of a large
+//!   network: hundreds of millions of draws) through [`box_muller_f32`];
+//!   [`box_muller_f32_x16`] gives the same bits for sixteen draws at once,
+//!   vectorised. They use the polynomials of Cephes `logf` and `cosf`
+//!   (S. Moshier), accurate to about one unit in the last place (checked
+//!   against `f64` in the tests).
 
 mod elementary;
+mod hyperbolic;
 mod powers;
+mod trig;
 pub use elementary::*;
+pub use hyperbolic::*;
 pub use powers::*;
+pub use trig::*;
 
 const SQRT_HALF: f32 = std::f32::consts::FRAC_1_SQRT_2;
 
@@ -73,90 +82,12 @@ pub fn ln_f32(x: f32) -> f32 {
     (f + y) + 0.693_359_4 * e
 }
 
-/// Cosine of `x` for `|x| < 8192` (Cephes' range; the Box-Muller argument
-/// lies in `(0, 2 pi)`).
-#[inline(always)]
-pub fn cos_f32(x: f32) -> f32 {
-    const FOUR_OVER_PI: f32 = 1.273_239_5;
-    // pi / 4 in three parts (Cody-Waite): exact products with small j.
-    const DP1: f32 = 0.785_156_25;
-    const DP2: f32 = 2.418_756_5e-4;
-    const DP3: f32 = 3.774_895e-8;
-    let x = x.abs();
-    let mut j = (x * FOUR_OVER_PI) as u32;
-    j += j & 1;
-    let y = j as f32;
-    let j = j & 7;
-    // j is even: cos(x) = cos r, -sin r, -cos r, sin r for j = 0, 2, 4, 6.
-    let negate = j == 2 || j == 4;
-    let r = ((x - y * DP1) - y * DP2) - y * DP3;
-    let z = r * r;
-    let sin = ((-1.951_529_6e-4 * z + 8.332_161e-3) * z - 1.666_665_5e-1) * z * r + r;
-    let cos = ((2.443_315_7e-5 * z - 1.388_731_6e-3) * z + 4.166_664_6e-2) * z * z - 0.5 * z + 1.0;
-    let v = if j == 2 || j == 6 { sin } else { cos };
-    if negate {
-        -v
-    } else {
-        v
-    }
-}
-
-/// Cosine of `x` in `f64` for `|x| < 2^30` (Cephes' `cos`: a three-part
-/// reduction by `pi / 4` and its polynomials; the Box-Muller argument lies
-/// in `(0, 2 pi)`). Within 2 ulp there (tested against `f64::cos`).
-#[allow(clippy::excessive_precision)] // Cephes' digits, as in rng.h
-#[inline(always)]
-pub fn cos_f64(x: f64) -> f64 {
-    const FOUR_OVER_PI: f64 = 1.273_239_544_735_162_686_15;
-    // pi / 4 in three parts (Cody-Waite): exact products with j < 2^30.
-    const DP1: f64 = 7.853_981_256_484_985_351_56e-1;
-    const DP2: f64 = 3.774_894_707_930_798_176_68e-8;
-    const DP3: f64 = 2.695_151_429_079_059_526_45e-15;
-    let x = x.abs();
-    let mut j = (x * FOUR_OVER_PI) as u64;
-    j += j & 1;
-    let y = j as f64;
-    let j = j & 7;
-    let negate = j == 2 || j == 4;
-    let r = ((x - y * DP1) - y * DP2) - y * DP3;
-    let z = r * r;
-    let sin = (((((1.589_623_015_765_465_680_60e-10 * z - 2.505_074_776_285_780_728_66e-8) * z
-        + 2.755_731_362_138_572_452_13e-6)
-        * z
-        - 1.984_126_982_958_953_859_96e-4)
-        * z
-        + 8.333_333_333_322_118_588_78e-3)
-        * z
-        - 1.666_666_666_666_663_072_95e-1)
-        * z
-        * r
-        + r;
-    let cos = (((((-1.135_853_652_138_768_173_00e-11 * z + 2.087_570_084_197_473_167_78e-9) * z
-        - 2.755_731_417_929_673_881_12e-7)
-        * z
-        + 2.480_158_728_885_170_453_48e-5)
-        * z
-        - 1.388_888_888_887_305_641_16e-3)
-        * z
-        + 4.166_666_666_666_659_292_18e-2)
-        * z
-        * z
-        - 0.5 * z
-        + 1.0;
-    let v = if j == 2 || j == 6 { sin } else { cos };
-    if negate {
-        -v
-    } else {
-        v
-    }
-}
-
 /// One standard normal value from two uniforms `u1`, `u2` in `(0, 1)`:
 /// `sqrt(-2 ln u1) * cos(2 pi u2)`, with `2 pi` rounded to `f32` and the
 /// product `2 pi u2` rounded as in `f32` arithmetic.
 #[inline(always)]
 pub fn box_muller_f32(u1: f32, u2: f32) -> f32 {
-    (-2.0 * ln_f32(u1)).sqrt() * cos_f32(std::f32::consts::TAU * u2)
+    (-2.0 * ln_f32(u1)).sqrt() * cos_box_muller_f32(std::f32::consts::TAU * u2)
 }
 
 #[inline(always)]
@@ -241,35 +172,45 @@ mod tests {
         let worst = uniforms()
             .map(|u| {
                 let x = std::f32::consts::TAU * u;
-                (cos_f32(x) as f64 - (x as f64).cos()).abs()
+                (cos_box_muller_f32(x) as f64 - (x as f64).cos()).abs()
             })
             .fold(0.0, f64::max);
         assert!(worst <= 1.2e-7, "worst absolute error {worst}");
         for x in [0.0f32, 1e-20, 0.5, 1.0, 3.0, 100.0, -2.5, 8000.0] {
             assert!(
-                (cos_f32(x) as f64 - (x as f64).cos()).abs() <= 2.5e-7,
+                (cos_box_muller_f32(x) as f64 - (x as f64).cos()).abs() <= 2.5e-7,
                 "cos {x}"
             );
         }
     }
 
-    /// `cos_f64` against the standard library: within 2e-16 absolute on
+    /// `cos_box_muller_f64` against the standard library: within 2e-16 absolute on
     /// the Box-Muller range `[0, 2 pi)` and within 2 ulp (relative to 1)
     /// up to 1e6.
     #[test]
-    fn cos_f64_is_accurate() {
+    fn cos_box_muller_f64_is_accurate() {
         let n = 1_000_000;
         for k in 0..=n {
             let x = std::f64::consts::TAU * k as f64 / n as f64;
-            let err = (cos_f64(x) - x.cos()).abs();
-            assert!(err <= 2.3e-16, "cos {x}: {} vs {}", cos_f64(x), x.cos());
+            let err = (cos_box_muller_f64(x) - x.cos()).abs();
+            assert!(
+                err <= 2.3e-16,
+                "cos {x}: {} vs {}",
+                cos_box_muller_f64(x),
+                x.cos()
+            );
         }
         for k in 0..=n {
             let x = -1e6 + 2e6 * k as f64 / n as f64;
-            let err = (cos_f64(x) - x.cos()).abs();
-            assert!(err <= 4.5e-16, "cos {x}: {} vs {}", cos_f64(x), x.cos());
+            let err = (cos_box_muller_f64(x) - x.cos()).abs();
+            assert!(
+                err <= 4.5e-16,
+                "cos {x}: {} vs {}",
+                cos_box_muller_f64(x),
+                x.cos()
+            );
         }
-        assert_eq!(cos_f64(0.0), 1.0);
+        assert_eq!(cos_box_muller_f64(0.0), 1.0);
     }
 
     #[test]

@@ -1,12 +1,17 @@
-//! The kernel prelude's math functions (`snn_exp_f32`, ..., `snn_hypot_f64`:
-//! `snn_kernels::cgen`'s `math.h` and `math_powers.h`) compute the bits of
-//! `snn_core::math`'s Rust functions ([`Elementary`], [`Powers`]), which the
-//! CPU backend runs, for every input tried: one `f32` bit pattern in 1021
-//! (all exponents, signs, subnormals), a million random `f64` bit patterns,
-//! dense sweeps of the ranges model code uses, and the special values
-//! (zeros, infinities, NaN, the overflow and underflow thresholds and their
-//! neighbours); the second argument of `powf`, `hypot` (and `powi`'s
-//! exponent) runs over other inputs, small exponents and integers.
+//! The kernel prelude's math functions (`snn_exp_f32`, ..., `snn_tanh_f64`:
+//! `snn_kernels::cgen`'s `math.h`, `math_powers.h` and `math_trig.h`)
+//! compute the bits of `snn_core::math`'s Rust functions ([`Elementary`],
+//! [`Powers`], [`Trig`], [`Hyperbolic`]), which the CPU backend runs, for
+//! every input tried: one `f32` bit pattern in 1021 (all exponents, signs,
+//! subnormals), a million random `f64` bit patterns, dense sweeps of the
+//! ranges model code uses, the floats next to the multiples of `pi / 4`
+//! (where `sin`, `cos` and `tan` reduce their argument), arguments up to
+//! and beyond the `2^23` (`f32`) or `2^52` (`f64`) past which those give
+//! NaN, and the special values (zeros, infinities, NaN, the overflow and
+//! underflow thresholds, the functions' switch points and their
+//! neighbours); the second argument of `powf`, `hypot`, `atan2` (and
+//! `powi`'s exponent) runs over other inputs, small exponents and integers,
+//! and every pair of special values.
 //!
 //! Checked on the host-C device of `init_kernels` (the CUDA program built by
 //! the system C compiler, so this checks the C text itself) and on OpenCL
@@ -14,7 +19,7 @@
 //! NVRTC compiles the same prelude in `kernel_compile`.
 
 use crate::init_kernels::{opencl, HostC};
-use snn_core::math::{Elementary, Powers};
+use snn_core::math::{Elementary, Hyperbolic, Powers, Trig};
 use snn_core::Precision;
 use snn_gpu::device::{Arg, Device, LaunchDims};
 use snn_kernels::dialect::{program, Dialect};
@@ -29,7 +34,7 @@ struct Row<T> {
 
 /// The functions, in the order the kernel writes them: a new function is
 /// one row.
-fn rows<T: Elementary + Powers>() -> Vec<Row<T>> {
+fn rows<T: Elementary + Powers + Trig + Hyperbolic>() -> Vec<Row<T>> {
     let row = |name, c, rust: fn(T, T, i32) -> T| Row { name, c, rust };
     vec![
         row("exp", "snn_exp_{s}(xv)", |x, _, _| x.exp()),
@@ -43,6 +48,16 @@ fn rows<T: Elementary + Powers>() -> Vec<Row<T>> {
         row("powi", "snn_powi_{s}(xv, nv)", |x, _, n| x.powi(n)),
         row("cbrt", "snn_cbrt_{s}(xv)", |x, _, _| x.cbrt()),
         row("hypot", "snn_hypot_{s}(xv, yv)", |x, y, _| x.hypot(y)),
+        row("sin", "snn_sin_{s}(xv)", |x, _, _| x.sin()),
+        row("cos", "snn_cos_{s}(xv)", |x, _, _| x.cos()),
+        row("tan", "snn_tan_{s}(xv)", |x, _, _| x.tan()),
+        row("asin", "snn_asin_{s}(xv)", |x, _, _| x.asin()),
+        row("acos", "snn_acos_{s}(xv)", |x, _, _| x.acos()),
+        row("atan", "snn_atan_{s}(xv)", |x, _, _| x.atan()),
+        row("atan2", "snn_atan2_{s}(xv, yv)", |x, y, _| x.atan2(y)),
+        row("sinh", "snn_sinh_{s}(xv)", |x, _, _| x.sinh()),
+        row("cosh", "snn_cosh_{s}(xv)", |x, _, _| x.cosh()),
+        row("tanh", "snn_tanh_{s}(xv)", |x, _, _| x.tanh()),
     ]
 }
 
@@ -76,6 +91,28 @@ fn specials() -> Vec<f64> {
         -1e-8,
         37.0,
         -37.0,
+        // The switch points of asin, acos, atan, sinh, cosh and tanh.
+        0.625,
+        -0.625,
+        0.66,
+        -0.66,
+        0.414_213_562_373_095,
+        2.414_213_562_373_095,
+        -2.414_213_562_373_095,
+        88.029_69,
+        -88.029_69,
+        709.089_565_712_824_1,
+        -709.089_565_712_824_1,
+        // The reduction's pi / 4 and the NaN bounds of sin, cos and tan.
+        std::f64::consts::FRAC_PI_4,
+        -std::f64::consts::FRAC_PI_2,
+        std::f64::consts::PI,
+        8_388_608.0,
+        -8_388_608.0,
+        4_503_599_627_370_496.0,
+        -4_503_599_627_370_496.0,
+        1e-40,
+        -1e-310,
     ];
     let around: Vec<f64> = v
         .iter()
@@ -125,6 +162,26 @@ fn inputs_f32() -> Vec<f32> {
             }),
     );
     v.extend((0..=200_000).map(|k| -20.0 + 40.0 * k as f32 / 200_000.0));
+    v.extend((0..=100_000).map(|k| -1.1 + 2.2 * k as f32 / 100_000.0));
+    // Next to the multiples of pi / 4 (k < 2^14, then sparser up to the
+    // NaN bound 2^23), and arguments from 2^12 to 2^25 (ratio 2^(1/4096)).
+    let quarters = (1..16_384u64).chain((16_384..10_700_000).step_by(997));
+    v.extend(quarters.flat_map(|k| {
+        let x = (k as f64 * std::f64::consts::FRAC_PI_4) as f32;
+        let b = x.to_bits();
+        [x, -x, f32::from_bits(b + 1), f32::from_bits(b - 1)]
+    }));
+    v.extend((0..=13 * 4096).map(|k| 2f32.powf(12.0 + k as f32 / 4096.0)));
+    v.extend([8_388_608.0f32, 16_777_216.0].iter().flat_map(|&x| {
+        (1..4).flat_map(move |d| {
+            let b = x.to_bits();
+            [
+                f32::from_bits(b + d),
+                f32::from_bits(b - d),
+                -f32::from_bits(b + d),
+            ]
+        })
+    }));
     v
 }
 
@@ -147,6 +204,23 @@ fn inputs_f64() -> Vec<f64> {
     }));
     v.extend((0..=200_000).map(|k| -1.0 + 2.0 * k as f64 / 200_000.0));
     v.extend((0..=200_000).map(|k| -800.0 + 1600.0 * k as f64 / 200_000.0));
+    // Next to the multiples of pi / 4 (k < 2^16, then sparser up to the NaN
+    // bound 2^52), and arguments from 2^20 to 2^54 (ratio 2^(1/1024)).
+    let quarters = (1..65_536u64).chain((0..100_000).map(|_| lcg(&mut s) >> 12));
+    v.extend(quarters.flat_map(|k| {
+        let x = k as f64 * std::f64::consts::FRAC_PI_4;
+        let b = x.to_bits();
+        [x, -x, f64::from_bits(b + 1), f64::from_bits(b - 1)]
+    }));
+    v.extend((0..=34 * 1024).map(|k| 2f64.powf(20.0 + k as f64 / 1024.0)));
+    v.extend((1..4).flat_map(|d| {
+        let b = 4_503_599_627_370_496f64.to_bits();
+        [
+            f64::from_bits(b + d),
+            f64::from_bits(b - d),
+            -f64::from_bits(b + d),
+        ]
+    }));
     v.extend(specials());
     v
 }
@@ -182,6 +256,18 @@ fn second<T: Copy + From<f32>>(xs: &[T]) -> (Vec<T>, Vec<i32>) {
         })
         .collect();
     (ys, ns)
+}
+
+/// Appends every pair of `specials` (as `x` and as the second argument, with
+/// exponent 0): `atan2`'s signed zeros and infinities, `powf`'s edges.
+fn special_pairs<T: Copy>((x, y, n): (&mut Vec<T>, &mut Vec<T>, &mut Vec<i32>), specials: &[T]) {
+    for &a in specials {
+        for &b in specials {
+            x.push(a);
+            y.push(b);
+            n.push(0);
+        }
+    }
 }
 
 /// The kernel: `out[k i + j]` is function `j` of the `k` of [`rows`] at
@@ -252,7 +338,7 @@ fn run<D: Device>(
 
 /// Compares the device's bits with the Rust functions' (NaNs compare equal
 /// whatever their payload); panics with the first differences.
-fn compare<T: Elementary + Powers + Into<f64>>(
+fn compare<T: Elementary + Powers + Trig + Hyperbolic + Into<f64>>(
     device: &str,
     (x, y, n): (&[T], &[T], &[i32]),
     got: &[T],
@@ -290,8 +376,10 @@ fn compare<T: Elementary + Powers + Into<f64>>(
 
 /// Runs both precisions on `dev` and compares them with the Rust functions.
 fn check<D: Device>(dev: &D, dialect: Dialect, device: &str) {
-    let x32 = inputs_f32();
-    let (y32, n) = second(&x32);
+    let mut x32 = inputs_f32();
+    let (mut y32, mut n) = second(&x32);
+    let s32: Vec<f32> = specials().iter().map(|&v| v as f32).collect();
+    special_pairs((&mut x32, &mut y32, &mut n), &s32);
     let args = (
         bytemuck::cast_slice(&x32),
         bytemuck::cast_slice(&y32),
@@ -307,8 +395,9 @@ fn check<D: Device>(dev: &D, dialect: Dialect, device: &str) {
         println!("{device}: no f64 support, f64 functions not checked");
         return;
     }
-    let x64 = inputs_f64();
-    let (y64, n) = second(&x64);
+    let mut x64 = inputs_f64();
+    let (mut y64, mut n) = second(&x64);
+    special_pairs((&mut x64, &mut y64, &mut n), &specials());
     let args = (
         bytemuck::cast_slice(&x64),
         bytemuck::cast_slice(&y64),

@@ -796,11 +796,11 @@ enum MathC {
 fn math_c(f: MathFn) -> MathC {
     use MathFn::*;
     match f {
-        Sqrt | Sin | Cos | Tan | Asin | Acos | Atan | Sinh | Cosh | Tanh | Floor | Ceil | Round
-        | Trunc | Atan2 => MathC::Direct(f.name()),
+        Sqrt | Floor | Ceil | Round | Trunc => MathC::Direct(f.name()),
         // snn_core::math's functions, the same bits as the CPU's.
         Exp | ExpM1 | Ln => MathC::Helper,
         Exp2 | Log2 | Log10 | Ln1p | Powf | Powi | Cbrt | Hypot => MathC::Helper,
+        Sin | Cos | Tan | Asin | Acos | Atan | Atan2 | Sinh | Cosh | Tanh => MathC::Helper,
         Abs => MathC::Direct("fabs"),
         Min => MathC::Direct("fmin"),
         Max => MathC::Direct("fmax"),

@@ -84,8 +84,10 @@ SNN_FN float snn_ln_f32(float x) {
          : x == SNN_INF_F32 ? x : l;
 }
 
-/* cos x for |x| < 8192 (math::cos_f32). */
-SNN_FN float snn_cos_f32(float x)
+/* The cosine of the Box-Muller transform, for |x| < 8192
+ * (math::cos_box_muller_f32: Cephes' cosf, a three-part reduction;
+ * math_trig.h's snn_cos_f32 is the general cosine). */
+SNN_FN float snn_cos_box_muller_f32(float x)
 {
     const float ax = fabs(x);
     unsigned int j = snn_f32_to_u32(ax * 1.2732395f);
@@ -201,8 +203,9 @@ SNN_FN double snn_ln_f64(double x) {
          : x == SNN_INF_F64 ? x : l;
 }
 
-/* Cosine for |x| < 2^30 (math::cos_f64, Cephes' cos). */
-SNN_FN double snn_cos_f64(double x)
+/* The cosine of the f64 Box-Muller transform, for |x| < 2^30
+ * (math::cos_box_muller_f64, Cephes' cos). */
+SNN_FN double snn_cos_box_muller_f64(double x)
 {
     const double ax = fabs(x);
     snn_u64 j = snn_f64_to_u64(ax * 1.27323954473516268615);

@@ -4,8 +4,10 @@
 //! statements and expressions, C types (`float`, `int`, `unsigned char`,
 //! `bool`, and the typedefs `snn_i64`/`snn_u64`), math functions by the
 //! overloaded names both OpenCL C and CUDA C++ provide for `float` and
-//! `double` (`exp`, `fmin`, `pow`, ...), and a few helpers of [`PRELUDE`]
-//! (`snn_f32_to_i32`, `snn_clamp_f32`, ...) where C and Rust differ. The
+//! `double` where those are IEEE operations (`sqrt`, `fmin`, `floor`,
+//! ...), and helpers of [`PRELUDE`] elsewhere: the twins of
+//! `snn_core::math` (`snn_exp_f32`, `snn_sin_f32`, ...) and the helpers
+//! where C and Rust differ (`snn_f32_to_i32`, `snn_clamp_f32`, ...). The
 //! printed code does not depend on the backend: what differs (how a field or
 //! an environment call is reached) comes from the closures of [`CodeCtx`].
 //!
@@ -54,10 +56,11 @@
 //!
 //! | Rust | C |
 //! |---|---|
-//! | `exp exp_m1 ln exp2 log2 log10 ln_1p powf cbrt hypot` | `snn_exp_f32(x)`, `snn_ln_1p_f32(x)`, `snn_powf_f32(x, y)`, ... (`_f64` in `f64`): the prelude's twins of `snn_core::math` (`math.h`, `math_powers.h`) |
-//! | `sqrt sin cos tan asin acos atan sinh cosh tanh floor ceil round trunc` | same name; Rust's `round` rounds half away from zero like C's |
+//! | `exp exp_m1 ln exp2 log2 log10 ln_1p powf cbrt hypot` | `snn_exp_f32(x)`, `snn_ln_1p_f32(x)`, `snn_powf_f32(x, y)`, ... (`_f64` in `f64`): the prelude's twins of `snn_core::math::{Elementary, Powers}` (`math.h`, `math_powers.h`) |
+//! | `sin cos tan asin acos atan atan2 sinh cosh tanh` | `snn_sin_f32(x)`, ..., `snn_atan2_f32(y, x)`, ..., `snn_tanh_f32(x)` (`_f64` in `f64`): the prelude's twins of `snn_core::math::{Trig, Hyperbolic}` (`math_trig.h`) |
+//! | `sqrt floor ceil round trunc` | same name; Rust's `round` rounds half away from zero like C's |
 //! | `abs`, `mul_add` | `fabs`, `fma` |
-//! | `min`, `max`, `atan2` | `fmin`, `fmax`, `atan2` |
+//! | `min`, `max` | `fmin`, `fmax` |
 //! | `is_nan`, `is_finite` | `isnan`, `isfinite` |
 //! | `recip` | `1.0f / x` |
 //! | `to_degrees`, `to_radians` | `x * c` with Rust's constant `c` (`57.29578f`, ...) |
@@ -101,11 +104,10 @@
 //! `MIN / -1` (Rust panics), and out-of-bounds indexing of extra global
 //! parameters (Rust panics) are not checked. `usize` is 32-bit in kernels.
 //! `exp`, `exp_m1`, `ln`, `exp2`, `log2`, `log10`, `ln_1p`, `powf`, `powi`,
-//! `cbrt` and `hypot` print as the prelude's `snn_exp_f32` ... (`math.h`,
-//! `math_powers.h`), the C twins of `snn_core::math`, so they give the CPU
-//! backend's bits; the trigonometric and hyperbolic functions print as the
-//! C library's and may differ from the CPU backend's by an ulp or so on
-//! devices whose math libraries differ from the host's.
+//! `cbrt`, `hypot`, `sin`, `cos`, `tan`, `asin`, `acos`, `atan`, `atan2`,
+//! `sinh`, `cosh` and `tanh` print as the prelude's `snn_exp_f32` ...
+//! (`math.h`, `math_powers.h`, `math_trig.h`), the C twins of
+//! `snn_core::math`, so they give the CPU backend's bits on every device.
 
 mod expr;
 mod literal;
@@ -354,10 +356,11 @@ pub fn indent(code: &str, levels: usize) -> String {
 ///   otherwise).
 ///
 /// Under a plain C compiler (neither `__OPENCL_VERSION__` nor `__CUDACC__`
-/// defined) it includes `<stdbool.h>` and `<tgmath.h>`, so that `exp(x)` of
-/// a `float` is `expf` as in OpenCL C and CUDA C++.
+/// defined) it includes `<stdbool.h>` and `<tgmath.h>`, so that `sqrt(x)` of
+/// a `float` is `sqrtf` as in OpenCL C and CUDA C++.
 pub const PRELUDE: &str = concat!(
     include_str!("prelude.h"),
     include_str!("math.h"),
-    include_str!("math_powers.h")
+    include_str!("math_powers.h"),
+    include_str!("math_trig.h")
 );

@@ -8,8 +8,9 @@
 //! every step with `snn_cpu::CpuSimulation` on the same network, in `f32`
 //! and `f64`. The values must be bit-identical: the printed code performs
 //! the same IEEE operations in the same order, and the transcendental
-//! functions used at run time (`sin`, `ln`, `atan` in `Sink`) are glibc's on
-//! both sides (Rust's `f32::sin` etc. call the platform libm). No tolerance is
+//! functions used at run time (`sin`, `ln`, `atan` in `Sink`) are
+//! `snn_core::math`'s on both sides (the model macros rewrite the native
+//! code's calls to it, the printer prints its C twins). No tolerance is
 //! needed; the models' `exp`s are in derived parameters, computed on the host.
 
 use crate::common::{build_and_run, parse_value, print_spec, program_prelude, scalar, Instance};

@@ -256,8 +256,8 @@ fn math_methods_and_constants() {
         float l_a = snn_exp_f32(l_x) + snn_exp2_f32(l_x) + snn_exp_m1_f32(l_x) + snn_ln_f32(l_x) + snn_log10_f32(l_x) + snn_log2_f32(l_x) + snn_ln_1p_f32(l_x);
         float l_b = sqrt(l_x) + snn_cbrt_f32(l_x) + snn_powf_f32(l_x, 1.5f) + snn_powi_f32(l_x, 3) + fabs(l_x) + snn_signum_f32(l_x);
         float l_c = fmin(l_x, 1.0f) + fmax(l_x, 0.0f) + snn_clamp_f32(l_x, -1.0f, 1.0f);
-        float l_d = sin(l_x) + cos(l_x) + tan(l_x) + asin(l_x) + acos(l_x) + atan(l_x) + atan2(l_x, 2.0f);
-        float l_e = sinh(l_x) + cosh(l_x) + tanh(l_x);
+        float l_d = snn_sin_f32(l_x) + snn_cos_f32(l_x) + snn_tan_f32(l_x) + snn_asin_f32(l_x) + snn_acos_f32(l_x) + snn_atan_f32(l_x) + snn_atan2_f32(l_x, 2.0f);
+        float l_e = snn_sinh_f32(l_x) + snn_cosh_f32(l_x) + snn_tanh_f32(l_x);
         float l_f = floor(l_x) + ceil(l_x) + round(l_x) + trunc(l_x) + snn_fract_f32(l_x);
         float l_g = fma(l_x, 2.0f, 1.0f) + snn_hypot_f32(l_x, 3.0f) + 1.0f / l_x + l_x * 57.29578f + l_x * 0.017453292f;
         float l_h = 3.1415927f + 2.7182817f + 1.1920929e-7f - 3.4028235e38f * 0.0f + 0.70710677f;
