@@ -93,6 +93,9 @@ pub trait NeuronRunner<S: Real>: Send + Sync {
         vector: bool,
         spikes: &mut Vec<u32>,
     );
+    /// True when `update` with `vector` runs the model's lane form
+    /// ([`NeuronBehaviour::sim_lanes`]; models that draw have none).
+    fn has_lanes(&self) -> bool;
 }
 
 /// Runs a postsynaptic model over a block.
@@ -477,6 +480,12 @@ impl<S: Real, St: NeuronBehaviour<S>> ElementOp<S, St> for NeuronStep<'_, S> {
 }
 
 impl<M: NeuronModel, S: PrecisionStates> NeuronRunner<S> for Runner<M> {
+    fn has_lanes(&self) -> bool {
+        <S::Neuron<M> as NeuronBehaviour<S>>::LANES
+            && !self.draws(Method::Sim)
+            && !self.draws(Method::Reset)
+    }
+
     fn update(
         &self,
         a: ElementArgs<'_, '_, S>,
@@ -491,7 +500,7 @@ impl<M: NeuronModel, S: PrecisionStates> NeuronRunner<S> for Runner<M> {
                 a,
                 isyn,
                 auto_refractory,
-                lanes: vector && <S::Neuron<M> as NeuronBehaviour<S>>::LANES,
+                lanes: vector && NeuronRunner::<S>::has_lanes(self),
                 spikes,
                 state: PhantomData,
             };

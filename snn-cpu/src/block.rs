@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::few::{views, views_mut, Few};
+use std::time::Instant;
 
 impl<S: CpuReal> Block<S> {
     /// One step of the block: its inputs, current sources, neurons and
@@ -137,13 +138,12 @@ impl<S: CpuReal> Block<S> {
         };
         let auto_refractory = pop_desc.part.model.auto_refractory;
         let runner = S::neuron(&pop_desc.native);
-        runner.update(
-            args,
-            &self.isyn,
-            auto_refractory,
-            c.vector,
-            &mut self.spikes,
-        );
+        let timed = (runner.has_lanes() && self.path.timing(c.vector)).then(Instant::now);
+        let lanes = self.path.lanes(c.vector);
+        runner.update(args, &self.isyn, auto_refractory, lanes, &mut self.spikes);
+        if let Some(t0) = timed {
+            self.path.record(lanes, t0.elapsed());
+        }
     }
 
     /// Postsynaptic decay (reads neuron variables after the update, like GeNN).

@@ -2,7 +2,7 @@
 //! "CPU backend memory layout"): neuron variables cut into blocks, each
 //! synapse group split by target block, current sources likewise.
 
-use super::{Block, GroupSide, IncomingBlock, PsmBlock, SourceBlock, SpikeQueue};
+use super::{Block, GroupSide, IncomingBlock, PathChoice, PsmBlock, SourceBlock, SpikeQueue};
 use rayon::prelude::*;
 use snn_core::connectivity::SparseConnectivity;
 use snn_core::initial::GroupState;
@@ -45,6 +45,7 @@ pub(super) fn neuron_blocks<S: CpuReal>(
                     .collect(),
                 spikes: Vec::new(),
                 pending: PendingAdds::default(),
+                path: PathChoice::default(),
             });
             start += len;
         }

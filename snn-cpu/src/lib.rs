@@ -23,6 +23,10 @@ mod few;
 mod layout;
 mod static_synapse;
 mod vars;
+mod vector;
+
+use vector::PathChoice;
+pub use vector::VectorPath;
 
 use rayon::prelude::*;
 use snn_core::connectivity::SparseConnectivity;
@@ -168,12 +172,11 @@ impl CpuSimulation {
         dispatch!(&mut self.inner, s => s.parallel = parallel && s.blocks.len() > 1)
     }
 
-    /// Whether neuron models with a lane form run it (the vector path,
-    /// [`WIDTH`](snn_core::lanes::WIDTH) neurons at once; on by default)
-    /// or their scalar methods. Both give the same bits; the switch is
-    /// for comparing them.
-    pub fn set_vector_path(&mut self, on: bool) {
-        dispatch!(&mut self.inner, s => s.vector = on)
+    /// How neuron models with a lane form run ([`VectorPath`]: by default
+    /// each block keeps the faster of the lane form and the scalar
+    /// methods). Every choice gives the same bits.
+    pub fn set_vector_path(&mut self, mode: VectorPath) {
+        dispatch!(&mut self.inner, s => s.vector = mode)
     }
 }
 
@@ -306,6 +309,8 @@ struct Block<S> {
     spikes: Vec<u32>,
     /// Queue of the synapse loops' additions into a postsynaptic input.
     pending: PendingAdds<S>,
+    /// Lane form or scalar methods for the neuron update.
+    path: PathChoice,
 }
 
 /// Read-only context of one step.
@@ -321,8 +326,8 @@ struct StepCtx<'a, S: CpuReal> {
     step: u64,
     t: S,
     dt: S,
-    /// Run neuron models with a lane form on the vector path.
-    vector: bool,
+    /// See [`CpuSimulation::set_vector_path`].
+    vector: VectorPath,
 }
 
 impl<'a, S: CpuReal> StepCtx<'a, S> {
@@ -411,7 +416,7 @@ struct CpuState<S: CpuReal> {
     /// thread: small networks, where dispatch would cost more than the work).
     parallel: bool,
     /// See [`CpuSimulation::set_vector_path`].
-    vector: bool,
+    vector: VectorPath,
     /// Neurons per block.
     block_size: u32,
     /// Per population: spike recording currently on.
@@ -553,7 +558,7 @@ impl<S: CpuReal> CpuState<S> {
             sides,
             shared,
             parallel,
-            vector: true,
+            vector: VectorPath::Auto,
             block_size,
             recording_on,
             blocks,

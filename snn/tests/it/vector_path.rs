@@ -7,6 +7,7 @@
 //! every variable must be identical. 101 neurons: six full lane groups and
 //! a partial one.
 
+use snn::cpu::VectorPath;
 use snn::model::{NeuronBehaviour, NeuronModel, PrecisionStates};
 use snn::prelude::*;
 
@@ -149,7 +150,11 @@ fn run<M: NeuronModel + Clone>(
         }
     }
     let mut sim = CpuSimulation::new(&net).unwrap();
-    sim.set_vector_path(vector);
+    sim.set_vector_path(if vector {
+        VectorPath::Always
+    } else {
+        VectorPath::Never
+    });
     sim.run_steps(STEPS).unwrap();
     let vars = M::DESC
         .fields
@@ -289,7 +294,11 @@ fn macro_fragments_keep_their_grouping() {
             .build()
             .unwrap();
         let mut sim = CpuSimulation::new(&net).unwrap();
-        sim.set_vector_path(vector);
+        sim.set_vector_path(if vector {
+            VectorPath::Always
+        } else {
+            VectorPath::Never
+        });
         sim.run_steps(1).unwrap();
         let v = sim.var_values(pop, "v").unwrap();
         assert_eq!(v, [1.0 + f32::EPSILON as f64; 3], "vector path {vector}");
