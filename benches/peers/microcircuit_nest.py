@@ -96,6 +96,11 @@ recorders = nest.Create("spike_recorder", n)
 bg_gen = nest.Create("poisson_generator", n)
 bg_gen.rate = [float(bg["bg_rate"] * round(bg["K_ext"][i] * a.k_scale)) for i in range(n)]
 
+# One synapse model per source population: NEST holds at most 2^27 - 2
+# connections per virtual process and synapse model, fewer than the full
+# model's ~0.3e9 synapses on 2 threads.
+for s in range(n):
+    nest.CopyModel("static_synapse", f"static_from_{s}")
 for t in range(n):
     for s in range(n):
         k = int(round(K_full[t][s] * a.scale * a.k_scale))
@@ -105,7 +110,7 @@ for t in range(n):
         lo, hi = (0.0, math.inf) if w >= 0 else (-math.inf, 0.0)
         d = syn["delay_exc_mean"] if s % 2 == 0 else syn["delay_inh_mean"]
         nest.Connect(pops[s], pops[t], {"rule": "fixed_total_number", "N": k}, {
-            "synapse_model": "static_synapse",
+            "synapse_model": f"static_from_{s}",
             "weight": nest.math.redraw(
                 nest.random.normal(mean=w, std=abs(w) * syn["weight_rel_std"]), min=lo, max=hi),
             "delay": nest.math.redraw(

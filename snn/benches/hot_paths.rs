@@ -11,7 +11,11 @@
 //!   neurons, fixed probability 0.05 (5e6 synapses, ~50,000 synaptic events
 //!   per step; throughput: expected events);
 //! - `recording`: 100,000 Poisson neurons at 50 Hz (~500 spikes per step),
-//!   spikes recorded or not.
+//!   spikes recorded or not;
+//! - `vector_path` (CPU only): 16,384 neurons of each built-in neuron model
+//!   with a lane form, driven by a DC current, on the vector path
+//!   (`<model>/lanes`) and on the scalar methods (`<model>/scalar`; the
+//!   same bits; throughput: neuron updates).
 //!
 //! One iteration is `STEPS` steps (`run_steps`, which on a GPU ends with one
 //! synchronisation). The simulation is built on first use and rebuilt,
@@ -26,6 +30,8 @@
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
+use snn::cpu::VectorPath;
+use snn::model::NeuronModel;
 use snn::prelude::*;
 use std::time::{Duration, Instant};
 
@@ -205,6 +211,94 @@ fn bench_network(
     group.finish();
 }
 
+/// Neurons per network of the `vector_path` group.
+const VECTOR_NEURONS: u32 = 16_384;
+
+/// [`VECTOR_NEURONS`] neurons of `model` (variables `inits`, `v` uniform
+/// in `v`) driven by a DC current `amp`.
+fn vector_net<M: NeuronModel>(model: M, inits: &[(&str, f64)], v: (f64, f64), amp: f64) -> Network {
+    let mut net = Network::new(0.1).expect("dt");
+    let mut b = net
+        .add_population("P", VECTOR_NEURONS, model)
+        .init("v", VarInit::uniform(v.0, v.1));
+    for &(name, value) in inits {
+        b = b.init(name, value);
+    }
+    let pop = b.build().expect("population");
+    net.add_current_source("DC", pop, DC { amp })
+        .build()
+        .expect("current source");
+    net
+}
+
+/// The `vector_path` group: each built-in neuron model with a lane form on
+/// the CPU, lanes and scalar.
+fn vector_path(c: &mut Criterion) {
+    let hh = [("m", 0.05), ("h", 0.6), ("n", 0.32)];
+    let adex = [("w", 0.0), ("refrac", 0.0), ("spiked", 0.0)];
+    let adex_cond = [adex.as_slice(), &[("g_ex", 0.0), ("g_in", 0.0)]].concat();
+    let izh_var = [
+        ("u", -13.0),
+        ("a", 0.02),
+        ("b", 0.2),
+        ("c", -65.0),
+        ("d", 8.0),
+    ];
+    let izh = Izhikevich {
+        a: 0.02,
+        b: 0.2,
+        c: -65.0,
+        d: 8.0,
+    };
+    let nets = [
+        (
+            "Lif",
+            vector_net(lif(), &[("refrac_time", 0.0)], (-65.0, -50.0), 0.3),
+        ),
+        (
+            "Izhikevich",
+            vector_net(izh, &[("u", -13.0)], (-70.0, -50.0), 10.0),
+        ),
+        (
+            "IzhikevichVariable",
+            vector_net(IzhikevichVariable {}, &izh_var, (-70.0, -50.0), 10.0),
+        ),
+        (
+            "TraubMiles",
+            vector_net(TraubMiles::COBAHH, &hh, (-70.0, -55.0), 0.2),
+        ),
+        (
+            "TraubMilesExpEuler",
+            vector_net(TraubMiles::COBAHH.exp_euler(1), &hh, (-70.0, -55.0), 0.2),
+        ),
+        (
+            "TraubMilesEuler",
+            vector_net(TraubMiles::COBAHH.euler(25), &hh, (-70.0, -55.0), 0.2),
+        ),
+        (
+            "AdEx",
+            vector_net(AdEx::default(), &adex, (-70.0, -50.0), 600.0),
+        ),
+        (
+            "AdExCond",
+            vector_net(AdExCond::default(), &adex_cond, (-70.0, -50.0), 600.0),
+        ),
+    ];
+    let mut group = c.benchmark_group("vector_path");
+    configure(&mut group);
+    group.throughput(Throughput::Elements(VECTOR_NEURONS as u64 * STEPS));
+    for (name, net) in &nets {
+        for (path, mode) in [("lanes", VectorPath::Always), ("scalar", VectorPath::Never)] {
+            let mut sim = CpuSimulation::new(net).expect("the network builds");
+            sim.set_vector_path(mode);
+            group.bench_function(format!("{name}/{path}"), |b| {
+                b.iter(|| sim.run_steps(STEPS).expect("the network runs"))
+            });
+        }
+    }
+    group.finish();
+}
+
 fn hot_paths(c: &mut Criterion) {
     let backends = backends();
     bench_network(c, &backends, "neuron_update", 100_000, &neuron_update_net());
@@ -229,5 +323,5 @@ fn hot_paths(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, hot_paths);
+criterion_group!(benches, hot_paths, vector_path);
 criterion_main!(benches);
