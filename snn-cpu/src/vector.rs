@@ -14,9 +14,9 @@ use std::time::Duration;
 /// How the CPU backend runs neuron models that have a lane form.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum VectorPath {
-    /// Each block times both paths on [`TRIALS`] steps each (alternating,
-    /// after one warm-up step of each) and keeps the faster for the next
-    /// [`FIRST_HOLD`] to [`RECHECK`] steps (the default).
+    /// Each block times both paths on 8 steps each (alternating, after one
+    /// warm-up step of each) and keeps the faster for the next 64 steps,
+    /// twice as many each time the choice stands, up to 2048 (the default).
     #[default]
     Auto,
     /// Always the lane form.
@@ -26,15 +26,15 @@ pub enum VectorPath {
 }
 
 /// Timed steps of each path before [`VectorPath::Auto`] chooses.
-pub const TRIALS: u32 = 8;
+pub(crate) const TRIALS: u32 = 8;
 
 /// Steps a choice of [`VectorPath::Auto`] holds at most before both paths
 /// are timed again: [`FIRST_HOLD`] after a change of path, twice as many
 /// each time it stands.
-pub const RECHECK: u32 = 2048;
+pub(crate) const RECHECK: u32 = 2048;
 
 /// Steps a new choice holds before it is checked.
-pub const FIRST_HOLD: u32 = 64;
+pub(crate) const FIRST_HOLD: u32 = 64;
 
 /// A block's choice under [`VectorPath::Auto`]: the steps timed so far and
 /// their total time per path (index 0: scalar, 1: lanes), and the choice

@@ -315,37 +315,7 @@ impl Elementary for f64 {
 mod tests {
     use super::*;
 
-    /// Units in the last place between `got` and `want` (same sign), in
-    /// the representation's integer order.
-    fn ulps64(got: f64, want: f64) -> u64 {
-        if got == want || (got.is_nan() && want.is_nan()) {
-            return 0;
-        }
-        let key = |x: f64| {
-            let b = x.to_bits() as i64;
-            if b < 0 {
-                i64::MIN - b
-            } else {
-                b
-            }
-        };
-        key(got).abs_diff(key(want))
-    }
-
-    fn ulps32(got: f32, want: f32) -> u64 {
-        if got == want || (got.is_nan() && want.is_nan()) {
-            return 0;
-        }
-        let key = |x: f32| {
-            let b = x.to_bits() as i32;
-            if b < 0 {
-                i32::MIN - b
-            } else {
-                b
-            }
-        };
-        key(got).abs_diff(key(want)) as u64
-    }
+    use crate::math::ulps::{ulps32, ulps64};
 
     /// `n` values spread over `[lo, hi]`, and their neighbours.
     fn sweep(lo: f64, hi: f64, n: usize) -> impl Iterator<Item = f64> {

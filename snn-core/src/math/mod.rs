@@ -26,6 +26,8 @@ mod elementary;
 mod hyperbolic;
 mod powers;
 mod trig;
+#[cfg(test)]
+mod ulps;
 pub use elementary::*;
 pub use hyperbolic::*;
 pub use powers::*;

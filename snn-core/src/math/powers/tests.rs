@@ -5,37 +5,7 @@
 use super::*;
 use std::hint::black_box;
 
-/// Units in the last place between `got` and `want`, in the
-/// representation's integer order (NaNs equal).
-fn ulps64(got: f64, want: f64) -> u64 {
-    if got == want || (got.is_nan() && want.is_nan()) {
-        return 0;
-    }
-    let key = |x: f64| {
-        let b = x.to_bits() as i64;
-        if b < 0 {
-            i64::MIN - b
-        } else {
-            b
-        }
-    };
-    key(got).abs_diff(key(want))
-}
-
-fn ulps32(got: f32, want: f32) -> u64 {
-    if got == want || (got.is_nan() && want.is_nan()) {
-        return 0;
-    }
-    let key = |x: f32| {
-        let b = x.to_bits() as i32;
-        if b < 0 {
-            i32::MIN - b
-        } else {
-            b
-        }
-    };
-    key(got).abs_diff(key(want)) as u64
-}
+use crate::math::ulps::{ulps32, ulps64};
 
 /// Every bit pattern of `f32`, one in `step`.
 fn all_f32(step: usize) -> impl Iterator<Item = f32> {

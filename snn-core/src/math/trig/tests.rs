@@ -3,36 +3,7 @@
 
 use super::super::*;
 
-/// Units in the last place between `got` and `want`, in the
-/// representation's integer order (0 for two NaNs).
-pub(crate) fn ulps64(got: f64, want: f64) -> u64 {
-    if got == want || (got.is_nan() && want.is_nan()) {
-        return 0;
-    }
-    if got.is_nan() || want.is_nan() {
-        return u64::MAX;
-    }
-    let key = |x: f64| {
-        let b = x.to_bits() as i64;
-        if b < 0 {
-            i64::MIN - b
-        } else {
-            b
-        }
-    };
-    key(got).abs_diff(key(want))
-}
-
-/// [`ulps64`] for `f32`.
-pub(crate) fn ulps32(got: f32, want: f32) -> u64 {
-    if got.is_nan() && want.is_nan() {
-        return 0;
-    }
-    if got.is_nan() || want.is_nan() {
-        return u64::MAX;
-    }
-    ulps64(got as f64, want as f64) >> 29 // f32 -> f64 is exact; 29 more bits
-}
+pub(crate) use crate::math::ulps::{ulps32, ulps64};
 
 /// Every `f32` bit pattern, one in `step`, and their negations.
 fn all_f32(step: usize) -> impl Iterator<Item = f32> {
