@@ -549,9 +549,9 @@ pub fn u64_to_uniform_f64(x: u64) -> f64 {
 
 /// The floating-point operations the distributions use, each evaluated in the
 /// type itself (so an `f32` draw uses `f32` arithmetic, as a `float` GPU
-/// kernel does). `ln`, `exp` and `cos` are [`crate::math`]'s, which
-/// `rng.h` repeats in C, so every backend draws the same bits; `pow` (gamma
-/// with shape below 1 only) is each platform's.
+/// kernel does). `ln`, `exp`, `cos` and `powf` (gamma with shape below 1)
+/// are [`crate::math`]'s, which `rng.h` repeats in C, so every backend
+/// draws the same bits.
 trait Float: Real + crate::math::Elementary {
     fn sqrt(self) -> Self;
     fn powf(self, e: Self) -> Self;
@@ -580,7 +580,7 @@ macro_rules! impl_float {
             }
             #[inline(always)]
             fn powf(self, e: Self) -> Self {
-                <$t>::powf(self, e)
+                crate::math::Powers::powf(self, e)
             }
             #[inline(always)]
             fn floor(self) -> Self {

@@ -1,7 +1,7 @@
 /* ---- snn RNG (snn_kernels::rng::RNG_SOURCE) ----
  * Philox4x32-10 and the distributions of snn_core::rng, drawing bit for bit
- * what the CPU backend draws (given the same results of log, exp, cos and pow
- * as the host's libm; f32 normal draws use no library function). Placed after the common prelude
+ * what the CPU backend draws (its ln, exp, cos and powf are the prelude's
+ * snn_* functions, snn_core::math's twins). Placed after the common prelude
  * (snn_kernels::cgen::PRELUDE), whose SNN_FN, snn_u64, SNN_NO_DOUBLE,
  * SNN_INF_F32 / SNN_NAN_F32 (and F64) and saturating casts snn_f32_to_u32
  * etc. it uses. Valid C99, C++14 (CUDA C++) and OpenCL C 1.2: no function
@@ -322,7 +322,7 @@ SNN_FN double snn_uniform_f64(snn_rng *r)
         if (a < one) { \
             const F g = snn_rng_gamma_mt_##S(rng, a + one); \
             const F u = snn_uniform_##S(rng); \
-            return g * pow(u, one / a); \
+            return g * snn_powf_##S(u, one / a); \
         } \
         return snn_rng_gamma_mt_##S(rng, a); \
     }

@@ -8,21 +8,18 @@
 //! - **host C** (`HostC` below): the init program, assembled exactly as for
 //!   CUDA, built with the system C compiler (`-ffp-contract=off
 //!   -fno-fast-math`, the dialect macros defined for a sequential launch)
-//!   and called through `dlopen`. Its `log`, `exp`, `cos`, `pow` are glibc's,
-//!   as on the Rust side (the principle of `tests/rng_c.rs`), so everything
-//!   must be **bit-identical**: this checks the kernels' algorithms, streams
-//!   and conversions exactly.
-//! - **OpenCL** (PoCL in CI): everything whose values do not pass through
-//!   `pow` must be bit-identical (connectivity of every rule, constants,
-//!   explicit values, uniform, normal, exponential, binomial and gamma
-//!   draws: their `ln`/`exp`/`cos` are `snn_core::math`'s everywhere).
-//!   PoCL 3.1's math library is not glibc's: for the same argument its
-//!   `log`, `cos`, `exp`, `pow` differ by 1 ulp in 1.5 % to 25 % of uniform
-//!   inputs (`device_math_differs_from_glibc` prints the rates), so gamma
-//!   draws of shape below 1 (`pow`) and the snippet that draws one are
-//!   compared up to a few ulps, and a small share may differ more (a
-//!   rejection step or a comparison flipped by the last bit). The counts
-//!   are printed.
+//!   and called through `dlopen`: this checks the kernels' algorithms,
+//!   streams and conversions exactly.
+//! - **OpenCL** (PoCL in CI): the same, in OpenCL C.
+//!
+//! On both everything must be **bit-identical** to the host: connectivity
+//! of every rule, constants, explicit values, uniform, normal, exponential,
+//! gamma (of every shape), binomial and Poisson draws, and snippets, since
+//! the draws' `ln`/`exp`/`cos`/`powf` are `snn_core::math`'s everywhere.
+//! (PoCL 3.1's own math library is not glibc's: for the same argument its
+//! `log`, `cos`, `exp`, `pow` differ by 1 ulp in 1.5 % to 25 % of uniform
+//! inputs, as `device_math_differs_from_glibc` prints; that is why the
+//! draws use none of them.)
 //!
 //! Without an OpenCL device the OpenCL tests print `SKIPPED: ...` and pass,
 //! unless `SNN_REQUIRE_OPENCL=1`; the host-C tests need a C compiler
@@ -512,13 +509,14 @@ pub(crate) fn opencl(test: &str) -> Option<OpenClDevice> {
     }
 }
 
-/// How closely a device's values must match the host's.
+/// Where the kernels run (every value must be bit-identical either way:
+/// the draws' `ln`, `exp`, `cos` and `powf` are `snn_core::math`'s).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Math {
-    /// The device's `log`, `exp`, `cos`, `pow` are the host's: everything bit-identical.
+    /// Host C: every type and path.
     Exact,
-    /// Another math library: values through those functions up to its ulps.
-    DeviceLibm,
+    /// A device: fewer types (each is a kernel PoCL compiles, slowly).
+    Device,
 }
 
 fn read_bytes<D: Device>(d: &D, b: &D::Buffer, n: usize) -> Vec<u8> {
@@ -545,26 +543,9 @@ fn ragged(c: &SparseConnectivity, csr: &[u8], e: usize, stride: usize) -> Vec<u8
     out
 }
 
-/// Whether values from `init` pass through the device's own math library:
-/// only `pow`, in gamma draws of shape below 1, direct or in a snippet
-/// (`Mixed` draws gamma(0.7)); `ln`, `exp` and `cos` are `snn_core::math`'s
-/// on every device.
-fn uses_libm(init: &VarInit) -> bool {
-    matches!(init, VarInit::Gamma { a, .. } if *a < 1.0) || matches!(init, VarInit::Snippet(_))
-}
-
-/// Differences of a device buffer from the host's, as allowed by `math`:
-/// `None` if acceptable (printing how many elements differed by a few ulps
-/// or more), else a description of the first difference.
-fn check_values(
-    what: &str,
-    got: &[u8],
-    want: &[u8],
-    ty: IrType,
-    p: Precision,
-    math: Math,
-    libm: bool,
-) -> Option<String> {
+/// `None` if the device buffer equals the host's bit for bit, else how
+/// many elements differ and the first of them.
+fn check_values(got: &[u8], want: &[u8], ty: IrType, p: Precision) -> Option<String> {
     if got == want {
         return None;
     }
@@ -578,49 +559,16 @@ fn check_values(
     let differ: Vec<usize> = (0..n)
         .filter(|&i| got[i * e..(i + 1) * e] != want[i * e..(i + 1) * e])
         .collect();
-    let describe = |i: usize| {
-        format!(
-            "{} of {n} elements differ; first at {i}: device {:e} (bits {:02x?}), host {:e} \
-             (bits {:02x?})",
-            differ.len(),
-            g[i],
-            &got[i * e..(i + 1) * e],
-            w[i],
-            &want[i * e..(i + 1) * e],
-        )
-    };
-    if math == Math::Exact || !libm {
-        return Some(describe(differ[0]));
-    }
-    // Float storage: within 16 ulps of max(|host|, 1, mean |host|) (terms
-    // like `mean + sd * z` may cancel); integer storage: off by one.
-    // Anything else is "far".
-    let scale = w.iter().map(|x| x.abs()).sum::<f64>() / n as f64;
-    let eps = match (ty, p) {
-        (IrType::Scalar, Precision::F32) | (IrType::F32, _) => f32::EPSILON as f64,
-        (IrType::Scalar, Precision::F64) | (IrType::F64, _) => f64::EPSILON,
-        (IrType::Bool, _) => 0.0,
-        _ => -1.0,
-    };
-    let close = |i: usize| {
-        let d = (g[i] - w[i]).abs();
-        if eps > 0.0 {
-            d <= 16.0 * eps * w[i].abs().max(1.0).max(scale)
-        } else {
-            eps < 0.0 && d <= 1.0
-        }
-    };
-    let far: Vec<usize> = differ.iter().copied().filter(|&i| !close(i)).collect();
-    eprintln!(
-        "    {what}: {} of {n} elements differ from the host by a few ulps, {} by more",
-        differ.len() - far.len(),
-        far.len()
-    );
-    // At most 0.5 % far off (a draw's last bit flipping a comparison).
-    if far.len() * 200 > n {
-        return Some(format!("{} far off: {}", far.len(), describe(far[0])));
-    }
-    None
+    let i = differ[0];
+    Some(format!(
+        "{} of {n} elements differ; first at {i}: device {:e} (bits {:02x?}), host {:e} \
+         (bits {:02x?})",
+        differ.len(),
+        g[i],
+        &got[i * e..(i + 1) * e],
+        w[i],
+        &want[i * e..(i + 1) * e],
+    ))
 }
 
 /// Buffers of one ragged connectivity built on the device.
@@ -742,7 +690,7 @@ fn variables<D: Device>(d: &D, dialect: Dialect, math: Math) {
     // conversions are checked bit for bit by the C run.
     let (all_types, some): (&[IrType], &[IrType]) = match math {
         Math::Exact => (&all_types, &some),
-        Math::DeviceLibm => (
+        Math::Device => (
             &[IrType::Scalar, IrType::F64, IrType::I32, IrType::Bool],
             &[IrType::Scalar, IrType::U8],
         ),
@@ -834,7 +782,7 @@ fn variables<D: Device>(d: &D, dialect: Dialect, math: Math) {
                 Layout::Ragged => ragged(&host_conn, &host, e, stride),
             };
             let what = format!("{p:?} {init:?} as {ty:?}, {layout:?}");
-            if let Some(diff) = check_values(&what, &got, &want, *ty, p, math, uses_libm(init)) {
+            if let Some(diff) = check_values(&got, &want, *ty, p) {
                 failures.push(format!("{what}: {diff}"));
             }
         }
@@ -856,7 +804,7 @@ fn variables_match_the_host_bit_for_bit_in_c() {
 #[test]
 fn variables_match_the_host_on_opencl() {
     if let Some(d) = opencl("variables_match_the_host_on_opencl") {
-        variables(&d, Dialect::OpenCl, Math::DeviceLibm);
+        variables(&d, Dialect::OpenCl, Math::Device);
     }
 }
 
@@ -1053,7 +1001,8 @@ fn without_f64_double_work_falls_back_to_the_host() {
 }
 
 /// The device's `log`, `cos`, `exp`, `pow` against glibc's (Rust's), for the
-/// uniform draws the distributions use: the evidence behind `Math::DeviceLibm`.
+/// uniform draws the distributions use: why the draws use `snn_core::math`'s
+/// functions instead.
 #[test]
 fn device_math_differs_from_glibc() {
     let Some(d) = opencl("device_math_differs_from_glibc") else {
@@ -1515,23 +1464,20 @@ fn networks<D: Device>(d: &D, dialect: Dialect, math: Math) {
             ]
         );
         let mut failures = Vec::new();
-        let mut compare =
-            |what: String, buf: &D::Buffer, want: &[u8], ty, init: Option<&VarInit>| {
-                let got = read_bytes(d, buf, want.len());
-                let libm = init.is_some_and(uses_libm);
-                if let Some(diff) = check_values(&what, &got, want, ty, p, math, libm) {
-                    failures.push(format!("{what}: {diff}"));
-                }
-            };
+        let mut compare = |what: String, buf: &D::Buffer, want: &[u8], ty| {
+            let got = read_bytes(d, buf, want.len());
+            if let Some(diff) = check_values(&got, want, ty, p) {
+                failures.push(format!("{what}: {diff}"));
+            }
+        };
         for (pi, pop) in net.populations().iter().enumerate() {
             let vars = pop.part.model.fields_of(FieldKind::Var);
-            for (k, (f, init)) in vars.zip(&pop.part.var_inits).enumerate() {
+            for (k, f) in vars.enumerate() {
                 compare(
                     format!("{p:?} population {} `{}`", pop.name, f.name),
                     state.populations[pi][k].as_ref().unwrap(),
                     &host.populations[pi][k].to_bytes(),
                     f.ty,
-                    Some(init),
                 );
             }
         }
@@ -1546,52 +1492,44 @@ fn networks<D: Device>(d: &D, dialect: Dialect, math: Math) {
                 dg.row_length.as_ref().unwrap(),
                 bytemuck::cast_slice(&c.row_lengths()),
                 IrType::U32,
-                None,
             );
             compare(
                 format!("{p:?} group {} targets", g.name),
                 dg.ind.as_ref().unwrap(),
                 &ragged(c, bytemuck::cast_slice(&c.ind), 4, stride),
                 IrType::U32,
-                None,
             );
             let vars = g.wu.model.fields_of(FieldKind::Var);
-            for (k, (f, init)) in vars.zip(&g.wu.var_inits).enumerate() {
+            for (k, f) in vars.enumerate() {
                 let e = storage_bytes(f.ty, p);
                 compare(
                     format!("{p:?} group {} weight-update `{}`", g.name, f.name),
                     dg.wu_vars[k].as_ref().unwrap(),
                     &ragged(c, &hg.wu_vars[k].to_bytes(), e, stride),
                     f.ty,
-                    Some(init),
                 );
             }
             for (k, arr) in hg.psm_vars.iter().enumerate() {
-                let (ty, init) = match k {
-                    0 => (IrType::Scalar, None),
-                    _ => (
-                        g.psm.model.nth(FieldKind::Var, k - 1).unwrap().ty,
-                        Some(&g.psm.var_inits[k - 1]),
-                    ),
+                let ty = match k {
+                    0 => IrType::Scalar,
+                    _ => g.psm.model.nth(FieldKind::Var, k - 1).unwrap().ty,
                 };
                 compare(
                     format!("{p:?} group {} postsynaptic {k}", g.name),
                     dg.psm_vars[k].as_ref().unwrap(),
                     &arr.to_bytes(),
                     ty,
-                    init,
                 );
             }
         }
         for (si, cs) in net.current_sources().iter().enumerate() {
             let vars = cs.part.model.fields_of(FieldKind::Var);
-            for (k, (f, init)) in vars.zip(&cs.part.var_inits).enumerate() {
+            for (k, f) in vars.enumerate() {
                 compare(
                     format!("{p:?} current source {} `{}`", cs.name, f.name),
                     state.current_sources[si][k].as_ref().unwrap(),
                     &host.current_sources[si][k].to_bytes(),
                     f.ty,
-                    Some(init),
                 );
             }
         }
@@ -1627,7 +1565,7 @@ fn networks_match_initial_state_in_c() {
 #[test]
 fn networks_match_initial_state_on_opencl() {
     if let Some(d) = opencl("networks_match_initial_state_on_opencl") {
-        networks(&d, Dialect::OpenCl, Math::DeviceLibm);
+        networks(&d, Dialect::OpenCl, Math::Device);
     }
 }
 
