@@ -32,14 +32,12 @@
 //! Each distribution is written once, as a macro over the float type, and
 //! repeats the operations of `snn_core`'s generic implementation in the same
 //! order, with the same constants rounded to the type, saturating
-//! float-to-integer casts and no FMA contraction. Its `ln`, `exp` and `cos`
-//! are [`snn_core::math`]'s algorithms written out in C (the prelude's
-//! `snn_ln_f32` ..., `snn_cos_box_muller_f32`/`_f64`), so every draw is
-//! bit-identical on every backend; `tests/it/rng_c.rs` checks this against
-//! `snn_core` as C99 and as C++, and `snn-gpu`'s tests on OpenCL. The one
-//! exception is `pow`, which gamma draws of shape below 1 take from the
-//! platform's math library: a GPU vendor's may differ from glibc's in the
-//! last bit, so those draws can differ rarely.
+//! float-to-integer casts and no FMA contraction. Its `ln`, `exp`, `cos`
+//! and `powf` are [`snn_core::math`]'s algorithms written out in C (the
+//! prelude's `snn_ln_f32` ..., `snn_cos_box_muller_f32`/`_f64`,
+//! `snn_powf_f32`/`_f64`), so every draw is bit-identical on every backend;
+//! `tests/it/rng_c.rs` checks this against `snn_core` as C99 and as C++,
+//! and `snn-gpu`'s tests on OpenCL.
 
 /// C source of the generator (in the portable dialect).
 pub const RNG_SOURCE: &str = include_str!("rng.h");
