@@ -28,6 +28,7 @@ use opencl3::command_queue::{CommandQueue, CL_QUEUE_PROFILING_ENABLE};
 use opencl3::context::Context;
 use opencl3::device::{
     Device as ClDevice, CL_DEVICE_TYPE_ALL, CL_DEVICE_TYPE_CPU, CL_DEVICE_TYPE_GPU,
+    CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT,
 };
 use opencl3::error_codes::{
     ClError, CL_BUILD_PROGRAM_FAILURE, CL_INVALID_BUFFER_SIZE, CL_INVALID_WORK_GROUP_SIZE,
@@ -48,8 +49,23 @@ mod timing;
 
 /// Options every program is built with: OpenCL C 1.2, no fast-math
 /// (floating-point contraction is switched off by the prelude's
-/// `FP_CONTRACT OFF`).
+/// `FP_CONTRACT OFF`). [`build_options`] adds the correctly rounded `f32`
+/// division and square root where the device offers them.
 pub const BUILD_OPTIONS: &str = "-cl-std=CL1.2";
+
+/// What OpenCL C 1.2 allows a device's `f32` `/` and `sqrt` to be off by
+/// unless the program asks for them correctly rounded (2.5 and 3 ulp):
+/// with `-cl-fp32-correctly-rounded-divide-sqrt`, where the device supports
+/// it (`CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT`), model code and the math
+/// library compute the CPU's bits; without it they may differ in the last
+/// bits.
+pub fn build_options(info: &DeviceInfo) -> String {
+    if info.correctly_rounded_f32_div_sqrt {
+        format!("{BUILD_OPTIONS} -cl-fp32-correctly-rounded-divide-sqrt")
+    } else {
+        BUILD_OPTIONS.to_string()
+    }
+}
 
 /// The ICD loader `cl3` opens when `OPENCL_DYLIB_PATH` names none that loads.
 pub const LIBRARY_NAME: &str = if cfg!(target_os = "windows") {
@@ -108,6 +124,10 @@ pub struct DeviceInfo {
     pub kind: DeviceKind,
     /// Whether the device supports `double` (`cl_khr_fp64`).
     pub supports_f64: bool,
+    /// Whether the device can divide and take square roots of `f32`
+    /// correctly rounded (`CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT`; see
+    /// [`build_options`]).
+    pub correctly_rounded_f32_div_sqrt: bool,
     /// Whether the device is available and has a compiler.
     pub usable: bool,
     /// `CL_DEVICE_MAX_WORK_GROUP_SIZE`.
@@ -262,6 +282,8 @@ fn describe(
     let extensions = device.extensions().unwrap_or_default();
     let supports_f64 = extensions.split_whitespace().any(|e| e == "cl_khr_fp64")
         || device.double_fp_config().unwrap_or(0) != 0;
+    let correctly_rounded_f32_div_sqrt =
+        device.single_fp_config().unwrap_or(0) & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT != 0;
     let usable =
         device.available().unwrap_or(false) && device.compiler_available().unwrap_or(false);
     Ok(DeviceInfo {
@@ -272,6 +294,7 @@ fn describe(
         name: name.trim().to_string(),
         kind,
         supports_f64,
+        correctly_rounded_f32_div_sqrt,
         usable,
         max_param_bytes: device
             .max_parameter_size()
@@ -647,7 +670,7 @@ impl Device for OpenClDevice {
                 reason: cl_text(e.0),
             }
         })?;
-        if let Err(e) = program.build(&[self.device.id()], BUILD_OPTIONS) {
+        if let Err(e) = program.build(&[self.device.id()], &build_options(&self.info)) {
             let log = program
                 .get_build_log(self.device.id())
                 .unwrap_or_else(|le| format!("(no build log: {})", cl_text(le.0)));

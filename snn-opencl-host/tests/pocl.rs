@@ -499,3 +499,61 @@ fn no_platform_is_an_error() {
     assert!(text.contains("1 passed"), "{text}");
     assert!(text.contains("no OpenCL platform"), "{text}");
 }
+
+/// Programs ask for correctly rounded `f32` division and square root where
+/// the device offers them (PoCL on a CPU does), so model code computes the
+/// CPU's bits: `x / y` and `sqrt(x)` agree with Rust's on awkward values.
+#[test]
+fn f32_division_and_sqrt_are_correctly_rounded() {
+    let Some(d) = device() else {
+        return;
+    };
+    let opts = snn_opencl_host::build_options(d.info());
+    assert_eq!(
+        d.info().correctly_rounded_f32_div_sqrt,
+        opts.contains("-cl-fp32-correctly-rounded-divide-sqrt"),
+        "{opts}"
+    );
+    const BODY: &str = r#"
+KERNEL void k(GLOBAL const float *x, GLOBAL float *out, unsigned int n)
+{
+    const unsigned int i = GROUP_ID * LOCAL_SIZE + LOCAL_ID;
+    if (i < n) {
+        out[2u * i] = x[i] / 3.0f;
+        out[2u * i + 1u] = sqrt(x[i]);
+    }
+}
+"#;
+    d.compile(&program(Dialect::OpenCl, Precision::F32, BODY))
+        .unwrap();
+    let n = 4096usize;
+    let x: Vec<f32> = (0..n)
+        .map(|i| f32::from_bits(0x3f80_0000 + (i as u32) * 2053))
+        .collect();
+    let xb = d.alloc_zeroed(n * 4).unwrap();
+    d.write(&xb, 0, &bytes_f32(&x)).unwrap();
+    let out = d.alloc_zeroed(2 * n * 4).unwrap();
+    d.launch(
+        "k",
+        LaunchDims {
+            blocks: (n / 64) as u32,
+            threads: 64,
+        },
+        &[Arg::Buffer(&xb), Arg::Buffer(&out), Arg::U32(n as u32)],
+    )
+    .unwrap();
+    let got = read_f32(&d, &out, 2 * n);
+    let wrong = (0..n)
+        .filter(|&i| got[2 * i] != x[i] / 3.0 || got[2 * i + 1] != x[i].sqrt())
+        .count();
+    if d.info().correctly_rounded_f32_div_sqrt {
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}: correctly rounded f32 / and sqrt",
+            d.info().name
+        );
+        assert_eq!(wrong, 0, "{} of {n} quotients or roots differ", wrong);
+    } else {
+        eprintln!("device without correctly rounded f32 / and sqrt: {wrong} of {n} differ");
+    }
+}
