@@ -210,13 +210,13 @@ impl Lowering {
                     return Err("uses a labelled loop".into());
                 }
                 let c = self.expr(&w.cond)?;
-                self.lane_loop(Some(c), &w.body, TokenStream::new())
+                self.lane_loop(Some(c), &w.body, TokenStream::new(), TokenStream::new())
             }
             Expr::Loop(l) => {
                 if l.label.is_some() {
                     return Err("uses a labelled loop".into());
                 }
-                self.lane_loop(None, &l.body, TokenStream::new())
+                self.lane_loop(None, &l.body, TokenStream::new(), TokenStream::new())
             }
             Expr::Break(b) => {
                 if b.label.is_some() || b.expr.is_some() {
@@ -317,7 +317,7 @@ impl Lowering {
         // The counter is the loop variable, immutable in the body.
         let head = quote!(let #var = #counter;);
         let step = quote!(#counter = #counter + 1;);
-        let body = self.lane_loop_parts(Some(cond), &f.body, head, step)?;
+        let body = self.lane_loop(Some(cond), &f.body, head, step)?;
         Ok(quote!({
             let mut #counter = #lanes::__lanes(#from);
             let #end = #lanes::__lanes(#to);
@@ -325,18 +325,9 @@ impl Lowering {
         }))
     }
 
-    fn lane_loop(
-        &mut self,
-        cond: Option<TokenStream>,
-        body: &Block,
-        head: TokenStream,
-    ) -> Result<TokenStream, Unsupported> {
-        self.lane_loop_parts(cond, body, head, TokenStream::new())
-    }
-
     /// A loop under masks: each iteration, the lanes still looping where
     /// `cond` holds run `head`, `body` and `step`; it ends when none is left.
-    fn lane_loop_parts(
+    fn lane_loop(
         &mut self,
         cond: Option<TokenStream>,
         body: &Block,

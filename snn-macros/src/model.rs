@@ -794,19 +794,14 @@ fn neuron_lanes(
                 .unwrap_or_else(|| Ident::new("_env", Span::call_site()));
             Ok((block.to_token_stream(), env))
         };
-    let (sim, threshold) = match (lower(Method::Sim), lower(Method::Threshold)) {
+    let sim = lower(Method::Sim).map_err(|why| format!("`sim` {why}"));
+    let threshold = lower(Method::Threshold).map_err(|why| format!("`threshold` {why}"));
+    let ((sim, sim_env), (threshold, thr_env)) = match (sim, threshold) {
         (Ok(sim), Ok(threshold)) => (sim, threshold),
         (Err(why), _) | (_, Err(why)) => {
-            let method = if lower(Method::Sim).is_err() {
-                "sim"
-            } else {
-                "threshold"
-            };
-            let why = format!("`{method}` {why}");
             return (Some(quote!(const NO_LANES: &'static str = #why;)), None);
         }
     };
-    let ((sim, sim_env), (threshold, thr_env)) = (sim, threshold);
     let lane_state = crate::state::lane_state_ident(state);
     let env_ty = quote!(#lanes_path::NeuronLaneEnv<#prec>);
     let methods = quote! {

@@ -16,6 +16,36 @@
 // literals (both round them to the same value).
 #![allow(clippy::excessive_precision)]
 
+/// `v`, a logarithm computed for a positive finite `x`, with the special
+/// values of Rust's logarithms: NaN for NaN and negative `x`, `-inf` at
+/// `+-0`, `inf` at `inf`.
+#[inline(always)]
+pub(super) fn log_specials_f64(x: f64, v: f64) -> f64 {
+    if x.is_nan() || x < 0.0 {
+        f64::NAN
+    } else if x == 0.0 {
+        f64::NEG_INFINITY
+    } else if x == f64::INFINITY {
+        x
+    } else {
+        v
+    }
+}
+
+/// [`log_specials_f64`] in `f32`.
+#[inline(always)]
+pub(super) fn log_specials_f32(x: f32, v: f32) -> f32 {
+    if x.is_nan() || x < 0.0 {
+        f32::NAN
+    } else if x == 0.0 {
+        f32::NEG_INFINITY
+    } else if x == f32::INFINITY {
+        x
+    } else {
+        v
+    }
+}
+
 /// `2^k` for `-1022 <= k <= 1023`.
 #[inline(always)]
 pub(super) fn pow2_f64(k: i32) -> f64 {
@@ -241,15 +271,7 @@ pub fn ln_f64(x: f64) -> f64 {
     let y = y - e * 2.121_944_400_546_905_8e-4;
     let y = y - 0.5 * z;
     let l = (f + y) + e * 0.693_359_375;
-    if x.is_nan() || x < 0.0 {
-        f64::NAN
-    } else if x == 0.0 {
-        f64::NEG_INFINITY
-    } else if x == f64::INFINITY {
-        x
-    } else {
-        l
-    }
+    log_specials_f64(x, l)
 }
 
 /// `ln x` in `f32` (`super::ln_f32` on every input).
@@ -258,15 +280,7 @@ pub fn ln_full_f32(x: f32) -> f32 {
     let sub = x < f32::MIN_POSITIVE;
     let xs = if sub { x * 33_554_432.0 } else { x }; // 2^25
     let l = super::ln_f32(xs) - if sub { 17.328_68 } else { 0.0 }; // 25 ln 2
-    if x.is_nan() || x < 0.0 {
-        f32::NAN
-    } else if x == 0.0 {
-        f32::NEG_INFINITY
-    } else if x == f32::INFINITY {
-        x
-    } else {
-        l
-    }
+    log_specials_f32(x, l)
 }
 
 /// The elementary functions of model code, in each precision: what

@@ -23,7 +23,7 @@
 // the C twin's literals.
 #![allow(clippy::excessive_precision)]
 
-use super::elementary::{scale_f32, scale_f64};
+use super::elementary::{log_specials_f32, log_specials_f64, scale_f32, scale_f64};
 
 /// `a + b` and its rounding error, exactly (Knuth's two-sum).
 #[inline(always)]
@@ -128,15 +128,7 @@ pub fn exp2_f32(x: f32) -> f32 {
 pub fn log2_f32(x: f32) -> f32 {
     let (h, l) = log2_parts_f32(x);
     let v = h + l;
-    if x.is_nan() || x < 0.0 {
-        f32::NAN
-    } else if x == 0.0 {
-        f32::NEG_INFINITY
-    } else if x == f32::INFINITY {
-        x
-    } else {
-        v
-    }
+    log_specials_f32(x, v)
 }
 
 /// `log10 x` in `f32`, within 1 ulp: `log2 x * log10 2` in double words.
@@ -145,15 +137,7 @@ pub fn log10_f32(x: f32) -> f32 {
     let (h, l) = log2_parts_f32(x);
     let (p, dp) = two_prod_f32(h, std::f32::consts::LOG10_2);
     let v = p + (dp + (h * -1.432_098_9e-8 + l * std::f32::consts::LOG10_2));
-    if x.is_nan() || x < 0.0 {
-        f32::NAN
-    } else if x == 0.0 {
-        f32::NEG_INFINITY
-    } else if x == f32::INFINITY {
-        x
-    } else {
-        v
-    }
+    log_specials_f32(x, v)
 }
 
 /// `ln(1 + x)` in `f32`, within 1 ulp: `log2 u * ln 2` of `u = 1 + x`
@@ -425,15 +409,7 @@ pub fn exp2_f64(x: f64) -> f64 {
 pub fn log2_f64(x: f64) -> f64 {
     let (h, l) = log2_parts_f64(x);
     let v = h + l;
-    if x.is_nan() || x < 0.0 {
-        f64::NAN
-    } else if x == 0.0 {
-        f64::NEG_INFINITY
-    } else if x == f64::INFINITY {
-        x
-    } else {
-        v
-    }
+    log_specials_f64(x, v)
 }
 
 /// `log10 x` in `f64`, within 1 ulp.
@@ -442,15 +418,7 @@ pub fn log10_f64(x: f64) -> f64 {
     let (h, l) = log2_parts_f64(x);
     let (p, dp) = two_prod_f64(h, std::f64::consts::LOG10_2);
     let v = p + (dp + (h * -2.803_728_127_785_170_4e-18 + l * std::f64::consts::LOG10_2));
-    if x.is_nan() || x < 0.0 {
-        f64::NAN
-    } else if x == 0.0 {
-        f64::NEG_INFINITY
-    } else if x == f64::INFINITY {
-        x
-    } else {
-        v
-    }
+    log_specials_f64(x, v)
 }
 
 /// `ln(1 + x)` in `f64`, within 1 ulp (as [`ln_1p_f32`]).

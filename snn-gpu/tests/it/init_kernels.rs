@@ -512,9 +512,9 @@ pub(crate) fn opencl(test: &str) -> Option<OpenClDevice> {
 /// Where the kernels run (every value must be bit-identical either way:
 /// the draws' `ln`, `exp`, `cos` and `powf` are `snn_core::math`'s).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Math {
+enum Place {
     /// Host C: every type and path.
-    Exact,
+    HostC,
     /// A device: fewer types (each is a kernel PoCL compiles, slowly).
     Device,
 }
@@ -652,7 +652,7 @@ fn check_rows<D: Device>(d: &D, b: &Built<D::Buffer>, host: &SparseConnectivity,
 /// f32 and f64 networks: the device writes what `host_var_values`
 /// (= `InitialState`'s `init_var`: `VarInit::fill` in the draw precision,
 /// then `as`) computes.
-fn variables<D: Device>(d: &D, dialect: Dialect, math: Math) {
+fn variables<D: Device>(d: &D, dialect: Dialect, place: Place) {
     let seed = 0x1234_5678_9abc_def0;
     let lens = [0usize, 150, 3, 0, 70, 1, 0, 200, 64, 65];
     let (mut pre, mut post) = (Vec::new(), Vec::new());
@@ -688,9 +688,9 @@ fn variables<D: Device>(d: &D, dialect: Dialect, math: Math) {
     let some = [IrType::Scalar, IrType::F32, IrType::U8, IrType::Bool];
     // On OpenCL fewer types (each is a kernel PoCL compiles, slowly): the
     // conversions are checked bit for bit by the C run.
-    let (all_types, some): (&[IrType], &[IrType]) = match math {
-        Math::Exact => (&all_types, &some),
-        Math::Device => (
+    let (all_types, some): (&[IrType], &[IrType]) = match place {
+        Place::HostC => (&all_types, &some),
+        Place::Device => (
             &[IrType::Scalar, IrType::F64, IrType::I32, IrType::Bool],
             &[IrType::Scalar, IrType::U8],
         ),
@@ -798,13 +798,13 @@ fn variables<D: Device>(d: &D, dialect: Dialect, math: Math) {
 
 #[test]
 fn variables_match_the_host_bit_for_bit_in_c() {
-    variables(&HostC::new(), Dialect::Cuda, Math::Exact);
+    variables(&HostC::new(), Dialect::Cuda, Place::HostC);
 }
 
 #[test]
 fn variables_match_the_host_on_opencl() {
     if let Some(d) = opencl("variables_match_the_host_on_opencl") {
-        variables(&d, Dialect::OpenCl, Math::Device);
+        variables(&d, Dialect::OpenCl, Place::Device);
     }
 }
 
@@ -1446,7 +1446,7 @@ fn network(p: Precision, codes: &mut SnippetCodes) -> Network {
 /// `init_on_device` produces every buffer the runtime would upload from
 /// `InitialState::new`: neuron, weight-update (ragged, padding zero),
 /// postsynaptic and current-source variables, row lengths and targets.
-fn networks<D: Device>(d: &D, dialect: Dialect, math: Math) {
+fn networks<D: Device>(d: &D, dialect: Dialect, place: Place) {
     for p in [Precision::F32, Precision::F64] {
         let mut codes = SnippetCodes::default();
         let net = network(p, &mut codes);
@@ -1537,7 +1537,7 @@ fn networks<D: Device>(d: &D, dialect: Dialect, math: Math) {
 
         // Without snippet code the snippets run on the host, with the same
         // result (device-independent: checked in C only, sparing PoCL a compile).
-        if math != Math::Exact {
+        if place != Place::HostC {
             continue;
         }
         let state = init_on_device(d, &net, dialect, &NoSnippetCode).unwrap();
@@ -1559,13 +1559,13 @@ fn networks<D: Device>(d: &D, dialect: Dialect, math: Math) {
 
 #[test]
 fn networks_match_initial_state_in_c() {
-    networks(&HostC::new(), Dialect::Cuda, Math::Exact);
+    networks(&HostC::new(), Dialect::Cuda, Place::HostC);
 }
 
 #[test]
 fn networks_match_initial_state_on_opencl() {
     if let Some(d) = opencl("networks_match_initial_state_on_opencl") {
-        networks(&d, Dialect::OpenCl, Math::Device);
+        networks(&d, Dialect::OpenCl, Place::Device);
     }
 }
 

@@ -75,13 +75,19 @@ SNN_FN float snn_ln_normal_f32(float x) {
     return (f + y) + 0.6933594f * e;
 }
 
+/* v, a logarithm computed for a positive finite x, with the special values
+ * of Rust's logarithms (math::log_specials_f32). */
+SNN_FN float snn_log_specials_f32(float x, float v) {
+    return (x != x || x < 0.0f) ? SNN_NAN_F32
+         : x == 0.0f ? -SNN_INF_F32
+         : x == SNN_INF_F32 ? x : v;
+}
+
 SNN_FN float snn_ln_f32(float x) {
     const bool sub = x < 1.17549435082228750797e-38f;
     const float xs = sub ? x * 33554432.0f : x;
     const float l = snn_ln_normal_f32(xs) - (sub ? 17.32868f : 0.0f);
-    return (x != x || x < 0.0f) ? SNN_NAN_F32
-         : x == 0.0f ? -SNN_INF_F32
-         : x == SNN_INF_F32 ? x : l;
+    return snn_log_specials_f32(x, l);
 }
 
 /* The cosine of the Box-Muller transform, for |x| < 8192
@@ -178,6 +184,13 @@ SNN_FN double snn_exp_m1_f64(double x) {
     return snn_scale_f64((r - (e + snn_pow2_f64(-k))) + 1.0, k);
 }
 
+/* math::log_specials_f64 (see snn_log_specials_f32). */
+SNN_FN double snn_log_specials_f64(double x, double v) {
+    return (x != x || x < 0.0) ? SNN_NAN_F64
+         : x == 0.0 ? -SNN_INF_F64
+         : x == SNN_INF_F64 ? x : v;
+}
+
 SNN_FN double snn_ln_f64(double x) {
     const bool sub = x < 2.2250738585072014e-308;
     const double xs = sub ? x * 18014398509481984.0 : x;
@@ -198,9 +211,7 @@ SNN_FN double snn_ln_f64(double x) {
     y = y - e * 2.1219444005469058e-4;
     y = y - 0.5 * z;
     const double l = (f + y) + e * 0.693359375;
-    return (x != x || x < 0.0) ? SNN_NAN_F64
-         : x == 0.0 ? -SNN_INF_F64
-         : x == SNN_INF_F64 ? x : l;
+    return snn_log_specials_f64(x, l);
 }
 
 /* The cosine of the f64 Box-Muller transform, for |x| < 2^30

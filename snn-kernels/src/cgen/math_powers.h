@@ -82,18 +82,14 @@ SNN_FN float snn_exp2_f32(float x) { return snn_exp2_parts_f32(x, 0.0f); }
 SNN_FN float snn_log2_f32(float x) {
     const snn_dw_f32 t = snn_log2_parts_f32(x);
     const float v = t.h + t.l;
-    return (x != x || x < 0.0f) ? SNN_NAN_F32
-         : x == 0.0f ? -SNN_INF_F32
-         : x == SNN_INF_F32 ? x : v;
+    return snn_log_specials_f32(x, v);
 }
 
 SNN_FN float snn_log10_f32(float x) {
     const snn_dw_f32 t = snn_log2_parts_f32(x);
     const snn_dw_f32 p = snn_two_prod_f32(t.h, 0.30103f);
     const float v = p.h + (p.l + (t.h * -1.4320989e-8f + t.l * 0.30103f));
-    return (x != x || x < 0.0f) ? SNN_NAN_F32
-         : x == 0.0f ? -SNN_INF_F32
-         : x == SNN_INF_F32 ? x : v;
+    return snn_log_specials_f32(x, v);
 }
 
 SNN_FN float snn_ln_1p_f32(float x) {
@@ -259,18 +255,14 @@ SNN_FN double snn_exp2_f64(double x) { return snn_exp2_parts_f64(x, 0.0); }
 SNN_FN double snn_log2_f64(double x) {
     const snn_dw_f64 t = snn_log2_parts_f64(x);
     const double v = t.h + t.l;
-    return (x != x || x < 0.0) ? SNN_NAN_F64
-         : x == 0.0 ? -SNN_INF_F64
-         : x == SNN_INF_F64 ? x : v;
+    return snn_log_specials_f64(x, v);
 }
 
 SNN_FN double snn_log10_f64(double x) {
     const snn_dw_f64 t = snn_log2_parts_f64(x);
     const snn_dw_f64 p = snn_two_prod_f64(t.h, 0.3010299956639812);
     const double v = p.h + (p.l + (t.h * -2.8037281277851704e-18 + t.l * 0.3010299956639812));
-    return (x != x || x < 0.0) ? SNN_NAN_F64
-         : x == 0.0 ? -SNN_INF_F64
-         : x == SNN_INF_F64 ? x : v;
+    return snn_log_specials_f64(x, v);
 }
 
 SNN_FN double snn_ln_1p_f64(double x) {
