@@ -43,9 +43,11 @@ impl<T: Copy> Lanes<T> {
 
     /// `f` of each lane.
     #[inline(always)]
-    pub fn map<U: Copy>(self, f: impl Fn(T) -> U) -> Lanes<U> {
-        let mut out = [f(self.0[0]); WIDTH];
-        for l in 1..WIDTH {
+    pub fn map<U: Copy + Default>(self, f: impl Fn(T) -> U) -> Lanes<U> {
+        // A default-filled array (not `[f(lane 0); WIDTH]`): the compiler
+        // vectorises long functions (`powf`) only in this form.
+        let mut out = [U::default(); WIDTH];
+        for l in 0..WIDTH {
             out[l] = f(self.0[l]);
         }
         Lanes(out)
@@ -53,9 +55,9 @@ impl<T: Copy> Lanes<T> {
 
     /// `f` of each pair of lanes.
     #[inline(always)]
-    pub fn zip<U: Copy, V: Copy>(self, o: Lanes<U>, f: impl Fn(T, U) -> V) -> Lanes<V> {
-        let mut out = [f(self.0[0], o.0[0]); WIDTH];
-        for l in 1..WIDTH {
+    pub fn zip<U: Copy, V: Copy + Default>(self, o: Lanes<U>, f: impl Fn(T, U) -> V) -> Lanes<V> {
+        let mut out = [V::default(); WIDTH];
+        for l in 0..WIDTH {
             out[l] = f(self.0[l], o.0[l]);
         }
         Lanes(out)
@@ -63,14 +65,14 @@ impl<T: Copy> Lanes<T> {
 
     /// `f` of each triple of lanes.
     #[inline(always)]
-    pub fn zip3<U: Copy, V: Copy, W: Copy>(
+    pub fn zip3<U: Copy, V: Copy, W: Copy + Default>(
         self,
         o: Lanes<U>,
         p: Lanes<V>,
         f: impl Fn(T, U, V) -> W,
     ) -> Lanes<W> {
-        let mut out = [f(self.0[0], o.0[0], p.0[0]); WIDTH];
-        for l in 1..WIDTH {
+        let mut out = [W::default(); WIDTH];
+        for l in 0..WIDTH {
             out[l] = f(self.0[l], o.0[l], p.0[l]);
         }
         Lanes(out)
@@ -92,6 +94,35 @@ impl<T: Copy> Lanes<T> {
     pub fn store(self, dst: &mut [T], base: usize, n: usize) {
         dst[base..base + n].copy_from_slice(&self.0[..n]);
     }
+
+    /// Writes the lanes `l < n` set in `keep` to `dst[base + l]`.
+    #[inline(always)]
+    pub fn store_where(self, dst: &mut [T], base: usize, n: usize, keep: Mask) {
+        for (l, d) in dst[base..base + n].iter_mut().enumerate() {
+            if keep.0[l] {
+                *d = self.0[l];
+            }
+        }
+    }
+
+    /// Lane `l` from `src[at[l]]` for `l < at.len()` (`1 <= at.len() <=
+    /// WIDTH`), the others a copy of lane 0.
+    #[inline(always)]
+    pub fn gather(src: &[T], at: &[usize]) -> Self {
+        let mut out = [src[at[0]]; WIDTH];
+        for (o, &i) in out.iter_mut().zip(at) {
+            *o = src[i];
+        }
+        Lanes(out)
+    }
+
+    /// Writes lane `l` to `dst[at[l]]` for `l < at.len()`.
+    #[inline(always)]
+    pub fn scatter(self, dst: &mut [T], at: &[usize]) {
+        for (l, &i) in at.iter().enumerate() {
+            dst[i] = self.0[l];
+        }
+    }
 }
 
 impl Mask {
@@ -106,6 +137,34 @@ impl Mask {
     pub fn bits(self) -> u32 {
         (0..WIDTH).fold(0, |b, l| b | (self.0[l] as u32) << l)
     }
+}
+
+/// What a lane form did with its lanes: bit `l` of each mask is lane `l`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LaneOutcome {
+    /// Lanes that crossed the threshold.
+    pub crossed: u32,
+    /// Lanes handed back unfinished, their state unchanged ([`SPILL_AFTER`]).
+    pub spilled: u32,
+}
+
+/// A loop of the lane form hands the lanes it still runs to the caller
+/// (which runs them again, gathered with other such lanes: see
+/// [`NeuronBehaviour::sim_lanes`](crate::model::NeuronBehaviour::sim_lanes))
+/// when, at the start of an iteration after the first [`SPILL_AFTER`],
+/// at most [`SPILL_LANES`] lanes still loop: a few neurons that need many
+/// iterations (an adaptive solver near a spike) then no longer hold up the
+/// others.
+pub const SPILL_AFTER: usize = 2;
+
+/// See [`SPILL_AFTER`].
+pub const SPILL_LANES: u32 = 4;
+
+/// True when the lane form should spill the lanes of `looping` before
+/// iteration `iteration` (0-based) of a loop ([`SPILL_AFTER`]).
+#[inline(always)]
+pub fn __spill_now(spill: bool, iteration: usize, looping: Mask) -> bool {
+    spill && iteration >= SPILL_AFTER && looping.bits().count_ones() <= SPILL_LANES
 }
 
 /// Per-lane `a` where `m` is set, else `b`.
@@ -241,14 +300,14 @@ impl IntoLanes<bool> for bool {
 
 macro_rules! lane_ops {
     ($($tr:ident $f:ident $atr:ident $af:ident),*) => {$(
-        impl<T: Copy + $tr<Output = T>, R: IntoLanes<T>> $tr<R> for Lanes<T> {
+        impl<T: Copy + Default + $tr<Output = T>, R: IntoLanes<T>> $tr<R> for Lanes<T> {
             type Output = Lanes<T>;
             #[inline(always)]
             fn $f(self, o: R) -> Lanes<T> {
                 self.zip(o.into_lanes(), |a, b| a.$f(b))
             }
         }
-        impl<T: Copy + $tr<Output = T>, R: IntoLanes<T>> $atr<R> for Lanes<T> {
+        impl<T: Copy + Default + $tr<Output = T>, R: IntoLanes<T>> $atr<R> for Lanes<T> {
             #[inline(always)]
             fn $af(&mut self, o: R) {
                 *self = self.zip(o.into_lanes(), |a, b| a.$f(b));
@@ -262,7 +321,7 @@ lane_ops!(
     Mul mul MulAssign mul_assign
 );
 
-impl<T: Copy + Div<Output = T>, R: IntoLanes<T>> Div<R> for Lanes<T> {
+impl<T: Copy + Default + Div<Output = T>, R: IntoLanes<T>> Div<R> for Lanes<T> {
     type Output = Lanes<T>;
     #[inline(always)]
     fn div(self, o: R) -> Lanes<T> {
@@ -270,14 +329,14 @@ impl<T: Copy + Div<Output = T>, R: IntoLanes<T>> Div<R> for Lanes<T> {
     }
 }
 
-impl<T: Copy + Div<Output = T>, R: IntoLanes<T>> std::ops::DivAssign<R> for Lanes<T> {
+impl<T: Copy + Default + Div<Output = T>, R: IntoLanes<T>> std::ops::DivAssign<R> for Lanes<T> {
     #[inline(always)]
     fn div_assign(&mut self, o: R) {
         *self = *self / o;
     }
 }
 
-impl<T: Copy + Rem<Output = T>, R: IntoLanes<T>> Rem<R> for Lanes<T> {
+impl<T: Copy + Default + Rem<Output = T>, R: IntoLanes<T>> Rem<R> for Lanes<T> {
     type Output = Lanes<T>;
     #[inline(always)]
     fn rem(self, o: R) -> Lanes<T> {
@@ -285,7 +344,7 @@ impl<T: Copy + Rem<Output = T>, R: IntoLanes<T>> Rem<R> for Lanes<T> {
     }
 }
 
-impl<T: Copy + Neg<Output = T>> Neg for Lanes<T> {
+impl<T: Copy + Default + Neg<Output = T>> Neg for Lanes<T> {
     type Output = Lanes<T>;
     #[inline(always)]
     fn neg(self) -> Lanes<T> {
@@ -293,7 +352,7 @@ impl<T: Copy + Neg<Output = T>> Neg for Lanes<T> {
     }
 }
 
-impl<T: Copy + Not<Output = T>> Not for Lanes<T> {
+impl<T: Copy + Default + Not<Output = T>> Not for Lanes<T> {
     type Output = Lanes<T>;
     #[inline(always)]
     fn not(self) -> Lanes<T> {

@@ -878,14 +878,30 @@ pub trait NeuronBehaviour<S: Real>: StateIo<S> {
     /// outside the lane subset), when it has none.
     const NO_LANES: &'static str = "";
     /// `sim` on neurons `base..base + n` of `cols` (`1 <= n <= WIDTH`), with
-    /// the same bits as the scalar methods; returns the mask (bit `l`:
-    /// neuron `base + l`) of those that crossed the threshold (and were not
-    /// above it before, with `auto_refractory`). Without a lane form it does
-    /// nothing and returns 0.
+    /// the same bits as the scalar methods; bit `l` of the outcome's masks
+    /// is neuron `base + l`: `crossed`, those that crossed the threshold
+    /// (and were not above it before, with `auto_refractory`); `spilled`,
+    /// those whose loops still ran when few lanes did
+    /// ([`SPILL_AFTER`](crate::lanes::SPILL_AFTER)): their state is left
+    /// as it was, for [`sim_lanes_at`](Self::sim_lanes_at) (or the scalar
+    /// methods) to run. Without a lane form it does nothing and returns
+    /// empty masks.
     fn sim_lanes(
         _cols: &mut Self::Columns<'_>,
         _base: usize,
         _n: usize,
+        _env: &crate::lanes::NeuronLaneEnv<S>,
+        _auto_refractory: bool,
+    ) -> crate::lanes::LaneOutcome {
+        crate::lanes::LaneOutcome::default()
+    }
+    /// `sim` on the neurons `at` of `cols` (`1 <= at.len() <= WIDTH`,
+    /// distinct), to the end of every loop: the mask of those that crossed,
+    /// as [`sim_lanes`](Self::sim_lanes). Without a lane form it does
+    /// nothing and returns 0.
+    fn sim_lanes_at(
+        _cols: &mut Self::Columns<'_>,
+        _at: &[usize],
         _env: &crate::lanes::NeuronLaneEnv<S>,
         _auto_refractory: bool,
     ) -> u32 {

@@ -581,6 +581,7 @@ fn neuron_update_two_pass<S: Real, St: StateIo<S> + NeuronBehaviour<S>, const LA
     };
     let mut cols = St::columns(a.consts, a.egps.refs(), a.vars, a.refs, a.len);
     let end = |base: usize| (base + NEURON_CHUNK).min(a.len);
+    let first_spike = spikes.len();
     let mut reset = |cols: &mut St::Columns<'_>, i: usize| {
         let id = a.first_id + i as u32;
         let mut st = St::load_at(cols, i);
@@ -588,6 +589,8 @@ fn neuron_update_two_pass<S: Real, St: StateIo<S> + NeuronBehaviour<S>, const LA
         st.store_at(cols, i);
         spikes.push(id);
     };
+    // Neurons the lane form spilled, run again gathered after the chunks.
+    let mut spilled: Vec<usize> = Vec::new();
     for base in (0..a.len).step_by(NEURON_CHUNK) {
         if LANES {
             // Bit l: neuron base + l crossed.
@@ -599,8 +602,13 @@ fn neuron_update_two_pass<S: Real, St: StateIo<S> + NeuronBehaviour<S>, const LA
                     dt: info.dt,
                     isyn: Lanes::load(isyn, g, n, isyn[g]),
                 };
-                let bits = St::sim_lanes(&mut cols, g, n, &env, auto_refractory);
-                crossed |= (bits as u64) << (g - base);
+                let out = St::sim_lanes(&mut cols, g, n, &env, auto_refractory);
+                crossed |= (out.crossed as u64) << (g - base);
+                let mut bits = out.spilled;
+                while bits != 0 {
+                    spilled.push(g + bits.trailing_zeros() as usize);
+                    bits &= bits - 1;
+                }
             }
             while crossed != 0 {
                 let i = base + crossed.trailing_zeros() as usize;
@@ -628,6 +636,23 @@ fn neuron_update_two_pass<S: Real, St: StateIo<S> + NeuronBehaviour<S>, const LA
             }
         }
     }
+    if spilled.is_empty() {
+        return;
+    }
+    // The spilled neurons, WIDTH at a time, each loop to its end.
+    for at in spilled.chunks(WIDTH) {
+        let env = NeuronLaneEnv {
+            t: info.t,
+            dt: info.dt,
+            isyn: Lanes::gather(isyn, at),
+        };
+        let mut bits = St::sim_lanes_at(&mut cols, at, &env, auto_refractory);
+        while bits != 0 {
+            reset(&mut cols, at[bits.trailing_zeros() as usize]);
+            bits &= bits - 1;
+        }
+    }
+    spikes[first_spike..].sort_unstable();
 }
 
 fn post_env<S: Real>(info: &StepInfo<S>, id: u32, rng: RngStream) -> PostsynapticEnv<S> {

@@ -36,12 +36,19 @@ const ENV_CALLS: &[&str] = &["t", "dt", "isyn"];
 /// all-lanes mask; a value-returning body (`threshold`) gives a `Mask`.
 /// `lanes` is the path of `snn_core::lanes`. The body must have passed
 /// [`check_precision_free`] before its `Scalar` paths were rewritten.
+///
+/// With `spill` (the name of a `bool` parameter of the lane method, for a
+/// body without a value), loops may hand lanes back when that parameter
+/// is true (`snn_core::lanes::SPILL_AFTER`): the body then gives the mask
+/// of the lanes it left unfinished, whose results the caller discards.
 pub fn lane_body(
     body: &Block,
     env: Option<&Ident>,
     prec: &Ident,
     lanes: &TokenStream,
+    spill: Option<&Ident>,
 ) -> Result<TokenStream, Unsupported> {
+    let spilled = Span::mixed_site();
     let mut l = Lowering {
         env: env.cloned(),
         prec: prec.clone(),
@@ -49,20 +56,26 @@ pub fn lane_body(
         masks: Vec::new(),
         loops: Vec::new(),
         fresh: 0,
+        spill: spill.map(|flag| (flag.clone(), Ident::new("__spilled", spilled))),
     };
     let top = l.fresh("__m");
     l.masks.push(top.clone());
     let (stmts, tail) = split_tail(&body.stmts);
     let mut out = quote!(let mut #top = #lanes::Mask::splat(true););
+    if let Some((_, spilled)) = &l.spill {
+        out.extend(quote!(let mut #spilled = #lanes::Mask::splat(false);));
+    }
     for s in stmts {
         out.extend(l.stmt(s)?);
     }
-    match tail {
-        Some(e) => {
+    match (tail, &l.spill) {
+        (Some(_), Some(_)) => return Err("returns a value from a body that may spill".into()),
+        (Some(e), None) => {
             let v = l.expr(e)?;
             out.extend(quote!(#lanes::__mask(#v)));
         }
-        None => out.extend(quote!(let _ = #top;)),
+        (None, Some((_, spilled))) => out.extend(quote!(let _ = #top; #spilled)),
+        (None, None) => out.extend(quote!(let _ = #top;)),
     }
     Ok(out)
 }
@@ -112,6 +125,8 @@ struct Lowering {
     masks: Vec<Ident>,
     loops: Vec<LoopMasks>,
     fresh: usize,
+    /// With spilling: the method's flag parameter and the spilled mask.
+    spill: Option<(Ident, Ident)>,
 }
 
 impl Lowering {
@@ -349,13 +364,36 @@ impl Lowering {
         self.masks.truncate(base);
         let lowered = lowered?;
         let narrow = cond.map(|c| quote!(#lm = #lanes::__and(#lm, #c);));
+        // Spilling: the lanes still looping leave every region up to the
+        // function's.
+        let (counter, spill) = match self.spill.clone() {
+            Some((flag, spilled)) => {
+                let it = self.fresh("__it");
+                let clears = self.masks[..base]
+                    .iter()
+                    .chain([&lm])
+                    .map(|mk| quote!(#mk = #lanes::__and_not(#mk, #spilled);));
+                let spill = quote! {
+                    if #lanes::__spill_now(#flag, #it, #lm) {
+                        #spilled = #lanes::__or(#spilled, #lm);
+                        #( #clears )*
+                        break;
+                    }
+                    #it += 1;
+                };
+                (quote!(let mut #it: usize = 0;), spill)
+            }
+            None => (TokenStream::new(), TokenStream::new()),
+        };
         Ok(quote!({
             let mut #lm = #outer;
+            #counter
             loop {
                 #narrow
                 if !#lm.any() {
                     break;
                 }
+                #spill
                 let mut #im = #lm;
                 #head
                 #lowered
@@ -518,10 +556,15 @@ impl Lowering {
             .map(|k| format_ident!("__y{}", k, span = Span::mixed_site()))
             .collect();
         let recv = quote!(#lanes::__lanes(#recv));
+        // The closures are inlined whatever their size: the compiler
+        // vectorises the lane loop only around an inlined body (`powf`
+        // stayed a call per lane otherwise).
         Ok(match args.as_slice() {
-            [] => quote!(#recv.map(|#x| #x.#method())),
-            [a] => quote!(#recv.zip(#a, |#x, #(#ys),*| #x.#method(#(#ys),*))),
-            [a, b] => quote!(#recv.zip3(#a, #b, |#x, #(#ys),*| #x.#method(#(#ys),*))),
+            [] => quote!(#recv.map(#[inline(always)] |#x| #x.#method())),
+            [a] => quote!(#recv.zip(#a, #[inline(always)] |#x, #(#ys),*| #x.#method(#(#ys),*))),
+            [a, b] => {
+                quote!(#recv.zip3(#a, #b, #[inline(always)] |#x, #(#ys),*| #x.#method(#(#ys),*)))
+            }
             _ => return Err(format!("calls `{name}` with {} arguments", args.len())),
         })
     }
@@ -569,7 +612,7 @@ mod tests {
         let prec: Ident = parse_quote!(f32);
         let body = parse_body(src);
         check_precision_free(&body)?;
-        lane_body(&body, Some(&env), &prec, &quote!(L)).map(|t| t.to_string())
+        lane_body(&body, Some(&env), &prec, &quote!(L), None).map(|t| t.to_string())
     }
 
     #[test]
@@ -589,6 +632,28 @@ mod tests {
         assert!(out.contains("L :: __cast :: < i32 , _ >"), "{out}");
         assert!(out.contains("__and_not"), "{out}");
         assert!(out.contains(". any ()"), "{out}");
+    }
+
+    #[test]
+    fn loops_may_spill_their_last_lanes() {
+        let (env, prec, flag): (Ident, Ident, Ident) =
+            (parse_quote!(env), parse_quote!(f32), parse_quote!(spill));
+        let body = parse_body("{ while self.v < 1.0 { self.v += 0.1; } }");
+        let out = lane_body(&body, Some(&env), &prec, &quote!(L), Some(&flag))
+            .unwrap()
+            .to_string();
+        assert!(out.contains("L :: __spill_now (spill"), "{out}");
+        assert!(out.ends_with("__spilled"), "{out}");
+        let without = lower("{ while self.v < 1.0 { self.v += 0.1; } }").unwrap();
+        assert!(!without.contains("spill"), "{without}");
+        let valued = lane_body(
+            &parse_body("{ self.v > 1.0 }"),
+            None,
+            &prec,
+            &quote!(L),
+            Some(&flag),
+        );
+        assert!(valued.is_err());
     }
 
     #[test]

@@ -772,19 +772,21 @@ fn neuron_lanes(
     let core = core_path();
     let lanes_path = quote!(#core::lanes);
     let scalar = syn::Ident::new(&prec.to_string(), Span::call_site());
+    // `__sim`'s flag: may its loops spill lanes (`snn_core::lanes::SPILL_AFTER`)?
+    let spill = Ident::new("__spill", Span::mixed_site());
     let lower =
         |method: Method| -> std::result::Result<(TokenStream, Ident), crate::lanes::Unsupported> {
             let Some(m) = methods.iter().find(|m| m.method == method) else {
-                let body = match method {
-                    Method::Threshold => quote!(#lanes_path::Mask::splat(false)),
-                    _ => quote!(),
-                };
+                // No method: nothing crosses, nothing spills.
+                let body = quote!(#lanes_path::Mask::splat(false));
                 return Ok((quote!({ #body }), Ident::new("_env", Span::call_site())));
             };
             let mut body = m.fn_item.block.clone();
             crate::lanes::check_precision_free(&body)?;
             rewrite_scalar_paths(&mut body, &scalar);
-            let lowered = crate::lanes::lane_body(&body, m.env.as_ref(), &scalar, &lanes_path)?;
+            let flag = (method == Method::Sim).then_some(&spill);
+            let lowered =
+                crate::lanes::lane_body(&body, m.env.as_ref(), &scalar, &lanes_path, flag)?;
             let mut block: syn::Block = syn::parse2(quote!({ #lowered }))
                 .map_err(|e| format!("lane form does not parse: {e}"))?;
             rewrite_elementary_calls(&mut block, &core);
@@ -813,24 +815,46 @@ fn neuron_lanes(
             n: usize,
             env: &#env_ty,
             auto_refractory: bool,
-        ) -> u32 {
+        ) -> #lanes_path::LaneOutcome {
             let mut s = #lane_state::<#prec>::__load(cols, base, n);
             let was_above = if auto_refractory {
                 s.__threshold(env)
             } else {
                 #lanes_path::Mask::splat(false)
             };
-            s.__sim(env);
+            let spilled = s.__sim(env, true);
             let crossed = #lanes_path::__and_not(s.__threshold(env), was_above);
-            s.__store(cols, base, n);
-            crossed.bits() & (u32::MAX >> (32 - n))
+            s.__store_where(cols, base, n, !spilled);
+            let lanes = u32::MAX >> (32 - n);
+            #lanes_path::LaneOutcome {
+                crossed: crossed.bits() & !spilled.bits() & lanes,
+                spilled: spilled.bits() & lanes,
+            }
+        }
+        #[inline(always)]
+        fn sim_lanes_at(
+            cols: &mut Self::Columns<'_>,
+            at: &[usize],
+            env: &#env_ty,
+            auto_refractory: bool,
+        ) -> u32 {
+            let mut s = #lane_state::<#prec>::__gather(cols, at);
+            let was_above = if auto_refractory {
+                s.__threshold(env)
+            } else {
+                #lanes_path::Mask::splat(false)
+            };
+            let _ = s.__sim(env, false);
+            let crossed = #lanes_path::__and_not(s.__threshold(env), was_above);
+            s.__scatter(cols, at);
+            crossed.bits() & (u32::MAX >> (32 - at.len()))
         }
     };
     let lane_impl = quote! {
         impl #lane_state<#prec> {
             #[inline(always)]
             #[allow(unused_variables, unused_mut, unused_parens, unused_braces, clippy::all)]
-            fn __sim(&mut self, #sim_env: &#env_ty) #sim
+            fn __sim(&mut self, #sim_env: &#env_ty, #spill: bool) -> #lanes_path::Mask #sim
             #[inline(always)]
             #[allow(unused_variables, unused_mut, unused_parens, unused_braces, clippy::all)]
             fn __threshold(&self, #thr_env: &#env_ty) -> #lanes_path::Mask #threshold

@@ -68,6 +68,8 @@ pub(crate) struct StateGen {
     lane_fields: Vec<TokenStream>,
     lane_loads: Vec<TokenStream>,
     lane_stores: Vec<TokenStream>,
+    lane_gathers: Vec<TokenStream>,
+    lane_scatters: Vec<TokenStream>,
 }
 
 impl StateGen {
@@ -107,6 +109,8 @@ impl StateGen {
             lane_fields: Vec::new(),
             lane_loads: Vec::new(),
             lane_stores: Vec::new(),
+            lane_gathers: Vec::new(),
+            lane_scatters: Vec::new(),
         };
         if kind == ModelKind::Postsynaptic {
             g.add_in_syn();
@@ -289,14 +293,20 @@ impl StateGen {
                 self.lane_fields.push(quote!(pub #fname: #lanes<S>));
                 self.lane_loads
                     .push(quote!(#fname: #lanes::splat(cols.template.#fname)));
+                self.lane_gathers
+                    .push(quote!(#fname: #lanes::splat(cols.template.#fname)));
             }
             FieldAttr::Var | FieldAttr::NeuronVar | FieldAttr::Input => {
                 self.lane_fields.push(quote!(pub #fname: #lanes<#t>));
                 self.lane_loads
                     .push(quote!(#fname: #lanes::load(&*cols.#fname, base, n, cols.#fname[base])));
+                self.lane_gathers
+                    .push(quote!(#fname: #lanes::gather(&*cols.#fname, at)));
                 if f.attr == FieldAttr::Var {
                     self.lane_stores
-                        .push(quote!(self.#fname.store(&mut *cols.#fname, base, n);));
+                        .push(quote!(self.#fname.store_where(&mut *cols.#fname, base, n, keep);));
+                    self.lane_scatters
+                        .push(quote!(self.#fname.scatter(&mut *cols.#fname, at);));
                 }
             }
             _ => {}
@@ -368,6 +378,7 @@ impl StateGen {
         let core = &self.core;
         let name = lane_state_ident(state);
         let (fields, loads, stores) = (&self.lane_fields, &self.lane_loads, &self.lane_stores);
+        let (gathers, scatters) = (&self.lane_gathers, &self.lane_scatters);
         quote! {
             #[doc(hidden)]
             #[allow(dead_code, non_camel_case_types)]
@@ -382,11 +393,30 @@ impl StateGen {
                 fn __load(cols: &#cols<'_, S>, base: usize, n: usize) -> Self {
                     Self { #( #loads, )* __precision: ::core::marker::PhantomData }
                 }
-                /// Writes the variables of neurons `base..base + n` back.
+                /// Writes the variables of neurons `base + l` back for the
+                /// lanes `l < n` set in `keep`.
                 #[inline(always)]
                 #[allow(unused_variables)]
-                fn __store(&self, cols: &mut #cols<'_, S>, base: usize, n: usize) {
+                fn __store_where(
+                    &self,
+                    cols: &mut #cols<'_, S>,
+                    base: usize,
+                    n: usize,
+                    keep: #core::lanes::Mask,
+                ) {
                     #( #stores )*
+                }
+                /// Neurons `at` of `cols` (`1 <= at.len() <= WIDTH`).
+                #[inline(always)]
+                #[allow(unused_variables)]
+                fn __gather(cols: &#cols<'_, S>, at: &[usize]) -> Self {
+                    Self { #( #gathers, )* __precision: ::core::marker::PhantomData }
+                }
+                /// Writes the variables of neurons `at` back.
+                #[inline(always)]
+                #[allow(unused_variables)]
+                fn __scatter(&self, cols: &mut #cols<'_, S>, at: &[usize]) {
+                    #( #scatters )*
                 }
             }
         }

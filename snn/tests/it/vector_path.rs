@@ -304,3 +304,65 @@ fn macro_fragments_keep_their_grouping() {
         assert_eq!(v, [1.0 + f32::EPSILON as f64; 3], "vector path {vector}");
     }
 }
+
+/// Collatz trajectories: a loop whose trip count differs a lot from lane
+/// to lane (from 0 to a few hundred iterations), so that the lane form
+/// spills its last few looping lanes (`snn_core::lanes::SPILL_AFTER`) and
+/// the backend runs them again gathered: the spilled neurons must come out
+/// with the scalar bits, and nothing else may change.
+#[neuron_model]
+pub struct Collatz {
+    #[var]
+    x: Scalar,
+    #[var]
+    steps: Scalar,
+}
+
+#[neuron_model]
+impl Collatz {
+    fn sim(&mut self, env: &mut NeuronEnv) {
+        let mut x = self.x.floor() + 1.0;
+        self.steps = 0.0;
+        while x > 1.0 {
+            let half = x * 0.5;
+            x = if half.floor() == half {
+                half
+            } else {
+                3.0 * x + 1.0
+            };
+            // A field written in the loop: a spilled lane must not keep it.
+            self.steps += 1.0;
+        }
+        self.x = (self.x * 7.0 + 13.0) % 997.0;
+    }
+    fn threshold(&self, env: &NeuronEnv) -> bool {
+        self.steps > 100.0
+    }
+}
+
+#[test]
+fn spilled_lanes_give_the_scalar_bits() {
+    let run = |vector: bool| {
+        let mut net = Network::new(0.1).unwrap();
+        let pop = net
+            .add_population("P", 1000, Collatz {})
+            .init("x", VarInit::uniform(0.0, 996.0))
+            .init("steps", 0.0)
+            .record_spikes(true)
+            .build()
+            .unwrap();
+        let mut sim = CpuSimulation::new(&net).unwrap();
+        sim.set_vector_path(if vector {
+            VectorPath::Always
+        } else {
+            VectorPath::Never
+        });
+        sim.run_steps(20).unwrap();
+        let vars = ["x", "steps"].map(|v| sim.var_values(pop, v).unwrap());
+        (vars, sim.spikes(pop).unwrap())
+    };
+    let (scalar, vector) = (run(false), run(true));
+    assert!(scalar.1.len() > 100, "the long trajectories spike");
+    assert!(scalar.0[1].iter().any(|&s| s > 150.0) && scalar.0[1].iter().any(|&s| s < 10.0));
+    assert_eq!(scalar, vector);
+}
