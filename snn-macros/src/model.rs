@@ -824,7 +824,11 @@ fn neuron_lanes(
             };
             let spilled = s.__sim(env, true);
             let crossed = #lanes_path::__and_not(s.__threshold(env), was_above);
-            s.__store_where(cols, base, n, !spilled);
+            if spilled.any() {
+                s.__store_where(cols, base, n, !spilled);
+            } else {
+                s.__store(cols, base, n);
+            }
             let lanes = u32::MAX >> (32 - n);
             #lanes_path::LaneOutcome {
                 crossed: crossed.bits() & !spilled.bits() & lanes,

@@ -68,6 +68,7 @@ pub(crate) struct StateGen {
     lane_fields: Vec<TokenStream>,
     lane_loads: Vec<TokenStream>,
     lane_stores: Vec<TokenStream>,
+    lane_stores_where: Vec<TokenStream>,
     lane_gathers: Vec<TokenStream>,
     lane_scatters: Vec<TokenStream>,
 }
@@ -109,6 +110,7 @@ impl StateGen {
             lane_fields: Vec::new(),
             lane_loads: Vec::new(),
             lane_stores: Vec::new(),
+            lane_stores_where: Vec::new(),
             lane_gathers: Vec::new(),
             lane_scatters: Vec::new(),
         };
@@ -304,6 +306,8 @@ impl StateGen {
                     .push(quote!(#fname: #lanes::gather(&*cols.#fname, at)));
                 if f.attr == FieldAttr::Var {
                     self.lane_stores
+                        .push(quote!(self.#fname.store(&mut *cols.#fname, base, n);));
+                    self.lane_stores_where
                         .push(quote!(self.#fname.store_where(&mut *cols.#fname, base, n, keep);));
                     self.lane_scatters
                         .push(quote!(self.#fname.scatter(&mut *cols.#fname, at);));
@@ -379,6 +383,7 @@ impl StateGen {
         let name = lane_state_ident(state);
         let (fields, loads, stores) = (&self.lane_fields, &self.lane_loads, &self.lane_stores);
         let (gathers, scatters) = (&self.lane_gathers, &self.lane_scatters);
+        let stores_where = &self.lane_stores_where;
         quote! {
             #[doc(hidden)]
             #[allow(dead_code, non_camel_case_types)]
@@ -393,6 +398,12 @@ impl StateGen {
                 fn __load(cols: &#cols<'_, S>, base: usize, n: usize) -> Self {
                     Self { #( #loads, )* __precision: ::core::marker::PhantomData }
                 }
+                /// Writes the variables of neurons `base..base + n` back.
+                #[inline(always)]
+                #[allow(unused_variables)]
+                fn __store(&self, cols: &mut #cols<'_, S>, base: usize, n: usize) {
+                    #( #stores )*
+                }
                 /// Writes the variables of neurons `base + l` back for the
                 /// lanes `l < n` set in `keep`.
                 #[inline(always)]
@@ -404,7 +415,7 @@ impl StateGen {
                     n: usize,
                     keep: #core::lanes::Mask,
                 ) {
-                    #( #stores )*
+                    #( #stores_where )*
                 }
                 /// Neurons `at` of `cols` (`1 <= at.len() <= WIDTH`).
                 #[inline(always)]
