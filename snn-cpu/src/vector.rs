@@ -1,10 +1,11 @@
 //! Which path runs a block's neuron update: the lane form of the model's
 //! code (`snn_core::lanes`, sixteen neurons per call) or the scalar
 //! methods. Both give the same bits, so the choice is only about speed:
-//! the lane form wins where every lane does the same work (LIF, HH, AdEx
-//! with fixed substeps: 3 to 4 times faster) and can lose where loop trip
-//! counts differ per neuron (an adaptive solver runs a group of sixteen
-//! until its slowest neuron is done). With [`VectorPath::Auto`] each block
+//! the lane form wins where every lane does the same work (HH, AdEx: 4 to
+//! 16 times faster) or where a few lanes loop much longer than the others
+//! (they are spilled and run again gathered, `snn_core::lanes::SPILL_AFTER`),
+//! and can lose where the compiler already vectorised the scalar loop (LIF,
+//! Izhikevich) or trip counts differ evenly. With [`VectorPath::Auto`] each block
 //! times both paths on a few steps and keeps the faster, and times them
 //! again after [`FIRST_HOLD`] to [`RECHECK`] steps (activity changes which
 //! one wins: a quiet network keeps an adaptive solver's lanes in step).
