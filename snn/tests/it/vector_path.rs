@@ -66,6 +66,17 @@ impl Lanes {
     }
 }
 
+/// A CPU simulation of `net` on the vector path (`vector`) or the scalar one.
+fn cpu_sim(net: &Network, vector: bool) -> CpuSimulation {
+    let mut sim = CpuSimulation::new(net).unwrap();
+    sim.set_vector_path(if vector {
+        VectorPath::Always
+    } else {
+        VectorPath::Never
+    });
+    sim
+}
+
 /// Whether `M`'s states have a lane form, in `f32` and `f64`.
 fn has_lanes<M: NeuronModel>() -> [bool; 2] {
     [
@@ -149,12 +160,7 @@ fn run<M: NeuronModel + Clone>(
                 .unwrap();
         }
     }
-    let mut sim = CpuSimulation::new(&net).unwrap();
-    sim.set_vector_path(if vector {
-        VectorPath::Always
-    } else {
-        VectorPath::Never
-    });
+    let mut sim = cpu_sim(&net, vector);
     sim.run_steps(STEPS).unwrap();
     let vars = M::DESC
         .fields
@@ -293,12 +299,7 @@ fn macro_fragments_keep_their_grouping() {
             .init("v", 0.0)
             .build()
             .unwrap();
-        let mut sim = CpuSimulation::new(&net).unwrap();
-        sim.set_vector_path(if vector {
-            VectorPath::Always
-        } else {
-            VectorPath::Never
-        });
+        let mut sim = cpu_sim(&net, vector);
         sim.run_steps(1).unwrap();
         let v = sim.var_values(pop, "v").unwrap();
         assert_eq!(v, [1.0 + f32::EPSILON as f64; 3], "vector path {vector}");
@@ -351,12 +352,7 @@ fn spilled_lanes_give_the_scalar_bits() {
             .record_spikes(true)
             .build()
             .unwrap();
-        let mut sim = CpuSimulation::new(&net).unwrap();
-        sim.set_vector_path(if vector {
-            VectorPath::Always
-        } else {
-            VectorPath::Never
-        });
+        let mut sim = cpu_sim(&net, vector);
         sim.run_steps(20).unwrap();
         let vars = ["x", "steps"].map(|v| sim.var_values(pop, v).unwrap());
         (vars, sim.spikes(pop).unwrap())
