@@ -91,16 +91,23 @@ fn driver_library() -> DeviceResult<()> {
                 match unsafe { libloading::Library::new(n) } {
                     Ok(_) => return Ok(()),
                     Err(e) => {
+                        // "not found" is the expected failure; anything
+                        // else (a broken driver) is worth reporting.
                         let msg = e.to_string();
-                        if !msg.contains("No such file") && !messages.contains(&msg) {
+                        let expected =
+                            msg.contains("No such file") || msg.ends_with("dlopen failed");
+                        if !expected && !messages.contains(&msg) {
                             messages.push(msg);
                         }
                     }
                 }
             }
+            // One line, as `Backend::Auto` prints it on every CPU-only run.
             let mut reason = format!(
-                "no NVIDIA driver is installed (tried {} with the dynamic loader)",
-                names.join(", ")
+                "no NVIDIA driver is installed (the dynamic loader found none of \
+                 {} and {} other names)",
+                names.first().map_or("libcuda.so.1", String::as_str),
+                names.len().saturating_sub(1)
             );
             if !messages.is_empty() {
                 reason.push_str(&format!("; loader: {}", messages.join("; ")));

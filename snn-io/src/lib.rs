@@ -272,7 +272,12 @@ fn read_npy<T: npyz::Deserialize, R: Read>(
 
 /// Writes `<dir>/spikes_<population>_times.npy` (`float64`, ms) and
 /// `<dir>/spikes_<population>_ids.npy` (`uint32`), creating `dir`.
-pub fn save_spikes_npy(dir: &Path, population: &str, spikes: &SpikeRecord) -> Result<()> {
+pub fn save_spikes_npy(
+    dir: impl AsRef<Path>,
+    population: &str,
+    spikes: &SpikeRecord,
+) -> Result<()> {
+    let dir = dir.as_ref();
     check_spikes(population, spikes)?;
     std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     let n = spikes.len() as u64;
@@ -285,7 +290,8 @@ pub fn save_spikes_npy(dir: &Path, population: &str, spikes: &SpikeRecord) -> Re
 }
 
 /// Reads what [`save_spikes_npy`] wrote.
-pub fn load_spikes_npy(dir: &Path, population: &str) -> Result<SpikeRecord> {
+pub fn load_spikes_npy(dir: impl AsRef<Path>, population: &str) -> Result<SpikeRecord> {
+    let dir = dir.as_ref();
     let read = |suffix: &str| -> Result<(PathBuf, File)> {
         let p = dir.join(format!("spikes_{population}_{suffix}.npy"));
         let f = File::open(&p).map_err(io_err(&p))?;
@@ -380,7 +386,20 @@ impl Npz {
 
 /// Writes the spikes of several populations to one `.npz` archive: arrays
 /// `<population>.times` (`float64`, ms) and `<population>.ids` (`uint32`).
-pub fn save_spikes_npz(path: &Path, populations: &[(&str, &SpikeRecord)]) -> Result<()> {
+/// `path` is anything path-like (`&str`, `&Path`, `PathBuf`, ...), as for
+/// every function here.
+///
+/// ```no_run
+/// # fn main() -> Result<(), snn_io::IoError> {
+/// let spikes = snn_core::recording::SpikeRecord { times: vec![0.1, 2.5], ids: vec![3, 0] };
+/// snn_io::save_spikes_npz("spikes.npz", &[("E", &spikes)])?;
+/// let back = snn_io::load_spikes_npz("spikes.npz")?;
+/// assert_eq!(back[0].1.ids, [3, 0]);
+/// # Ok(())
+/// # }
+/// ```
+pub fn save_spikes_npz(path: impl AsRef<Path>, populations: &[(&str, &SpikeRecord)]) -> Result<()> {
+    let path = path.as_ref();
     for (name, s) in populations {
         check_spikes(name, s)?;
     }
@@ -395,7 +414,8 @@ pub fn save_spikes_npz(path: &Path, populations: &[(&str, &SpikeRecord)]) -> Res
 }
 
 /// Reads what [`save_spikes_npz`] wrote, populations in archive order.
-pub fn load_spikes_npz(path: &Path) -> Result<Vec<(String, SpikeRecord)>> {
+pub fn load_spikes_npz(path: impl AsRef<Path>) -> Result<Vec<(String, SpikeRecord)>> {
+    let path = path.as_ref();
     let mut npz = Npz::open(path)?;
     let pops: Vec<String> = npz
         .names()
@@ -423,7 +443,8 @@ pub fn load_spikes_npz(path: &Path) -> Result<Vec<(String, SpikeRecord)>> {
 
 /// Writes the spikes of several populations as CSV:
 /// `population,time_ms,neuron`, one row per spike.
-pub fn save_spikes_csv(path: &Path, populations: &[(&str, &SpikeRecord)]) -> Result<()> {
+pub fn save_spikes_csv(path: impl AsRef<Path>, populations: &[(&str, &SpikeRecord)]) -> Result<()> {
+    let path = path.as_ref();
     for (name, s) in populations {
         check_spikes(name, s)?;
     }
@@ -473,7 +494,8 @@ fn field<T: std::str::FromStr>(
 
 /// Reads what [`save_spikes_csv`] wrote, populations in order of first
 /// appearance.
-pub fn load_spikes_csv(path: &Path) -> Result<Vec<(String, SpikeRecord)>> {
+pub fn load_spikes_csv(path: impl AsRef<Path>) -> Result<Vec<(String, SpikeRecord)>> {
+    let path = path.as_ref();
     let mut r = csv::Reader::from_path(path).map_err(|e| csv_err(path, e))?;
     let header = r.headers().map_err(|e| csv_err(path, e))?.clone();
     if header.iter().collect::<Vec<_>>() != ["population", "time_ms", "neuron"] {
@@ -506,7 +528,8 @@ pub fn load_spikes_csv(path: &Path) -> Result<Vec<(String, SpikeRecord)>> {
 
 /// Writes a recorded variable as `.npz`: `times` `[T]`, `neurons` `[N]`,
 /// `values` `[T, N]`.
-pub fn save_var_npz(path: &Path, var: &RecordedVar) -> Result<()> {
+pub fn save_var_npz(path: impl AsRef<Path>, var: &RecordedVar) -> Result<()> {
+    let path = path.as_ref();
     check_var(var)?;
     let (t, n) = (var.times.len() as u64, var.neurons.len() as u64);
     write_npz(path, |zip| {
@@ -517,7 +540,8 @@ pub fn save_var_npz(path: &Path, var: &RecordedVar) -> Result<()> {
 }
 
 /// Reads what [`save_var_npz`] wrote.
-pub fn load_var_npz(path: &Path) -> Result<RecordedVar> {
+pub fn load_var_npz(path: impl AsRef<Path>) -> Result<RecordedVar> {
+    let path = path.as_ref();
     let mut npz = Npz::open(path)?;
     let (_, times) = npz.array::<f64>("times", 1)?;
     let (_, neurons) = npz.array::<u32>("neurons", 1)?;
@@ -540,7 +564,8 @@ pub fn load_var_npz(path: &Path) -> Result<RecordedVar> {
 }
 
 /// Writes a recorded variable as CSV: header `time_ms,n<i>,...`, one row per sample.
-pub fn save_var_csv(path: &Path, var: &RecordedVar) -> Result<()> {
+pub fn save_var_csv(path: impl AsRef<Path>, var: &RecordedVar) -> Result<()> {
+    let path = path.as_ref();
     check_var(var)?;
     let mut w = csv::Writer::from_path(path).map_err(|e| csv_err(path, e))?;
     let n = var.neurons.len();
@@ -562,7 +587,8 @@ pub fn save_var_csv(path: &Path, var: &RecordedVar) -> Result<()> {
 }
 
 /// Reads what [`save_var_csv`] wrote.
-pub fn load_var_csv(path: &Path) -> Result<RecordedVar> {
+pub fn load_var_csv(path: impl AsRef<Path>) -> Result<RecordedVar> {
+    let path = path.as_ref();
     let mut r = csv::Reader::from_path(path).map_err(|e| csv_err(path, e))?;
     let header = r.headers().map_err(|e| csv_err(path, e))?.clone();
     if header.get(0) != Some("time_ms") {

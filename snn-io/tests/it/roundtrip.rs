@@ -84,10 +84,10 @@ fn spikes_npz_and_csv_roundtrip_several_populations() {
 fn recorded_var_roundtrip() {
     let d = tmp("var");
     let v = var();
-    save_var_npz(&d.join("v.npz"), &v).unwrap();
-    assert_eq!(load_var_npz(&d.join("v.npz")).unwrap(), v);
-    save_var_csv(&d.join("v.csv"), &v).unwrap();
-    let back = load_var_csv(&d.join("v.csv")).unwrap();
+    save_var_npz(d.join("v.npz"), &v).unwrap();
+    assert_eq!(load_var_npz(d.join("v.npz")).unwrap(), v);
+    save_var_csv(d.join("v.csv"), &v).unwrap();
+    let back = load_var_csv(d.join("v.csv")).unwrap();
     assert_eq!(back.times, v.times);
     assert_eq!(back.neurons, v.neurons);
     // Bit-exact, including -0.0.
@@ -104,7 +104,7 @@ fn inconsistent_data_is_rejected_before_writing() {
         times: vec![1.0, 2.0],
         ids: vec![1],
     };
-    let e = save_spikes_npz(&d.join("x.npz"), &[("Exc", &bad)]).unwrap_err();
+    let e = save_spikes_npz(d.join("x.npz"), &[("Exc", &bad)]).unwrap_err();
     assert!(matches!(e, IoError::InvalidData(_)), "{e:?}");
     assert!(
         e.to_string()
@@ -114,7 +114,7 @@ fn inconsistent_data_is_rejected_before_writing() {
     assert!(!d.join("x.npz").exists());
     let mut v = var();
     v.values.pop();
-    let e = save_var_csv(&d.join("v.csv"), &v).unwrap_err();
+    let e = save_var_csv(d.join("v.csv"), &v).unwrap_err();
     assert!(
         e.to_string()
             .contains("5 values for 3 samples of 2 neurons"),
@@ -126,24 +126,24 @@ fn inconsistent_data_is_rejected_before_writing() {
 fn bad_files_give_errors_naming_file_and_problem() {
     let d = tmp("badfiles");
     // Missing file.
-    let e = load_spikes_npz(&d.join("missing.npz")).unwrap_err();
+    let e = load_spikes_npz(d.join("missing.npz")).unwrap_err();
     assert!(
         matches!(e, IoError::Io { .. }) && e.to_string().contains("missing.npz"),
         "{e}"
     );
     // Not a zip archive.
     std::fs::write(d.join("junk.npz"), b"hello").unwrap();
-    let e = load_var_npz(&d.join("junk.npz")).unwrap_err();
+    let e = load_var_npz(d.join("junk.npz")).unwrap_err();
     assert!(matches!(e, IoError::Format { .. }), "{e:?}");
     assert!(e.to_string().contains("not an .npz"), "{e}");
     // Truncated archive.
-    save_spikes_npz(&d.join("s.npz"), &[("E", &spikes(100, 4))]).unwrap();
+    save_spikes_npz(d.join("s.npz"), &[("E", &spikes(100, 4))]).unwrap();
     let bytes = std::fs::read(d.join("s.npz")).unwrap();
     std::fs::write(d.join("t.npz"), &bytes[..bytes.len() / 2]).unwrap();
-    let e = load_spikes_npz(&d.join("t.npz")).unwrap_err();
+    let e = load_spikes_npz(d.join("t.npz")).unwrap_err();
     assert!(matches!(e, IoError::Format { .. }), "{e:?}");
     // A spikes archive read as a variable: names the missing array.
-    let e = load_var_npz(&d.join("s.npz")).unwrap_err();
+    let e = load_var_npz(d.join("s.npz")).unwrap_err();
     assert!(e.to_string().contains("array `times` missing"), "{e}");
     // Truncated .npy.
     save_spikes_npy(&d, "P", &spikes(100, 5)).unwrap();
@@ -154,17 +154,17 @@ fn bad_files_give_errors_naming_file_and_problem() {
     assert!(e.to_string().contains("spikes_P_ids.npy"), "{e}");
     // CSV: wrong header, bad number with its line.
     std::fs::write(d.join("h.csv"), "pop,t,id\nE,1,2\n").unwrap();
-    let e = load_spikes_csv(&d.join("h.csv")).unwrap_err();
+    let e = load_spikes_csv(d.join("h.csv")).unwrap_err();
     assert!(e.to_string().contains("header must be"), "{e}");
     std::fs::write(
         d.join("n.csv"),
         "population,time_ms,neuron\nE,1.5,2\nE,x,3\n",
     )
     .unwrap();
-    let e = load_spikes_csv(&d.join("n.csv")).unwrap_err();
+    let e = load_spikes_csv(d.join("n.csv")).unwrap_err();
     assert!(e.to_string().contains("line 3: bad time `x`"), "{e}");
     std::fs::write(d.join("c.csv"), "time_ms,n0,v1\n0.1,1,2\n").unwrap();
-    let e = load_var_csv(&d.join("c.csv")).unwrap_err();
+    let e = load_var_csv(d.join("c.csv")).unwrap_err();
     assert!(e.to_string().contains("column `v1`"), "{e}");
 }
 
@@ -180,16 +180,16 @@ proptest! {
             ids: raw.iter().map(|x| x.1).collect(),
         };
         let d = tmp("prop");
-        save_spikes_npz(&d.join("p.npz"), &[(&name, &s)]).unwrap();
-        let back = load_spikes_npz(&d.join("p.npz")).unwrap();
+        save_spikes_npz(d.join("p.npz"), &[(&name, &s)]).unwrap();
+        let back = load_spikes_npz(d.join("p.npz")).unwrap();
         prop_assert_eq!(back.len(), 1);
         let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
         prop_assert_eq!(&back[0].0, &name);
         prop_assert_eq!(bits(&back[0].1.times), bits(&s.times));
         prop_assert_eq!(&back[0].1.ids, &s.ids);
         if !s.is_empty() {
-            save_spikes_csv(&d.join("p.csv"), &[(&name, &s)]).unwrap();
-            let back = load_spikes_csv(&d.join("p.csv")).unwrap();
+            save_spikes_csv(d.join("p.csv"), &[(&name, &s)]).unwrap();
+            let back = load_spikes_csv(d.join("p.csv")).unwrap();
             // Text keeps every value except the sign and payload of a NaN.
             let same = |x: f64, y: f64| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan());
             prop_assert!(back[0].1.times.iter().zip(&s.times).all(|(x, y)| same(*x, *y)));

@@ -371,7 +371,7 @@ fn npy<T: npyz::AutoSerialize + Copy>(path: &std::path::Path, shape: &[u64], dat
 fn npy_loaders_name_the_file_and_problem() {
     let d = tmp("npy");
     // Missing directory / files.
-    let err = io::load_spikes_npy(&d.join("nowhere"), "E").unwrap_err();
+    let err = io::load_spikes_npy(d.join("nowhere"), "E").unwrap_err();
     assert!(matches!(err, IoError::Io { .. }), "{err:?}");
     assert!(err.to_string().contains("spikes_E_times.npy"), "{err}");
     // Times stored as float32 instead of float64.
@@ -419,28 +419,28 @@ fn npz_and_csv_loaders_name_the_file_and_problem() {
         neurons: vec![0, 3],
         values: vec![1.0, 2.0, 3.0, 4.0],
     };
-    io::save_var_npz(&d.join("v.npz"), &var).unwrap();
-    assert_eq!(io::load_spikes_npz(&d.join("v.npz")).unwrap(), vec![]);
+    io::save_var_npz(d.join("v.npz"), &var).unwrap();
+    assert_eq!(io::load_spikes_npz(d.join("v.npz")).unwrap(), vec![]);
     // A spikes archive read as a variable.
     let s = SpikeRecord {
         times: vec![0.5],
         ids: vec![2],
     };
-    io::save_spikes_npz(&d.join("s.npz"), &[("E", &s)]).unwrap();
-    let err = io::load_var_npz(&d.join("s.npz")).unwrap_err();
+    io::save_spikes_npz(d.join("s.npz"), &[("E", &s)]).unwrap();
+    let err = io::load_var_npz(d.join("s.npz")).unwrap_err();
     assert!(matches!(err, IoError::Format { .. }), "{err:?}");
     assert!(
         err.to_string().contains("s.npz: array `times` missing"),
         "{err}"
     );
     // Missing file.
-    let err = io::load_var_npz(&d.join("gone.npz")).unwrap_err();
+    let err = io::load_var_npz(d.join("gone.npz")).unwrap_err();
     assert!(matches!(err, IoError::Io { .. }), "{err:?}");
     assert!(err.to_string().contains("gone.npz"), "{err}");
 
     // CSV: a short row, a negative neuron id, a bad header.
     std::fs::write(d.join("a.csv"), "population,time_ms,neuron\nE,1.5\n").unwrap();
-    let err = io::load_spikes_csv(&d.join("a.csv")).unwrap_err();
+    let err = io::load_spikes_csv(d.join("a.csv")).unwrap_err();
     assert!(matches!(err, IoError::Format { .. }), "{err:?}");
     assert!(
         err.to_string()
@@ -448,25 +448,25 @@ fn npz_and_csv_loaders_name_the_file_and_problem() {
         "{err}"
     );
     std::fs::write(d.join("b.csv"), "population,time_ms,neuron\nE,1.5,-2\n").unwrap();
-    let err = io::load_spikes_csv(&d.join("b.csv")).unwrap_err();
+    let err = io::load_spikes_csv(d.join("b.csv")).unwrap_err();
     assert!(
         err.to_string().contains("line 2: bad neuron id `-2`"),
         "{err}"
     );
     std::fs::write(d.join("c.csv"), "t,n0\n0.1,1\n").unwrap();
-    let err = io::load_var_csv(&d.join("c.csv")).unwrap_err();
+    let err = io::load_var_csv(d.join("c.csv")).unwrap_err();
     assert!(
         err.to_string()
             .contains("the first column must be `time_ms`"),
         "{err}"
     );
     std::fs::write(d.join("e.csv"), "time_ms,n0,n1\n0.1,1,oops\n").unwrap();
-    let err = io::load_var_csv(&d.join("e.csv")).unwrap_err();
+    let err = io::load_var_csv(d.join("e.csv")).unwrap_err();
     assert!(
         err.to_string().contains("line 2: bad value `oops`"),
         "{err}"
     );
-    let err = io::load_spikes_csv(&d.join("none.csv")).unwrap_err();
+    let err = io::load_spikes_csv(d.join("none.csv")).unwrap_err();
     assert!(matches!(err, IoError::Io { .. }), "{err:?}");
 }
 
