@@ -582,6 +582,11 @@ fn neuron_update_two_pass<S: Real, St: StateIo<S> + NeuronBehaviour<S>, const LA
     let mut cols = St::columns(a.consts, a.egps.refs(), a.vars, a.refs, a.len);
     let end = |base: usize| (base + NEURON_CHUNK).min(a.len);
     let first_spike = spikes.len();
+    let lane_env = |isyn: Lanes<S>| NeuronLaneEnv {
+        t: info.t,
+        dt: info.dt,
+        isyn,
+    };
     let mut reset = |cols: &mut St::Columns<'_>, i: usize| {
         let id = a.first_id + i as u32;
         let mut st = St::load_at(cols, i);
@@ -597,11 +602,7 @@ fn neuron_update_two_pass<S: Real, St: StateIo<S> + NeuronBehaviour<S>, const LA
             let mut crossed = 0u64;
             for g in (base..end(base)).step_by(WIDTH) {
                 let n = (a.len - g).min(WIDTH);
-                let env = NeuronLaneEnv {
-                    t: info.t,
-                    dt: info.dt,
-                    isyn: Lanes::load(isyn, g, n, isyn[g]),
-                };
+                let env = lane_env(Lanes::load(isyn, g, n, isyn[g]));
                 let out = St::sim_lanes(&mut cols, g, n, &env, auto_refractory);
                 crossed |= (out.crossed as u64) << (g - base);
                 let mut bits = out.spilled;
@@ -641,11 +642,7 @@ fn neuron_update_two_pass<S: Real, St: StateIo<S> + NeuronBehaviour<S>, const LA
     }
     // The spilled neurons, WIDTH at a time, each loop to its end.
     for at in spilled.chunks(WIDTH) {
-        let env = NeuronLaneEnv {
-            t: info.t,
-            dt: info.dt,
-            isyn: Lanes::gather(isyn, at),
-        };
+        let env = lane_env(Lanes::gather(isyn, at));
         let mut bits = St::sim_lanes_at(&mut cols, at, &env, auto_refractory);
         while bits != 0 {
             reset(&mut cols, at[bits.trailing_zeros() as usize]);

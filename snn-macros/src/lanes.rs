@@ -48,7 +48,6 @@ pub fn lane_body(
     lanes: &TokenStream,
     spill: Option<&Ident>,
 ) -> Result<TokenStream, Unsupported> {
-    let spilled = Span::mixed_site();
     let mut l = Lowering {
         env: env.cloned(),
         prec: prec.clone(),
@@ -56,7 +55,7 @@ pub fn lane_body(
         masks: Vec::new(),
         loops: Vec::new(),
         fresh: 0,
-        spill: spill.map(|flag| (flag.clone(), Ident::new("__spilled", spilled))),
+        spill: spill.map(|flag| (flag.clone(), Ident::new("__spilled", Span::mixed_site()))),
     };
     let top = l.fresh("__m");
     l.masks.push(top.clone());

@@ -817,13 +817,7 @@ fn neuron_lanes(
             auto_refractory: bool,
         ) -> #lanes_path::LaneOutcome {
             let mut s = #lane_state::<#prec>::__load(cols, base, n);
-            let was_above = if auto_refractory {
-                s.__threshold(env)
-            } else {
-                #lanes_path::Mask::splat(false)
-            };
-            let spilled = s.__sim(env, true);
-            let crossed = #lanes_path::__and_not(s.__threshold(env), was_above);
+            let (crossed, spilled) = s.__step(env, auto_refractory, true);
             if spilled.any() {
                 s.__store_where(cols, base, n, !spilled);
             } else {
@@ -843,13 +837,7 @@ fn neuron_lanes(
             auto_refractory: bool,
         ) -> u32 {
             let mut s = #lane_state::<#prec>::__gather(cols, at);
-            let was_above = if auto_refractory {
-                s.__threshold(env)
-            } else {
-                #lanes_path::Mask::splat(false)
-            };
-            let _ = s.__sim(env, false);
-            let crossed = #lanes_path::__and_not(s.__threshold(env), was_above);
+            let (crossed, _) = s.__step(env, auto_refractory, false);
             s.__scatter(cols, at);
             crossed.bits() & (u32::MAX >> (32 - at.len()))
         }
@@ -862,6 +850,24 @@ fn neuron_lanes(
             #[inline(always)]
             #[allow(unused_variables, unused_mut, unused_parens, unused_braces, clippy::all)]
             fn __threshold(&self, #thr_env: &#env_ty) -> #lanes_path::Mask #threshold
+            /// `sim` and the threshold test: the lanes that crossed (and,
+            /// with `auto_refractory`, were not above before) and those
+            /// `sim` spilled (only with `spill`).
+            #[inline(always)]
+            fn __step(
+                &mut self,
+                env: &#env_ty,
+                auto_refractory: bool,
+                spill: bool,
+            ) -> (#lanes_path::Mask, #lanes_path::Mask) {
+                let was_above = if auto_refractory {
+                    self.__threshold(env)
+                } else {
+                    #lanes_path::Mask::splat(false)
+                };
+                let spilled = self.__sim(env, spill);
+                (#lanes_path::__and_not(self.__threshold(env), was_above), spilled)
+            }
         }
     };
     (Some(methods), Some(lane_impl))
