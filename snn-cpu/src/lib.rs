@@ -1,7 +1,7 @@
 //! The CPU backend: the reference semantics, parallel with rayon.
 //!
 //! Every population is cut into *blocks* of neurons ([`default_block_size`]:
-//! a power of two chosen from the network size and thread count, or set
+//! a power of two chosen from the population sizes and thread count, or set
 //! with [`CpuSimulation::with_block_size`]). A block owns everything
 //! written while updating its neurons: their variables, and for every
 //! incoming synapse group the postsynaptic input, the dendritic-delay ring,
@@ -49,30 +49,69 @@ use snn_core::var::{VarArray, VarSlice, VarSliceMut};
 use static_synapse::{StaticAddition, StaticRows};
 
 /// The smallest block size [`CpuSimulation::new`] chooses.
-pub const MIN_BLOCK_SIZE: u32 = 4096;
+pub const MIN_BLOCK_SIZE: u32 = 1024;
+/// The smallest block size [`CpuSimulation::new`] starts from: it goes
+/// below only where blocks of this size would leave threads idle.
+pub const PREFERRED_MIN_BLOCK_SIZE: u32 = 4096;
 /// The largest block size [`CpuSimulation::new`] chooses.
 pub const MAX_BLOCK_SIZE: u32 = 32768;
 /// The largest block size there can be: block-relative synapse targets are `u16`.
 pub const BLOCK_SIZE_LIMIT: u32 = 65536;
 
-/// The block size [`CpuSimulation::new`] chooses for a network of
-/// `neurons` neurons on `threads` threads: about four blocks per thread
-/// (so that the threads share the work evenly), as a power of two between
-/// [`MIN_BLOCK_SIZE`] and [`MAX_BLOCK_SIZE`]. Larger blocks cut each
-/// presynaptic row into fewer pieces, which is what makes them faster.
+/// The block size [`CpuSimulation::new`] chooses for populations of
+/// `sizes` neurons on `threads` threads.
+///
+/// It starts from about four blocks per thread, as a power of two between
+/// [`PREFERRED_MIN_BLOCK_SIZE`] and [`MAX_BLOCK_SIZE`]: larger blocks cut
+/// each presynaptic row into fewer pieces, which is what makes them faster.
+/// Where the blocks of that size cannot be shared among the threads to
+/// within 15 % of an even split of the neurons (say 3,200 and 800 neurons
+/// on two threads), it halves the size until they can, down to
+/// [`MIN_BLOCK_SIZE`], keeping the size with the least busy busiest thread.
 /// Results do not depend on it.
 ///
 /// ```
 /// use snn_cpu::default_block_size;
-/// assert_eq!(default_block_size(77_169, 2), 16384);
-/// assert_eq!(default_block_size(1_000, 2), 4096);
-/// assert_eq!(default_block_size(1_000_000, 1), 32768);
+/// // The full microcircuit on two threads.
+/// let pd14 = [20_683, 5_834, 21_915, 5_479, 4_850, 1_065, 14_395, 2_948];
+/// assert_eq!(default_block_size(&pd14, 2), 16384);
+/// assert_eq!(default_block_size(&[800, 200], 2), 4096);
+/// // COBAHH: 3,200 and 800 neurons in one block each would leave one
+/// // thread idle most of the step.
+/// assert_eq!(default_block_size(&[3_200, 800], 2), 2048);
+/// assert_eq!(default_block_size(&[1_000_000], 1), 32768);
 /// ```
-pub fn default_block_size(neurons: u64, threads: usize) -> u32 {
-    let per_block = neurons / (4 * threads.max(1) as u64);
-    per_block
+pub fn default_block_size(sizes: &[u32], threads: usize) -> u32 {
+    let threads = threads.max(1) as u64;
+    let neurons: u64 = sizes.iter().map(|&s| s as u64).sum();
+    let mut block = (neurons / (4 * threads))
         .next_power_of_two()
-        .clamp(MIN_BLOCK_SIZE as u64, MAX_BLOCK_SIZE as u64) as u32
+        .clamp(PREFERRED_MIN_BLOCK_SIZE as u64, MAX_BLOCK_SIZE as u64) as u32;
+    // The largest size (halving from `block`) whose busiest thread has at
+    // most 115 % of an even share, else the one with the least busy one.
+    let mut best = (busiest_thread(sizes, block, threads), block);
+    while best.0 * 20 > neurons * 23 / threads && block > MIN_BLOCK_SIZE {
+        block /= 2;
+        let busiest = busiest_thread(sizes, block, threads);
+        if busiest < best.0 {
+            best = (busiest, block);
+        }
+    }
+    best.1
+}
+
+/// Neurons of the busiest of `threads` threads when the blocks of `block`
+/// neurons of populations of `sizes` go, in order, each to the thread with
+/// the least work so far (as work stealing roughly shares them).
+fn busiest_thread(sizes: &[u32], block: u32, threads: u64) -> u64 {
+    let mut load = vec![0u64; threads as usize];
+    for &size in sizes {
+        for start in (0..size).step_by(block as usize) {
+            let least = load.iter_mut().min().expect("at least one thread");
+            *least += block.min(size - start) as u64;
+        }
+    }
+    load.into_iter().max().unwrap_or(0)
 }
 
 /// Work (neurons plus synapses / 64) from which a step runs its blocks in
@@ -116,7 +155,7 @@ impl CpuSimulation {
     /// Populations are cut into blocks of [`default_block_size`] neurons
     /// for the current rayon thread count.
     pub fn new(net: &Network) -> Result<CpuSimulation> {
-        let block_size = default_block_size(net_neurons(net), rayon::current_num_threads());
+        let block_size = default_block_size(&pop_sizes(net), rayon::current_num_threads());
         Self::with_block_size(net, block_size)
     }
 
@@ -150,7 +189,7 @@ impl CpuSimulation {
     /// the network first: the same as [`new`](Self::new) followed by
     /// [`Simulation::load_state`], in the time and memory of one build.
     pub fn from_state(net: &Network, state: &SimState) -> Result<CpuSimulation> {
-        let block_size = default_block_size(net_neurons(net), rayon::current_num_threads());
+        let block_size = default_block_size(&pop_sizes(net), rayon::current_num_threads());
         let inner = match net.precision() {
             Precision::F32 => Inner::F32(CpuState::from_state(net, state, block_size)?),
             Precision::F64 => Inner::F64(CpuState::from_state(net, state, block_size)?),
@@ -181,8 +220,8 @@ impl CpuSimulation {
 }
 
 /// Neurons in `net`.
-fn net_neurons(net: &Network) -> u64 {
-    net.populations().iter().map(|p| p.size as u64).sum()
+fn pop_sizes(net: &Network) -> Vec<u32> {
+    net.populations().iter().map(|p| p.size).collect()
 }
 
 /// The spike queue of a population: `slots` lists of spiking neuron ids,
@@ -540,7 +579,7 @@ impl<S: CpuReal> CpuState<S> {
             .collect();
         // Small networks run their blocks in the calling thread: a rayon
         // dispatch per step (several microseconds) would cost more than the work.
-        let neurons = net_neurons(net);
+        let neurons: u64 = pop_sizes(net).iter().map(|&s| s as u64).sum();
         let synapses: u64 = blocks
             .iter()
             .flat_map(|b| &b.incoming)
