@@ -180,6 +180,47 @@ pub fn __select<T: Copy>(m: Mask, a: impl IntoLanes<T>, b: impl IntoLanes<T>) ->
     Lanes(out)
 }
 
+/// `x.exp_m1()` per lane, with the same bits as the scalar method: for
+/// `f32`, where no lane is within 0.5 of zero, only the `exp(x) - 1` half
+/// of [`exp_m1_f32`](crate::math::exp_m1_f32) is computed (the other half,
+/// a Taylor polynomial, is what the scalar method would select nowhere).
+/// Hodgkin-Huxley rate functions call `exp_m1` three times per evaluation,
+/// mostly far from zero.
+#[inline(always)]
+pub fn __exp_m1<T: LaneExpM1>(x: impl IntoLanes<T>) -> Lanes<T> {
+    T::exp_m1_lanes(__lanes(x))
+}
+
+/// [`__exp_m1`] for one precision.
+pub trait LaneExpM1: Copy + Default {
+    /// `exp_m1` of each lane.
+    fn exp_m1_lanes(x: Lanes<Self>) -> Lanes<Self>;
+}
+
+impl LaneExpM1 for f32 {
+    #[inline(always)]
+    fn exp_m1_lanes(x: Lanes<f32>) -> Lanes<f32> {
+        // Without short-circuit: a compare and a mask test.
+        let mut near_zero = false;
+        for l in 0..WIDTH {
+            near_zero |= x.0[l].abs() <= 0.5;
+        }
+        if near_zero {
+            x.map(crate::math::exp_m1_f32)
+        } else {
+            // `exp_m1_f32`'s `large`, which it returns for `|x| > 0.5` and NaN.
+            x.map(|x| crate::math::exp_f32(x) - 1.0)
+        }
+    }
+}
+
+impl LaneExpM1 for f64 {
+    #[inline(always)]
+    fn exp_m1_lanes(x: Lanes<f64>) -> Lanes<f64> {
+        x.map(crate::math::exp_m1_f64)
+    }
+}
+
 /// A lane value or a value for every lane.
 pub trait IntoLanes<T> {
     /// As lanes.
@@ -406,6 +447,49 @@ impl<S: Real> NeuronLaneEnv<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::math::Elementary;
+
+    #[test]
+    fn exp_m1_of_lane_groups_gives_the_scalar_bits() {
+        // Groups far from zero (the shortcut) and with a lane near it; the
+        // edges of the Taylor range, zeros, NaN, infinities, overflow.
+        let far: Vec<f32> = (0..WIDTH).map(|l| -40.0 + 5.3 * l as f32).collect();
+        let edges = [
+            0.5,
+            -0.5,
+            0.500_000_06,
+            -0.500_000_06,
+            0.0,
+            -0.0,
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            89.0,
+            -104.0,
+            1e-30,
+        ];
+        for &edge in &edges {
+            for at in [0, 7, WIDTH - 1] {
+                let mut x = far.clone();
+                x[at] = edge;
+                let lanes = Lanes::<f32>(x.clone().try_into().unwrap());
+                let got = __exp_m1(lanes);
+                for l in 0..WIDTH {
+                    assert_eq!(
+                        got.0[l].to_bits(),
+                        Elementary::exp_m1(x[l]).to_bits(),
+                        "{}",
+                        x[l]
+                    );
+                }
+            }
+        }
+        let x = Lanes::<f64>(std::array::from_fn(|l| -0.8 + 0.1 * l as f64));
+        let got = __exp_m1(x);
+        for l in 0..WIDTH {
+            assert_eq!(got.0[l].to_bits(), Elementary::exp_m1(x.0[l]).to_bits());
+        }
+    }
 
     #[test]
     fn lanes_compute_the_scalar_bits() {

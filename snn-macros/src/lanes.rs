@@ -559,6 +559,8 @@ impl Lowering {
         // vectorises the lane loop only around an inlined body (`powf`
         // stayed a call per lane otherwise).
         Ok(match args.as_slice() {
+            // A shortcut for whole lane groups, the same bits.
+            [] if name == "exp_m1" => quote!(#lanes::__exp_m1(#recv)),
             [] => quote!(#recv.map(#[inline(always)] |#x| #x.#method())),
             [a] => quote!(#recv.zip(#a, #[inline(always)] |#x, #(#ys),*| #x.#method(#(#ys),*))),
             [a, b] => {

@@ -129,6 +129,9 @@ macro_rules! traub_miles_model {
             #[param]
             pub v_thresh: Scalar,
             $($fields)*
+            /// `1 / c` (1/nF).
+            #[derived(1.0 / c)]
+            inv_c: Scalar,
             /// Number of substeps per timestep.
             #[derived((dt / ($($max_h)*) - 1e-9).ceil().max(($($n)*).round()).max(1.0))]
             n_sub: Scalar,
@@ -174,34 +177,37 @@ macro_rules! traub_miles_model {
                     let mut sum_n: Scalar = 0.0;
                     for stage in 0..n_stages {
                         let u = vs - self.v_t;
-                        let xm = (13.0 - u) / 4.0;
+                        // Divisions by constants are multiplications by
+                        // their reciprocals: a vector division costs as
+                        // much as ten multiplications.
+                        let xm = (13.0 - u) * 0.25;
                         let alpha_m = if xm.abs() < 1e-6 {
                             1.28 * (1.0 - 0.5 * xm)
                         } else {
                             1.28 * xm / xm.exp_m1()
                         };
-                        let ym = (u - 40.0) / 5.0;
+                        let ym = (u - 40.0) * 0.2;
                         let beta_m = if ym.abs() < 1e-6 {
                             1.4 * (1.0 - 0.5 * ym)
                         } else {
                             1.4 * ym / ym.exp_m1()
                         };
-                        let alpha_h = 0.128 * ((17.0 - u) / 18.0).exp();
-                        let beta_h = 4.0 / (1.0 + ((40.0 - u) / 5.0).exp());
-                        let xn = (15.0 - u) / 5.0;
+                        let alpha_h = 0.128 * ((17.0 - u) * (1.0 / 18.0)).exp();
+                        let beta_h = 4.0 / (1.0 + ((40.0 - u) * 0.2).exp());
+                        let xn = (15.0 - u) * 0.2;
                         let alpha_n = if xn.abs() < 1e-6 {
                             0.16 * (1.0 - 0.5 * xn)
                         } else {
                             0.16 * xn / xn.exp_m1()
                         };
-                        let beta_n = 0.5 * ((10.0 - u) / 40.0).exp();
+                        let beta_n = 0.5 * ((10.0 - u) * 0.025).exp();
                         let g_na_now = self.g_na * ms * ms * ms * hs;
                         let g_k_now = self.g_k * ns * ns * ns * ns;
                         let i_mem = i_syn
                             - g_na_now * (vs - self.e_na)
                             - g_k_now * (vs - self.e_k)
                             - self.g_leak * (vs - self.e_leak);
-                        let dv = i_mem / self.c;
+                        let dv = i_mem * self.inv_c;
                         let dm = alpha_m * (1.0 - ms) - beta_m * ms;
                         let dh = alpha_h * (1.0 - hs) - beta_h * hs;
                         let dn = alpha_n * (1.0 - ns) - beta_n * ns;
@@ -226,7 +232,7 @@ macro_rules! traub_miles_model {
                             let mut p_h = step;
                             let mut p_n = step;
                             if method == 1 {
-                                let k_v = (g_na_now + g_k_now + self.g_leak) / self.c;
+                                let k_v = (g_na_now + g_k_now + self.g_leak) * self.inv_c;
                                 let e_v = k_v * step;
                                 p_v = if e_v < 1e-6 {
                                     step * (1.0 - 0.5 * e_v)
