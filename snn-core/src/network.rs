@@ -396,6 +396,10 @@ impl Network {
     pub fn population(&self, id: PopulationId) -> &PopulationDesc {
         &self.populations[id.0 as usize]
     }
+    /// A synapse group by handle.
+    pub fn synapse_group(&self, id: SynapseGroupId) -> &SynapseGroupDesc {
+        &self.synapse_groups[id.0 as usize]
+    }
 
     /// Resolves a population reference.
     pub fn population_id(&self, r: impl Into<PopulationRef>) -> Result<PopulationId> {
@@ -489,6 +493,7 @@ impl Network {
             matrix: MatrixType::Sparse,
             span: Span::Postsynaptic,
             axonal_delay: 0,
+            axonal_delay_ms: None,
             max_dendritic_delay: 0,
             pre_inits: Vec::new(),
             post_inits: Vec::new(),

@@ -101,13 +101,15 @@ pub trait Simulation {
         }
         Ok(())
     }
-    /// Advances by `duration` ms (rounded to whole steps).
+    /// Advances by `duration` ms: a whole number of steps ([`steps_in`];
+    /// `run_for(0.25)` at `dt = 0.1` is an error naming 0.2 and 0.3 ms).
     fn run_for(&mut self, duration: f64) -> Result<()> {
         self.run_steps(steps_in(duration, self.network().dt())?)
     }
-    /// Simulated time (ms): `step_count() * dt`.
+    /// Simulated time (ms): `step_count()` steps of `dt` ([`time_of`]:
+    /// 0.3 after three steps of 0.1 ms).
     fn time(&self) -> f64 {
-        self.step_count() as f64 * self.network().dt()
+        time_of(self.step_count(), self.network().dt())
     }
 
     /// All recorded spikes of a population so far.
@@ -246,16 +248,55 @@ pub trait SimulationExt: Simulation {
 
 impl<T: Simulation + ?Sized> SimulationExt for T {}
 
-/// The number of steps of `dt` ms in `duration` ms (rounded to the
-/// nearest); an error unless `duration` is finite and `>= 0`.
+/// The number of steps of `dt` ms in `duration` ms; an error unless
+/// `duration` is finite, `>= 0` and a whole number of steps (to within a
+/// relative `1e-9`, so `1000.0` at `dt = 0.1` is 10,000 steps though
+/// `1000.0 / 0.1` is not exactly 10,000), as NEST's `Simulate`.
+///
+/// ```
+/// use snn_core::sim::steps_in;
+/// assert_eq!(steps_in(1000.0, 0.1).unwrap(), 10_000);
+/// let err = steps_in(0.25, 0.1).unwrap_err().to_string();
+/// assert!(err.contains("2.5 steps") && err.contains("0.2 or 0.3 ms"), "{err}");
+/// ```
 pub fn steps_in(duration: f64, dt: f64) -> Result<u64> {
-    let steps = (duration / dt).round();
+    let exact = duration / dt;
+    let steps = exact.round();
     if !steps.is_finite() || steps < 0.0 {
         return Err(crate::Error::Simulation(format!(
             "cannot run for {duration} ms: the duration must be finite and >= 0"
         )));
     }
+    if (exact - steps).abs() > 1e-9 * steps.max(1.0) {
+        let (below, above) = (exact.floor() as u64, exact.ceil() as u64);
+        let exact = (exact * 1e6).round() / 1e6; // 0.4, not 0.39999999999999997
+        return Err(crate::Error::Simulation(format!(
+            "cannot run for {duration} ms: at dt = {dt} ms that is {exact} steps, not a whole \
+             number; run for a multiple of dt ({} or {} ms) or a number of steps (run_steps)",
+            time_of(below, dt),
+            time_of(above, dt),
+        )));
+    }
     Ok(steps as u64)
+}
+
+/// The time (ms) after `steps` steps of `dt` ms: `steps / k` when `dt` is
+/// `1 / k` for a whole `k` (0.1, 0.025, 1 ms: three steps of 0.1 ms are
+/// 0.3 ms, not `3.0 * 0.1` = 0.30000000000000004), else `steps * dt`.
+///
+/// ```
+/// use snn_core::sim::time_of;
+/// assert_eq!(time_of(3, 0.1), 0.3);
+/// assert_eq!(time_of(36_000_000, 0.1), 3_600_000.0);
+/// assert_eq!(time_of(3, 0.3), 3.0 * 0.3);
+/// ```
+pub fn time_of(steps: u64, dt: f64) -> f64 {
+    let k = (1.0 / dt).round();
+    if k >= 1.0 && 1.0 / k == dt {
+        steps as f64 / k
+    } else {
+        steps as f64 * dt
+    }
 }
 
 /// The most steps a simulation can run: random streams number steps in

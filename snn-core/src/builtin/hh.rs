@@ -129,15 +129,15 @@ macro_rules! traub_miles_model {
             #[param]
             pub v_thresh: Scalar,
             $($fields)*
-            /// `1 / c` (1/nF).
-            #[derived(1.0 / c)]
-            inv_c: Scalar,
             /// Number of substeps per timestep.
             #[derived((dt / ($($max_h)*) - 1e-9).ceil().max(($($n)*).round()).max(1.0))]
             n_sub: Scalar,
             /// Substep (ms).
             #[derived(dt / (dt / ($($max_h)*) - 1e-9).ceil().max(($($n)*).round()).max(1.0))]
             h_sub: Scalar,
+            /// `1 / c` (1/nF).
+            #[derived(1.0 / c)]
+            inv_c: Scalar,
             /// Membrane potential (mV).
             #[var]
             v: Scalar,

@@ -194,6 +194,7 @@ pub struct SynapseGroupBuilder<'a> {
     pub(super) matrix: MatrixType,
     pub(super) span: Span,
     pub(super) axonal_delay: u32,
+    pub(super) axonal_delay_ms: Option<f64>,
     pub(super) max_dendritic_delay: u32,
     pub(super) pre_inits: Vec<(String, VarInit)>,
     pub(super) post_inits: Vec<(String, VarInit)>,
@@ -247,8 +248,41 @@ impl SynapseGroupBuilder<'_> {
         self
     }
     /// Axonal delay in timesteps: a spike emitted in step `s` is propagated in step `s + 1 + delay`.
+    /// [`axonal_delay_ms`](Self::axonal_delay_ms) gives it in milliseconds.
     pub fn axonal_delay(mut self, steps: u32) -> Self {
         self.axonal_delay = steps;
+        self.axonal_delay_ms = None;
+        self
+    }
+    /// Transmission delay in ms, as NEST's `delay`: a spike emitted in step
+    /// `s` reaches the synapses in step `s + round(delay_ms / dt)`, the
+    /// quotient rounded to the nearest whole step (halves away from zero).
+    /// That is [`axonal_delay`](Self::axonal_delay)`(round(delay_ms / dt) - 1)`:
+    /// the shortest delay is one step (`dt`), the next step.
+    ///
+    /// ```
+    /// use snn_core::prelude::*;
+    /// let mut net = Network::new(0.1).unwrap();
+    /// let mut izh = |name| {
+    ///     let izh = Izhikevich { a: 0.02, b: 0.2, c: -65.0, d: 8.0 };
+    ///     net.add_population(name, 10, izh).init("v", -65.0).init("u", -13.0).build()
+    /// };
+    /// let (a, b) = (izh("A").unwrap(), izh("B").unwrap());
+    /// // 1.5 ms at dt = 0.1 ms: 15 steps, an axonal delay of 14.
+    /// let g = net
+    ///     .add_synapse_group("AB", a, b, StaticPulse, DeltaCurr {})
+    ///     .connectivity(Connectivity::OneToOne)
+    ///     .wu_init("g", 0.5)
+    ///     .axonal_delay_ms(1.5)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(net.synapse_group(g).axonal_delay, 14);
+    /// ```
+    ///
+    /// [`build`](Self::build) refuses a delay that is not finite or that
+    /// rounds to less than one step.
+    pub fn axonal_delay_ms(mut self, delay_ms: f64) -> Self {
+        self.axonal_delay_ms = Some(delay_ms);
         self
     }
     /// Injects the postsynaptic model's current into the target neuron
@@ -292,8 +326,12 @@ impl SynapseGroupBuilder<'_> {
         ] {
             check_refs_of(&wu_owner, m, kind, pop)?;
         }
+        let axonal = match self.axonal_delay_ms {
+            Some(ms) => axonal_delay_steps(&self.name, ms, net.dt)?,
+            None => self.axonal_delay,
+        };
         let delays = Delays {
-            axonal: self.axonal_delay,
+            axonal,
             max_dendritic: self.max_dendritic_delay,
         };
         let delay_var = delays.check(&self.name, &wu, n_pre, n_post)?;
@@ -306,7 +344,7 @@ impl SynapseGroupBuilder<'_> {
             connectivity: self.connectivity,
             matrix: self.matrix,
             span: self.span,
-            axonal_delay: self.axonal_delay,
+            axonal_delay: axonal,
             max_dendritic_delay: self.max_dendritic_delay,
             delay_var,
             pre_var_inits,
@@ -357,6 +395,29 @@ fn check_group_connectivity(
         Connectivity::AllToAll { autapses: true } => Some(n_pre as usize * n_post as usize),
         Connectivity::OneToOne => Some(n_pre as usize),
         _ => None,
+    })
+}
+
+/// The axonal delay in steps of a transmission delay of `delay_ms` ms at
+/// `dt` ([`SynapseGroupBuilder::axonal_delay_ms`]): `round(delay_ms / dt) - 1`.
+fn axonal_delay_steps(group: &str, delay_ms: f64, dt: f64) -> Result<u32> {
+    let steps = (delay_ms / dt).round();
+    let reason = if !delay_ms.is_finite() {
+        format!("the axonal delay of {delay_ms} ms is not a finite number of milliseconds")
+    } else if steps < 1.0 {
+        format!(
+            "the axonal delay of {delay_ms} ms is shorter than one step: a spike reaches the \
+             synapses one step (dt = {dt} ms) after it is emitted at the earliest, so give at \
+             least {dt} ms"
+        )
+    } else if steps > u32::MAX as f64 {
+        format!("the axonal delay of {delay_ms} ms is more than 2^32 steps of dt = {dt} ms")
+    } else {
+        return Ok(steps as u32 - 1);
+    };
+    Err(Error::InvalidSynapseGroup {
+        group: group.to_string(),
+        reason,
     })
 }
 

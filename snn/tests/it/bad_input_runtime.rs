@@ -311,7 +311,7 @@ fn recording_requests_that_cannot_be_served() {
 }
 
 #[test]
-fn run_for_rejects_negative_infinite_and_nan_durations() {
+fn run_for_rejects_durations_that_are_negative_not_finite_or_not_whole_steps() {
     let mut sim = sim();
     for d in [-0.1, -1e9, f64::NAN, f64::NEG_INFINITY, f64::INFINITY] {
         let err = sim.run_for(d).unwrap_err();
@@ -323,9 +323,20 @@ fn run_for_rejects_negative_infinite_and_nan_durations() {
         );
     }
     assert_eq!(sim.step_count(), 0);
-    // Shorter than half a step rounds to no step at all.
-    sim.run_for(0.04).unwrap();
+    // Not a whole number of steps (dt = 0.1): refused, naming the nearest
+    // durations that are; nothing runs.
+    for (d, steps, multiples) in [(0.04, "0.4", "0 or 0.1"), (0.25, "2.5", "0.2 or 0.3")] {
+        let err = sim.run_for(d).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("{steps} steps, not a whole number"))
+                && err.contains(&format!("({multiples} ms)")),
+            "{err}"
+        );
+    }
     assert_eq!(sim.step_count(), 0);
+    // A duration of whole steps runs them; time() is the decimal time.
+    sim.run_for(0.3).unwrap();
+    assert_eq!((sim.step_count(), sim.time()), (3, 0.3));
 }
 
 #[test]

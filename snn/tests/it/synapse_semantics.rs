@@ -570,3 +570,41 @@ snn::backend_tests! {
         assert_eq!(sim.spikes(pre).unwrap().len(), 2);
     }
 }
+
+/// `.axonal_delay_ms(d)` is `.axonal_delay(round(d / dt) - 1)`; delays that
+/// round to less than one step, or are not finite, are refused by name.
+#[test]
+fn axonal_delays_in_ms_round_to_whole_steps() {
+    let build = |ms: f64| {
+        let mut net = Network::new(DT).unwrap();
+        let pre = add_source(&mut net, "Pre", &[vec![3]]);
+        let post = add_probe(&mut net, "Post", 1);
+        net.add_synapse_group("G", pre, post, StaticPulse, DeltaCurr {})
+            .connectivity(Connectivity::OneToOne)
+            .wu_init("g", 1.0)
+            .axonal_delay_ms(ms)
+            .build()
+            .map(|g| net.synapse_group(g).axonal_delay)
+    };
+    // (ms, steps after the emission step, as round(ms / dt))
+    for (ms, steps) in [
+        (0.1, 1),
+        (0.06, 1),
+        (1.5, 15),
+        (1.54, 15),
+        (1.56, 16),
+        (12.0, 120),
+    ] {
+        assert_eq!(build(ms).unwrap(), steps - 1, "{ms} ms");
+    }
+    for (ms, says) in [
+        (0.04, "shorter than one step"),
+        (0.0, "shorter than one step"),
+        (-1.0, "shorter than one step"),
+        (f64::NAN, "not a finite"),
+        (f64::INFINITY, "not a finite"),
+    ] {
+        let msg = build(ms).unwrap_err().to_string();
+        assert!(msg.contains(says) && msg.contains("`G`"), "{ms} ms: {msg}");
+    }
+}
