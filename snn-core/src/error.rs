@@ -82,13 +82,15 @@ pub enum Error {
     },
     /// A state variable without an initial value.
     #[error(
-        "{owner}: variable `{var}` has no initial value (give one with .init(\"{var}\", ...))"
+        "{owner}: variable `{var}` has no initial value (give one with .{setter}(\"{var}\", ...))"
     )]
     MissingInit {
         /// Who is missing it.
         owner: String,
         /// The variable.
         var: String,
+        /// The builder method that gives it (`init`, `wu_init`, `psm_init`).
+        setter: String,
     },
     /// A variable initialiser that cannot work.
     #[error("{owner}: initialiser of variable `{var}`: {reason}")]

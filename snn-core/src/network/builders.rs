@@ -28,7 +28,8 @@ impl PartBuilder {
     }
 
     /// Validates everything; `n` is the number of elements when known.
-    fn finish(self, owner: &str, dt: f64, n: Option<usize>) -> Result<ModelPart> {
+    /// `setter`: the builder method that gives a variable its initial value.
+    fn finish(self, owner: &str, setter: &str, dt: f64, n: Option<usize>) -> Result<ModelPart> {
         let m = self.model;
         let params = self.params.map_err(|reason| Error::BadParameters {
             owner: owner.to_string(),
@@ -72,6 +73,7 @@ impl PartBuilder {
                 init.ok_or_else(|| Error::MissingInit {
                     owner: owner.to_string(),
                     var: var.to_string(),
+                    setter: setter.to_string(),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -170,7 +172,7 @@ impl PopulationBuilder<'_> {
         }
         let part = self
             .part
-            .finish(&owner, self.net.dt, Some(self.size as usize))?;
+            .finish(&owner, "init", self.net.dt, Some(self.size as usize))?;
         self.net.populations.push(PopulationDesc {
             name: self.name,
             size: self.size,
@@ -311,8 +313,10 @@ impl SynapseGroupBuilder<'_> {
         let n_syn = check_group_connectivity(&self.name, conn, n_pre, n_post, pre == post)?;
         let wu_owner = format!("synapse group `{}` (weight update)", self.name);
         let psm_owner = format!("synapse group `{}` (postsynaptic model)", self.name);
-        let wu = self.wu.finish(&wu_owner, net.dt, n_syn)?;
-        let psm = self.psm.finish(&psm_owner, net.dt, Some(n_post as usize))?;
+        let wu = self.wu.finish(&wu_owner, "wu_init", net.dt, n_syn)?;
+        let psm = self
+            .psm
+            .finish(&psm_owner, "psm_init", net.dt, Some(n_post as usize))?;
         check_neuron_refs(&psm_owner, &psm, net.population(post))?;
         let target_port = port_index(&psm_owner, self.target_port, net.population(post))?;
         let m = wu.model;
@@ -757,7 +761,7 @@ impl CurrentSourceBuilder<'_> {
             VarInitRange::CurrentSource,
         )?;
         let n = net.population(target).size as usize;
-        let part = self.part.finish(&owner, net.dt, Some(n))?;
+        let part = self.part.finish(&owner, "init", net.dt, Some(n))?;
         check_neuron_refs(&owner, &part, net.population(target))?;
         let target_port = port_index(&owner, self.target_port, net.population(target))?;
         net.current_sources.push(CurrentSourceDesc {

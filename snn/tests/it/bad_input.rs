@@ -295,7 +295,8 @@ fn variables_unknown_missing_or_impossible() {
         err,
         Error::MissingInit {
             owner: "population `P`".into(),
-            var: "u".into()
+            var: "u".into(),
+            setter: "init".into(),
         }
     );
     let err = net
@@ -1121,9 +1122,11 @@ fn weight_update_side_and_postsynaptic_variables() {
         err,
         Error::MissingInit {
             owner: "synapse group `S` (weight update)".into(),
-            var: "g".into()
+            var: "g".into(),
+            setter: "wu_init".into(),
         }
     );
+    assert!(err.to_string().contains(".wu_init(\"g\", ...)"), "{err}");
 }
 
 // ---------------------------------------------------------------------------
