@@ -219,7 +219,7 @@ impl CpuSimulation {
     }
 }
 
-/// Neurons in `net`.
+/// The size of each population of `net`, in order.
 fn pop_sizes(net: &Network) -> Vec<u32> {
     net.populations().iter().map(|p| p.size).collect()
 }
