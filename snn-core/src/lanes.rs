@@ -2,8 +2,9 @@
 //! backend.
 //!
 //! The model macros emit, besides the scalar methods, a *lane* form of a
-//! neuron model's `sim` and `threshold` where every value is a [`Lanes`]
-//! (one value per neuron of a group of [`WIDTH`]), conditions are [`Mask`]s,
+//! neuron model's `sim` and `threshold` and of a weight-update model's
+//! synapse code where every value is a [`Lanes`] (one value per neuron or
+//! synapse of a group of [`WIDTH`]), conditions are [`Mask`]s,
 //! assignments under a condition are selects and loops run until no lane
 //! is active (`snn-macros/src/lanes.rs`). Every operation here applies the
 //! scalar operation to each lane in a loop the compiler vectorises (inside
@@ -442,6 +443,101 @@ impl<S: Real> NeuronLaneEnv<S> {
     pub fn isyn(&self) -> Lanes<S> {
         self.isyn
     }
+}
+
+/// The environment of the lane form of synapse code (`on_pre_spike`,
+/// `on_post_spike`, `on_pre_event`): the step's time, each lane's spike
+/// times, and the additions to the targets' input that the code made
+/// (the runner applies them after the group, in lane order, so the sums
+/// have the scalar path's bits). The vector path runs only synapse code
+/// that makes no random draws, reads no ids and adds to its target at most
+/// once, outside loops.
+pub struct SynapseLaneEnv<S: Real> {
+    pub(crate) t: S,
+    pub(crate) dt: S,
+    pub(crate) st_pre: Lanes<S>,
+    pub(crate) prev_st_pre: Lanes<S>,
+    pub(crate) set_pre: Lanes<S>,
+    pub(crate) prev_set_pre: Lanes<S>,
+    pub(crate) st_post: Lanes<S>,
+    pub(crate) prev_st_post: Lanes<S>,
+    /// What each lane added to its target (where `added`).
+    pub(crate) add: Lanes<S>,
+    pub(crate) added: Mask,
+}
+
+macro_rules! lane_times {
+    ($($(#[$doc:meta])* $f:ident),*) => {$(
+        $(#[$doc])*
+        #[inline(always)]
+        pub fn $f(&self) -> Lanes<S> {
+            self.$f
+        }
+    )*};
+}
+
+impl<S: Real> SynapseLaneEnv<S> {
+    /// Time at the start of the step.
+    #[inline(always)]
+    pub fn t(&self) -> Lanes<S> {
+        Lanes::splat(self.t)
+    }
+    /// The step.
+    #[inline(always)]
+    pub fn dt(&self) -> Lanes<S> {
+        Lanes::splat(self.dt)
+    }
+    lane_times!(
+        /// Latest presynaptic spike of each lane.
+        st_pre,
+        /// The presynaptic spike before it.
+        prev_st_pre,
+        /// Latest presynaptic spike-like event.
+        set_pre,
+        /// The presynaptic event before it.
+        prev_set_pre,
+        /// Latest postsynaptic spike.
+        st_post,
+        /// The postsynaptic spike before it.
+        prev_st_post
+    );
+    /// `env.add_to_post(x)` on the lanes of `m`.
+    #[inline(always)]
+    pub fn __add_to_post(&mut self, m: Mask, x: impl IntoLanes<S>) {
+        self.add = __select(m, x, self.add);
+        self.added = __or(self.added, m);
+    }
+}
+
+/// The synapses a lane group of synapse code runs on: `n` consecutive
+/// ones from `base` (a row), or those at `at` (a column).
+#[derive(Clone, Copy, Debug)]
+pub enum LaneAt<'a> {
+    /// Synapses `base..base + n` (`1 <= n <= WIDTH`).
+    Run {
+        /// The first synapse.
+        base: usize,
+        /// How many.
+        n: usize,
+    },
+    /// The synapses at these positions (`1 <= at.len() <= WIDTH`, distinct).
+    At(&'a [usize]),
+}
+
+/// One lane group of synapse code: where its synapses are, the
+/// presynaptic and postsynaptic neuron of each lane (lanes past the
+/// group's size repeat a valid one), and whether the code's writes are
+/// stored (the plan's `writes`).
+#[derive(Clone, Copy, Debug)]
+pub struct LaneGroup<'a> {
+    /// The synapses.
+    pub at: LaneAt<'a>,
+    /// Presynaptic neuron of each lane.
+    pub pre: [usize; WIDTH],
+    /// Postsynaptic neuron (absolute id) of each lane.
+    pub post: [usize; WIDTH],
+    /// Store the synapse variables afterwards.
+    pub store: bool,
 }
 
 #[cfg(test)]

@@ -946,6 +946,24 @@ pub trait WeightUpdateBehaviour<S: Real>: StateIo<S> {
     fn pre_spike(&mut self, _env: &mut WeightUpdateEnv<'_, S>) {}
     /// Postsynaptic view: once per postsynaptic spike, after the neuron update.
     fn post_spike(&mut self, _env: &mut WeightUpdateEnv<'_, S>) {}
+    /// Bit `m as u32` set for each synapse-code method `m` (`on_pre_spike`,
+    /// `on_post_spike`, `on_pre_event`) the model macros emitted a lane form
+    /// of ([`crate::lanes`]), which [`synapse_lanes`](Self::synapse_lanes) runs.
+    const LANE_METHODS: u32 = 0;
+    /// Why a synapse-code method has no lane form, for the first such one.
+    const NO_LANES: &'static str = "";
+    /// The lane form of `method` on the synapses of `group`, with the same
+    /// bits as the scalar method on each; the additions to the targets'
+    /// input are left in `env` for the caller. Does nothing for a method
+    /// without a lane form.
+    fn synapse_lanes(
+        _method: crate::dsl::Method,
+        _cols: &mut Self::Columns<'_>,
+        _src: &StateSource<'_, '_, S>,
+        _group: &crate::lanes::LaneGroup<'_>,
+        _env: &mut crate::lanes::SynapseLaneEnv<S>,
+    ) {
+    }
 }
 
 /// Variable-initialisation snippet behaviour.

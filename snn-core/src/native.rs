@@ -6,7 +6,7 @@
 //! block and step, the per-element loops are monomorphic and inlined.
 
 use crate::dsl::Method;
-use crate::lanes::{Lanes, NeuronLaneEnv, WIDTH};
+use crate::lanes::{LaneAt, LaneGroup, Lanes, Mask, NeuronLaneEnv, SynapseLaneEnv, WIDTH};
 use crate::model::{
     CurrentSourceBehaviour, CurrentSourceEnv, CurrentSourceModel, EgpRef, NeuronBehaviour,
     NeuronEnv, NeuronModel, PendingAdds, PostsynapticBehaviour, PostsynapticEnv, PostsynapticModel,
@@ -187,6 +187,9 @@ pub struct SynapseArgs<'a, 's, S: Real> {
     /// Queue for the additions into `in_syn` / `ring` (the caller applies
     /// it once the synapse code of every group into the input has run).
     pub pending: &'a mut PendingAdds<S>,
+    /// Run the lane form of synapse code where the model has one
+    /// ([`WeightUpdateBehaviour::synapse_lanes`]); the same bits either way.
+    pub lanes: bool,
 }
 
 /// The column-wise view of a block's sub-matrix: the synapses into block
@@ -322,6 +325,16 @@ impl<M: crate::model::Model> Runner<M> {
     /// True when `method` of `M` makes random draws.
     fn draws(&self, method: Method) -> bool {
         self.draws & (1 << method as u32) != 0
+    }
+
+    /// True when synapse code `method` runs in lanes: the model has its
+    /// lane form, it makes no draws, and `a` asks for lanes.
+    fn synapse_lanes<S: PrecisionStates>(&self, a: &SynapseArgs<'_, '_, S>, method: Method) -> bool
+    where
+        M: WeightUpdateModel,
+    {
+        let bits = <S::WeightUpdate<M> as WeightUpdateBehaviour<S>>::LANE_METHODS;
+        a.lanes && bits & (1 << method as u32) != 0 && !self.draws(method)
     }
 }
 
@@ -815,11 +828,20 @@ fn row_times<S: Real, const TIMES: bool>(a: &SynapseArgs<'_, '_, S>, pre: u32) -
 }
 
 /// The rows of `a.spikes` through `on_pre_spike` (`on_pre_event` with
-/// `EVENT`); monomorphic in whether spike times are read, so the plain
-/// spike propagation loop carries no time lookups.
+/// `EVENT`; `method` is that one); monomorphic in whether spike times are
+/// read, so the plain spike propagation loop carries no time lookups. With
+/// `LANES`, rows of at least [`MIN_LANE_SYNAPSES`] run the lane form,
+/// [`WIDTH`] synapses at a time ([`synapse_lane_group`]).
 #[inline(always)]
-fn pre_rows<S: PrecisionStates, M: WeightUpdateModel, const EVENT: bool, const TIMES: bool>(
+fn pre_rows<
+    S: PrecisionStates,
+    M: WeightUpdateModel,
+    const EVENT: bool,
+    const TIMES: bool,
+    const LANES: bool,
+>(
     a: &mut SynapseArgs<'_, '_, S>,
+    method: Method,
 ) -> Option<u32> {
     let head = ring_head(a.info.step, a.ring_slots);
     let mut overflow = None;
@@ -841,6 +863,23 @@ fn pre_rows<S: PrecisionStates, M: WeightUpdateModel, const EVENT: bool, const T
             a.row_ptr[pre as usize + 1] as usize,
         );
         let times = row_times::<S, TIMES>(a, pre);
+        if LANES && hi - lo >= MIN_LANE_SYNAPSES {
+            for base in (lo..hi).step_by(WIDTH) {
+                let n = (hi - base).min(WIDTH);
+                let mut post = [0; WIDTH];
+                for (l, p) in post.iter_mut().enumerate() {
+                    *p = (a.post_offset + a.ind[base + l.min(n - 1)] as u32) as usize;
+                }
+                let group = LaneGroup {
+                    at: LaneAt::Run { base, n },
+                    pre: [pre as usize; WIDTH],
+                    post,
+                    store: a.store,
+                };
+                synapse_lane_group::<S, S::WeightUpdate<M>>(a, &mut cols, method, &group, n, head);
+            }
+            continue;
+        }
         for k in lo..hi {
             let o = visit_synapse::<S, S::WeightUpdate<M>, TIMES>(
                 a,
@@ -863,6 +902,156 @@ fn pre_rows<S: PrecisionStates, M: WeightUpdateModel, const EVENT: bool, const T
         }
     }
     overflow
+}
+
+/// Rows or columns shorter than this run synapse code on the scalar path
+/// even where the lane form is chosen (a group of a few lanes costs about
+/// as much as a full one).
+const MIN_LANE_SYNAPSES: usize = 4;
+
+/// [`pre_rows`] with lanes, as a [`Wide`] computation.
+struct PreRowLanes<'x, 'a, 's, S: Real, M>(
+    &'x mut SynapseArgs<'a, 's, S>,
+    Method,
+    PhantomData<fn() -> M>,
+);
+
+impl<S: PrecisionStates, M: WeightUpdateModel> Wide for PreRowLanes<'_, '_, '_, S, M> {
+    type Out = Option<u32>;
+    #[inline(always)]
+    fn run(self) -> Option<u32> {
+        let PreRowLanes(a, method, _) = self;
+        // The lane form adds without dendritic delays: nothing overflows.
+        match (method == Method::OnPreEvent, a.times.is_some()) {
+            (false, false) => pre_rows::<S, M, false, false, true>(a, method),
+            (false, true) => pre_rows::<S, M, false, true, true>(a, method),
+            (true, false) => pre_rows::<S, M, true, false, true>(a, method),
+            (true, true) => pre_rows::<S, M, true, true, true>(a, method),
+        }
+    }
+}
+
+/// The columns of the postsynaptic spikes `a.spikes` through
+/// `on_post_spike`; with `LANES`, columns of at least
+/// [`MIN_LANE_SYNAPSES`] run its lane form, [`WIDTH`] synapses at a time.
+#[inline(always)]
+fn post_columns<S: PrecisionStates, M: WeightUpdateModel, const LANES: bool>(
+    a: &mut SynapseArgs<'_, '_, S>,
+    col: &ColView,
+) {
+    let head = ring_head(a.info.step, a.ring_slots);
+    synapse_columns!(a, S::WeightUpdate<M>, vars, cols);
+    for &post in a.spikes {
+        let j = (post - a.post_offset) as usize;
+        let (lo, hi) = (col.col_ptr[j] as usize, col.col_ptr[j + 1] as usize);
+        if LANES && hi - lo >= MIN_LANE_SYNAPSES {
+            for base in (lo..hi).step_by(WIDTH) {
+                let n = (hi - base).min(WIDTH);
+                let (mut at, mut pre) = ([0; WIDTH], [0; WIDTH]);
+                for l in 0..WIDTH {
+                    let c = base + l.min(n - 1);
+                    (at[l], pre[l]) = (col.syn[c] as usize, col.pre[c] as usize);
+                }
+                let group = LaneGroup {
+                    at: LaneAt::At(&at[..n]),
+                    pre,
+                    post: [post as usize; WIDTH],
+                    store: a.store,
+                };
+                let method = Method::OnPostSpike;
+                synapse_lane_group::<S, S::WeightUpdate<M>>(a, &mut cols, method, &group, n, head);
+            }
+            continue;
+        }
+        for c in lo..hi {
+            let pre = col.pre[c];
+            let times = row_times::<S, true>(a, pre);
+            visit_synapse::<S, S::WeightUpdate<M>, true>(
+                a,
+                &mut cols,
+                col.syn[c] as usize,
+                pre,
+                head,
+                times,
+                |st: &mut S::WeightUpdate<M>, env| st.on_post_spike(env),
+            );
+        }
+    }
+}
+
+/// [`post_columns`] as a [`Wide`] computation.
+struct PostColumns<'x, 'a, 's, S: Real, M, const LANES: bool>(
+    &'x mut SynapseArgs<'a, 's, S>,
+    &'x ColView,
+    PhantomData<fn() -> M>,
+);
+
+impl<S: PrecisionStates, M: WeightUpdateModel, const LANES: bool> Wide
+    for PostColumns<'_, '_, '_, S, M, LANES>
+{
+    type Out = ();
+    #[inline(always)]
+    fn run(self) {
+        post_columns::<S, M, LANES>(self.0, self.1)
+    }
+}
+
+/// Runs the lane form of synapse code `method` on `group` (its first `n`
+/// lanes are synapses): the spike times of each lane, the model code, then
+/// the additions to the targets in lane order (the scalar path's order).
+#[inline(always)]
+fn synapse_lane_group<S: Real, St: WeightUpdateBehaviour<S>>(
+    a: &mut SynapseArgs<'_, '_, S>,
+    cols: &mut St::Columns<'_>,
+    method: Method,
+    group: &LaneGroup<'_>,
+    n: usize,
+    head: u32,
+) {
+    let none = Lanes::splat(S::NO_SPIKE);
+    let mut env = SynapseLaneEnv {
+        t: a.info.t,
+        dt: a.info.dt,
+        st_pre: none,
+        prev_st_pre: none,
+        set_pre: none,
+        prev_set_pre: none,
+        st_post: none,
+        prev_st_post: none,
+        add: Lanes::splat(S::ZERO),
+        added: Mask::splat(false),
+    };
+    if let Some(ts) = &a.times {
+        for l in 0..WIDTH {
+            let t = ts.with_post(ts.pre(group.pre[l]), group.post[l]);
+            env.st_pre.0[l] = t.st_pre;
+            env.prev_st_pre.0[l] = t.prev_st_pre;
+            env.set_pre.0[l] = t.set_pre;
+            env.prev_set_pre.0[l] = t.prev_set_pre;
+            env.st_post.0[l] = t.st_post;
+            env.prev_st_post.0[l] = t.prev_st_post;
+        }
+    }
+    let src = StateSource {
+        params: a.consts,
+        vars: &[],
+        refs: &[],
+        egps: a.egps.refs(),
+        pre: a.pre,
+        post: a.post,
+    };
+    St::synapse_lanes(method, cols, &src, group, &mut env);
+    let len = a.in_syn.len() as u32;
+    for l in 0..n {
+        if env.added.0[l] {
+            let j = group.post[l] as u32 - a.post_offset;
+            if a.ring_slots == 0 {
+                a.pending.push(a.in_syn, j, env.add.0[l]);
+            } else {
+                a.pending.push(a.ring, head * len + j, env.add.0[l]);
+            }
+        }
+    }
 }
 
 /// Loads the presynaptic (`PreSpike`) or postsynaptic view of neuron `i`.
@@ -911,32 +1100,27 @@ fn side_env<S: Real>(
 
 impl<M: WeightUpdateModel, S: PrecisionStates> WeightUpdateRunner<S> for Runner<M> {
     fn on_pre(&self, mut a: SynapseArgs<'_, '_, S>, event: bool) -> Option<u32> {
+        let method = if event {
+            Method::OnPreEvent
+        } else {
+            Method::OnPreSpike
+        };
+        if self.synapse_lanes(&a, method) {
+            return wide(PreRowLanes::<S, M>(&mut a, method, PhantomData));
+        }
         match (event, a.times.is_some()) {
-            (false, false) => pre_rows::<S, M, false, false>(&mut a),
-            (false, true) => pre_rows::<S, M, false, true>(&mut a),
-            (true, false) => pre_rows::<S, M, true, false>(&mut a),
-            (true, true) => pre_rows::<S, M, true, true>(&mut a),
+            (false, false) => pre_rows::<S, M, false, false, false>(&mut a, method),
+            (false, true) => pre_rows::<S, M, false, true, false>(&mut a, method),
+            (true, false) => pre_rows::<S, M, true, false, false>(&mut a, method),
+            (true, true) => pre_rows::<S, M, true, true, false>(&mut a, method),
         }
     }
 
     fn on_post_spikes(&self, mut a: SynapseArgs<'_, '_, S>, col: &ColView) {
-        let head = ring_head(a.info.step, a.ring_slots);
-        synapse_columns!(a, S::WeightUpdate<M>, vars, cols);
-        for &post in a.spikes {
-            let j = (post - a.post_offset) as usize;
-            for c in col.col_ptr[j] as usize..col.col_ptr[j + 1] as usize {
-                let pre = col.pre[c];
-                let times = row_times::<S, true>(&a, pre);
-                visit_synapse::<S, S::WeightUpdate<M>, true>(
-                    &mut a,
-                    &mut cols,
-                    col.syn[c] as usize,
-                    pre,
-                    head,
-                    times,
-                    |st: &mut S::WeightUpdate<M>, env| st.on_post_spike(env),
-                );
-            }
+        if self.synapse_lanes(&a, Method::OnPostSpike) {
+            wide(PostColumns::<S, M, true>(&mut a, col, PhantomData));
+        } else {
+            post_columns::<S, M, false>(&mut a, col);
         }
     }
 

@@ -272,6 +272,7 @@ fn synapse_code<S: CpuReal>(
                 key: gp.synapse_key($method).expect("synapse code has a key"),
                 store: gp.writes,
                 pending: &mut *to.pending,
+                lanes: c.vector != VectorPath::Never,
             }
         };
     }

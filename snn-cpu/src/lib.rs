@@ -211,9 +211,10 @@ impl CpuSimulation {
         dispatch!(&mut self.inner, s => s.parallel = parallel && s.blocks.len() > 1)
     }
 
-    /// How neuron models with a lane form run ([`VectorPath`]: by default
-    /// each block keeps the faster of the lane form and the scalar
-    /// methods). Every choice gives the same bits.
+    /// How model code with a lane form runs ([`VectorPath`]: by default
+    /// each block keeps the faster of a neuron model's lane form and its
+    /// scalar methods, and synapse code runs in lanes). Every choice gives
+    /// the same bits.
     pub fn set_vector_path(&mut self, mode: VectorPath) {
         dispatch!(&mut self.inner, s => s.vector = mode)
     }

@@ -15,7 +15,9 @@
 
 use std::time::Duration;
 
-/// How the CPU backend runs neuron models that have a lane form.
+/// How the CPU backend runs model code that has a lane form: neuron
+/// models as described per variant; synapse code in lanes under `Auto`
+/// and `Always`, on the scalar path under `Never`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum VectorPath {
     /// Each block times both paths (alternating, after one warm-up step of

@@ -1,5 +1,7 @@
-//! The lane form of neuron code: `sim` and `threshold` rewritten to run on
-//! `snn_core::lanes::WIDTH` neurons at once (the CPU backend's vector path).
+//! The lane form of neuron code (`sim` and `threshold`) and of synapse code
+//! (`on_pre_spike`, `on_post_spike`, `on_pre_event`), rewritten to run on
+//! `snn_core::lanes::WIDTH` neurons or synapses at once (the CPU backend's
+//! vector path).
 //!
 //! Every value becomes a `Lanes` (one per neuron; literals and parameters
 //! are splats, by the operator impls of `snn_core::lanes`), every condition
@@ -28,8 +30,31 @@ use syn::{BinOp, Block, Expr, Ident, Lit, Local, Pat, Stmt, UnOp};
 /// Why a method has no lane form.
 pub type Unsupported = String;
 
-/// Environment calls with a lane form.
-const ENV_CALLS: &[&str] = &["t", "dt", "isyn"];
+/// Environment calls of neuron code with a lane form.
+const NEURON_ENV_CALLS: &[&str] = &["t", "dt", "isyn"];
+
+/// Environment calls of synapse code with a lane form (besides
+/// `env.add_to_post(x)`, a statement).
+const SYNAPSE_ENV_CALLS: &[&str] = &[
+    "t",
+    "dt",
+    "st_pre",
+    "prev_st_pre",
+    "set_pre",
+    "prev_set_pre",
+    "st_post",
+    "prev_st_post",
+];
+
+/// Which environment the lowered code runs in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LaneEnv {
+    /// `snn_core::lanes::NeuronLaneEnv`.
+    Neuron,
+    /// `snn_core::lanes::SynapseLaneEnv`: spike times per lane, and
+    /// `env.add_to_post(x)` at most once, outside loops.
+    Synapse,
+}
 
 /// The lane form of a method body: the statements of `body` (whose
 /// environment parameter is `env`) in precision `prec`, run under the
@@ -43,12 +68,15 @@ const ENV_CALLS: &[&str] = &["t", "dt", "isyn"];
 /// of the lanes it left unfinished, whose results the caller discards.
 pub fn lane_body(
     body: &Block,
+    kind: LaneEnv,
     env: Option<&Ident>,
     prec: &Ident,
     lanes: &TokenStream,
     spill: Option<&Ident>,
 ) -> Result<TokenStream, Unsupported> {
     let mut l = Lowering {
+        kind,
+        added: false,
         env: env.cloned(),
         prec: prec.clone(),
         lanes: lanes.clone(),
@@ -117,6 +145,9 @@ struct LoopMasks {
 }
 
 struct Lowering {
+    kind: LaneEnv,
+    /// Synapse code: `env.add_to_post` was lowered.
+    added: bool,
     env: Option<Ident>,
     prec: Ident,
     lanes: TokenStream,
@@ -248,6 +279,7 @@ impl Lowering {
             }
             Expr::Paren(p) => self.stmt_expr(&p.expr),
             Expr::Group(g) => self.stmt_expr(&g.expr),
+            Expr::MethodCall(mc) if self.is_env_call(mc, "add_to_post") => self.add_to_post(mc),
             _ => Err(format!(
                 "has the statement `{}`",
                 e.to_token_stream()
@@ -257,6 +289,32 @@ impl Lowering {
                     .collect::<String>()
             )),
         }
+    }
+
+    /// True when `m` is `env.<name>(..)`.
+    fn is_env_call(&self, m: &syn::ExprMethodCall, name: &str) -> bool {
+        matches!((&self.env, &*m.receiver), (Some(env), Expr::Path(p)) if p.path.is_ident(env))
+            && m.method == name
+    }
+
+    /// `env.add_to_post(x)` in synapse code: recorded under the current
+    /// mask, for the runner to add after the group. Once per lane at most
+    /// (a second call, or one in a loop, would sum in another order than
+    /// the scalar path's).
+    fn add_to_post(&mut self, mc: &syn::ExprMethodCall) -> Result<TokenStream, Unsupported> {
+        if self.kind != LaneEnv::Synapse || mc.args.len() != 1 {
+            return Err("calls `env.add_to_post`".into());
+        }
+        if !self.loops.is_empty() {
+            return Err("calls `env.add_to_post` in a loop".into());
+        }
+        if self.added {
+            return Err("calls `env.add_to_post` twice".into());
+        }
+        self.added = true;
+        let (lanes, m, env) = (self.lanes.clone(), self.mask().clone(), self.env.clone());
+        let v = self.expr(&mc.args[0])?;
+        Ok(quote!(#env.__add_to_post(#m, #lanes::__lanes(#v));))
     }
 
     /// Clears the current lanes from the masks at `from..` of the stack
@@ -529,7 +587,11 @@ impl Lowering {
         }
         if let (Some(env), Expr::Path(p)) = (&self.env, &*m.receiver) {
             if p.path.is_ident(env) {
-                if !ENV_CALLS.contains(&name.as_str()) || !m.args.is_empty() {
+                let calls = match self.kind {
+                    LaneEnv::Neuron => NEURON_ENV_CALLS,
+                    LaneEnv::Synapse => SYNAPSE_ENV_CALLS,
+                };
+                if !calls.contains(&name.as_str()) || !m.args.is_empty() {
                     return Err(format!("calls `env.{name}`"));
                 }
                 return Ok(m.to_token_stream());
@@ -608,12 +670,45 @@ mod tests {
     use super::*;
     use syn::parse_quote;
 
-    fn lower(src: &str) -> Result<String, Unsupported> {
+    fn lower_in(kind: LaneEnv, src: &str) -> Result<String, Unsupported> {
         let env: Ident = parse_quote!(env);
         let prec: Ident = parse_quote!(f32);
         let body = parse_body(src);
         check_precision_free(&body)?;
-        lane_body(&body, Some(&env), &prec, &quote!(L), None).map(|t| t.to_string())
+        lane_body(&body, kind, Some(&env), &prec, &quote!(L), None).map(|t| t.to_string())
+    }
+
+    fn lower(src: &str) -> Result<String, Unsupported> {
+        lower_in(LaneEnv::Neuron, src)
+    }
+
+    #[test]
+    fn synapse_code_adds_to_its_target_once_under_its_mask() {
+        let out = lower_in(
+            LaneEnv::Synapse,
+            "{ if env.st_post() > 0.0 { env.add_to_post(self.g); } self.g -= 0.1; }",
+        )
+        .unwrap();
+        assert!(out.contains("env . __add_to_post (__m"), "{out}");
+        assert!(out.contains("env . st_post ()"), "{out}");
+        for (src, why) in [
+            (
+                "{ env.add_to_post(self.g); env.add_to_post(self.g); }",
+                "twice",
+            ),
+            (
+                "{ while self.g < 1.0 { env.add_to_post(self.g); self.g += 1.0; } }",
+                "in a loop",
+            ),
+            ("{ env.add_to_post_delay(self.g, 2); }", "add_to_post_delay"),
+            ("{ self.g = env.id_post() as Scalar; }", "env.id_post"),
+        ] {
+            let err = lower_in(LaneEnv::Synapse, src).unwrap_err();
+            assert!(err.contains(why), "{src}: {err}");
+        }
+        // Neuron code neither adds to a target nor reads spike times.
+        assert!(lower("{ env.add_to_post(self.v); }").is_err());
+        assert!(lower("{ self.v = env.st_pre(); }").is_err());
     }
 
     #[test]
@@ -640,15 +735,23 @@ mod tests {
         let (env, prec, flag): (Ident, Ident, Ident) =
             (parse_quote!(env), parse_quote!(f32), parse_quote!(spill));
         let body = parse_body("{ while self.v < 1.0 { self.v += 0.1; } }");
-        let out = lane_body(&body, Some(&env), &prec, &quote!(L), Some(&flag))
-            .unwrap()
-            .to_string();
+        let out = lane_body(
+            &body,
+            LaneEnv::Neuron,
+            Some(&env),
+            &prec,
+            &quote!(L),
+            Some(&flag),
+        )
+        .unwrap()
+        .to_string();
         assert!(out.contains("L :: __spill_now (spill"), "{out}");
         assert!(out.ends_with("__spilled"), "{out}");
         let without = lower("{ while self.v < 1.0 { self.v += 0.1; } }").unwrap();
         assert!(!without.contains("spill"), "{without}");
         let valued = lane_body(
             &parse_body("{ self.v > 1.0 }"),
+            LaneEnv::Neuron,
             None,
             &prec,
             &quote!(L),

@@ -748,6 +748,7 @@ fn native_impl(
     });
     let (lane_methods, lane_impl) = match kind {
         ModelKind::Neuron => neuron_lanes(state, methods, &prec),
+        ModelKind::WeightUpdate => synapse_lanes(state, methods, &prec),
         _ => (None, None),
     };
     quote! {
@@ -758,6 +759,32 @@ fn native_impl(
             #lane_impl
         };
     }
+}
+
+/// The lane form of `m`'s body in precision `prec` (see [`crate::lanes`])
+/// and the name of its environment parameter.
+fn lower_lanes(
+    m: &ParsedMethod,
+    kind: crate::lanes::LaneEnv,
+    prec: &TokenStream,
+    spill: Option<&Ident>,
+) -> std::result::Result<(TokenStream, Ident), crate::lanes::Unsupported> {
+    let core = core_path();
+    let lanes_path = quote!(#core::lanes);
+    let scalar = syn::Ident::new(&prec.to_string(), Span::call_site());
+    let mut body = m.fn_item.block.clone();
+    crate::lanes::check_precision_free(&body)?;
+    rewrite_scalar_paths(&mut body, &scalar);
+    let lowered =
+        crate::lanes::lane_body(&body, kind, m.env.as_ref(), &scalar, &lanes_path, spill)?;
+    let mut block: syn::Block =
+        syn::parse2(quote!({ #lowered })).map_err(|e| format!("lane form does not parse: {e}"))?;
+    rewrite_elementary_calls(&mut block, &core);
+    let env = m
+        .env
+        .clone()
+        .unwrap_or_else(|| Ident::new("_env", Span::call_site()));
+    Ok((block.to_token_stream(), env))
 }
 
 /// The lane form of a neuron model's `sim` and `threshold` in precision
@@ -771,7 +798,6 @@ fn neuron_lanes(
 ) -> (Option<TokenStream>, Option<TokenStream>) {
     let core = core_path();
     let lanes_path = quote!(#core::lanes);
-    let scalar = syn::Ident::new(&prec.to_string(), Span::call_site());
     // `__sim`'s flag: may its loops spill lanes (`snn_core::lanes::SPILL_AFTER`)?
     let spill = Ident::new("__spill", Span::mixed_site());
     let lower =
@@ -781,20 +807,8 @@ fn neuron_lanes(
                 let body = quote!(#lanes_path::Mask::splat(false));
                 return Ok((quote!({ #body }), Ident::new("_env", Span::call_site())));
             };
-            let mut body = m.fn_item.block.clone();
-            crate::lanes::check_precision_free(&body)?;
-            rewrite_scalar_paths(&mut body, &scalar);
             let flag = (method == Method::Sim).then_some(&spill);
-            let lowered =
-                crate::lanes::lane_body(&body, m.env.as_ref(), &scalar, &lanes_path, flag)?;
-            let mut block: syn::Block = syn::parse2(quote!({ #lowered }))
-                .map_err(|e| format!("lane form does not parse: {e}"))?;
-            rewrite_elementary_calls(&mut block, &core);
-            let env = m
-                .env
-                .clone()
-                .unwrap_or_else(|| Ident::new("_env", Span::call_site()));
-            Ok((block.to_token_stream(), env))
+            lower_lanes(m, crate::lanes::LaneEnv::Neuron, prec, flag)
         };
     let sim = lower(Method::Sim).map_err(|why| format!("`sim` {why}"));
     let threshold = lower(Method::Threshold).map_err(|why| format!("`threshold` {why}"));
@@ -870,6 +884,78 @@ fn neuron_lanes(
             }
         }
     };
+    (Some(methods), Some(lane_impl))
+}
+
+/// The lane form of a weight-update model's synapse code in precision
+/// `prec` (`on_pre_spike`, `on_post_spike`, `on_pre_event`, each where it
+/// is inside the lane subset): `WeightUpdateBehaviour::synapse_lanes`
+/// and the lane state's methods; `None` when no method has one.
+fn synapse_lanes(
+    state: &Ident,
+    methods: &[ParsedMethod],
+    prec: &TokenStream,
+) -> (Option<TokenStream>, Option<TokenStream>) {
+    let core = core_path();
+    let lane_state = crate::state::lane_state_ident(state);
+    let (mut fns, mut arms, mut bits, mut why) = (Vec::new(), Vec::new(), Vec::new(), None);
+    for method in [Method::OnPreSpike, Method::OnPostSpike, Method::OnPreEvent] {
+        let Some(m) = methods.iter().find(|m| m.method == method) else {
+            continue;
+        };
+        match lower_lanes(m, crate::lanes::LaneEnv::Synapse, prec, None) {
+            Ok((body, env)) => {
+                let f = format_ident!("__{}", method.name());
+                let variant = format_ident!("{}", format!("{method:?}"));
+                fns.push(quote! {
+                    #[inline(always)]
+                    #[allow(unused_variables, unused_mut, unused_parens, unused_braces, clippy::all)]
+                    fn #f(&mut self, #env: &mut #core::lanes::SynapseLaneEnv<#prec>) #body
+                });
+                arms.push(quote!(#core::dsl::Method::#variant => s.#f(env),));
+                bits.push(quote!(1 << #core::dsl::Method::#variant as u32));
+            }
+            Err(e) => {
+                why.get_or_insert(format!("`{}` {e}", method.name()));
+            }
+        }
+    }
+    let no_lanes = why.map(|why| quote!(const NO_LANES: &'static str = #why;));
+    if fns.is_empty() {
+        return (no_lanes, None);
+    }
+    let lanes = quote!(#core::lanes);
+    let methods = quote! {
+        const LANE_METHODS: u32 = 0 #( | #bits )*;
+        #no_lanes
+        #[inline(always)]
+        fn synapse_lanes(
+            method: #core::dsl::Method,
+            cols: &mut Self::Columns<'_>,
+            src: &#core::model::StateSource<'_, '_, #prec>,
+            group: &#lanes::LaneGroup<'_>,
+            env: &mut #lanes::SynapseLaneEnv<#prec>,
+        ) {
+            let (pre, post) = (&group.pre, &group.post);
+            let mut s = match group.at {
+                #lanes::LaneAt::Run { base, n } => {
+                    #lane_state::<#prec>::__load_syn(cols, src, base, n, pre, post)
+                }
+                #lanes::LaneAt::At(at) => #lane_state::<#prec>::__gather_syn(cols, src, at, pre, post),
+            };
+            match method {
+                #( #arms )*
+                _ => return,
+            }
+            if group.store {
+                match group.at {
+                    #lanes::LaneAt::Run { base, n } => s.__store(cols, base, n),
+                    #lanes::LaneAt::At(at) => s.__scatter(cols, at),
+                }
+            }
+        }
+    };
+    let lane_impl = quote!(impl #lane_state<#prec> { #( #fns )* });
     (Some(methods), Some(lane_impl))
 }
 

@@ -63,14 +63,17 @@ pub(crate) struct StateGen {
     /// How many `#[pre_var]`s / `#[post_var]`s the model has.
     n_pre_vars: usize,
     n_post_vars: usize,
-    /// Neuron models: the lane state's fields (see `crate::lanes`) and
-    /// their loads from and stores into the columns.
+    /// Neuron and weight-update models: the lane state's fields (see
+    /// `crate::lanes`) and their loads from and stores into the columns.
     lane_fields: Vec<TokenStream>,
     lane_loads: Vec<TokenStream>,
     lane_stores: Vec<TokenStream>,
     lane_stores_where: Vec<TokenStream>,
     lane_gathers: Vec<TokenStream>,
     lane_scatters: Vec<TokenStream>,
+    /// Weight-update models: the lane loads of presynaptic and
+    /// postsynaptic fields, one neuron per lane.
+    lane_side_loads: Vec<TokenStream>,
 }
 
 impl StateGen {
@@ -113,6 +116,7 @@ impl StateGen {
             lane_stores_where: Vec::new(),
             lane_gathers: Vec::new(),
             lane_scatters: Vec::new(),
+            lane_side_loads: Vec::new(),
         };
         if kind == ModelKind::Postsynaptic {
             g.add_in_syn();
@@ -180,6 +184,21 @@ impl StateGen {
             FieldAttr::Var => quote!(#fname: cols.#fname[i]),
             _ => quote!(#fname: #syn),
         });
+        if matches!(
+            f.attr,
+            FieldAttr::PreVar
+                | FieldAttr::PostVar
+                | FieldAttr::PreNeuronVar
+                | FieldAttr::PostNeuronVar
+        ) {
+            let t = elem_ty(&f.ty);
+            self.lane_fields
+                .push(quote!(pub #fname: #core::lanes::Lanes<#t>));
+            self.lane_side_loads
+                .push(quote!(#fname: #core::lanes::Lanes(
+                    ::core::array::from_fn(|__l| { let (pre, post) = (pre[__l], post[__l]); #syn })
+                )));
+        }
         let (pre, post) = (&l.pre, &l.post);
         self.pre_loads.push(quote!(#fname: #pre));
         self.post_loads.push(quote!(#fname: #post));
@@ -352,7 +371,11 @@ impl StateGen {
         let cols = format_ident!("{}Columns", state);
         let (state_fields, col_fields) = (&self.state_fields, &self.col_fields);
         let state_io = self.state_io(kind, &cols);
-        let lanes = (kind == ModelKind::Neuron).then(|| self.lane_state(vis, state, &cols));
+        let lanes = match kind {
+            ModelKind::Neuron => Some(self.lane_state(vis, state, &cols)),
+            ModelKind::WeightUpdate => Some(self.synapse_lane_state(vis, state, &cols)),
+            _ => None,
+        };
         quote! {
             #lanes
             #[doc(hidden)]
@@ -424,6 +447,60 @@ impl StateGen {
                     Self { #( #gathers, )* __precision: ::core::marker::PhantomData }
                 }
                 /// Writes the variables of neurons `at` back.
+                #[inline(always)]
+                #[allow(unused_variables)]
+                fn __scatter(&self, cols: &mut #cols<'_, S>, at: &[usize]) {
+                    #( #scatters )*
+                }
+            }
+        }
+    }
+
+    /// Weight-update models: the lane state `__StdpStateLanes<S>`
+    /// (parameters as splats, synapse variables and the presynaptic and
+    /// postsynaptic fields as lanes of one synapse each) with its loads
+    /// from and stores into the columns.
+    fn synapse_lane_state(
+        &self,
+        vis: &syn::Visibility,
+        state: &Ident,
+        cols: &Ident,
+    ) -> TokenStream {
+        let core = &self.core;
+        let name = lane_state_ident(state);
+        let (fields, loads, stores) = (&self.lane_fields, &self.lane_loads, &self.lane_stores);
+        let (gathers, scatters) = (&self.lane_gathers, &self.lane_scatters);
+        let sides = &self.lane_side_loads;
+        let ids = quote!(&[usize; #core::lanes::WIDTH]);
+        let src = quote!(&#core::model::StateSource<'_, '_, S>);
+        quote! {
+            #[doc(hidden)]
+            #[allow(dead_code, non_camel_case_types)]
+            #[derive(Clone, Copy, Debug)]
+            #vis struct #name<S: 'static> { #( #fields, )* __precision: ::core::marker::PhantomData<S> }
+
+            #[allow(dead_code)]
+            impl<S: #core::Real> #name<S> {
+                /// Synapses `base..base + n` of `cols` (`1 <= n <= WIDTH`),
+                /// lane `l` from neuron `pre[l]` to `post[l]`.
+                #[inline(always)]
+                #[allow(unused_variables)]
+                fn __load_syn(cols: &#cols<'_, S>, src: #src, base: usize, n: usize, pre: #ids, post: #ids) -> Self {
+                    Self { #( #loads, )* #( #sides, )* __precision: ::core::marker::PhantomData }
+                }
+                /// Writes the variables of synapses `base..base + n` back.
+                #[inline(always)]
+                #[allow(unused_variables)]
+                fn __store(&self, cols: &mut #cols<'_, S>, base: usize, n: usize) {
+                    #( #stores )*
+                }
+                /// Synapses `at` of `cols` (`1 <= at.len() <= WIDTH`), as `__load_syn`.
+                #[inline(always)]
+                #[allow(unused_variables)]
+                fn __gather_syn(cols: &#cols<'_, S>, src: #src, at: &[usize], pre: #ids, post: #ids) -> Self {
+                    Self { #( #gathers, )* #( #sides, )* __precision: ::core::marker::PhantomData }
+                }
+                /// Writes the variables of synapses `at` back.
                 #[inline(always)]
                 #[allow(unused_variables)]
                 fn __scatter(&self, cols: &mut #cols<'_, S>, at: &[usize]) {
@@ -537,8 +614,8 @@ impl StateGen {
     }
 }
 
-/// The lane state of a neuron model's state struct (`__LifState` gives
-/// `__LifStateLanes`).
+/// The lane state of a neuron or weight-update model's state struct
+/// (`__LifState` gives `__LifStateLanes`).
 pub(crate) fn lane_state_ident(state: &Ident) -> Ident {
     format_ident!("{}Lanes", state)
 }

@@ -8,7 +8,9 @@
 //! a partial one.
 
 use snn::cpu::VectorPath;
-use snn::model::{NeuronBehaviour, NeuronModel, PrecisionStates};
+use snn::model::{
+    NeuronBehaviour, NeuronModel, PrecisionStates, WeightUpdateBehaviour, WeightUpdateModel,
+};
 use snn::prelude::*;
 
 const N: u32 = 101;
@@ -361,4 +363,236 @@ fn spilled_lanes_give_the_scalar_bits() {
     assert!(scalar.1.len() > 100, "the long trajectories spike");
     assert!(scalar.0[1].iter().any(|&s| s > 150.0) && scalar.0[1].iter().any(|&s| s < 10.0));
     assert_eq!(scalar, vector);
+}
+
+/// Synapse code whose add to the target is conditional and whose
+/// learning rule branches per synapse, for [`plastic_synapses_give_the_scalar_bits`].
+#[weight_update_model]
+pub struct Gated {
+    #[param]
+    pub theta: Scalar,
+    #[var]
+    g: Scalar,
+    #[var]
+    e: Scalar,
+}
+
+#[weight_update_model]
+impl Gated {
+    fn on_pre_spike(&mut self, env: &mut WeightUpdateEnv) {
+        if self.e > self.theta {
+            env.add_to_post(self.g * 2.0);
+        }
+        self.e = self.e * (-(env.t() - env.st_post()) / 20.0).exp() + 0.1;
+    }
+    fn on_post_spike(&mut self, env: &mut WeightUpdateEnv) {
+        let d = env.st_post() - env.st_pre();
+        self.g = if d < 10.0 {
+            self.g + 0.01 * (-d / 10.0).exp()
+        } else {
+            self.g * 0.999
+        };
+    }
+}
+
+/// A synapse that weakens with use (its presynaptic spike times unread,
+/// so it may have an axonal delay).
+#[weight_update_model]
+pub struct Fading {
+    #[var]
+    g: Scalar,
+}
+
+#[weight_update_model]
+impl Fading {
+    fn on_pre_spike(&mut self, env: &mut WeightUpdateEnv) {
+        env.add_to_post(self.g);
+        self.g *= 0.99;
+    }
+}
+
+/// The synapse-code methods of `M` with a lane form, in `f32` and `f64`.
+fn synapse_lanes<M: WeightUpdateModel>() -> [u32; 2] {
+    [
+        <<f32 as PrecisionStates>::WeightUpdate<M> as WeightUpdateBehaviour<f32>>::LANE_METHODS,
+        <<f64 as PrecisionStates>::WeightUpdate<M> as WeightUpdateBehaviour<f64>>::LANE_METHODS,
+    ]
+}
+
+#[test]
+fn built_in_synapse_code_has_a_lane_form() {
+    use snn::dsl::Method::{OnPostSpike, OnPreEvent, OnPreSpike};
+    let (pre, post, event) = (
+        1 << OnPreSpike as u32,
+        1 << OnPostSpike as u32,
+        1 << OnPreEvent as u32,
+    );
+    assert_eq!(synapse_lanes::<StaticPulse>(), [pre; 2]);
+    assert_eq!(synapse_lanes::<StdpAdditive>(), [pre | post; 2]);
+    assert_eq!(synapse_lanes::<StdpMultiplicative>(), [pre | post; 2]);
+    assert_eq!(synapse_lanes::<DopamineStdp>(), [pre | post | event; 2]);
+    assert_eq!(synapse_lanes::<Gated>(), [pre | post; 2]);
+    // A dendritic delay stays scalar, and says why.
+    assert_eq!(synapse_lanes::<StaticPulseDendriticDelay>(), [0; 2]);
+    type Dendritic = <f32 as PrecisionStates>::WeightUpdate<StaticPulseDendriticDelay>;
+    let why = <Dendritic as WeightUpdateBehaviour<f32>>::NO_LANES;
+    assert!(why.contains("add_to_post_delay"), "{why}");
+}
+
+/// Spikes and the bits of every synapse variable after `steps` steps of a
+/// recurrent Izhikevich network with plastic synapses of every kind with
+/// a lane form (traces in pre/post variables, dopamine events, a
+/// conditional add, an axonal delay) and one without, on the vector path or
+/// the scalar one. Rows and columns hold about 30 synapses (full and
+/// partial lane groups) or, for "Sparse", about 3 (the scalar path).
+fn plastic_run(precision: Precision, vector: bool, steps: u64) -> (SpikeRecord, Vec<Vec<u64>>) {
+    let mut net = Network::new(1.0).unwrap();
+    net.set_precision(precision);
+    net.set_seed(9);
+    let izh = Izhikevich {
+        a: 0.02,
+        b: 0.2,
+        c: -65.0,
+        d: 8.0,
+    };
+    let pop = net
+        .add_population("P", N, izh)
+        .init("v", VarInit::uniform(-70.0, -50.0))
+        .init("u", -13.0)
+        .record_spikes(true)
+        .build()
+        .unwrap();
+    let noise = GaussianNoise { mean: 3.0, sd: 4.0 };
+    net.add_current_source("Noise", pop, noise).build().unwrap();
+    let dense = Connectivity::FixedProbability {
+        p: 0.3,
+        autapses: false,
+    };
+    let stdp = StdpAdditive {
+        tau_plus: 20.0,
+        tau_minus: 20.0,
+        a_plus: 0.05,
+        a_minus: 0.06,
+        w_min: 0.0,
+        w_max: 2.0,
+    };
+    net.add_synapse_group("Add", pop, pop, stdp, ExpCurr { tau: 2.0 })
+        .connectivity(dense.clone())
+        .wu_init("g", VarInit::uniform(0.0, 1.0))
+        .pre_init("x", 0.0)
+        .post_init("y", 0.0)
+        .build()
+        .unwrap();
+    let da = DopamineStdp {
+        tau_plus: 20.0,
+        tau_minus: 20.0,
+        tau_c: 100.0,
+        tau_d: 20.0,
+        a_plus: 0.1,
+        a_minus: 0.15,
+        d_amount: 0.5,
+        w_min: 0.0,
+        w_max: 2.0,
+    };
+    net.add_synapse_group("Da", pop, pop, da, DeltaCurr {})
+        .connectivity(dense.clone())
+        .wu_init("g", VarInit::uniform(0.0, 0.5))
+        .wu_init("c", 0.0)
+        .wu_init("t_last", 0.0)
+        .wu_egp("inject_dopamine", vec![0.0])
+        .build()
+        .unwrap();
+    net.add_synapse_group("Gated", pop, pop, Gated { theta: 0.15 }, DeltaCurr {})
+        .connectivity(dense)
+        .wu_init("g", VarInit::uniform(0.0, 0.3))
+        .wu_init("e", VarInit::uniform(0.0, 0.3))
+        .build()
+        .unwrap();
+    net.add_synapse_group("Delayed", pop, pop, Fading {}, ExpCurr { tau: 2.0 })
+        .connectivity(Connectivity::FixedProbability {
+            p: 0.2,
+            autapses: false,
+        })
+        .wu_init("g", VarInit::uniform(0.0, 0.6))
+        .axonal_delay(3)
+        .build()
+        .unwrap();
+    let sparse = Connectivity::FixedProbability {
+        p: 0.03,
+        autapses: false,
+    };
+    net.add_synapse_group("Sparse", pop, pop, Gated { theta: 0.1 }, DeltaCurr {})
+        .connectivity(sparse)
+        .wu_init("g", 0.5)
+        .wu_init("e", 0.2)
+        .build()
+        .unwrap();
+    net.add_synapse_group(
+        "Dendritic",
+        pop,
+        pop,
+        StaticPulseDendriticDelay {},
+        DeltaCurr {},
+    )
+    .connectivity(Connectivity::FixedProbability {
+        p: 0.1,
+        autapses: false,
+    })
+    .wu_init("g", 0.3)
+    .wu_init("d", 2.0)
+    .max_dendritic_delay(3)
+    .build()
+    .unwrap();
+    let mut sim = cpu_sim(&net, vector);
+    for step in 0..steps {
+        let flag = if step % 100 == 50 { 1.0 } else { 0.0 };
+        sim.set_egp(EgpOwner::group("Da"), "inject_dopamine", &[flag])
+            .unwrap();
+        sim.step().unwrap();
+    }
+    let vars = [
+        ("Add", "g"),
+        ("Da", "g"),
+        ("Da", "c"),
+        ("Da", "t_last"),
+        ("Gated", "g"),
+        ("Gated", "e"),
+        ("Sparse", "g"),
+        ("Sparse", "e"),
+        ("Delayed", "g"),
+    ]
+    .map(|(group, var)| {
+        let vals = sim.synapse_var_values(group, var).unwrap();
+        vals.iter().map(|x| x.to_bits()).collect()
+    });
+    (sim.spikes(pop).unwrap(), vars.to_vec())
+}
+
+#[test]
+fn plastic_synapses_give_the_scalar_bits() {
+    for precision in [Precision::F32, Precision::F64] {
+        let scalar = plastic_run(precision, false, 600);
+        let vector = plastic_run(precision, true, 600);
+        let initial = plastic_run(precision, false, 0).1;
+        let spikes = scalar.0.times.len();
+        assert!(
+            (300..30_000).contains(&spikes),
+            "{precision:?}: {spikes} spikes, want a network that neither dies nor explodes"
+        );
+        assert_eq!(scalar.0, vector.0, "{precision:?}: spikes");
+        for (k, (a, b)) in scalar.1.iter().zip(&vector.1).enumerate() {
+            let first = a.iter().zip(b).position(|(x, y)| x != y);
+            assert!(
+                first.is_none(),
+                "{precision:?}: variable {k} differs first at synapse {first:?}"
+            );
+        }
+        // The rules learned something (else the comparison proves little).
+        for k in [0, 1, 4, 8] {
+            assert_ne!(
+                initial[k], scalar.1[k],
+                "{precision:?}: variable {k} never changed"
+            );
+        }
+    }
 }
