@@ -21,9 +21,9 @@ use std::time::Duration;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum VectorPath {
     /// Each block times both paths (alternating, after one warm-up step of
-    /// each the first time) and keeps the faster: after [`DECISIVE_TRIALS`]
-    /// steps each where one path takes at most half the time of the other,
-    /// else after [`TRIALS`]. The choice holds 64 steps, then longer each
+    /// each the first time) and keeps the faster: after 2 timed steps each
+    /// where one path takes at most half the time of the other, else after
+    /// 8. The choice holds 64 steps, then longer each
     /// time it stands (twice, or four times after a clear win), up to
     /// 2048 steps (16384 after a clear win) (the default).
     #[default]

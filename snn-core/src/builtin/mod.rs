@@ -7,9 +7,13 @@
 use crate::{current_source_model, neuron_model, postsynaptic_model, weight_update_model};
 
 pub mod adex;
+pub mod alpha;
 pub mod hh;
+pub mod stp;
 pub use adex::*;
+pub use alpha::*;
 pub use hh::*;
+pub use stp::*;
 
 /// Leaky integrate-and-fire neuron with exact integration of the membrane for
 /// input held constant over a step, and an absolute refractory period
@@ -17,7 +21,10 @@ pub use hh::*;
 ///
 /// `V <- a - exp(-dt/tau_m) (a - V)` with `a = (Isyn + i_offset) tau_m / c + v_rest`,
 /// while not refractory; spikes when `V >= v_thresh` outside the refractory
-/// period, then `V = v_reset` for `tau_refrac` ms.
+/// period, then `V = v_reset` for `tau_refrac` ms. With [`DeltaCurr`] a
+/// weight `w` is a current held for one step, which moves `V` by
+/// `w (tau_m / c) (1 - exp(-dt / tau_m))`; for weights that move `V` by
+/// themselves (NEST's `iaf_psc_delta`) use [`LifDelta`].
 #[neuron_model(auto_refractory = false)]
 pub struct Lif {
     /// Membrane capacitance.
@@ -59,6 +66,95 @@ impl Lif {
         if self.refrac_time <= 0.0 {
             let alpha = (env.isyn() + self.i_offset) * self.r_mem + self.v_rest;
             self.v = alpha - self.exp_tc * (alpha - self.v);
+        } else {
+            self.refrac_time -= env.dt();
+        }
+    }
+    fn threshold(&self, env: &NeuronEnv) -> bool {
+        self.refrac_time <= 0.0 && self.v >= self.v_thresh
+    }
+    fn reset(&mut self, env: &mut NeuronEnv) {
+        self.v = self.v_reset;
+        self.refrac_time = self.tau_refrac;
+    }
+}
+
+/// Leaky integrate-and-fire neuron whose synaptic input through the port
+/// `jump` moves the membrane at once (NEST's `iaf_psc_delta`, the neuron of
+/// Brunel's 2000 network).
+///
+/// As [`Lif`], with the sum of the weights that arrive in a step through
+/// synapse groups with `.target_port("jump")` (and [`DeltaCurr`]) added to
+/// `V` after the step's decay: a weight of 0.2 moves `V` by 0.2 mV.
+/// `isyn` (current sources, synapse groups without that port) is a
+/// current, as for [`Lif`]. Input that arrives during the refractory
+/// period is discarded (NEST's default). Compare [`Lif`] with
+/// [`DeltaCurr`], where a weight `w` is a current held for one step and
+/// moves `V` by `w (tau_m / c) (1 - exp(-dt / tau_m))`.
+///
+/// ```
+/// use snn_core::prelude::*;
+/// let mut net = Network::new(0.1)?;
+/// let neuron = LifDelta {
+///     c: 250.0, tau_m: 20.0, v_rest: 0.0, v_reset: 10.0,
+///     v_thresh: 20.0, i_offset: 0.0, tau_refrac: 2.0,
+/// };
+/// let e = net.add_population("E", 100, neuron.clone())
+///     .init("v", 0.0)
+///     .init("refrac_time", 0.0)
+///     .build()?;
+/// net.add_synapse_group("EE", e, e, StaticPulse, DeltaCurr)
+///     .connectivity(Connectivity::FixedProbability { p: 0.1, autapses: false })
+///     .wu_init("g", 0.2) // mV
+///     .target_port("jump")
+///     .axonal_delay_ms(1.5)
+///     .build()?;
+/// # Ok::<(), snn_core::Error>(())
+/// ```
+#[neuron_model(auto_refractory = false)]
+pub struct LifDelta {
+    /// Membrane capacitance.
+    #[param(positive)]
+    pub c: Scalar,
+    /// Membrane time constant (ms).
+    #[param(positive)]
+    pub tau_m: Scalar,
+    /// Resting potential (mV).
+    #[param]
+    pub v_rest: Scalar,
+    /// Reset potential (mV).
+    #[param]
+    pub v_reset: Scalar,
+    /// Threshold (mV).
+    #[param]
+    pub v_thresh: Scalar,
+    /// Constant offset current.
+    #[param]
+    pub i_offset: Scalar,
+    /// Refractory period (ms).
+    #[param(non_negative)]
+    pub tau_refrac: Scalar,
+    #[derived((-dt / tau_m).exp())]
+    exp_tc: Scalar,
+    #[derived(tau_m / c)]
+    r_mem: Scalar,
+    /// Membrane potential (mV).
+    #[var]
+    v: Scalar,
+    /// Remaining refractory time (ms).
+    #[var]
+    refrac_time: Scalar,
+    /// Voltage-jump input port (mV): the weights arriving this step.
+    #[input]
+    jump: Scalar,
+}
+
+#[neuron_model]
+impl LifDelta {
+    fn sim(&mut self, env: &mut NeuronEnv) {
+        if self.refrac_time <= 0.0 {
+            let alpha = (env.isyn() + self.i_offset) * self.r_mem + self.v_rest;
+            self.v = alpha - self.exp_tc * (alpha - self.v) + self.jump;
         } else {
             self.refrac_time -= env.dt();
         }
@@ -700,6 +796,7 @@ pub fn all_models() -> Vec<&'static crate::model::ModelDesc> {
     use crate::model::Model;
     vec![
         Lif::DESC,
+        LifDelta::DESC,
         Izhikevich::DESC,
         IzhikevichVariable::DESC,
         Poisson::DESC,
@@ -719,6 +816,8 @@ pub fn all_models() -> Vec<&'static crate::model::ModelDesc> {
     ]
     .into_iter()
     .chain(adex::models())
+    .chain(alpha::models())
     .chain(hh::models())
+    .chain(stp::models())
     .collect()
 }

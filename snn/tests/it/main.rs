@@ -26,6 +26,7 @@ mod izhikevich_patterns;
 mod kernel_compile;
 mod lif_closed_form;
 mod microcircuit;
+mod model_library;
 mod pavlovian;
 mod plasticity;
 mod ports;
