@@ -8,10 +8,12 @@ use crate::{current_source_model, neuron_model, postsynaptic_model, weight_updat
 
 pub mod adex;
 pub mod alpha;
+pub mod gap;
 pub mod hh;
 pub mod stp;
 pub use adex::*;
 pub use alpha::*;
+pub use gap::*;
 pub use hh::*;
 pub use stp::*;
 
@@ -817,6 +819,7 @@ pub fn all_models() -> Vec<&'static crate::model::ModelDesc> {
     .into_iter()
     .chain(adex::models())
     .chain(alpha::models())
+    .chain(gap::models())
     .chain(hh::models())
     .chain(stp::models())
     .collect()

@@ -25,15 +25,15 @@ fn every_builtin_method_compiles_as_c99_in_both_precisions() {
             methods += desc.methods.len();
         }
     }
-    // 22 models; Lif 3 methods, Izhikevich(Variable) 2, Poisson 2, SpikeSourceArray 2,
-    // the postsynaptic models 2 each, the current sources (DC, GaussianNoise,
-    // PoissonExp, PoissonDelta) and static synapses 1 each, the three plastic
-    // synapses 4 each; AdEx, AdExCond, TraubMiles, TraubMilesExpEuler and
-    // TraubMilesEuler 2 each.
-    assert_eq!(
-        methods,
-        2 * (3 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 4 + 4 + 4 + 2 + 2 + 2 + 2 + 2)
-    );
+    // 27 models; Lif and LifDelta 3 methods each, Izhikevich(Variable) 2,
+    // Poisson 2, SpikeSourceArray 2, the postsynaptic models 2 each, the
+    // current sources (DC, GaussianNoise, PoissonExp, PoissonDelta) and static
+    // synapses 1 each, the three plastic synapses 4 each; AdEx, AdExCond 2
+    // each; AlphaCurr, AlphaCond 2 each; GapJunction 1; TraubMiles,
+    // TraubMilesExpEuler and TraubMilesEuler 2 each; TsodyksMarkram 1.
+    let core = 3 + 3 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 4 + 4 + 4;
+    let modules = 2 + 2 + 2 + 2 + 1 + 2 + 2 + 2 + 1;
+    assert_eq!(methods, 2 * (core + modules));
 }
 
 #[test]

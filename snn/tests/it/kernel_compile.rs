@@ -276,7 +276,72 @@ fn all_builtins(precision: Precision) -> Network {
         .unwrap();
     }
     add_traub_miles(&mut net);
+    add_model_library(&mut net, lif);
     net
+}
+
+/// The voltage-jump LIF, alpha synapses, Tsodyks-Markram synapses and gap
+/// junctions, fed from the population `lif`.
+fn add_model_library(net: &mut Network, lif: PopulationId) {
+    let l = self::lif();
+    let delta = LifDelta {
+        c: l.c,
+        tau_m: l.tau_m,
+        v_rest: l.v_rest,
+        v_reset: l.v_reset,
+        v_thresh: l.v_thresh,
+        i_offset: l.i_offset,
+        tau_refrac: l.tau_refrac,
+    };
+    let jump = net
+        .add_population("LifDelta", 10, delta)
+        .init("v", -65.0)
+        .init("refrac_time", 0.0)
+        .build()
+        .unwrap();
+    net.add_synapse_group("LIF_Jump", lif, jump, StaticPulse, DeltaCurr)
+        .wu_init("g", 0.5)
+        .target_port("jump")
+        .build()
+        .unwrap();
+    net.add_synapse_group(
+        "LIF_AlphaCurr",
+        lif,
+        jump,
+        StaticPulse,
+        AlphaCurr { tau: 2.0 },
+    )
+    .wu_init("g", 0.5)
+    .psm_init("x", 0.0)
+    .build()
+    .unwrap();
+    let cond = AlphaCond {
+        tau: 2.0,
+        e_rev: 0.0,
+    };
+    net.add_synapse_group("LIF_AlphaCond", lif, lif, StaticPulse, cond)
+        .wu_init("g", 0.01)
+        .psm_init("g", 0.0)
+        .build()
+        .unwrap();
+    let tm = TsodyksMarkram {
+        u0: 0.5,
+        tau_rec: 100.0,
+        tau_fac: 0.0,
+        tau_psc: 3.0,
+    };
+    net.add_synapse_group("LIF_TM", lif, jump, tm, ExpCurr { tau: 3.0 })
+        .wu_init("g", 1.0)
+        .wu_init("x", 1.0)
+        .wu_init("y", 0.0)
+        .wu_init("u", 0.0)
+        .build()
+        .unwrap();
+    net.add_synapse_group("LIF_Gap", lif, lif, GapJunction, DeltaCurr)
+        .connectivity(Connectivity::OneToOne)
+        .wu_init("g", 0.01)
+        .build()
+        .unwrap();
 }
 
 /// One population per Traub-Miles integrator (RK4, exponential Euler,

@@ -1,8 +1,8 @@
 //! The model library against analytic and reference results, on every
 //! backend: the voltage-jump LIF (NEST's `iaf_psc_delta`), alpha-shaped
 //! current and conductance synapses (`iaf_psc_alpha`, `iaf_cond_alpha`)
-//! and the Tsodyks-Markram synapse (`tsodyks_synapse`, against NEST's
-//! update written out here in `f64`).
+//! the Tsodyks-Markram synapse (`tsodyks_synapse`, against NEST's update
+//! written out here in `f64`) and gap junctions.
 
 use crate::common::add_source;
 use snn::model::PostsynapticModel;
@@ -238,5 +238,48 @@ snn::backend_tests! {
         assert_near(backend, var("x"), x, 1.0, "x");
         assert_near(backend, var("y"), y, 1.0, "y");
         assert_near(backend, var("u"), u, 1.0, "u");
+    }
+
+    fn gap_junctions_equalise_two_membranes(backend) {
+        // Two passive LIF neurons coupled both ways: their mean decays as
+        // without coupling, their difference d by a factor
+        // e - 2 g R (1 - e) per step (e = exp(-dt / tau_m), R = tau_m / c).
+        let mut net = Network::new(DT).unwrap();
+        net.set_precision(Precision::F64);
+        let lif = Lif {
+            c: 1.0,
+            tau_m: 20.0,
+            v_rest: -70.0,
+            v_reset: -70.0,
+            v_thresh: 100.0,
+            i_offset: 0.0,
+            tau_refrac: 0.0,
+        };
+        let pop = net
+            .add_population("P", 2, lif.clone())
+            .init("v", VarInit::Values(vec![-50.0, -80.0]))
+            .init("refrac_time", 0.0)
+            .build()
+            .unwrap();
+        let g = 0.05;
+        net.add_synapse_group("Gap", pop, pop, GapJunction, DeltaCurr)
+            .connectivity(Connectivity::AllToAll { autapses: false })
+            .wu_init("g", g)
+            .build()
+            .unwrap();
+        let Some(mut sim) = backend.build(&net) else { return };
+        let e = (-DT / lif.tau_m).exp();
+        let r = lif.tau_m / lif.c;
+        let (mut mean, mut d) = (-65.0, 30.0);
+        for step in 0..1000 {
+            sim.step().unwrap();
+            mean = lif.v_rest + e * (mean - lif.v_rest);
+            d *= e - 2.0 * g * r * (1.0 - e);
+            let v = sim.var_values(pop, "v").unwrap();
+            let what = format!("step {step}");
+            assert_near(backend, (v[0] + v[1]) / 2.0, mean, 100.0, &what);
+            assert_near(backend, v[0] - v[1], d, 100.0, &what);
+        }
+        assert!(d.abs() < 0.01 && d > 0.0, "the membranes met: d = {d}");
     }
 }
